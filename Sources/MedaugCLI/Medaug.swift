@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `medaug` command-line tool.
+@main
+struct Medaug: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medaug",
+        abstract: "Synthetic biomedical images (pix2pix GAN) and classic augmentation.",
+        version: "0.1.0",
+        subcommands: [ModelCommand.self, RunCommand.self])
+}

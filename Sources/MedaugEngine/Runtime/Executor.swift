@@ -1,0 +1,128 @@
+import MedaugKernels
+
+/// Runs a planned graph on an arena. Stateless: everything lives in the
+/// arena, the graph (immutable) and the arguments.
+struct Executor {
+    let graph: Graph
+    let plan: ExecutionPlan
+    let arena: UnsafeMutableRawPointer
+    let batch: Int
+    let seed: UInt64
+    let threads: Int
+
+    /// Image `n` of `value` (its channel slice inside its buffer).
+    func pointer(_ value: ValueID, image n: Int) -> UnsafeMutablePointer<Float> {
+        let buffer = plan.storage.bufferOf[value]
+        let info = plan.storage.buffers[buffer]
+        let base = (arena + plan.bufferOffsets[buffer]).assumingMemoryBound(to: Float.self)
+        return base + (n * info.channels + plan.storage.channelOffset[value]) * info.spatial
+    }
+
+    /// Distance between consecutive images of `value`, in floats.
+    func imageStride(_ value: ValueID) -> Int {
+        plan.storage.buffers[plan.storage.bufferOf[value]].floatsPerImage
+    }
+
+    func scratch(_ step: Int) -> UnsafeMutablePointer<Float> {
+        (arena + plan.scratchOffsets[step]).assumingMemoryBound(to: Float.self)
+    }
+
+    func run() {
+        for step in graph.nodes.indices { run(step) }
+    }
+
+    func makeEpilogue(_ spec: EpilogueSpec) -> Epilogue {
+        var epilogue = Epilogue(bias: spec.bias?.buffer.baseAddress, activation: spec.activation)
+        if let norm = spec.instanceNorm {
+            epilogue.normalization = .instance(scale: norm.scale.buffer.baseAddress!, shift: norm.shift.buffer.baseAddress!,
+                                               epsilon: norm.epsilon)
+        }
+        if let dropout = spec.dropout {
+            epilogue.dropout = DropoutMask(rate: dropout.rate, random: CounterRandom(seed: seed, stream: dropout.stream))
+        }
+        return epilogue
+    }
+
+    func run(_ step: Int) {
+        let node = graph.nodes[step]
+        let input = node.inputs[0]
+        let inShape = graph.shapes[input]
+        let outShape = graph.shapes[node.output]
+        switch node.operation {
+        case .conv(let p):
+            let group = plan.groupSizes[step]
+            for start in stride(from: 0, to: batch, by: group) {
+                Convolution.forward(
+                    input: pointer(input, image: start), inputStride: imageStride(input),
+                    inChannels: inShape.channels, height: inShape.height, width: inShape.width,
+                    weights: p.weights.buffer.baseAddress!, outChannels: outShape.channels, geometry: p.geometry,
+                    output: pointer(node.output, image: start), outputStride: imageStride(node.output),
+                    outHeight: outShape.height, outWidth: outShape.width,
+                    images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
+                    scratch: scratch(step), threads: threads)
+            }
+        case .convTranspose(let p):
+            let group = plan.groupSizes[step]
+            for start in stride(from: 0, to: batch, by: group) {
+                Convolution.transposedForward(
+                    input: pointer(input, image: start), inputStride: imageStride(input),
+                    inChannels: inShape.channels, inHeight: inShape.height, inWidth: inShape.width,
+                    weights: p.weights.buffer.baseAddress!, outChannels: outShape.channels, geometry: p.geometry,
+                    output: pointer(node.output, image: start), outputStride: imageStride(node.output),
+                    outHeight: outShape.height, outWidth: outShape.width,
+                    images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
+                    scratch: scratch(step), threads: threads)
+            }
+        case .batchNorm(let bn, let use):
+            let epilogue: Epilogue
+            switch use {
+            case .instance:
+                epilogue = Epilogue(normalization: .instance(scale: bn.scale.buffer.baseAddress!,
+                                                             shift: bn.shift.buffer.baseAddress!, epsilon: bn.epsilon))
+            case .running:
+                // y = x·s + t with s = γ/√(var + ε), t = β − mean·s, in scratch.
+                let s = scratch(step), t = scratch(step) + outShape.channels
+                for c in 0..<outShape.channels {
+                    let factor = Double(bn.scale[c]) / (Double(bn.variance[c]) + Double(bn.epsilon)).squareRoot()
+                    s[c] = Float(factor)
+                    t[c] = Float(Double(bn.shift[c]) - Double(bn.mean[c]) * factor)
+                }
+                epilogue = Epilogue(normalization: .affine(scale: s, shift: t))
+            }
+            runPointwise(node, epilogue)
+        case .activation(let activation):
+            runPointwise(node, Epilogue(activation: activation))
+        case .dropout(let rate, let stream):
+            runPointwise(node, Epilogue(dropout: DropoutMask(rate: rate, random: CounterRandom(seed: seed, stream: stream))))
+        case .concat(let inPlace):
+            if inPlace { return }
+            for n in 0..<batch {
+                var destination = pointer(node.output, image: n)
+                for value in node.inputs {
+                    let count = graph.shapes[value].elementsPerImage
+                    destination.update(from: pointer(value, image: n), count: count)
+                    destination += count
+                }
+            }
+        case .maxPool(let kernel, let stride):
+            for n in 0..<batch {
+                MaxPool.forward(input: pointer(input, image: n), channels: inShape.channels,
+                                height: inShape.height, width: inShape.width, kernel: kernel, stride: stride,
+                                output: pointer(node.output, image: n), outHeight: outShape.height,
+                                outWidth: outShape.width, threads: threads)
+            }
+        }
+    }
+
+    /// out = epilogue(in), image by image (unfused reference graphs only).
+    func runPointwise(_ node: Node, _ epilogue: Epilogue) {
+        let shape = graph.shapes[node.output]
+        for n in 0..<batch {
+            let destination = pointer(node.output, image: n)
+            let source = pointer(node.inputs[0], image: n)
+            if destination != source { destination.update(from: source, count: shape.elementsPerImage) }
+            epilogue.apply(toImage: destination, channels: shape.channels, spatial: shape.spatial,
+                           image: n, threads: threads)
+        }
+    }
+}

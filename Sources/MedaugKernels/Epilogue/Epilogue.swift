@@ -1,0 +1,119 @@
+import Foundation
+
+/// Per-channel normalisation applied right after a GEMM.
+public enum ChannelNormalization {
+    case none
+    /// y = x·scale[c] + shift[c]: eval-mode BatchNorm that was not folded
+    /// into the weights (used by unoptimised reference graphs).
+    case affine(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>)
+    /// Per-image, per-channel statistics over H×W (InstanceNorm / BatchNorm at
+    /// batch 1 in training mode): y = (x − μ)/√(σ² + ε)·scale[c] + shift[c].
+    case instance(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, epsilon: Float)
+}
+
+/// Inverted dropout with a counter-based mask: element `e` of image `n` is
+/// kept when `uniform(counter) >= rate` and then scaled by 1/(1 − rate).
+public struct DropoutMask {
+    public var rate: Float
+    public var random: CounterRandom
+
+    public init(rate: Float, random: CounterRandom) {
+        self.rate = rate
+        self.random = random
+    }
+}
+
+/// Everything that happens to a GEMM's output before anyone reads it, in one
+/// pass per channel (ncnn's "activation at the store"): bias, normalisation,
+/// dropout, activation. Softmax spans channels and runs once all channels of
+/// an image are written.
+///
+/// The pointers refer to weights owned by the model, which outlives every run.
+public struct Epilogue {
+    public var bias: UnsafePointer<Float>?
+    public var normalization: ChannelNormalization
+    public var dropout: DropoutMask?
+    public var activation: Activation
+
+    public init(bias: UnsafePointer<Float>? = nil, normalization: ChannelNormalization = .none,
+                dropout: DropoutMask? = nil, activation: Activation = .identity) {
+        self.bias = bias
+        self.normalization = normalization
+        self.dropout = dropout
+        self.activation = activation
+    }
+
+    /// True when applying it changes nothing.
+    public var isIdentity: Bool {
+        if bias != nil || dropout != nil { return false }
+        if case .none = normalization, activation == .identity { return true }
+        return false
+    }
+
+    /// Applies everything except softmax to channel `channel` (`spatial`
+    /// contiguous floats) of image `image`, which has `channels` channels.
+    @inlinable
+    public func apply(to data: UnsafeMutablePointer<Float>, channel: Int, channels: Int,
+                      spatial: Int, image: Int) {
+        var scale: Float = 1
+        var shift: Float = bias?[channel] ?? 0
+        switch normalization {
+        case .none:
+            break
+        case .affine(let s, let t):
+            scale = s[channel]
+            shift = shift * scale + t[channel]
+        case .instance(let s, let t, let epsilon):
+            // Two-pass statistics in Double: H×W sums of up to 65k floats.
+            var sum: Double = 0
+            for i in 0..<spatial { sum += Double(data[i]) }
+            let mean = sum / Double(spatial) + Double(shift)
+            var squares: Double = 0
+            for i in 0..<spatial {
+                let d = Double(data[i]) + Double(shift) - mean
+                squares += d * d
+            }
+            let variance = squares / Double(spatial)
+            let inverse = 1 / (variance + Double(epsilon)).squareRoot()
+            let k = Double(s[channel]) * inverse
+            scale = Float(k)
+            shift = Float((Double(shift) - mean) * k + Double(t[channel]))
+        }
+        guard let dropout else {
+            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: activation)
+            return
+        }
+        let keep = 1 / (1 - dropout.rate)
+        let base = UInt64((image * channels + channel) * spatial)
+        if activation.isPositivelyHomogeneous {
+            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: activation)
+            for i in 0..<spatial {
+                data[i] = dropout.random.uniform(base + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
+            }
+        } else {
+            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: .identity)
+            for i in 0..<spatial {
+                data[i] = dropout.random.uniform(base + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
+            }
+            Pointwise.affineActivate(data, count: spatial, scale: 1, shift: 0, activation: activation)
+        }
+    }
+
+    /// Applies the epilogue to one image's `channels` planes, in parallel over
+    /// channels, then softmax if asked.
+    public func apply(toImage data: UnsafeMutablePointer<Float>, channels: Int, spatial: Int,
+                      image: Int, threads: Int) {
+        if !isIdentity {
+            parallelFor(channels, threads: spatial >= 256 ? threads : 1) { c in
+                apply(to: data + c * spatial, channel: c, channels: channels, spatial: spatial, image: image)
+            }
+        }
+        if activation == .softmax {
+            parallelFor(threads, threads: threads) { part in
+                let pixels = splitRange(spatial, parts: threads, part: part)
+                guard !pixels.isEmpty else { return }
+                Pointwise.softmax(data + pixels.lowerBound, channels: channels, pixels: pixels.count, stride: spatial)
+            }
+        }
+    }
+}

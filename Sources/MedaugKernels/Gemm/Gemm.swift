@@ -1,0 +1,94 @@
+import COpenBLAS
+import Dispatch
+
+/// Single-precision matrix multiply on OpenBLAS, split over the caller's
+/// thread count by the engine rather than by OpenBLAS.
+///
+/// OpenBLAS 0.3.21's thread count is process-wide (`openblas_set_num_threads`),
+/// so two sessions with different thread counts, or two sessions running at
+/// once, cannot each set it. medaug therefore pins OpenBLAS to one thread and
+/// splits every GEMM itself into `threads` independent single-threaded GEMMs
+/// over disjoint column (or row) blocks of C. Each element of C is computed by
+/// exactly one call with the full K loop, so its value does not depend on how
+/// C was split.
+public enum Gemm {
+    /// Pins OpenBLAS to one thread, once per process.
+    private static let pinOpenBLAS: Void = {
+        openblas_set_num_threads(1)
+    }()
+
+    /// C[M×N] = A·B (+ C if `accumulate`), row-major.
+    ///
+    /// - Parameters:
+    ///   - transposeA: A is stored as K×M (row-major) and used transposed.
+    ///   - a: A, with leading dimension `lda` (K, or M when transposed).
+    ///   - b: B as K×N, leading dimension `ldb`.
+    ///   - c: C as M×N, leading dimension `ldc`.
+    ///   - threads: number of independent GEMMs to split the work into.
+    /// Complexity: O(M·N·K).
+    public static func multiply(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool = false,
+        threads: Int = 1
+    ) {
+        _ = pinOpenBLAS
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if !accumulate {
+                for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) }
+            }
+            return
+        }
+        let beta: Float = accumulate ? 1 : 0
+        let transA = transposeA ? CblasTrans : CblasNoTrans
+        // Split the larger dimension, but never into blocks so thin that the
+        // micro-kernel runs mostly on its tail (16 columns / 8 rows minimum).
+        let columnParts = min(threads, max(1, n / 16))
+        let rowParts = min(threads, max(1, m / 8))
+        if threads <= 1 || (columnParts <= 1 && rowParts <= 1) {
+            cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                        1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        if columnParts >= rowParts {
+            parallelFor(columnParts, threads: threads) { part in
+                let cols = splitRange(n, parts: columnParts, part: part)
+                cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(m), Int32(cols.count), Int32(k),
+                            1, a, Int32(lda), b + cols.lowerBound, Int32(ldb), beta,
+                            c + cols.lowerBound, Int32(ldc))
+            }
+        } else {
+            parallelFor(rowParts, threads: threads) { part in
+                let rows = splitRange(m, parts: rowParts, part: part)
+                // Row block of A: rows of A, or columns of Aᵀ's storage.
+                let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
+                            1, aBlock, Int32(lda), b, Int32(ldb), beta,
+                            c + rows.lowerBound * ldc, Int32(ldc))
+            }
+        }
+    }
+
+    /// Peak single-precision GEMM throughput of this machine in GFLOP/s,
+    /// measured on a square `size` multiply split over `threads`.
+    public static func measurePeak(size: Int = 1024, threads: Int, repeats: Int = 5) -> Double {
+        let count = size * size
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        for i in 0..<count { a[i] = Float(i % 7) * 0.1; b[i] = Float(i % 5) * 0.1 }
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            multiply(m: size, n: size, k: size, a: a, lda: size, b: b, ldb: size,
+                     c: c, ldc: size, threads: threads)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = min(best, seconds)
+        }
+        return 2 * Double(size) * Double(size) * Double(size) / best / 1e9
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only safetensors file, memory-mapped (or held in memory), with
+/// every header entry validated before any tensor is handed out.
+///
+/// Layout: 8-byte little-endian header length `n`, `n` bytes of UTF-8 JSON
+/// mapping tensor names to `{"dtype", "shape", "data_offsets": [begin, end]}`
+/// (offsets relative to the byte after the header), an optional
+/// `"__metadata__"` string→string map, then the data.
+///
+/// Thread-safety: immutable after `init`; safe to share.
+public final class SafetensorsFile: @unchecked Sendable {
+    /// One tensor's header entry, validated.
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        /// Byte range in the data section.
+        public var range: Range<Int>
+    }
+
+    /// Upper bound on the JSON header (the official implementation uses 100 MB).
+    public static let maxHeaderBytes = 100_000_000
+
+    public let entries: [String: Entry]
+    public let metadata: [String: String]
+    /// Where the file came from, for messages.
+    public let source: String
+
+    private let base: UnsafeRawPointer
+    private let byteCount: Int
+    private let dataStart: Int
+    private let isMapped: Bool
+
+    /// Maps the file at `path` and validates its header.
+    /// - Throws: `ModelError.io` if it cannot be read, `ModelError.container`
+    ///   naming the first bad entry otherwise.
+    public convenience init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ModelError.io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ModelError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw ModelError.io(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size >= 8 else {
+            throw ModelError.container("'\(path)' is \(size) bytes, shorter than the 8-byte header length")
+        }
+        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+            throw ModelError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        do {
+            try self.init(base: UnsafeRawPointer(mapping), byteCount: size, isMapped: true, source: path)
+        } catch {
+            munmap(mapping, size)
+            throw error
+        }
+    }
+
+    /// Copies `bytes` once into aligned memory and validates them.
+    public convenience init(bytes: UnsafeRawBufferPointer, source: String = "<memory>") throws {
+        guard bytes.count >= 8 else {
+            throw ModelError.container("\(bytes.count) bytes, shorter than the 8-byte header length")
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+        copy.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        do {
+            try self.init(base: UnsafeRawPointer(copy), byteCount: bytes.count, isMapped: false, source: source)
+        } catch {
+            copy.deallocate()
+            throw error
+        }
+    }
+
+    private init(base: UnsafeRawPointer, byteCount: Int, isMapped: Bool, source: String) throws {
+        self.base = base
+        self.byteCount = byteCount
+        self.isMapped = isMapped
+        self.source = source
+        let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+        guard headerLength > 0, headerLength <= UInt64(min(byteCount - 8, SafetensorsFile.maxHeaderBytes)) else {
+            throw ModelError.container(
+                "header length \(headerLength) does not fit a \(byteCount)-byte file (at most \(min(byteCount - 8, SafetensorsFile.maxHeaderBytes)))")
+        }
+        dataStart = 8 + Int(headerLength)
+        let header = Data(bytes: base + 8, count: Int(headerLength))
+        (entries, metadata) = try SafetensorsFile.parseHeader(header, dataBytes: byteCount - dataStart)
+    }
+
+    deinit {
+        if isMapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), byteCount)
+        } else {
+            UnsafeMutableRawPointer(mutating: base).deallocate()
+        }
+    }
+
+    /// The raw bytes of `entry`.
+    public func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + dataStart + entry.range.lowerBound, count: entry.range.count)
+    }
+
+    /// The F32 elements of `name`, without copying when the data is 4-byte
+    /// aligned (always, for files medaug writes); nil if absent or not F32.
+    public func floats(_ name: String) -> UnsafeBufferPointer<Float>? {
+        guard let entry = entries[name], entry.dtype == "F32" else { return nil }
+        let raw = bytes(of: entry)
+        guard Int(bitPattern: raw.baseAddress) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return raw.bindMemory(to: Float.self)
+    }
+
+    /// Copies the F32 elements of `name` (aligned or not).
+    public func floatArray(_ name: String) -> [Float]? {
+        guard let entry = entries[name], entry.dtype == "F32" else { return nil }
+        let raw = bytes(of: entry)
+        return [Float](unsafeUninitializedCapacity: raw.count / 4) { buffer, count in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+            count = raw.count / 4
+        }
+    }
+
+    /// Tells the kernel the pages of `name` are not needed any more (after
+    /// their values were copied, e.g. into folded weights), so a mapped file
+    /// does not stay resident next to its transformed copy. Harmless for
+    /// in-memory files; the data stays readable (re-read from the file).
+    public func releasePages(of name: String) {
+        guard isMapped, let entry = entries[name] else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (dataStart + entry.range.lowerBound + page - 1) / page * page
+        let end = (dataStart + entry.range.upperBound) / page * page
+        if end > start {
+            madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+        }
+    }
+
+    static let elementSizes: [String: Int] = [
+        "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+        "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+    ]
+
+    /// Validates every entry: known dtype, non-negative shape whose byte size
+    /// matches its offsets, offsets inside the data, no two tensors overlapping.
+    static func parseHeader(_ header: Data, dataBytes: Int) throws -> ([String: Entry], [String: String]) {
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: header)
+        } catch {
+            throw ModelError.container("the header is not valid JSON")
+        }
+        guard let object = json as? [String: Any] else { throw ModelError.container("the header is not a JSON object") }
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in object {
+            if name == "__metadata__" {
+                guard let map = value as? [String: Any] else { throw ModelError.container("__metadata__ is not an object") }
+                for (key, item) in map {
+                    guard let text = item as? String else {
+                        throw ModelError.container("__metadata__['\(key)'] is not a string")
+                    }
+                    metadata[key] = text
+                }
+                continue
+            }
+            guard let fields = value as? [String: Any] else { throw ModelError.container("entry '\(name)' is not an object") }
+            guard let dtype = fields["dtype"] as? String, let size = elementSizes[dtype] else {
+                throw ModelError.container("tensor '\(name)' has a missing or unknown dtype \(fields["dtype"] ?? "nil")")
+            }
+            guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
+                throw ModelError.container("tensor '\(name)' has a missing or invalid shape")
+            }
+            guard let offsets = integers(fields["data_offsets"]), offsets.count == 2 else {
+                throw ModelError.container("tensor '\(name)' has missing or invalid data_offsets")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end, end <= dataBytes else {
+                throw ModelError.container("tensor '\(name)' data_offsets [\(begin), \(end)] lie outside the \(dataBytes)-byte data section")
+            }
+            var expected = size
+            for dim in shape {
+                let (product, overflow) = expected.multipliedReportingOverflow(by: dim)
+                guard !overflow else { throw ModelError.container("tensor '\(name)' shape \(shape) overflows") }
+                expected = product
+            }
+            guard expected == end - begin else {
+                throw ModelError.container("tensor '\(name)' of \(dtype) \(shape) needs \(expected) bytes but data_offsets span \(end - begin)")
+            }
+            entries[name] = Entry(name: name, dtype: dtype, shape: shape, range: begin..<end)
+        }
+        let sorted = entries.values.filter { !$0.range.isEmpty }.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.range.upperBound > b.range.lowerBound {
+            throw ModelError.container("tensors '\(a.name)' and '\(b.name)' overlap in the data section")
+        }
+        return (entries, metadata)
+    }
+
+    /// A JSON array of non-negative integers that fit in Int, or nil.
+    private static func integers(_ value: Any?) -> [Int]? {
+        guard let array = value as? [Any] else { return nil }
+        var result: [Int] = []
+        for item in array {
+            guard let number = item as? NSNumber else { return nil }
+            let double = number.doubleValue
+            guard double == double.rounded(), double >= 0, double < 9.0e15 else { return nil }
+            result.append(Int(double))
+        }
+        return result
+    }
+}

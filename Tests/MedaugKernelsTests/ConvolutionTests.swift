@@ -1,0 +1,112 @@
+import XCTest
+@testable import MedaugKernels
+
+final class ConvolutionTests: XCTestCase {
+    /// Odd shapes: non-square, channel counts that are not multiples of 8,
+    /// batch 3, stride 1 and 2, padding 0/1, kernels 1..4.
+    let cases: [(n: Int, c: Int, h: Int, w: Int, o: Int, k: Int, s: Int, p: Int)] = [
+        (3, 5, 9, 7, 11, 4, 2, 1),
+        (1, 3, 16, 12, 6, 4, 2, 1),
+        (3, 7, 6, 10, 5, 3, 1, 1),
+        (2, 13, 5, 5, 3, 1, 1, 0),
+        (3, 4, 8, 8, 9, 4, 1, 1),
+        (1, 6, 4, 4, 17, 2, 2, 0),
+        (2, 5, 2, 2, 4, 4, 2, 1),
+    ]
+
+    func runConv(threads: Int, groupSize: Int, relu: Bool) throws {
+        var rng = TestRandom(seed: 1)
+        for t in cases {
+            let x = rng.normals(t.n * t.c * t.h * t.w)
+            let wts = rng.normals(t.o * t.c * t.k * t.k, scale: 0.3)
+            let bias = rng.normals(t.o)
+            var (expected, oh, ow) = Naive.conv(x, n: t.n, c: t.c, h: t.h, w: t.w, weights: wts, o: t.o,
+                                                k: t.k, s: t.s, p: t.p, bias: bias)
+            if relu { expected = expected.map { max($0, 0) } }
+            let g = ConvGeometry(kernel: t.k, stride: t.s, padding: t.p)
+            var out = [Float](repeating: .nan, count: expected.count)
+            let group = min(groupSize, t.n)
+            var scratch = [Float](repeating: 0, count: Convolution.scratchCount(
+                inChannels: t.c, outChannels: t.o, geometry: g, outHeight: oh, outWidth: ow, images: group))
+            bias.withUnsafeBufferPointer { b in
+                let epilogue = Epilogue(bias: b.baseAddress, activation: relu ? .relu : .identity)
+                var start = 0
+                while start < t.n {
+                    let count = min(group, t.n - start)
+                    Convolution.forward(
+                        input: x.withUnsafeBufferPointer { $0.baseAddress! } + start * t.c * t.h * t.w,
+                        inputStride: t.c * t.h * t.w, inChannels: t.c, height: t.h, width: t.w,
+                        weights: wts, outChannels: t.o, geometry: g,
+                        output: out.withUnsafeMutableBufferPointer { $0.baseAddress! } + start * t.o * oh * ow,
+                        outputStride: t.o * oh * ow, outHeight: oh, outWidth: ow,
+                        images: count, imageIndex: start, epilogue: epilogue,
+                        scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }, threads: threads)
+                    start += count
+                }
+            }
+            let err = relativeError(out, expected)
+            XCTAssertLessThan(err, 1e-5, "conv \(t) threads \(threads) group \(group): rel err \(err)")
+        }
+    }
+
+    func testConvolutionMatchesNaive() throws {
+        try runConv(threads: 1, groupSize: 1, relu: false)
+        try runConv(threads: 2, groupSize: 1, relu: true)
+        try runConv(threads: 2, groupSize: 3, relu: false)
+        try runConv(threads: 1, groupSize: 2, relu: true)
+    }
+
+    func testTransposedConvolutionMatchesNaive() throws {
+        var rng = TestRandom(seed: 2)
+        for threads in [1, 2] {
+            for group in [1, 3] {
+                for t in cases {
+                    let x = rng.normals(t.n * t.c * t.h * t.w)
+                    let wts = rng.normals(t.c * t.o * t.k * t.k, scale: 0.3)
+                    let bias = rng.normals(t.o)
+                    let (expected, oh, ow) = Naive.convTranspose(x, n: t.n, c: t.c, h: t.h, w: t.w, weights: wts,
+                                                                 o: t.o, k: t.k, s: t.s, p: t.p, bias: bias)
+                    let g = ConvGeometry(kernel: t.k, stride: t.s, padding: t.p)
+                    let groupSize = min(group, t.n)
+                    var scratch = [Float](repeating: 0, count: Convolution.transposedScratchCount(
+                        inChannels: t.c, outChannels: t.o, geometry: g, inHeight: t.h, inWidth: t.w, images: groupSize))
+                    var out = [Float](repeating: .nan, count: expected.count)
+                    bias.withUnsafeBufferPointer { b in
+                        var start = 0
+                        while start < t.n {
+                            let count = min(groupSize, t.n - start)
+                            Convolution.transposedForward(
+                                input: x.withUnsafeBufferPointer { $0.baseAddress! } + start * t.c * t.h * t.w,
+                                inputStride: t.c * t.h * t.w, inChannels: t.c, inHeight: t.h, inWidth: t.w,
+                                weights: wts, outChannels: t.o, geometry: g,
+                                output: out.withUnsafeMutableBufferPointer { $0.baseAddress! } + start * t.o * oh * ow,
+                                outputStride: t.o * oh * ow, outHeight: oh, outWidth: ow,
+                                images: count, imageIndex: start, epilogue: Epilogue(bias: b.baseAddress),
+                                scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }, threads: threads)
+                            start += count
+                        }
+                    }
+                    let err = relativeError(out, expected)
+                    XCTAssertLessThan(err, 1e-5, "convT \(t) threads \(threads) group \(groupSize): rel err \(err)")
+                }
+            }
+        }
+    }
+
+    func testGemmSplitsGiveIdenticalResults() {
+        var rng = TestRandom(seed: 3)
+        for (m, n, k) in [(37, 301, 45), (300, 5, 70), (1, 1, 9), (64, 64, 64)] {
+            let a = rng.normals(m * k), b = rng.normals(k * n)
+            var one = [Float](repeating: 0, count: m * n), two = one
+            Gemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &one, ldc: n, threads: 1)
+            Gemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &two, ldc: n, threads: 2)
+            XCTAssertLessThan(relativeError(two, one), 1e-6, "m \(m) n \(n) k \(k)")
+            // Transposed A: store Aᵀ (k×m) and ask for its transpose.
+            var at = [Float](repeating: 0, count: m * k)
+            for i in 0..<m { for j in 0..<k { at[j * m + i] = a[i * k + j] } }
+            var three = [Float](repeating: 0, count: m * n)
+            Gemm.multiply(m: m, n: n, k: k, a: at, lda: m, transposeA: true, b: b, ldb: n, c: &three, ldc: n, threads: 2)
+            XCTAssertLessThan(relativeError(three, one), 1e-6, "transposed m \(m) n \(n) k \(k)")
+        }
+    }
+}

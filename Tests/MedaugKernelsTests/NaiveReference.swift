@@ -1,0 +1,71 @@
+import Foundation
+@testable import MedaugKernels
+
+/// Straightforward loops the optimised kernels are checked against. They are
+/// written from the definitions, share no code with the kernels, and compute
+/// in Double.
+enum Naive {
+    /// Direct convolution, NCHW in, OIHW weights.
+    static func conv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
+                     k: Int, s: Int, p: Int, bias: [Float]?) -> (out: [Float], oh: Int, ow: Int) {
+        let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
+        var out = [Float](repeating: 0, count: n * o * oh * ow)
+        for b in 0..<n { for oc in 0..<o { for y in 0..<oh { for xo in 0..<ow {
+            var sum = Double(bias?[oc] ?? 0)
+            for ic in 0..<c { for ky in 0..<k { for kx in 0..<k {
+                let iy = y * s - p + ky, ix = xo * s - p + kx
+                if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }
+                sum += Double(x[((b * c + ic) * h + iy) * w + ix]) * Double(weights[((oc * c + ic) * k + ky) * k + kx])
+            } } }
+            out[((b * o + oc) * oh + y) * ow + xo] = Float(sum)
+        } } } }
+        return (out, oh, ow)
+    }
+
+    /// Direct transposed convolution (scatter form), IOHW weights.
+    static func convTranspose(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
+                              k: Int, s: Int, p: Int, bias: [Float]?) -> (out: [Float], oh: Int, ow: Int) {
+        let oh = (h - 1) * s - 2 * p + k, ow = (w - 1) * s - 2 * p + k
+        var acc = [Double](repeating: 0, count: n * o * oh * ow)
+        for b in 0..<n { for ic in 0..<c { for y in 0..<h { for xi in 0..<w {
+            let v = Double(x[((b * c + ic) * h + y) * w + xi])
+            for oc in 0..<o { for ky in 0..<k { for kx in 0..<k {
+                let oy = y * s - p + ky, ox = xi * s - p + kx
+                if oy < 0 || oy >= oh || ox < 0 || ox >= ow { continue }
+                acc[((b * o + oc) * oh + oy) * ow + ox] += v * Double(weights[((ic * o + oc) * k + ky) * k + kx])
+            } } }
+        } } } }
+        var out = acc.map { Float($0) }
+        if let bias {
+            for b in 0..<n { for oc in 0..<o { for i in 0..<(oh * ow) { out[(b * o + oc) * oh * ow + i] += bias[oc] } } }
+        }
+        return (out, oh, ow)
+    }
+}
+
+/// Deterministic pseudo-random test data.
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 11
+    }
+    mutating func uniform() -> Float { Float(next() % 1_000_000) / 1_000_000 }
+    mutating func normal() -> Float {
+        let u1 = max(Double(uniform()), 1e-7), u2 = Double(uniform())
+        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
+    }
+    mutating func normals(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in normal() * scale } }
+}
+
+/// max|a − b| / max|b|, the tolerance measure used throughout the tests.
+func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+    var diff: Float = 0, peak: Float = 0
+    for i in 0..<a.count {
+        diff = max(diff, abs(a[i] - b[i]))
+        peak = max(peak, abs(b[i]))
+    }
+    return peak == 0 ? diff : diff / peak
+}
