@@ -40,7 +40,7 @@ let package = Package(
 
         // MARK: - Unit tests (one bundle per target)
         .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels"]),
-        //.testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
-        //.testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
+        .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
+        .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
     ]
 )

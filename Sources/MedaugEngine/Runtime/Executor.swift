@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import MedaugKernels
 
 /// Runs a planned graph on an arena. Stateless: everything lives in the
@@ -28,8 +30,21 @@ struct Executor {
     }
 
     func run() {
-        for step in graph.nodes.indices { run(step) }
+        guard Executor.profiling else {
+            for step in graph.nodes.indices { run(step) }
+            return
+        }
+        // MEDAUG_PROFILE=1: one line per node on stderr, to see where time goes.
+        for step in graph.nodes.indices {
+            let start = DispatchTime.now().uptimeNanoseconds
+            run(step)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            let node = graph.nodes[step]
+            FileHandle.standardError.write(Data("profile \(node.name) \(node.operation.name) \(graph.shapes[node.output]) \(String(format: "%.2f", ms)) ms\n".utf8))
+        }
     }
+
+    static let profiling = ProcessInfo.processInfo.environment["MEDAUG_PROFILE"] == "1"
 
     func makeEpilogue(_ spec: EpilogueSpec) -> Epilogue {
         var epilogue = Epilogue(bias: spec.bias?.buffer.baseAddress, activation: spec.activation)

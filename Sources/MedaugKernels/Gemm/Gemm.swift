@@ -12,10 +12,18 @@ import Dispatch
 /// exactly one call with the full K loop, so its value does not depend on how
 /// C was split.
 public enum Gemm {
-    /// Pins OpenBLAS to one thread, once per process.
+    /// Pins OpenBLAS to one thread and fixes its kernel choice, once per
+    /// process, before the first multiply.
     private static let pinOpenBLAS: Void = {
+        CoreSelection.apply()
         openblas_set_num_threads(1)
     }()
+
+    /// The OpenBLAS kernels in use and how they were chosen.
+    public static var backendDescription: String {
+        _ = pinOpenBLAS
+        return "OpenBLAS \(CoreSelection.summary)"
+    }
 
     /// C[M×N] = A·B (+ C if `accumulate`), row-major.
     ///

@@ -1,0 +1,82 @@
+import COpenBLAS
+import Foundation
+
+/// Picks OpenBLAS's kernels when its own detection failed.
+///
+/// OpenBLAS before 0.3.25 (Debian 12 ships 0.3.21) falls back to its generic
+/// "Prescott" kernels on Intel CPUs newer than it knows (OpenBLAS issue
+/// #4267), running sgemm at a third to a fifth of the CPU's speed. When the
+/// user has not chosen a core with OPENBLAS_CORETYPE and OpenBLAS reports
+/// Prescott on a CPU with AVX-512 (or AVX2 + FMA), this selects SkylakeX (or
+/// Haswell) and re-runs OpenBLAS's dynamic initialisation, before any BLAS
+/// call. A small multiply is then checked against a naive loop; if it
+/// disagrees the generic kernels are restored.
+enum CoreSelection {
+    /// What happened, for reports: the core in use and why.
+    static var summary = "not initialised"
+
+    static func apply() {
+        let detected = currentCore()
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
+            summary = "\(detected) (OPENBLAS_CORETYPE)"
+            return
+        }
+        guard detected == "Prescott", let flags = cpuFlags() else {
+            summary = "\(detected) (detected by OpenBLAS)"
+            return
+        }
+        let candidate: String
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]) {
+            candidate = "SkylakeX"
+        } else if flags.isSuperset(of: ["avx2", "fma"]) {
+            candidate = "Haswell"
+        } else {
+            summary = "Prescott (detected by OpenBLAS)"
+            return
+        }
+        select(candidate)
+        if currentCore() != "Prescott" && selfTestPasses() {
+            summary = "\(currentCore()) (chosen by medaug: OpenBLAS detected Prescott)"
+        } else {
+            select("Prescott")
+            summary = "Prescott (\(candidate) failed the self-test)"
+        }
+    }
+
+    static func currentCore() -> String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    private static func select(_ core: String) {
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        gotoblas_dynamic_quit()
+        gotoblas_dynamic_init()
+        unsetenv("OPENBLAS_CORETYPE")
+    }
+
+    private static func cpuFlags() -> Set<String>? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        return Set(line.split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
+    }
+
+    /// A 67×53×71 product (odd sizes exercise the kernels' edges) against
+    /// a Double loop.
+    private static func selfTestPasses() -> Bool {
+        let m = 67, n = 53, k = 71
+        let a = (0..<(m * k)).map { Float(($0 * 37) % 17) / 8 - 1 }
+        let b = (0..<(k * n)).map { Float(($0 * 23) % 13) / 6 - 1 }
+        var c = [Float](repeating: 0, count: m * n)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                if abs(Double(c[i * n + j]) - sum) > 1e-3 * max(1, abs(sum)) { return false }
+            }
+        }
+        return true
+    }
+}

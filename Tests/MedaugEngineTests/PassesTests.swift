@@ -1,0 +1,71 @@
+import XCTest
+@testable import MedaugEngine
+@testable import MedaugModels
+
+/// Every pass checked the ncnn way: the optimised graph against the unfused
+/// one, layer by layer, on models whose BatchNorm is far from identity.
+final class PassesTests: XCTestCase {
+    func compare(_ config: ModelConfig, normalization: NormalizationMode, batch: Int, threads: Int = 1,
+                 tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line) throws {
+        let model = try TestModels.model(config)
+        let session = try model.makeSession(threads: threads)
+        let input = TestModels.input(for: config, batch: batch, seed: 5)
+        let fused = try session.run(input, options: RunOptions(normalization: normalization, dropout: false, keepBlockOutputs: true))
+        let plain = try session.run(input, options: RunOptions(normalization: normalization, dropout: false,
+                                                               keepBlockOutputs: true, optimize: false))
+        XCTAssertEqual(Set(fused.blockOutputs.keys), Set(plain.blockOutputs.keys), file: file, line: line)
+        for (name, expected) in plain.blockOutputs {
+            let error = relativeError(fused.blockOutputs[name]!.values, expected.values)
+            XCTAssertLessThan(error, tolerance, "\(config.kind) \(normalization) batch \(batch) layer \(name): rel err \(error)",
+                              file: file, line: line)
+        }
+        XCTAssertEqual(fused.output.values, fused.blockOutputs["out"]!.values, file: file, line: line)
+    }
+
+    func testFusedGraphsMatchUnfused() throws {
+        for config in [TestModels.generator, TestModels.discriminator, TestModels.segmenter] {
+            for mode in NormalizationMode.allCases {
+                try compare(config, normalization: mode, batch: 1)
+                try compare(config, normalization: mode, batch: 3, threads: 2)
+            }
+        }
+    }
+
+    func testPassesRemoveWhatTheyFuse() throws {
+        let model = try TestModels.model(TestModels.generator)
+        let running = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))
+        let instance = model.graph(for: .init(normalization: .instance, dropout: true, optimize: true))
+        let unfused = model.graph(for: .init(normalization: .running, dropout: true, optimize: false))
+        // 3 down + bottleneck + 3 up + out convolutions, 3 in-place concats.
+        XCTAssertEqual(running.nodes.count, 11, running.listing)
+        XCTAssertEqual(instance.nodes.count, 11, instance.listing)
+        for node in running.nodes + instance.nodes {
+            switch node.operation {
+            case .batchNorm, .activation, .dropout, .concat(inPlace: false):
+                XCTFail("unfused \(node.name) left: \n\(running.listing)")
+            default: break
+            }
+        }
+        // Unfused: down 3 conv + 2 bn + 3 act, bottleneck conv + act, up 3 × (convt,
+        // bn, act, concat) + 2 dropout, out convt + tanh.
+        XCTAssertEqual(unfused.nodes.filter { if case .dropout = $0.operation { return true }; return false }.count, 2)
+        XCTAssertEqual(unfused.nodes.count, 26, unfused.listing)
+    }
+
+    func testFoldBatchNormArithmetic() throws {
+        // One conv + BN, folded by hand: y = γ(Wx + b − μ)/√(σ² + ε) + β.
+        let model = try TestModels.model(TestModels.segmenter)
+        let file = model.file
+        let graph = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))
+        guard case .conv(let folded) = graph.nodes[0].operation else { return XCTFail("first node is not a conv") }
+        let w = file.tensor("enc.0.conv1.weight"), gamma = file.tensor("enc.0.bn1.weight")
+        let mean = file.tensor("enc.0.bn1.running_mean"), variance = file.tensor("enc.0.bn1.running_var")
+        let beta = file.tensor("enc.0.bn1.bias")
+        let perChannel = w.count / gamma.count
+        for c in 0..<gamma.count {
+            let b = gamma[c] / (variance[c] + 1e-5).squareRoot()
+            XCTAssertEqual(folded.weights[c * perChannel + 3], w[c * perChannel + 3] * b, accuracy: 1e-6)
+            XCTAssertEqual(folded.epilogue.bias![c], beta[c] - mean[c] * b, accuracy: 1e-6)
+        }
+    }
+}
