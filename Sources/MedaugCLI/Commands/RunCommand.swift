@@ -43,6 +43,8 @@ struct RunCommand: ParsableCommand {
     var repeats: Int = 1
     @Flag(help: "Print timing and arena sizes as JSON.")
     var json = false
+    @Flag(help: "Also measure this machine's OpenBLAS sgemm peak on --threads threads.")
+    var measureSgemm = false
 
     enum Switch: String, ExpressibleByArgument { case on, off }
 
@@ -82,11 +84,13 @@ struct RunCommand: ParsableCommand {
         // Later runs reuse the plan and arena; the first also builds the graph.
         let steady = times.count > 1 ? Array(times.dropFirst()).sorted()[(times.count - 1) / 2] : median
         if json {
-            let report: [String: Any] = [
+            var report: [String: Any] = [
                 "batch": batch, "threads": threads, "runs": times.count,
                 "first_ms": times[0], "median_ms": steady, "ms_per_image": steady / Double(batch),
                 "arena_bytes": session.arenaBytes, "arena_lower_bound_bytes": session.arenaLowerBoundBytes,
+                "times_ms": times, "blas": Gemm.backendDescription,
             ]
+            if measureSgemm { report["sgemm_peak_gflops"] = Gemm.measurePeak(size: 1536, threads: threads) }
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else if repeats > 1 || output == nil {

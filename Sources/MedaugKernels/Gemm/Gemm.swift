@@ -52,10 +52,13 @@ public enum Gemm {
         }
         let beta: Float = accumulate ? 1 : 0
         let transA = transposeA ? CblasTrans : CblasNoTrans
-        // Split the larger dimension, but never into blocks so thin that the
-        // micro-kernel runs mostly on its tail (16 columns / 8 rows minimum).
-        let columnParts = min(threads, max(1, n / 16))
-        let rowParts = min(threads, max(1, m / 8))
+        // Each part packs the whole of the operand it does not split, so split
+        // the dimension whose other operand is smaller: rows of C (A = weights)
+        // when M ≥ N, columns (B = im2col or input) otherwise. Never into blocks
+        // so thin that the micro-kernel runs mostly on its tail.
+        var columnParts = min(threads, max(1, n / 16))
+        var rowParts = min(threads, max(1, m / 8))
+        if m >= n, rowParts > 1 { columnParts = 1 } else if columnParts > 1 { rowParts = 1 }
         if threads <= 1 || (columnParts <= 1 && rowParts <= 1) {
             cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                         1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

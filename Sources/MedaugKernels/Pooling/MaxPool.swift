@@ -18,7 +18,7 @@ public enum MaxPool {
                         let row = src + (oy * stride + ky) * width + ox * stride
                         for kx in 0..<kernel {
                             let v = row[kx]
-                            if !(v <= best) { best = v }
+                            if !(v <= best) && !best.isNaN { best = v }
                         }
                     }
                     dst[oy * outWidth + ox] = best
