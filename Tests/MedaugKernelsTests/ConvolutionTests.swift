@@ -59,12 +59,14 @@ final class ConvolutionTests: XCTestCase {
     func testTransposedConvolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 2)
         for threads in [1, 2] {
-            for group in [1, 3] {
+            for (group, layout) in [(1, Convolution.TransposedWeightLayout.iohw), (3, .iohw), (1, .outputMajor), (2, .outputMajor)] {
                 for t in cases {
                     let x = rng.normals(t.n * t.c * t.h * t.w)
-                    let wts = rng.normals(t.c * t.o * t.k * t.k, scale: 0.3)
+                    let iohw = rng.normals(t.c * t.o * t.k * t.k, scale: 0.3)
+                    let wts = layout == .iohw ? iohw
+                        : iohw.withUnsafeBufferPointer { Convolution.packTransposedWeights($0, inChannels: t.c) }
                     let bias = rng.normals(t.o)
-                    let (expected, oh, ow) = Naive.convTranspose(x, n: t.n, c: t.c, h: t.h, w: t.w, weights: wts,
+                    let (expected, oh, ow) = Naive.convTranspose(x, n: t.n, c: t.c, h: t.h, w: t.w, weights: iohw,
                                                                  o: t.o, k: t.k, s: t.s, p: t.p, bias: bias)
                     let g = ConvGeometry(kernel: t.k, stride: t.s, padding: t.p)
                     let groupSize = min(group, t.n)
@@ -78,7 +80,7 @@ final class ConvolutionTests: XCTestCase {
                             Convolution.transposedForward(
                                 input: x.withUnsafeBufferPointer { $0.baseAddress! } + start * t.c * t.h * t.w,
                                 inputStride: t.c * t.h * t.w, inChannels: t.c, inHeight: t.h, inWidth: t.w,
-                                weights: wts, outChannels: t.o, geometry: g,
+                                weights: wts, layout: layout, outChannels: t.o, geometry: g,
                                 output: out.withUnsafeMutableBufferPointer { $0.baseAddress! } + start * t.o * oh * ow,
                                 outputStride: t.o * oh * ow, outHeight: oh, outWidth: ow,
                                 images: count, imageIndex: start, epilogue: Epilogue(bias: b.baseAddress),
@@ -87,7 +89,7 @@ final class ConvolutionTests: XCTestCase {
                         }
                     }
                     let err = relativeError(out, expected)
-                    XCTAssertLessThan(err, 1e-5, "convT \(t) threads \(threads) group \(groupSize): rel err \(err)")
+                    XCTAssertLessThan(err, 1e-5, "convT \(t) threads \(threads) group \(groupSize) \(layout): rel err \(err)")
                 }
             }
         }

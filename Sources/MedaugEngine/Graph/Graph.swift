@@ -51,8 +51,10 @@ public struct DropoutSpec: Equatable, Sendable {
 
 /// A convolution's weights and geometry.
 public struct ConvParameters: @unchecked Sendable {
-    /// OIHW for convolutions, IOHW for transposed ones.
+    /// OIHW for convolutions, IOHW for transposed ones (until
+    /// `PackTransposedWeights` repacks them; see `transposedLayout`).
     public var weights: TensorValues
+    public var transposedLayout: Convolution.TransposedWeightLayout = .iohw
     public var geometry: ConvGeometry
     public var epilogue: EpilogueSpec
 }

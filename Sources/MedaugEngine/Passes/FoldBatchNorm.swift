@@ -45,6 +45,7 @@ enum FoldBatchNorm {
                         for t in 0..<perChannel { weights[c * perChannel + t] *= factor[c] }
                     }
                 }
+                p.weights.releaseFilePages()
                 p.weights = TensorValues(copy: weights)
                 p.epilogue.bias = TensorValues(copy: bias)
             }

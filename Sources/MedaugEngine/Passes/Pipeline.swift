@@ -2,7 +2,9 @@ import MedaugKernels
 
 /// The optimisation passes, in their fixed order (ncnn's `main`): remove what
 /// the mode makes dead, fold BatchNorm, fuse dropout and activation into the
-/// producing convolution's epilogue, then let concatenations happen in place.
+/// producing convolution's epilogue, let concatenations happen in place, and
+/// finally repack transposed-convolution weights for the GEMM (after folding,
+/// which works on the file's IOHW layout).
 public enum Pipeline {
     /// Options that decide which passes run.
     public struct Options: Sendable {
@@ -30,6 +32,7 @@ public enum Pipeline {
         FuseDropout.run(&graph, log: log)
         FuseActivation.run(&graph, log: log)
         ConcatInPlace.run(&graph, log: log)
+        PackTransposedWeights.run(&graph, log: log)
     }
 
     /// If the node at `index` has a (transposed) convolution producing its

@@ -82,7 +82,8 @@ struct Executor {
                 Convolution.transposedForward(
                     input: pointer(input, image: start), inputStride: imageStride(input),
                     inChannels: inShape.channels, inHeight: inShape.height, inWidth: inShape.width,
-                    weights: p.weights.buffer.baseAddress!, outChannels: outShape.channels, geometry: p.geometry,
+                    weights: p.weights.buffer.baseAddress!, layout: p.transposedLayout,
+                    outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
                     images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),

@@ -85,15 +85,37 @@ public enum Convolution {
         return outChannels * geometry.kernel * geometry.kernel * columns + packed
     }
 
+    /// How a transposed convolution's weights are stored.
+    public enum TransposedWeightLayout: Sendable {
+        /// IOHW as in the file: `inChannels`×(`outChannels`·k·k); used
+        /// transposed by the GEMM.
+        case iohw
+        /// Repacked once at load to (`outChannels`·k·k)×`inChannels`, so the
+        /// GEMM streams each output row's weights contiguously.
+        case outputMajor
+    }
+
+    /// Repacks IOHW weights into the `outputMajor` layout.
+    public static func packTransposedWeights(_ weights: UnsafeBufferPointer<Float>, inChannels: Int) -> [Float] {
+        let rows = weights.count / max(1, inChannels)
+        var packed = [Float](repeating: 0, count: weights.count)
+        for i in 0..<inChannels {
+            for r in 0..<rows { packed[r * inChannels + i] = weights[i * rows + r] }
+        }
+        return packed
+    }
+
     /// y = epilogue(Wᵀ ⊛ x): transposed convolution as one GEMM
     /// (cols = Wᵀ·x, Wᵀ of shape (O·k·k)×I) followed by col2im.
     ///
     /// - Parameters:
-    ///   - weights: IOHW, `inChannels`×`outChannels`×k×k.
+    ///   - weights: IOHW, `inChannels`×`outChannels`×k×k, or repacked as
+    ///     `layout` says.
     ///   - Other parameters as in `forward`.
     public static func transposedForward(
         input: UnsafePointer<Float>, inputStride: Int, inChannels: Int, inHeight: Int, inWidth: Int,
-        weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
+        weights: UnsafePointer<Float>, layout: TransposedWeightLayout = .iohw,
+        outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outputStride: Int, outHeight: Int, outWidth: Int,
         images: Int, imageIndex: Int, epilogue: Epilogue,
         scratch: UnsafeMutablePointer<Float>, threads: Int
@@ -114,7 +136,8 @@ public enum Convolution {
             }
             b = UnsafePointer(packed)
         }
-        Gemm.multiply(m: rows, n: columns, k: inChannels, a: weights, lda: rows, transposeA: true,
+        Gemm.multiply(m: rows, n: columns, k: inChannels, a: weights,
+                      lda: layout == .iohw ? rows : inChannels, transposeA: layout == .iohw,
                       b: b, ldb: columns, c: cols, ldc: columns, threads: threads)
         for n in 0..<images {
             Col2im.fold(cols: cols, ldc: columns, column: n * inSpatial,

@@ -36,7 +36,7 @@ public final class ModelFile: @unchecked Sendable {
     /// The values of tensor `name` (which validation guarantees exists):
     /// a view of the file when aligned, else a one-time copy.
     public func tensor(_ name: String) -> TensorValues {
-        if let view = storage.floats(name) { return TensorValues(view: view, owner: self) }
+        if let view = storage.floats(name) { return TensorValues(view: view, owner: self, name: name) }
         return TensorValues(copy: storage.floatArray(name) ?? [])
     }
 
@@ -63,17 +63,29 @@ public final class ModelFile: @unchecked Sendable {
 /// by `owner`) or owned.
 public struct TensorValues: @unchecked Sendable {
     private let owner: AnyObject?
+    private let name: String?
     public let buffer: UnsafeBufferPointer<Float>
 
-    init(view: UnsafeBufferPointer<Float>, owner: AnyObject) {
+    init(view: UnsafeBufferPointer<Float>, owner: ModelFile, name: String) {
         self.owner = owner
+        self.name = name
         self.buffer = view
+    }
+
+    /// For a view into a memory-mapped file: tells the kernel its pages may
+    /// be dropped from memory (they are re-read from the file if touched
+    /// again). Called once a transformed copy replaces these values, so a
+    /// model does not hold both the file's and the folded weights.
+    public func releaseFilePages() {
+        guard let file = owner as? ModelFile, let name else { return }
+        file.storage.releasePages(of: name)
     }
 
     /// Owns `copy` (for weights computed at load time, e.g. folded).
     public init(copy: [Float]) {
         let box = FloatBox(copy)
         self.owner = box
+        self.name = nil
         self.buffer = UnsafeBufferPointer(box.pointer)
     }
 
