@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import MedaugEngine
 @testable import MedaugModels
@@ -93,5 +94,96 @@ final class SessionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(session.arenaBytes, session.arenaLowerBoundBytes)
         // Within 25% of the lower bound on this U-Net.
         XCTAssertLessThanOrEqual(Double(session.arenaBytes), 1.25 * Double(session.arenaLowerBoundBytes))
+    }
+}
+
+final class SessionTaskTests: XCTestCase {
+    func testGenerateMapsLabelValuesToOneHot() throws {
+        let model = try TestModels.model(TestModels.generator)
+        let session = try model.makeSession()
+        // Label values 0, 1, 4 ⇔ classes 0, 1, 2.
+        let values: [Int32] = (0..<(2 * 32 * 32)).map { [0, 1, 4][$0 % 3] }
+        let labels = LabelMaps(count: 2, height: 32, width: 32, values: values)
+        var oneHot = Tensor(zeros: [2, 3, 32, 32])
+        for (i, v) in values.enumerated() {
+            let n = i / 1024, p = i % 1024
+            oneHot.values[(n * 3 + [0: 0, 1: 1, 4: 2][v]!) * 1024 + p] = 1
+        }
+        let options = RunOptions(normalization: .running, dropout: false)
+        XCTAssertEqual(try session.generate(from: labels, options: options), try session.run(oneHot, options: options).output)
+        var bad = labels
+        bad.values[70] = 3
+        XCTAssertThrowsError(try session.generate(from: bad)) { error in
+            XCTAssertEqual(error as? EngineError, .unknownLabel(value: 3, index: 70, known: [0, 1, 4]))
+        }
+        XCTAssertThrowsError(try session.generate(from: LabelMaps(count: 1, height: 16, width: 16, values: [Int32](repeating: 0, count: 256))))
+        XCTAssertThrowsError(try session.segment(Tensor(zeros: [1, 3, 32, 32])))
+    }
+
+    func testSegmentReturnsArgmaxInBothNumberings() throws {
+        let model = try TestModels.model(TestModels.segmenter)
+        let result = try model.makeSession().segment(TestModels.input(for: model.config, batch: 2, seed: 3))
+        let spatial = 24 * 24
+        for n in 0..<2 {
+            for p in stride(from: 0, to: spatial, by: 37) {
+                let probs = (0..<3).map { result.probabilities.values[(n * 3 + $0) * spatial + p] }
+                XCTAssertEqual(probs.reduce(0, +), 1, accuracy: 1e-5)
+                let best = probs.indices.max { probs[$0] < probs[$1] }!
+                XCTAssertEqual(Int(result.classIndices[n * spatial + p]), best)
+                XCTAssertEqual(result.labelValues[n * spatial + p], [0, 1, 4][best])
+            }
+        }
+    }
+
+    func testArenaLimitRefusesBeforeAllocating() throws {
+        let model = try TestModels.model(TestModels.generator)
+        let session = try model.makeSession()
+        session.maxArenaBytes = 1 << 20
+        XCTAssertThrowsError(try session.run(TestModels.input(for: model.config, batch: 64, seed: 1))) { error in
+            XCTAssertTrue("\(error)".contains("over this session's limit"), "\(error)")
+        }
+    }
+
+    func testCorruptedModelFilesGiveErrorsNotCrashes() throws {
+        let config = TestModels.segmenter
+        let path = NSTemporaryDirectory() + "medaug-corrupt-\(getpid()).safetensors"
+        defer { unlink(path) }
+        try ModelFile.write(config: config, tensors: TestModels.weights(for: config, seed: 1), to: path)
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerEnd = 8 + Int(original.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var random = TestRandomGenerator(seed: 5)
+        var failures = 0
+        // Truncations everywhere in the header and a sample of the data.
+        var cuts = Array(stride(from: 0, to: headerEnd + 64, by: 7))
+        cuts += (0..<50).map { _ in Int(random.next() % UInt64(original.count)) }
+        for cut in cuts {
+            try original.prefix(cut).write(to: URL(fileURLWithPath: path))
+            do { _ = try Model(path: path); XCTFail("a file cut at \(cut) of \(original.count) loaded") } catch { failures += 1 }
+        }
+        // Random byte changes in the header: either an error or a file that
+        // still validates (e.g. a changed space); never a crash.
+        for _ in 0..<300 {
+            var bytes = original
+            let at = Int(random.next() % UInt64(headerEnd))
+            bytes[at] = UInt8(truncatingIfNeeded: random.next())
+            try bytes.write(to: URL(fileURLWithPath: path))
+            if let model = try? Model(path: path) {
+                _ = try? model.makeSession().run(TestModels.input(for: model.config, batch: 1, seed: 1))
+            }
+        }
+        XCTAssertEqual(failures, cuts.count)
+    }
+}
+
+/// SplitMix64, for test-only randomness.
+struct TestRandomGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

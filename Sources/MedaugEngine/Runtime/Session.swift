@@ -59,6 +59,10 @@ public final class Session: @unchecked Sendable {
     /// that would need an enormous arena).
     public static let maxBatch = 1024
 
+    /// Largest arena a session may plan, in bytes (default 8 GiB): a call
+    /// that would need more is refused before anything is allocated.
+    public var maxArenaBytes = 8 << 30
+
     init(model: Model, threads: Int) throws {
         guard (1...256).contains(threads) else {
             throw EngineError.invalidArgument("threads is \(threads), expected 1...256")
@@ -100,6 +104,10 @@ public final class Session: @unchecked Sendable {
         let graph = model.graph(for: graphKey)
         let planKey = PlanKey(graph: graphKey, batch: batch, keepAll: options.keepBlockOutputs)
         let plan = plans[planKey] ?? ExecutionPlan(graph: graph, batch: batch, keepAll: options.keepBlockOutputs)
+        guard plan.arena.totalBytes <= maxArenaBytes else {
+            throw EngineError.invalidArgument(
+                "batch \(batch) needs a \(plan.arena.totalBytes >> 20) MiB arena, over this session's limit of \(maxArenaBytes >> 20) MiB; use smaller batches")
+        }
         plans[planKey] = plan
         lastPlan = plan
         let base = reserve(plan.arena.totalBytes)
