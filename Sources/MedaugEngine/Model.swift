@@ -51,7 +51,14 @@ public final class Model: @unchecked Sendable {
     }
 
     /// The optimised graph's listing for a mode (what `--print-plan` shows).
-    public func graphListing(normalization: NormalizationMode, dropout: Bool, optimize: Bool = true) -> String {
-        graph(for: GraphKey(normalization: normalization, dropout: dropout, optimize: optimize)).listing
+    public func graphListing(normalization: NormalizationMode, dropout: Bool, optimize: Bool = true,
+                             verbose: Bool = false) -> String {
+        if verbose {
+            // Rebuild outside the cache so the passes run (and log) again.
+            var graph = GraphBuilder.build(file, batchNormUse: normalization == .running ? .running : .instance)
+            Pipeline.run(&graph, options: .init(dropout: dropout, optimize: optimize, verbose: true))
+            return graph.listing
+        }
+        return graph(for: GraphKey(normalization: normalization, dropout: dropout, optimize: optimize)).listing
     }
 }

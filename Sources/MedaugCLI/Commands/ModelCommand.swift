@@ -92,13 +92,15 @@ struct ModelCommand: ParsableCommand {
         var model: String
         @Flag(help: "Also print the optimised graph, one node per line.")
         var graph = false
+        @Flag(help: "With --graph, print one line per rewrite the optimisation passes make.")
+        var verbose = false
 
         func run() throws {
             let loaded = try loadModel(model)
             print(loaded.config.jsonString())
             if graph {
                 let mode = loaded.config.common.inference
-                print(loaded.graphListing(normalization: mode.normalization, dropout: mode.dropout))
+                print(loaded.graphListing(normalization: mode.normalization, dropout: mode.dropout, verbose: verbose))
             }
         }
     }

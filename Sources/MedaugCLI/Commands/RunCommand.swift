@@ -45,6 +45,8 @@ struct RunCommand: ParsableCommand {
     var json = false
     @Flag(help: "Also measure this machine's OpenBLAS sgemm peak on --threads threads.")
     var measureSgemm = false
+    @Flag(help: "Print the arena plan (buffers, offsets, scratch) after the run.")
+    var printPlan = false
 
     enum Switch: String, ExpressibleByArgument { case on, off }
 
@@ -77,6 +79,12 @@ struct RunCommand: ParsableCommand {
                 tensors.append(.init(name: name, shape: t.shape, values: t.values))
             }
             do { try SafetensorsWriter.write(tensors, metadata: [:], to: output) } catch { throw CLIError("\(error)") }
+        }
+        if printPlan, let plan = session.lastPlan {
+            let mode = loaded.config.common.inference
+            print(loaded.graphListing(normalization: normalization ?? mode.normalization,
+                                      dropout: dropout.map { $0 == .on } ?? mode.dropout, optimize: !unoptimized))
+            print(plan.summary)
         }
         let batch = tensor.shape[0]
         let sorted = times.sorted()

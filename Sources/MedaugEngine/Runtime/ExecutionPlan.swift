@@ -61,13 +61,13 @@ public struct ExecutionPlan: Sendable {
     }
 
     /// A one-line-per-buffer description (ggml's AT_PRINTF, on demand).
-    public func describe(graph: Graph) -> String {
+    public var summary: String {
         var lines = ["arena \(arena.totalBytes) bytes, lower bound \(arena.lowerBoundBytes) bytes, batch \(batch)"]
         for (b, buffer) in storage.buffers.enumerated() {
             lines.append("buffer \(b): values \(buffer.values) \(buffer.channels)×\(buffer.spatial) at +\(bufferOffsets[b])")
         }
-        for (i, node) in graph.nodes.enumerated() where scratchOffsets[i] > 0 || groupSizes[i] > 1 {
-            lines.append("scratch \(node.name): group \(groupSizes[i]) at +\(scratchOffsets[i])")
+        for (i, offset) in scratchOffsets.enumerated() where offset > 0 || groupSizes[i] > 1 {
+            lines.append("scratch of node \(i): \(groupSizes[i]) image(s) per GEMM at +\(offset)")
         }
         return lines.joined(separator: "\n")
     }
