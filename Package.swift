@@ -24,8 +24,11 @@ let package = Package(
             providers: [.apt(["libtiff-dev"])]),
 
         // MARK: - Implementation
+        // SIMD micro-kernels in C (AVX-512 with run-time dispatch; Swift cannot
+        // target an instruction set per function).
+        .target(name: "MedaugMicroKernels"),
         // Numeric kernels: GEMM wrapper, im2col/col2im, fused epilogues, pooling.
-        .target(name: "MedaugKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "MedaugKernels", dependencies: ["COpenBLAS", "MedaugMicroKernels"]),
         // Network configurations, safetensors weights, tensor naming scheme.
         .target(name: "MedaugModels", dependencies: ["MedaugKernels"]),
         // Inference graph, optimisation passes, arena planner, sessions.

@@ -27,7 +27,7 @@ final class ConvolutionTests: XCTestCase {
             var out = [Float](repeating: .nan, count: expected.count)
             let group = min(groupSize, t.n)
             var scratch = [Float](repeating: 0, count: Convolution.scratchCount(
-                inChannels: t.c, outChannels: t.o, geometry: g, outHeight: oh, outWidth: ow, images: group))
+                inChannels: t.c, outChannels: t.o, geometry: g, outHeight: oh, outWidth: ow, images: group, threads: threads))
             bias.withUnsafeBufferPointer { b in
                 let epilogue = Epilogue(bias: b.baseAddress, activation: relu ? .relu : .identity)
                 var start = 0
@@ -46,6 +46,43 @@ final class ConvolutionTests: XCTestCase {
             }
             let err = relativeError(out, expected)
             XCTAssertLessThan(err, 1e-5, "conv \(t) threads \(threads) group \(group): rel err \(err)")
+        }
+    }
+
+    func testTiledConvolutionMatchesNaive() throws {
+        // Tiles of a few output rows, so every case with more than a handful
+        // of rows takes the tiled path (and its per-tile epilogue).
+        let saved = (Convolution.tileFloats, Convolution.minimumTileColumns)
+        defer { (Convolution.tileFloats, Convolution.minimumTileColumns) = saved }
+        Convolution.tileFloats = 64
+        Convolution.minimumTileColumns = 1
+        XCTAssertNotNil(Convolution.tiling(inChannels: 5, geometry: ConvGeometry(kernel: 4, stride: 2, padding: 1),
+                                           outHeight: 5, outWidth: 4, threads: 2))
+        try runConv(threads: 2, groupSize: 1, relu: true)
+        try runConv(threads: 1, groupSize: 1, relu: false)
+        // The same tiles through OpenBLAS instead of the packed-strips kernel.
+        let strips = Convolution.stripsMaxChannels
+        defer { Convolution.stripsMaxChannels = strips }
+        Convolution.stripsMaxChannels = 0
+        try runConv(threads: 2, groupSize: 1, relu: true)
+    }
+
+    func testPackedStripsKernelMatchesNaive() throws {
+        try XCTSkipUnless(Gemm.hasPackedStrips, "this CPU has no AVX-512F")
+        var rng = TestRandom(seed: 8)
+        for (m, n, k) in [(1, 1, 1), (7, 33, 5), (8, 64, 9), (13, 70, 31), (32, 31, 288), (17, 100, 3)] {
+            let a = rng.normals(m * k), b = rng.normals(k * n)
+            var packed = [Float](repeating: .nan, count: Gemm.packedStripsCount(n: n, k: k))
+            for j in 0..<n { for p in 0..<k { packed[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j] } }
+            var c = [Float](repeating: .nan, count: m * n)
+            XCTAssertTrue(Gemm.multiplyPackedStrips(m: m, n: n, k: k, a: a, lda: k, packedB: packed, c: &c, ldc: n))
+            var expected = [Float](repeating: 0, count: m * n)
+            for i in 0..<m { for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                expected[i * n + j] = Float(sum)
+            } }
+            XCTAssertLessThan(relativeError(c, expected), 1e-5, "m \(m) n \(n) k \(k)")
         }
     }
 

@@ -18,7 +18,7 @@ public struct ExecutionPlan: Sendable {
     /// has few pixels, so deep layers read their weights once per group.
     static let targetColumns = 1024
 
-    public init(graph: Graph, batch: Int, keepAll: Bool) {
+    public init(graph: Graph, batch: Int, keepAll: Bool, threads: Int) {
         self.batch = batch
         let storage = Storage(graph: graph)
         self.storage = storage
@@ -28,7 +28,7 @@ public struct ExecutionPlan: Sendable {
         }
         var groups: [Int] = []
         for (step, node) in graph.nodes.enumerated() {
-            let (group, floats) = ExecutionPlan.scratch(for: node, in: graph, batch: batch)
+            let (group, floats) = ExecutionPlan.scratch(for: node, in: graph, batch: batch, threads: threads)
             groups.append(group)
             requests.append(AllocationRequest(bytes: floats * 4, lifetime: Lifetime(first: step, last: step)))
         }
@@ -39,7 +39,7 @@ public struct ExecutionPlan: Sendable {
     }
 
     /// Group size and scratch floats of one node.
-    static func scratch(for node: Node, in graph: Graph, batch: Int) -> (group: Int, floats: Int) {
+    static func scratch(for node: Node, in graph: Graph, batch: Int, threads: Int) -> (group: Int, floats: Int) {
         let input = graph.shapes[node.inputs[0]]
         let output = graph.shapes[node.output]
         switch node.operation {
@@ -47,7 +47,7 @@ public struct ExecutionPlan: Sendable {
             let group = max(1, min(batch, targetColumns / max(1, output.spatial)))
             return (group, Convolution.scratchCount(
                 inChannels: input.channels, outChannels: output.channels, geometry: p.geometry,
-                outHeight: output.height, outWidth: output.width, images: group))
+                outHeight: output.height, outWidth: output.width, images: group, threads: threads))
         case .convTranspose(let p):
             let group = max(1, min(batch, targetColumns / max(1, input.spatial)))
             return (group, Convolution.transposedScratchCount(

@@ -103,7 +103,7 @@ public final class Session: @unchecked Sendable {
                                       optimize: options.optimize)
         let graph = model.graph(for: graphKey)
         let planKey = PlanKey(graph: graphKey, batch: batch, keepAll: options.keepBlockOutputs)
-        let plan = plans[planKey] ?? ExecutionPlan(graph: graph, batch: batch, keepAll: options.keepBlockOutputs)
+        let plan = plans[planKey] ?? ExecutionPlan(graph: graph, batch: batch, keepAll: options.keepBlockOutputs, threads: threads)
         guard plan.arena.totalBytes <= maxArenaBytes else {
             throw EngineError.invalidArgument(
                 "batch \(batch) needs a \(plan.arena.totalBytes >> 20) MiB arena, over this session's limit of \(maxArenaBytes >> 20) MiB; use smaller batches")

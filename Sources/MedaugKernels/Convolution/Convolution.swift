@@ -3,11 +3,46 @@
 /// columns of the whole group go into one GEMM, so deep layers with few
 /// pixels read their weights once per group instead of once per image.
 public enum Convolution {
+    /// Floats of im2col columns one tile may hold: 1 MiB keeps a tile and its
+    /// GEMM's packed panels in a core's L2 instead of streaming a column
+    /// matrix of up to 9× the input through memory.
+    /// Tiles of convolutions with at most this many output channels use the
+    /// packed-strips kernel when the CPU has it (a variable so tests can
+    /// force either path).
+    nonisolated(unsafe) static var stripsMaxChannels = 128
+
+    /// See `tiling`; a variable so tests can force tiny tiles.
+    nonisolated(unsafe) static var minimumTileColumns = 256
+
+    /// (A variable only so tests can force tiny tiles.)
+    nonisolated(unsafe) static var tileFloats = 256 * 1024
+
+    /// How a single image's convolution is cut into tiles of whole output
+    /// rows, each unfolded and multiplied by one thread; nil when the layer
+    /// is too small to give every thread at least two tiles (it then runs as
+    /// one GEMM split over the threads).
+    public static func tiling(inChannels: Int, geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
+                              threads: Int) -> (rowsPerTile: Int, tiles: Int)? {
+        guard !g.isPointwise else { return nil }
+        let depth = inChannels * g.kernel * g.kernel
+        // At least `minimumTileColumns` per tile, or the GEMM's fixed costs
+        // (packing a weight panel per call) dominate a deep layer's tiles.
+        let columns = max(minimumTileColumns, tileFloats / max(1, depth))
+        let rows = max(1, columns / max(1, outWidth))
+        let tiles = (outHeight + rows - 1) / rows
+        return tiles >= 2 * max(1, threads) ? (rows, tiles) : nil
+    }
+
     /// Scratch floats `forward` needs for a group of `images` images.
     public static func scratchCount(
         inChannels: Int, outChannels: Int, geometry: ConvGeometry,
-        outHeight: Int, outWidth: Int, images: Int
+        outHeight: Int, outWidth: Int, images: Int, threads: Int = 1
     ) -> Int {
+        if images == 1, let tiling = tiling(inChannels: inChannels, geometry: geometry, outHeight: outHeight,
+                                            outWidth: outWidth, threads: threads) {
+            let depth = inChannels * geometry.kernel * geometry.kernel
+            return threads * Gemm.packedStripsCount(n: tiling.rowsPerTile * outWidth, k: depth)
+        }
         let columns = images * outHeight * outWidth
         let unfolded = geometry.isPointwise && images == 1 ? 0 : inChannels * geometry.kernel * geometry.kernel * columns
         let staged = images == 1 ? 0 : outChannels * columns
@@ -34,6 +69,14 @@ public enum Convolution {
         let spatial = outHeight * outWidth
         let columns = images * spatial
         let depth = inChannels * g.kernel * g.kernel
+        if images == 1, let tiling = tiling(inChannels: inChannels, geometry: g, outHeight: outHeight,
+                                            outWidth: outWidth, threads: threads) {
+            forwardTiled(input: input, inChannels: inChannels, height: height, width: width, weights: weights,
+                         outChannels: outChannels, geometry: g, output: output, outHeight: outHeight,
+                         outWidth: outWidth, rowsPerTile: tiling.rowsPerTile, tiles: tiling.tiles,
+                         imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads)
+            return
+        }
         if images == 1 {
             var b = UnsafePointer(scratch)
             if g.isPointwise {
@@ -72,6 +115,55 @@ public enum Convolution {
             if epilogue.activation == .softmax {
                 Pointwise.softmax(dst, channels: outChannels, pixels: spatial, stride: spatial)
             }
+        }
+    }
+
+    /// One image, tile by tile: each worker unfolds a band of output rows into
+    /// its own scratch slot, multiplies it on one thread straight into the
+    /// output (ldc = the plane size), and runs an elementwise epilogue on the
+    /// band while it is in cache.
+    static func forwardTiled(
+        input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
+        output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
+        rowsPerTile: Int, tiles: Int, imageIndex: Int, epilogue: Epilogue,
+        scratch: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let spatial = outHeight * outWidth
+        let depth = inChannels * g.kernel * g.kernel
+        let slotFloats = Gemm.packedStripsCount(n: rowsPerTile * outWidth, k: depth)
+        let tileEpilogue = epilogue.isElementwise && !epilogue.isIdentity
+        // Few output channels: medaug's unpacked-A kernel beats OpenBLAS,
+        // whose packing dominates when M is small.
+        let useStrips = Gemm.hasPackedStrips && outChannels <= stripsMaxChannels
+        parallelFor(threads, threads: threads) { worker in
+            let slot = scratch + worker * slotFloats
+            for tile in splitRange(tiles, parts: threads, part: worker) {
+                let rows = (tile * rowsPerTile)..<min(outHeight, (tile + 1) * rowsPerTile)
+                let columns = rows.count * outWidth
+                let first = rows.lowerBound * outWidth
+                if useStrips {
+                    Im2col.unfoldPacked(input: input, channels: inChannels, height: height, width: width,
+                                        geometry: g, outWidth: outWidth, rows: rows, cols: slot)
+                    _ = Gemm.multiplyPackedStrips(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+                                                  packedB: slot, c: output + first, ldc: spatial)
+                } else {
+                    Im2col.unfold(input: input, channels: inChannels, height: height, width: width,
+                                  geometry: g, outHeight: outHeight, outWidth: outWidth,
+                                  cols: slot, ldc: columns, column: 0, rows: rows, threads: 1)
+                    Gemm.multiply(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+                                  b: slot, ldb: columns, c: output + first, ldc: spatial, threads: 1)
+                }
+                if tileEpilogue {
+                    for c in 0..<outChannels {
+                        epilogue.apply(toSlice: output + c * spatial + first, range: first..<(first + columns),
+                                       channel: c, channels: outChannels, spatial: spatial, image: imageIndex)
+                    }
+                }
+            }
+        }
+        if !epilogue.isElementwise {
+            epilogue.apply(toImage: output, channels: outChannels, spatial: spatial, image: imageIndex, threads: threads)
         }
     }
 

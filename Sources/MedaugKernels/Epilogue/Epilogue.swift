@@ -79,23 +79,54 @@ public struct Epilogue {
             scale = Float(k)
             shift = Float((Double(shift) - mean) * k + Double(t[channel]))
         }
+        store(data, count: spatial, scale: scale, shift: shift,
+              counter: UInt64((image * channels + channel) * spatial))
+    }
+
+    /// True when every output element depends only on its own input element
+    /// (no per-channel statistics, no softmax), so the epilogue may run on
+    /// any slice of a plane, e.g. a tile right after its GEMM.
+    public var isElementwise: Bool {
+        if case .instance = normalization { return false }
+        return activation != .softmax
+    }
+
+    /// Applies an elementwise epilogue (see `isElementwise`) to elements
+    /// `range` of channel `channel` of image `image`, whose plane holds
+    /// `spatial` elements; `data` points at element `range.lowerBound`.
+    @inlinable
+    public func apply(toSlice data: UnsafeMutablePointer<Float>, range: Range<Int>, channel: Int,
+                      channels: Int, spatial: Int, image: Int) {
+        var scale: Float = 1
+        var shift: Float = bias?[channel] ?? 0
+        if case .affine(let s, let t) = normalization {
+            scale = s[channel]
+            shift = shift * scale + t[channel]
+        }
+        store(data, count: range.count, scale: scale, shift: shift,
+              counter: UInt64((image * channels + channel) * spatial + range.lowerBound))
+    }
+
+    /// data[i] = act(dropout(data[i]·scale + shift)); dropout's mask for
+    /// element i is keyed by `counter + i`.
+    @inlinable
+    func store(_ data: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float, counter: UInt64) {
         guard let dropout else {
-            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: activation)
+            Pointwise.affineActivate(data, count: count, scale: scale, shift: shift, activation: activation)
             return
         }
         let keep = 1 / (1 - dropout.rate)
-        let base = UInt64((image * channels + channel) * spatial)
         if activation.isPositivelyHomogeneous {
-            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: activation)
-            for i in 0..<spatial {
-                data[i] = dropout.random.uniform(base + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
+            Pointwise.affineActivate(data, count: count, scale: scale, shift: shift, activation: activation)
+            for i in 0..<count {
+                data[i] = dropout.random.uniform(counter + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
             }
         } else {
-            Pointwise.affineActivate(data, count: spatial, scale: scale, shift: shift, activation: .identity)
-            for i in 0..<spatial {
-                data[i] = dropout.random.uniform(base + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
+            Pointwise.affineActivate(data, count: count, scale: scale, shift: shift, activation: .identity)
+            for i in 0..<count {
+                data[i] = dropout.random.uniform(counter + UInt64(i)) < dropout.rate ? 0 : data[i] * keep
             }
-            Pointwise.affineActivate(data, count: spatial, scale: 1, shift: 0, activation: activation)
+            Pointwise.affineActivate(data, count: count, scale: 1, shift: 0, activation: activation)
         }
     }
 

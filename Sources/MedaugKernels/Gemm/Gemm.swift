@@ -1,4 +1,5 @@
 import COpenBLAS
+import MedaugMicroKernels
 import Dispatch
 
 /// Single-precision matrix multiply on OpenBLAS, split over the caller's
@@ -81,6 +82,23 @@ public enum Gemm {
                             c + rows.lowerBound * ldc, Int32(ldc))
             }
         }
+    }
+
+    /// Whether `multiplyPackedStrips` runs on this CPU (AVX-512F).
+    public static let hasPackedStrips = medaug_microkernels_available() == 1
+
+    /// Floats a packed-strips B of k×n needs (n rounded up to 32).
+    public static func packedStripsCount(n: Int, k: Int) -> Int { (n + 31) / 32 * 32 * k }
+
+    /// C[M×N] = A·B on one thread with medaug's AVX-512 kernel, B packed in
+    /// strips of 32 columns (`Im2col.unfoldPacked`). Faster than OpenBLAS
+    /// when M is small (the output channels of a convolution tile), since it
+    /// packs nothing. Returns false (C untouched) when the CPU lacks AVX-512F.
+    public static func multiplyPackedStrips(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        packedB: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) -> Bool {
+        medaug_sgemm_packed_strips(Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB, c, Int32(ldc)) == 1
     }
 
     /// Peak single-precision GEMM throughput of this machine in GFLOP/s,

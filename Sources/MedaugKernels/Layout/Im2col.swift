@@ -7,12 +7,15 @@ public enum Im2col {
     ///   - input: one image, `channels`×`height`×`width`, contiguous.
     ///   - cols: the column matrix with row stride `ldc`; this image's block
     ///     starts at column `column`.
-    /// Complexity: O(channels·k²·outH·outW).
+    ///   - rows: the output rows to unfold (default all); output row `oy`
+    ///     goes to columns from `column + (oy − rows.lowerBound)·outW`.
+    /// Complexity: O(channels·k²·rows·outW).
     public static func unfold(
         input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
         geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
-        cols: UnsafeMutablePointer<Float>, ldc: Int, column: Int, threads: Int
+        cols: UnsafeMutablePointer<Float>, ldc: Int, column: Int, rows: Range<Int>? = nil, threads: Int
     ) {
+        let rows = rows ?? 0..<outHeight
         let k = g.kernel, s = g.stride, p = g.padding
         parallelFor(channels, threads: threads) { c in
             let plane = input + c * height * width
@@ -23,8 +26,8 @@ public enum Im2col {
                     // 0 <= ox·s − p + kx < width.
                     let oxStart = max(0, (p - kx + s - 1) / s)
                     let oxEnd = min(outWidth, floorDivide(width - 1 + p - kx, s) + 1)
-                    for oy in 0..<outHeight {
-                        let dst = row + oy * outWidth
+                    for oy in rows {
+                        let dst = row + (oy - rows.lowerBound) * outWidth
                         let iy = oy * s - p + ky
                         if iy < 0 || iy >= height || oxStart >= oxEnd {
                             dst.update(repeating: 0, count: outWidth)
@@ -38,6 +41,55 @@ public enum Im2col {
                             for ox in oxStart..<oxEnd { dst[ox] = src[ox * s] }
                         }
                         if oxEnd < outWidth { (dst + oxEnd).update(repeating: 0, count: outWidth - oxEnd) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Like `unfold` for output rows `rows`, but writes the columns packed in
+    /// strips of 32 for `medaug_sgemm_packed_strips`: column j of GEMM row
+    /// p goes to `cols[((j / 32)·depth + p)·32 + j % 32]`, where depth =
+    /// channels·k² and j counts from the first output pixel of `rows`.
+    public static func unfoldPacked(
+        input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+        geometry g: ConvGeometry, outWidth: Int, rows: Range<Int>, cols: UnsafeMutablePointer<Float>
+    ) {
+        let k = g.kernel, s = g.stride, p = g.padding
+        let depth = channels * k * k
+        for c in 0..<channels {
+            let plane = input + c * height * width
+            for ky in 0..<k {
+                for kx in 0..<k {
+                    let row = (c * k + ky) * k + kx
+                    let oxStart = max(0, (p - kx + s - 1) / s)
+                    let oxEnd = min(outWidth, floorDivide(width - 1 + p - kx, s) + 1)
+                    for oy in rows {
+                        let iy = oy * s - p + ky
+                        let inside = iy >= 0 && iy < height
+                        let src = plane + iy * width - p + kx
+                        let rowStart = (oy - rows.lowerBound) * outWidth
+                        // Copy the row in runs that stay inside one strip.
+                        var ox = 0
+                        while ox < outWidth {
+                            let j = rowStart + ox
+                            let runEnd = min(outWidth, ox + 32 - (j & 31))
+                            let dst = cols + (((j >> 5) * depth + row) << 5) + (j & 31) - ox
+                            let validStart = inside ? max(ox, oxStart) : runEnd
+                            let validEnd = inside ? min(runEnd, oxEnd) : runEnd
+                            if validStart >= validEnd {
+                                for x in ox..<runEnd { dst[x] = 0 }
+                            } else {
+                                for x in ox..<validStart { dst[x] = 0 }
+                                if s == 1 {
+                                    for x in validStart..<validEnd { dst[x] = src[x] }
+                                } else {
+                                    for x in validStart..<validEnd { dst[x] = src[x * s] }
+                                }
+                                for x in validEnd..<runEnd { dst[x] = 0 }
+                            }
+                            ox = runEnd
+                        }
                     }
                 }
             }

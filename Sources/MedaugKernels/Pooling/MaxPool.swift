@@ -11,6 +11,18 @@ public enum MaxPool {
         parallelFor(channels, threads: threads) { c in
             let src = input + c * height * width
             let dst = output + c * outHeight * outWidth
+            if kernel == 2 && stride == 2 {
+                // The U-Net's only pool: straight-line code the compiler
+                // vectorises (the general loop below is 5x slower).
+                for oy in 0..<outHeight {
+                    let top = src + 2 * oy * width, bottom = top + width
+                    let row = dst + oy * outWidth
+                    for ox in 0..<outWidth {
+                        row[ox] = max2(max2(top[2 * ox], top[2 * ox + 1]), max2(bottom[2 * ox], bottom[2 * ox + 1]))
+                    }
+                }
+                return
+            }
             for oy in 0..<outHeight {
                 for ox in 0..<outWidth {
                     var best = -Float.infinity
@@ -25,5 +37,12 @@ public enum MaxPool {
                 }
             }
         }
+    }
+
+    /// max that returns NaN when either side is NaN (Swift's `max` does not
+    /// promise which operand wins), so NaN inputs stay visible.
+    @inline(__always)
+    static func max2(_ a: Float, _ b: Float) -> Float {
+        a > b || a.isNaN ? a : b
     }
 }

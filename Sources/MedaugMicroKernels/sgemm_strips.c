@@ -1,0 +1,87 @@
+#include "medaug_microkernels.h"
+
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx512f")))
+
+int medaug_microkernels_available(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return cached;
+}
+
+// ROWS rows of C × 32 columns, the whole k loop in registers
+// (2·ROWS accumulators of 16 floats; ROWS = 8 leaves room for the two B
+// loads and the broadcast among the 32 zmm registers, and divides the
+// channel counts of real networks). `mask0`/`mask1`
+// select the valid columns of a partial strip.
+#define KERNEL(ROWS)                                                                       \
+    static TARGET void kernel_##ROWS(int k, const float *a, int lda, const float *b,       \
+                                     int ldb, float *c, int ldc, __mmask16 mask0,          \
+                                     __mmask16 mask1) {                                    \
+        __m512 acc0[ROWS], acc1[ROWS];                                                     \
+        for (int r = 0; r < ROWS; r++) {                                                   \
+            acc0[r] = _mm512_setzero_ps();                                                 \
+            acc1[r] = _mm512_setzero_ps();                                                 \
+        }                                                                                  \
+        for (int p = 0; p < k; p++) {                                                      \
+            const float *row = b + (long)p * ldb;                                          \
+            __m512 b0 = _mm512_maskz_loadu_ps(mask0, row);                                 \
+            __m512 b1 = _mm512_maskz_loadu_ps(mask1, row + 16);                            \
+            for (int r = 0; r < ROWS; r++) {                                               \
+                __m512 x = _mm512_set1_ps(a[(long)r * lda + p]);                           \
+                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);                                 \
+                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);                                 \
+            }                                                                              \
+        }                                                                                  \
+        for (int r = 0; r < ROWS; r++) {                                                   \
+            _mm512_mask_storeu_ps(c + (long)r * ldc, mask0, acc0[r]);                      \
+            _mm512_mask_storeu_ps(c + (long)r * ldc + 16, mask1, acc1[r]);                 \
+        }                                                                                  \
+    }
+
+KERNEL(8)
+KERNEL(7)
+KERNEL(6)
+KERNEL(5)
+KERNEL(4)
+KERNEL(3)
+KERNEL(2)
+KERNEL(1)
+
+typedef void (*kernel_fn)(int, const float *, int, const float *, int, float *, int, __mmask16, __mmask16);
+static kernel_fn const kernels[9] = {0, kernel_1, kernel_2, kernel_3, kernel_4, kernel_5, kernel_6, kernel_7, kernel_8};
+
+static TARGET void sgemm_strips_avx512(int m, int n, int k, const float *a, int lda,
+                                       const float *b, int ldb, float *c, int ldc, int packed) {
+    for (int n0 = 0; n0 < n; n0 += 32) {
+        int width = n - n0 < 32 ? n - n0 : 32;
+        __mmask16 mask0 = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1);
+        __mmask16 mask1 = width <= 16 ? 0 : width >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (width - 16)) - 1);
+        // The strip b[:, n0:n0+32] is reused by every row block below.
+        for (int m0 = 0; m0 < m; m0 += 8) {
+            int rows = m - m0 < 8 ? m - m0 : 8;
+            const float *strip = packed ? b + (long)n0 * k : b + n0;
+            kernels[rows](k, a + (long)m0 * lda, lda, strip, packed ? 32 : ldb, c + (long)m0 * ldc + n0, ldc, mask0, mask1);
+        }
+    }
+}
+
+int medaug_sgemm_strips(int m, int n, int k, const float *a, int lda,
+                        const float *b, int ldb, float *c, int ldc) {
+    if (!medaug_microkernels_available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    sgemm_strips_avx512(m, n, k, a, lda, b, ldb, c, ldc, 0);
+    return 1;
+}
+
+int medaug_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
+                               const float *b, float *c, int ldc) {
+    if (!medaug_microkernels_available()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    sgemm_strips_avx512(m, n, k, a, lda, b, 32, c, ldc, 1);
+    return 1;
+}
