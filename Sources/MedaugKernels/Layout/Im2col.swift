@@ -68,31 +68,38 @@ public enum Im2col {
                         let iy = oy * s - p + ky
                         let inside = iy >= 0 && iy < height
                         let src = plane + iy * width - p + kx
-                        let rowStart = (oy - rows.lowerBound) * outWidth
-                        // Copy the row in runs that stay inside one strip.
-                        var ox = 0
-                        while ox < outWidth {
-                            let j = rowStart + ox
-                            let runEnd = min(outWidth, ox + 32 - (j & 31))
-                            let dst = cols + (((j >> 5) * depth + row) << 5) + (j & 31) - ox
-                            let validStart = inside ? max(ox, oxStart) : runEnd
-                            let validEnd = inside ? min(runEnd, oxEnd) : runEnd
-                            if validStart >= validEnd {
-                                for x in ox..<runEnd { dst[x] = 0 }
-                            } else {
-                                for x in ox..<validStart { dst[x] = 0 }
-                                if s == 1 {
-                                    for x in validStart..<validEnd { dst[x] = src[x] }
-                                } else {
-                                    for x in validStart..<validEnd { dst[x] = src[x * s] }
-                                }
-                                for x in validEnd..<runEnd { dst[x] = 0 }
-                            }
-                            ox = runEnd
-                        }
+                        let valid = inside ? oxStart..<max(oxStart, oxEnd) : 0..<0
+                        writePacked(cols, depth: depth, row: row, column: (oy - rows.lowerBound) * outWidth,
+                                    count: outWidth, source: src, stride: s, valid: valid)
                     }
                 }
             }
+        }
+    }
+
+    /// Writes GEMM row `row`, columns `column ..< column + count`, of a
+    /// packed-strips matrix of depth `depth`: element x comes from
+    /// `source[x·stride]` for x in `valid`, else 0. Copies in runs that stay
+    /// inside one 32-column strip, so the inner loops are plain copies.
+    @inlinable
+    public static func writePacked(_ cols: UnsafeMutablePointer<Float>, depth: Int, row: Int, column: Int,
+                                   count: Int, source: UnsafePointer<Float>, stride: Int, valid: Range<Int>) {
+        var x = 0
+        while x < count {
+            let j = column + x
+            let runEnd = min(count, x + 32 - (j & 31))
+            // dst[x] is column j's slot for this row.
+            let dst = cols + (((j >> 5) * depth + row) << 5) + (j & 31) - x
+            let lo = min(max(x, valid.lowerBound), runEnd)
+            let hi = max(lo, min(runEnd, valid.upperBound))
+            for t in x..<lo { dst[t] = 0 }
+            if stride == 1 {
+                for t in lo..<hi { dst[t] = source[t] }
+            } else {
+                for t in lo..<hi { dst[t] = source[t * stride] }
+            }
+            for t in hi..<runEnd { dst[t] = 0 }
+            x = runEnd
         }
     }
 }
