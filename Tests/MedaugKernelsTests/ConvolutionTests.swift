@@ -86,6 +86,34 @@ final class ConvolutionTests: XCTestCase {
         }
     }
 
+    func testDirectConvolutionMatchesNaive() throws {
+        try XCTSkipUnless(Gemm.hasPackedStrips, "this CPU has no AVX-512F")
+        var rng = TestRandom(seed: 10)
+        // Widths around the 32-pixel strip (31, 32, 33, 70), kernels 3/5/1,
+        // output-channel counts around the 8-row block.
+        for (c, h, w, o, k, p) in [(3, 5, 33, 9, 3, 1), (5, 4, 32, 8, 3, 1), (2, 6, 70, 17, 5, 2), (4, 3, 40, 3, 3, 0), (1, 2, 31, 1, 3, 1)] {
+            let g = ConvGeometry(kernel: k, stride: 1, padding: p)
+            let x = rng.normals(c * h * w)
+            let wts = rng.normals(o * c * k * k, scale: 0.3)
+            let bias = rng.normals(o)
+            let (expected, oh, ow) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: wts, o: o, k: k, s: 1, p: p, bias: bias)
+            XCTAssertEqual(Convolution.usesDirect(geometry: g, inChannels: c, outWidth: ow), ow >= 32)
+            for threads in [1, 2] {
+                var out = [Float](repeating: .nan, count: expected.count)
+                var scratch = [Float](repeating: .nan, count: max(1, Convolution.scratchCount(
+                    inChannels: c, outChannels: o, geometry: g, outHeight: oh, outWidth: ow, images: 1, threads: threads)))
+                bias.withUnsafeBufferPointer { b in
+                    Convolution.forward(input: x, inputStride: 0, inChannels: c, height: h, width: w, weights: wts,
+                                        outChannels: o, geometry: g, output: &out, outputStride: 0, outHeight: oh,
+                                        outWidth: ow, images: 1, imageIndex: 0, epilogue: Epilogue(bias: b.baseAddress),
+                                        scratch: &scratch, threads: threads)
+                }
+                let err = relativeError(out, expected)
+                XCTAssertLessThan(err, 1e-5, "direct c \(c) h \(h) w \(w) o \(o) k \(k) p \(p) threads \(threads): \(err)")
+            }
+        }
+    }
+
     func testConvolutionMatchesNaive() throws {
         try runConv(threads: 1, groupSize: 1, relu: false)
         try runConv(threads: 2, groupSize: 1, relu: true)

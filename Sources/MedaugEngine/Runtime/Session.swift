@@ -42,6 +42,8 @@ public struct RunResult: Sendable {
 public final class Session: @unchecked Sendable {
     public let model: Model
     public let threads: Int
+    /// Spinning workers for this session's parallel regions.
+    private let pool: WorkerPool
 
     private var arena: UnsafeMutableRawPointer?
     private var arenaCapacity = 0
@@ -69,6 +71,7 @@ public final class Session: @unchecked Sendable {
         }
         self.model = model
         self.threads = threads
+        pool = WorkerPool(threads: threads)
     }
 
     deinit { arena?.deallocate() }
@@ -118,7 +121,7 @@ public final class Session: @unchecked Sendable {
                 executor.pointer(graph.input, image: n).update(from: source.baseAddress! + n * perImage, count: perImage)
             }
         }
-        executor.run()
+        pool.withCurrent { executor.run() }
         var blocks: [String: Tensor] = [:]
         if options.keepBlockOutputs {
             for (name, value) in graph.blockOutputs { blocks[name] = read(value, executor: executor) }

@@ -1,3 +1,5 @@
+import MedaugMicroKernels
+
 /// Convolution forward passes built from im2col/col2im, OpenBLAS GEMM and a
 /// fused epilogue. They work on a group of `images` images at once: the
 /// columns of the whole group go into one GEMM, so deep layers with few
@@ -33,11 +35,25 @@ public enum Convolution {
         return tiles >= 2 * max(1, threads) ? (rows, tiles) : nil
     }
 
+    /// Whether one image's convolution runs on the direct stride-1 kernel
+    /// (no im2col): stride 1, kernel ≤ 7, rows wide enough to fill its
+    /// 32-pixel strips, a reduction small enough that the input rows it
+    /// re-reads for every 8 output channels stay near L1 (measured: at
+    /// 512 channels × 3×3 OpenBLAS on im2col tiles wins), and AVX-512F.
+    public static func usesDirect(geometry g: ConvGeometry, inChannels: Int, outWidth: Int) -> Bool {
+        directEnabled && Gemm.hasPackedStrips && g.stride == 1 && !g.isPointwise && g.kernel <= 7
+            && outWidth >= 32 && inChannels * g.kernel * g.kernel <= 2304
+    }
+
+    /// (A variable so tests can compare the direct kernel with im2col.)
+    nonisolated(unsafe) static var directEnabled = true
+
     /// Scratch floats `forward` needs for a group of `images` images.
     public static func scratchCount(
         inChannels: Int, outChannels: Int, geometry: ConvGeometry,
         outHeight: Int, outWidth: Int, images: Int, threads: Int = 1
     ) -> Int {
+        if images == 1 && usesDirect(geometry: geometry, inChannels: inChannels, outWidth: outWidth) { return 0 }
         if images == 1, let tiling = tiling(inChannels: inChannels, geometry: geometry, outHeight: outHeight,
                                             outWidth: outWidth, threads: threads) {
             let depth = inChannels * geometry.kernel * geometry.kernel
@@ -69,6 +85,12 @@ public enum Convolution {
         let spatial = outHeight * outWidth
         let columns = images * spatial
         let depth = inChannels * g.kernel * g.kernel
+        if images == 1 && usesDirect(geometry: g, inChannels: inChannels, outWidth: outWidth) {
+            forwardDirect(input: input, inChannels: inChannels, height: height, width: width, weights: weights,
+                          outChannels: outChannels, geometry: g, output: output, outHeight: outHeight,
+                          outWidth: outWidth, imageIndex: imageIndex, epilogue: epilogue, threads: threads)
+            return
+        }
         if images == 1, let tiling = tiling(inChannels: inChannels, geometry: g, outHeight: outHeight,
                                             outWidth: outWidth, threads: threads) {
             forwardTiled(input: input, inChannels: inChannels, height: height, width: width, weights: weights,
@@ -115,6 +137,39 @@ public enum Convolution {
             if epilogue.activation == .softmax {
                 Pointwise.softmax(dst, channels: outChannels, pixels: spatial, stride: spatial)
             }
+        }
+    }
+
+    /// One image on the direct stride-1 kernel, output rows split over the
+    /// threads; an elementwise epilogue runs on each band as it is finished.
+    static func forwardDirect(
+        input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
+        output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
+        imageIndex: Int, epilogue: Epilogue, threads: Int
+    ) {
+        let spatial = outHeight * outWidth
+        let bandEpilogue = epilogue.isElementwise && !epilogue.isIdentity
+        // Bands of a few rows interleave the threads over the image, so both
+        // finish together even when the border rows are cheaper.
+        let bandRows = max(1, min(8, outHeight / max(1, 4 * threads)))
+        let bands = (outHeight + bandRows - 1) / bandRows
+        parallelFor(bands, threads: threads) { band in
+            let rows = (band * bandRows)..<min(outHeight, (band + 1) * bandRows)
+            _ = medaug_conv_direct_stride1(
+                Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), Int32(g.kernel),
+                Int32(g.padding), weights, Int32(outHeight), Int32(outWidth),
+                Int32(rows.lowerBound), Int32(rows.upperBound), output)
+            if bandEpilogue {
+                let first = rows.lowerBound * outWidth, count = rows.count * outWidth
+                for c in 0..<outChannels {
+                    epilogue.apply(toSlice: output + c * spatial + first, range: first..<(first + count),
+                                   channel: c, channels: outChannels, spatial: spatial, image: imageIndex)
+                }
+            }
+        }
+        if !epilogue.isElementwise {
+            epilogue.apply(toImage: output, channels: outChannels, spatial: spatial, image: imageIndex, threads: threads)
         }
     }
 

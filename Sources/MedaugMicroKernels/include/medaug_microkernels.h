@@ -29,6 +29,17 @@ int medaug_sgemm_strips(int m, int n, int k, const float *a, int lda,
 int medaug_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
                                const float *b, float *c, int ldc);
 
+// Stride-1 convolution of one image without im2col: output rows
+// [row_begin, row_end) of all cout channels, out[co][oy][ox] =
+// Σ weights[co][ci][ky][kx] · input[ci][oy+ky−pad][ox+kx−pad] (zero outside),
+// input [cin][h][w], weights OIHW, output [cout][out_h][out_w]. A stride-1
+// im2col block is the input row shifted by kx, so the kernel loads it
+// directly. Kernel side k ≤ 7. Returns 1 when it ran, 0 when the CPU lacks
+// AVX-512F or k is unsupported (output untouched).
+int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
+                               const float *weights, int out_h, int out_w, int row_begin,
+                               int row_end, float *output);
+
 #ifdef __cplusplus
 }
 #endif
