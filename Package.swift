@@ -9,6 +9,8 @@ let package = Package(
         // MARK: - Public API
         .library(name: "MedaugEngine", targets: ["MedaugEngine"]),
         .library(name: "MedaugModels", targets: ["MedaugModels"]),
+        .library(name: "MedaugImaging", targets: ["MedaugImaging"]),
+        .library(name: "MedaugMetrics", targets: ["MedaugMetrics"]),
         .executable(name: "medaug", targets: ["MedaugCLI"]),
     ],
     dependencies: [
@@ -22,6 +24,8 @@ let package = Package(
         .systemLibrary(
             name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
             providers: [.apt(["libtiff-dev"])]),
+        // No pkg-config file in Debian's libnifti2-dev: the module map links it.
+        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI", providers: [.apt(["libnifti2-dev"])]),
 
         // MARK: - Implementation
         // SIMD micro-kernels in C (AVX-512 with run-time dispatch; Swift cannot
@@ -33,11 +37,16 @@ let package = Package(
         .target(name: "MedaugModels", dependencies: ["MedaugKernels"]),
         // Inference graph, optimisation passes, arena planner, sessions.
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
+        // Image and volume files (TIFF, NIfTI), slice preparation, dataset
+        // folders, classic augmentation of image + mask pairs.
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels"]),
+        // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
+        .target(name: "MedaugMetrics"),
         // The `medaug` command-line tool.
         .executableTarget(
             name: "MedaugCLI",
             dependencies: [
-                "MedaugEngine", "MedaugModels",
+                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -45,5 +54,7 @@ let package = Package(
         .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels"]),
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
+        .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"]),
+        .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
     ]
 )
