@@ -3,6 +3,11 @@
 // Layout follows swift-numerics: public products, implementation targets, tests.
 import PackageDescription
 
+// nifti1_io.h includes <znzlib.h> from its own folder, which only works with
+// that folder on the include path; Debian's libnifti2-dev has no pkg-config
+// file to say so. Every target that (transitively) imports CNIfTI needs it.
+let niftiHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
+
 let package = Package(
     name: "medaug",
     products: [
@@ -39,7 +44,8 @@ let package = Package(
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
         // Image and volume files (TIFF, NIfTI), slice preparation, dataset
         // folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels"]),
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels"],
+                swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
         // The `medaug` command-line tool.
@@ -48,13 +54,14 @@ let package = Package(
             dependencies: [
                 "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            swiftSettings: niftiHeaders),
 
         // MARK: - Unit tests (one bundle per target)
         .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels"]),
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
-        .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"]),
+        .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
     ]
 )
