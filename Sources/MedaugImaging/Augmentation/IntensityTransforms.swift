@@ -10,24 +10,33 @@ enum IntensityTransforms {
         let range = draw.operation.intensityRange ?? [-1, 1]
         let (low, span) = (range[0], range[1] - range[0])
         switch draw.operation.kind {
+        // Loops run on buffer pointers: element-wise access through the
+        // inout pair re-checks uniqueness per element and does not vectorise.
         case .brightness:
             let delta = Float(value)
-            for i in pair.image.indices { pair.image[i] += delta }
+            pair.image.withUnsafeMutableBufferPointer { image in
+                for i in image.indices { image[i] += delta }
+            }
         case .contrast:
             let factor = Float(value)
-            for c in 0..<pair.channels {
-                let slice = (c * plane)..<((c + 1) * plane)
-                var sum = 0.0
-                for i in slice { sum += Double(pair.image[i]) }
-                let mean = Float(sum / Double(plane))
-                for i in slice { pair.image[i] = (pair.image[i] - mean) * factor + mean }
+            let channels = pair.channels
+            pair.image.withUnsafeMutableBufferPointer { image in
+                for c in 0..<channels {
+                    let slice = (c * plane)..<((c + 1) * plane)
+                    var sum = 0.0
+                    for i in slice { sum += Double(image[i]) }
+                    let mean = Float(sum / Double(plane))
+                    for i in slice { image[i] = (image[i] - mean) * factor + mean }
+                }
             }
         case .gamma:
             // On intensities mapped to [0, 1] (clamped: gamma of a negative
             // number is undefined), then mapped back.
-            for i in pair.image.indices {
-                let t = min(max((Double(pair.image[i]) - low) / span, 0), 1)
-                pair.image[i] = Float(low + span * pow(t, value))
+            pair.image.withUnsafeMutableBufferPointer { image in
+                for i in image.indices {
+                    let t = min(max((Double(image[i]) - low) / span, 0), 1)
+                    image[i] = Float(low + span * pow(t, value))
+                }
             }
         case .noise:
             let random = CounterRandom(seed: seed, stream: 0x6E6F_6973_6500 &+ stream)

@@ -28,21 +28,41 @@ struct Resampler {
                         let src = source.baseAddress!, srcMask = sourceMask.baseAddress!
                         let dst = target.baseAddress!, dstMask = targetMask.baseAddress!
                         parallelFor(h, threads: threads) { y in
+                            // Without an elastic field the mapping is affine:
+                            // source(y, x) = source(y, 0) + x·step.
+                            // Snapping the row's start and step once keeps every
+                            // position of a flip or whole-pixel shift exact.
+                            let origin = Resampler.snapped(mapping.source(y: y, x: 0))
+                            let next = Resampler.snapped(w > 1 ? mapping.source(y: y, x: 1) : origin)
+                            let step = (row: next.row - origin.row, column: next.column - origin.column)
+                            let elastic = mapping.elastic != nil
                             for x in 0..<w {
-                                var (row, column) = mapping.source(y: y, x: x)
-                                if abs(row - row.rounded()) < Resampler.snap { row = row.rounded() }
-                                if abs(column - column.rounded()) < Resampler.snap { column = column.rounded() }
+                                let (row, column) = elastic
+                                    ? Resampler.snapped(mapping.source(y: y, x: x))
+                                    : (origin.row + Double(x) * step.row, origin.column + Double(x) * step.column)
                                 let out = y * w + x
+                                let y0 = Resampler.floor(row), x0 = Resampler.floor(column)
+                                let fy = Float(row - Double(y0)), fx = Float(column - Double(x0))
                                 // Nearest neighbour for the mask.
-                                let my = Int((row + 0.5).rounded(.down)), mx = Int((column + 0.5).rounded(.down))
-                                if let i = index(my, h, maskMode), let j = index(mx, w, maskMode) {
+                                let my = fy < 0.5 ? y0 : y0 + 1, mx = fx < 0.5 ? x0 : x0 + 1
+                                if my >= 0 && my < h && mx >= 0 && mx < w {
+                                    dstMask[out] = srcMask[my * w + mx]
+                                } else if let i = index(my, h, maskMode), let j = index(mx, w, maskMode) {
                                     dstMask[out] = srcMask[i * w + j]
                                 } else {
                                     dstMask[out] = 0
                                 }
-                                // Bilinear for every image channel.
-                                let y0 = Int(row.rounded(.down)), x0 = Int(column.rounded(.down))
-                                let fy = Float(row - Double(y0)), fx = Float(column - Double(x0))
+                                if y0 >= 0 && y0 < h - 1 && x0 >= 0 && x0 < w - 1 {
+                                    // Inside: no border logic.
+                                    let a = y0 * w + x0
+                                    for ch in 0..<c {
+                                        let p = src + ch * plane + a
+                                        let top = p[0] + (p[1] - p[0]) * fx
+                                        let bottom = p[w] + (p[w + 1] - p[w]) * fx
+                                        dst[ch * plane + out] = fy == 0 ? top : top + (bottom - top) * fy
+                                    }
+                                    continue
+                                }
                                 let i0 = index(y0, h, border.mode), i1 = index(y0 + 1, h, border.mode)
                                 let j0 = index(x0, w, border.mode), j1 = index(x0 + 1, w, border.mode)
                                 for ch in 0..<c {
@@ -69,6 +89,22 @@ struct Resampler {
         }
         output.image = image
         output.mask = mask
+    }
+
+    /// A position with coordinates within `snap` of a whole pixel moved onto it.
+    @inline(__always)
+    static func snapped(_ p: (row: Double, column: Double)) -> (row: Double, column: Double) {
+        let r = p.row.rounded(), c = p.column.rounded()
+        return (abs(p.row - r) < snap ? r : p.row, abs(p.column - c) < snap ? c : p.column)
+    }
+
+    /// ⌊v⌋ without a libm call (baseline x86-64 has no SSE4.1 round):
+    /// truncation of a shifted positive value. Positions beyond ±2²⁰ pixels
+    /// only ever hit the border, where any far-out index gives the same result.
+    @inline(__always)
+    static func floor(_ v: Double) -> Int {
+        let shifted = min(max(v, -1_048_000), 1_048_000) + 1_048_576
+        return Int(shifted) - 1_048_576
     }
 
     /// The input index read for coordinate `i` along an axis of `n`
