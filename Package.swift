@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
         // Image and volume files (TIFF, NIfTI), slice preparation, dataset
         // folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels"],
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels", "MedaugMicroKernels"],
                 swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),

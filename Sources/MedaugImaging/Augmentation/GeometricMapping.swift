@@ -127,16 +127,16 @@ struct ElasticField {
     @inline(__always)
     func displacement(y: Int, x: Int) -> (x: Double, y: Double) {
         let (r0, wr) = rowWeights[y], (c0, wc) = columnWeights[x]
-        let wy = [wr.0, wr.1, wr.2, wr.3], wx = [wc.0, wc.1, wc.2, wc.3]
-        var dx = 0.0, dy = 0.0
-        for i in 0..<4 {
-            let row = (r0 + i) * columns + c0
-            for j in 0..<4 {
-                let w = wy[i] * wx[j]
-                dx += w * control[row + j].x
-                dy += w * control[row + j].y
-            }
+        // Unrolled over the 4×4 support (array literals here would allocate
+        // per pixel).
+        @inline(__always)
+        func row(_ i: Int, _ weight: Double) -> (Double, Double) {
+            let base = (r0 + i) * columns + c0
+            let p0 = control[base], p1 = control[base + 1], p2 = control[base + 2], p3 = control[base + 3]
+            return (weight * (wc.0 * p0.x + wc.1 * p1.x + wc.2 * p2.x + wc.3 * p3.x),
+                    weight * (wc.0 * p0.y + wc.1 * p1.y + wc.2 * p2.y + wc.3 * p3.y))
         }
-        return (dx, dy)
+        let a = row(0, wr.0), b = row(1, wr.1), c = row(2, wr.2), d = row(3, wr.3)
+        return (a.0 + b.0 + c.0 + d.0, a.1 + b.1 + c.1 + d.1)
     }
 }

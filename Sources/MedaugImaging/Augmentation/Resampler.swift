@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugMicroKernels
 
 /// One resampling of image (bilinear) and mask (nearest neighbour) through a
 /// geometric mapping, with the pipeline's border handling.
@@ -36,7 +37,29 @@ struct Resampler {
                             let next = Resampler.snapped(w > 1 ? mapping.source(y: y, x: 1) : origin)
                             let step = (row: next.row - origin.row, column: next.column - origin.column)
                             let elastic = mapping.elastic != nil
+                            // SIMD kernel first (AVX-512): it writes every pixel whose
+                            // taps are inside and flags the rest for the scalar path.
+                            var done = false
+                            var flags = [UInt16](repeating: 0xFFFF, count: (w + 15) / 16)
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * w) { coordinates in
+                                let rows = coordinates.baseAddress!, cols = rows + w
+                                for x in 0..<w {
+                                    let (row, column) = elastic
+                                        ? Resampler.snapped(mapping.source(y: y, x: x))
+                                        : (origin.row + Double(x) * step.row, origin.column + Double(x) * step.column)
+                                    rows[x] = Float(row)
+                                    cols[x] = Float(column)
+                                }
+                                done = flags.withUnsafeMutableBufferPointer { bits in
+                                    medaug_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
+                                                         UnsafeRawPointer(srcMask).assumingMemoryBound(to: CInt.self),
+                                                         rows, cols, Int32(w), dst + y * w,
+                                                         UnsafeMutableRawPointer(dstMask + y * w).assumingMemoryBound(to: CInt.self),
+                                                         plane, bits.baseAddress!) == 1
+                                }
+                            }
                             for x in 0..<w {
+                                if done && flags[x >> 4] & (1 << (x & 15)) == 0 { continue }
                                 let (row, column) = elastic
                                     ? Resampler.snapped(mapping.source(y: y, x: x))
                                     : (origin.row + Double(x) * step.row, origin.column + Double(x) * step.column)

@@ -40,6 +40,18 @@ int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int co
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
 
+// Bilinear resampling of `count` output pixels (one output row) of an image
+// with `channels` planes of h×w floats (plane = h·w) and its int32 mask:
+// pixel x reads source position (rows[x], cols[x]) (row, column, pixels).
+// Pixels whose four bilinear taps all lie inside the image are written to
+// dst[ch·plane + x] and dst_mask[x] (nearest neighbour, halves rounded up);
+// the others are left untouched and flagged in outside[x / 16] bit x % 16,
+// for the caller's border handling. Returns 1 when it ran, 0 when the CPU
+// lacks AVX-512F or the image is smaller than 2×2 (nothing written).
+int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
+                         const float *rows, const float *cols, int count, float *dst, int *dst_mask,
+                         long plane, unsigned short *outside);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,60 @@
+#include "medaug_microkernels.h"
+
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx512f")))
+
+static TARGET void warp_avx512(const float *src, int channels, int h, int w, const int *src_mask,
+                               const float *rows, const float *cols, int count, float *dst,
+                               int *dst_mask, long plane, unsigned short *outside) {
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i hm1 = _mm512_set1_epi32(h - 1), wm1 = _mm512_set1_epi32(w - 1);
+    const __m512i width = _mm512_set1_epi32(w), one = _mm512_set1_epi32(1);
+    const __m512 half = _mm512_set1_ps(0.5f);
+    for (int x = 0; x < count; x += 16) {
+        __mmask16 valid = _mm512_cmplt_epi32_mask(_mm512_add_epi32(_mm512_set1_epi32(x), lane),
+                                                  _mm512_set1_epi32(count));
+        __m512 r = _mm512_maskz_loadu_ps(valid, rows + x);
+        __m512 c = _mm512_maskz_loadu_ps(valid, cols + x);
+        __m512 rf = _mm512_roundscale_ps(r, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m512 cf = _mm512_roundscale_ps(c, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+        __m512i y0 = _mm512_cvttps_epi32(rf), x0 = _mm512_cvttps_epi32(cf);
+        __m512 fy = _mm512_sub_ps(r, rf), fx = _mm512_sub_ps(c, cf);
+        // All four taps inside: 0 <= y0 < h-1 and 0 <= x0 < w-1 (NaN
+        // coordinates convert to INT_MIN and fail the test).
+        __mmask16 inside = valid & _mm512_cmpge_epi32_mask(y0, _mm512_setzero_si512()) &
+                           _mm512_cmplt_epi32_mask(y0, hm1) &
+                           _mm512_cmpge_epi32_mask(x0, _mm512_setzero_si512()) &
+                           _mm512_cmplt_epi32_mask(x0, wm1);
+        outside[x / 16] = (unsigned short)(valid & ~inside);
+        if (!inside) continue;
+        __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(y0, width), x0);
+        for (int ch = 0; ch < channels; ch++) {
+            const float *p = src + (long)ch * plane;
+            __m512 p00 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, index, p, 4);
+            __m512 p01 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, _mm512_add_epi32(index, one), p, 4);
+            __m512i below = _mm512_add_epi32(index, width);
+            __m512 p10 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, below, p, 4);
+            __m512 p11 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, _mm512_add_epi32(below, one), p, 4);
+            __m512 top = _mm512_fmadd_ps(_mm512_sub_ps(p01, p00), fx, p00);
+            __m512 bottom = _mm512_fmadd_ps(_mm512_sub_ps(p11, p10), fx, p10);
+            __m512 value = _mm512_fmadd_ps(_mm512_sub_ps(bottom, top), fy, top);
+            _mm512_mask_storeu_ps(dst + (long)ch * plane + x, inside, value);
+        }
+        // Nearest neighbour: round half up, as the scalar path.
+        __m512i my = _mm512_mask_add_epi32(y0, _mm512_cmp_ps_mask(fy, half, _CMP_GE_OQ), y0, one);
+        __m512i mx = _mm512_mask_add_epi32(x0, _mm512_cmp_ps_mask(fx, half, _CMP_GE_OQ), x0, one);
+        __m512i nearest = _mm512_add_epi32(_mm512_mullo_epi32(my, width), mx);
+        __m512i label = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), inside, nearest, src_mask, 4);
+        _mm512_mask_storeu_epi32(dst_mask + x, inside, label);
+    }
+}
+
+int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
+                         const float *rows, const float *cols, int count, float *dst, int *dst_mask,
+                         long plane, unsigned short *outside) {
+    if (!medaug_microkernels_available()) return 0;
+    if (h < 2 || w < 2 || (long)h * w > 0x7FFFFFFFL) return 0;
+    warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside);
+    return 1;
+}
