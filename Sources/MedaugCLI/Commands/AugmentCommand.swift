@@ -10,12 +10,25 @@ struct AugmentCommand: ParsableCommand {
         abstract: "Augment image + mask pairs with a classic pipeline (rotation, shift, flip, zoom, elastic, intensity).",
         discussion: """
         The pipeline is JSON (see docs/augmentation.md) or the name 'paper' (the paper's set).
+        Pair i is written as PREFIX-i.tif and PREFIX-i-mask.tif in the input's sample type
+        (uint8/uint16 rounded and clamped; other types as float32); the mask keeps its labels.
         Examples:
+          medaug augment --image slice.tif --mask slice-mask.tif --count 10 --out-prefix out/aug --seed 7
           medaug augment --pipeline paper --benchmark 200 --size 256 --json
         """)
 
     @Option(help: "Pipeline: a JSON file, or 'paper'.")
     var pipeline: String = "paper"
+    @Option(help: "Image TIFF (pages = channels).")
+    var image: String?
+    @Option(help: "Mask TIFF of integer labels, same size as the image.")
+    var mask: String?
+    @Option(help: "Number of augmented pairs to write.")
+    var count: Int = 1
+    @Option(help: "Output path prefix: PREFIX-0000.tif and PREFIX-0000-mask.tif, ...")
+    var outPrefix: String?
+    @Option(help: "Pixel spacing in mm 'row,column' (elastic and blur are in mm).")
+    var spacing: String = "1,1"
     @Option(help: "Seed of the first pair; pair i uses seed + i.")
     var seed: UInt64 = 0
     @Option(help: "Threads for resampling and per-pixel passes.")
@@ -31,7 +44,10 @@ struct AugmentCommand: ParsableCommand {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
         if let benchmark, !(1...100_000).contains(benchmark) { throw ValidationError("--benchmark must be in 1...100000") }
-        guard benchmark != nil else { throw ValidationError("give --benchmark N (file input comes with TIFF support)") }
+        guard (1...100_000).contains(count) else { throw ValidationError("--count must be in 1...100000") }
+        guard benchmark != nil || (image != nil && mask != nil && outPrefix != nil) else {
+            throw ValidationError("give --image, --mask and --out-prefix (or --benchmark N)")
+        }
     }
 
     func run() throws {
@@ -50,12 +66,61 @@ struct AugmentCommand: ParsableCommand {
                 if i > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
             }
             let median = times.sorted()[times.count / 2]
-            if json {
-                print("{\"ms_per_pair\": \(median), \"pairs\": \(benchmark), \"size\": \(size), \"threads\": \(threads)}")
-            } else {
-                print(String(format: "%.3f ms per %dx%d pair (median of %d)", median, size, size, benchmark))
-            }
+            report(median: median, pairs: benchmark)
+            return
         }
+        do {
+            try augmentFiles(augmenter)
+        } catch let error as ImagingError {
+            throw CLIError(error.description)
+        }
+    }
+
+    func report(median: Double, pairs benchmark: Int) {
+        if json {
+            print("{\"ms_per_pair\": \(median), \"pairs\": \(benchmark), \"size\": \(size), \"threads\": \(threads)}")
+        } else {
+            print(String(format: "%.3f ms per %dx%d pair (median of %d)", median, size, size, benchmark))
+        }
+    }
+
+    /// Reads the pair, writes `count` augmented pairs.
+    func augmentFiles(_ augmenter: Augmenter) throws {
+        let pages = try TIFFFile.open(path: image!).readAll()
+        guard let first = pages.first else { throw CLIError("\(image!) has no pages") }
+        let labels = try TIFFFile.read(path: mask!)
+        guard labels.width == first.width, labels.height == first.height, labels.channels == 1,
+              pages.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
+            throw CLIError("image \(first.width)x\(first.height) and mask \(labels.width)x\(labels.height)x\(labels.channels) must match (one mask channel)")
+        }
+        guard !labels.pixels.sampleType.isFloatingPoint else { throw CLIError("\(mask!): masks must hold integer labels") }
+        let mm = try parseList(spacing, option: "--spacing").compactMap(Double.init)
+        guard mm.count == 2 else { throw CLIError("--spacing takes 'row,column' in mm") }
+        let values = pages.flatMap { $0.floatValues() }
+        let channels = pages.reduce(0) { $0 + $1.channels }
+        let pair = try ImagePair(channels: channels, height: first.height, width: first.width, image: values,
+                                 mask: labels.floatValues().map { Int32($0) }, spacing: (mm[0], mm[1]))
+        for i in 0..<count {
+            let out = augmenter.apply(to: pair, seed: seed &+ UInt64(i))
+            let name = String(format: "%@-%04d", outPrefix!, i)
+            let plane = out.height * out.width
+            let outPages = try (0..<out.channels).map { c -> TIFFImage in
+                let slice = Array(out.image[(c * plane)..<((c + 1) * plane)])
+                let data: PixelData
+                switch first.pixels.sampleType {
+                case .uint8: data = .uint8(slice.map { UInt8(min(max($0.rounded(), 0), 255)) })
+                case .uint16: data = .uint16(slice.map { UInt16(min(max($0.rounded(), 0), 65535)) })
+                default: data = .float32(slice)
+                }
+                return try TIFFImage(width: out.width, height: out.height, channels: 1, pixels: data)
+            }
+            try TIFFWriter.write(images: outPages, to: name + ".tif", compression: .deflate)
+            let maskData: PixelData = out.mask.allSatisfy({ (0...255).contains($0) })
+                ? .uint8(out.mask.map { UInt8($0) }) : .int32(out.mask)
+            try TIFFWriter.write(image: try TIFFImage(width: out.width, height: out.height, channels: 1, pixels: maskData),
+                                 to: name + "-mask.tif", compression: .deflate)
+        }
+        print("wrote \(count) pair(s) to \(outPrefix!)-NNNN.tif")
     }
 
     /// A smooth image and a three-label mask, for timing.
