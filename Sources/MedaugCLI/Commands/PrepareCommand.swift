@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import MedaugImaging
+
+/// `medaug prepare`: volumes → a dataset folder of 2-D image/mask pairs.
+struct PrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Turn NIfTI volumes and label volumes into a dataset folder of N×N slice pairs.",
+        discussion: """
+        One subject per --labels (or --tissue-maps) in order; --image is repeated per modality
+        (subject i uses images i·M ..< (i+1)·M for M = --channels count).
+        Examples:
+          medaug prepare --image t1.nii.gz --labels seg.nii.gz --classes background,core,edema,enhancing \\
+                         --label-values 0,1,2,4 --plane axial --out data/brats
+          medaug prepare --image mni_t1.nii.gz --tissue-maps mni_gm.nii.gz,mni_wm.nii.gz --plane coronal --out data/mni
+        """)
+
+    @Option(help: "Image volume (.nii or .nii.gz); repeat for modalities and subjects.")
+    var image: [String] = []
+    @Option(help: "Label volume of stored label values; repeat per subject.")
+    var labels: [String] = []
+    @Option(help: "Instead of --labels: grey- and white-matter probability maps 'GM,WM' (4-class tissue map, SPEC §4).")
+    var tissueMaps: [String] = []
+    @Option(help: "Comma-separated class names (default for --tissue-maps: background,other,grey_matter,white_matter).")
+    var classes: String?
+    @Option(help: "Comma-separated stored label values, one per class (default 0, 1, ...).")
+    var labelValues: String?
+    @Option(help: "Comma-separated modality names (default T1).")
+    var channels: String = "T1"
+    @Option(help: "Plane: axial, coronal or sagittal.")
+    var plane: String = "axial"
+    @Option(help: "Side of the square output images, in pixels.")
+    var size: Int = 256
+    @Option(help: "Minimum fraction of non-background pixels for a slice to be kept.")
+    var minForeground: Double = 0.05
+    @Option(help: "Random training pairs to keep (the paper's 30); 0 keeps all.")
+    var trainCount: Int = 30
+    @Option(help: "Slices left out between splits of one volume.")
+    var gap: Int = 5
+    @Option(help: "Margin around the foreground bounding box to crop to, as a fraction of the box; -1 keeps the whole field of view.")
+    var cropMargin: Double = 0.05
+    @Option(help: "Seed of the split and the training subset.")
+    var seed: UInt64 = 0
+    @Option(help: "Output dataset folder (written atomically).")
+    var out: String
+    @Flag(help: "Replace an existing output folder.")
+    var overwrite = false
+
+    func validate() throws {
+        guard (labels.isEmpty) != (tissueMaps.isEmpty) else { throw ValidationError("give --labels or --tissue-maps (not both)") }
+        guard NIfTIVolume.Plane(rawValue: plane) != nil else { throw ValidationError("--plane must be axial, coronal or sagittal") }
+        guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
+        guard (0...1).contains(minForeground) else { throw ValidationError("--min-foreground must be in [0, 1]") }
+        guard trainCount >= 0, gap >= 0 else { throw ValidationError("--train-count and --gap must be >= 0") }
+    }
+
+    func run() throws {
+        let modalityNames = try parseList(channels, option: "--channels")
+        let subjects = max(labels.count, tissueMaps.count)
+        guard image.count == subjects * modalityNames.count else {
+            throw CLIError("\(image.count) --image volumes for \(subjects) subject(s) × \(modalityNames.count) modalities")
+        }
+        let defaultClasses = tissueMaps.isEmpty ? nil : "background,other,grey_matter,white_matter"
+        guard let classList = try (classes ?? defaultClasses).map({ try parseList($0, option: "--classes") }) else {
+            throw CLIError("--classes is required with --labels")
+        }
+        let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<classList.count)
+        var options = DatasetPreparation.Options()
+        options.plane = NIfTIVolume.Plane(rawValue: plane)!
+        options.side = size
+        options.minimumForeground = minForeground
+        options.trainCount = trainCount == 0 ? nil : trainCount
+        options.gap = gap
+        options.seed = seed
+        options.cropMargin = cropMargin < 0 ? nil : cropMargin
+        do {
+            var list: [DatasetPreparation.Subject] = []
+            for s in 0..<subjects {
+                let files = Array(image[(s * modalityNames.count)..<((s + 1) * modalityNames.count)])
+                let volumes = try files.map { try NIfTIReader.read(path: $0).canonical() }
+                let labelValuesVolume: [Int32]
+                if labels.isEmpty {
+                    let maps = try parseList(tissueMaps[s], option: "--tissue-maps")
+                    guard maps.count == 2 else { throw CLIError("--tissue-maps takes 'GM,WM'") }
+                    let gm = try NIfTIReader.read(path: maps[0]).canonical(), wm = try NIfTIReader.read(path: maps[1]).canonical()
+                    labelValuesVolume = try LabelMapping.tissueClasses(
+                        t1: volumes[0].values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
+                        .map { Int32(values[Int($0)]) }
+                } else {
+                    labelValuesVolume = try NIfTIReader.read(path: labels[s]).canonical().values.map { Int32($0.rounded()) }
+                }
+                list.append(.init(modalities: volumes, labels: labelValuesVolume,
+                                  sourceFiles: files + (labels.isEmpty ? try parseList(tissueMaps[s], option: "--tissue-maps") : [labels[s]])))
+            }
+            let manifest = try DatasetPreparation.prepare(subjects: list, classes: classList, labelValues: values,
+                                                          channelNames: modalityNames, options: options, output: out,
+                                                          overwrite: overwrite)
+            let counts = DatasetManifest.Split.allCases.map { split in "\(manifest.items.filter { $0.split == split }.count) \(split.rawValue)" }
+            print("wrote \(out): \(counts.joined(separator: ", ")) pairs of \(size)x\(size)")
+        } catch let error as ImagingError {
+            throw CLIError(error.description)
+        }
+    }
+}
