@@ -16,17 +16,27 @@ struct InspectCommand: ParsableCommand {
         Examples:
           medaug inspect slice.tif
           medaug inspect stack.tif --page 3 --json
+          medaug inspect t1.nii.gz --plane coronal --slice 100 --json
+        NIfTI values are reported after scl_slope/scl_inter, with the voxel size and orientation.
         """)
 
-    @Argument(help: "Image file (.tif or .tiff).")
+    @Argument(help: "Image file (.tif, .tiff, .nii or .nii.gz).")
     var file: String
     @Option(help: "Page to inspect, from 0 (default: all pages if they share shape and sample type, else page 0).")
     var page: Int?
+    @Option(help: "NIfTI: summarise one slice in this plane (axial, coronal or sagittal) instead of the volume.")
+    var plane: String?
+    @Option(help: "NIfTI: the slice index in --plane (RAS order: inferior→superior, posterior→anterior, left→right).")
+    var slice: Int?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
         if let page, page < 0 { throw ValidationError("--page must be 0 or more, got \(page)") }
+        if let plane, NIfTIVolume.Plane(rawValue: plane) == nil {
+            throw ValidationError("--plane must be axial, coronal or sagittal, got '\(plane)'")
+        }
+        guard (plane == nil) == (slice == nil) else { throw ValidationError("--plane and --slice go together") }
     }
 
     func run() throws {
@@ -35,8 +45,10 @@ struct InspectCommand: ParsableCommand {
             switch ImageFileFormat(path: file) {
             case .tiff:
                 report = try InspectReport.tiff(path: file, page: page)
+            case .nifti:
+                report = try InspectReport.nifti(path: file, plane: plane.flatMap(NIfTIVolume.Plane.init), slice: slice)
             case nil:
-                throw CLIError("'\(file)': unknown image format (medaug inspect reads .tif and .tiff files)")
+                throw CLIError("'\(file)': unknown image format (medaug inspect reads .tif, .tiff, .nii and .nii.gz files)")
             }
         } catch let error as ImagingError {
             throw CLIError(error.description)
@@ -48,9 +60,11 @@ struct InspectCommand: ParsableCommand {
 /// Image file formats `inspect` knows, chosen by file extension. A new
 /// format adds a case here and a branch in `InspectCommand.run`.
 enum ImageFileFormat {
-    case tiff
+    case tiff, nifti
 
     init?(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") { self = .nifti; return }
         switch (path as NSString).pathExtension.lowercased() {
         case "tif", "tiff": self = .tiff
         default: return nil
