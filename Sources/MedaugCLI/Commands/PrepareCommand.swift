@@ -26,6 +26,8 @@ struct PrepareCommand: ParsableCommand {
     var classes: String?
     @Option(help: "Comma-separated stored label values, one per class (default 0, 1, ...).")
     var labelValues: String?
+    @Option(help: "Binary region preset on BraTS labels (1, 2, 4): whole-tumour, tumour-core or enhancing; classes become background,<region>.")
+    var region: String?
     @Option(help: "Comma-separated modality names (default T1).")
     var channels: String = "T1"
     @Option(help: "Plane: axial, coronal or sagittal.")
@@ -50,6 +52,14 @@ struct PrepareCommand: ParsableCommand {
     func validate() throws {
         guard (labels.isEmpty) != (tissueMaps.isEmpty) else { throw ValidationError("give --labels or --tissue-maps (not both)") }
         guard NIfTIVolume.Plane(rawValue: plane) != nil else { throw ValidationError("--plane must be axial, coronal or sagittal") }
+        if let region {
+            guard LabelMapping.Region(rawValue: region) != nil else {
+                throw ValidationError("--region must be whole-tumour, tumour-core or enhancing")
+            }
+            guard !labels.isEmpty, classes == nil, labelValues == nil else {
+                throw ValidationError("--region takes --labels and sets the classes itself")
+            }
+        }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
         guard (0...1).contains(minForeground) else { throw ValidationError("--min-foreground must be in [0, 1]") }
         guard trainCount >= 0, gap >= 0 else { throw ValidationError("--train-count and --gap must be >= 0") }
@@ -61,7 +71,9 @@ struct PrepareCommand: ParsableCommand {
         guard image.count == subjects * modalityNames.count else {
             throw CLIError("\(image.count) --image volumes for \(subjects) subject(s) × \(modalityNames.count) modalities")
         }
-        let defaultClasses = tissueMaps.isEmpty ? nil : "background,other,grey_matter,white_matter"
+        let preset = region.flatMap(LabelMapping.Region.init)
+        let defaultClasses = preset.map { "background,\($0.rawValue)" }
+            ?? (tissueMaps.isEmpty ? nil : "background,other,grey_matter,white_matter")
         guard let classList = try (classes ?? defaultClasses).map({ try parseList($0, option: "--classes") }) else {
             throw CLIError("--classes is required with --labels")
         }
@@ -88,7 +100,8 @@ struct PrepareCommand: ParsableCommand {
                         t1: volumes[0].values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
                         .map { Int32(values[Int($0)]) }
                 } else {
-                    labelValuesVolume = try NIfTIReader.read(path: labels[s]).canonical().values.map { Int32($0.rounded()) }
+                    let stored = try NIfTIReader.read(path: labels[s]).canonical().values.map { Int32($0.rounded()) }
+                    labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
                 }
                 list.append(.init(modalities: volumes, labels: labelValuesVolume,
                                   sourceFiles: files + (labels.isEmpty ? try parseList(tissueMaps[s], option: "--tissue-maps") : [labels[s]])))

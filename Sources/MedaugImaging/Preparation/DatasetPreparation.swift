@@ -53,7 +53,8 @@ public enum DatasetPreparation {
         let volumeSplits = subjects.count > 1 ? SplitPlanner.byVolume(count: subjects.count, fractions: options.fractions, seed: options.seed) : nil
         let background = Int32(labelValues[0])
         for (s, subject) in subjects.enumerated() {
-            let slices = try extractSlices(subject, index: s, background: background, options: options, labelValues: labelValues)
+            let (slices, bounds) = try extractSlices(subject, index: s, background: background, options: options,
+                                                     labelValues: labelValues)
             guard !slices.isEmpty else { continue }
             let splits: [DatasetManifest.Split?] = try volumeSplits.map { split in slices.map { _ in split[s] } }
                 ?? SplitPlanner.byPosition(slices: slices.count, fractions: options.fractions, gap: options.gap)
@@ -63,6 +64,8 @@ public enum DatasetPreparation {
                 pairs.append((id, split, slice, [
                     "files": .array(subject.sourceFiles.map { .string(($0 as NSString).lastPathComponent) }),
                     "plane": .string(options.plane.rawValue), "slice": .number(Double(index)),
+                    // The stored intensities that became -1 and +1, per modality.
+                    "intensity_bounds": .array(bounds.map { .array([.number(Double($0.low)), .number(Double($0.high))]) }),
                 ]))
             }
         }
@@ -91,7 +94,7 @@ public enum DatasetPreparation {
 
     /// The kept slices of one subject, resized and normalised to [-1, 1].
     static func extractSlices(_ subject: Subject, index s: Int, background: Int32, options: Options,
-                              labelValues: [Int]) throws -> [(Int, Slice)] {
+                              labelValues: [Int]) throws -> (slices: [(Int, Slice)], bounds: [(low: Float, high: Float)]) {
         guard let first = subject.modalities.first else { throw ImagingError.invalidArgument("subject \(s) has no image volume") }
         for volume in subject.modalities where volume.dimensions.spatialCount != first.dimensions.spatialCount || volume.dimensions != first.dimensions {
             throw ImagingError.invalidArgument("subject \(s): modality grids differ (\(volume.dimensions) vs \(first.dimensions))")
@@ -150,6 +153,6 @@ public enum DatasetPreparation {
                               image: image, labels: labels, spacing: labelSlice.spacing)
             result.append((index, try Resize.toSquare(slice, side: options.side, imageFill: -1, labelFill: background)))
         }
-        return result
+        return (result, bounds)
     }
 }
