@@ -14,13 +14,18 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a randomly initialised model (weights ~ N(0, 0.02), as pix2pix).",
             discussion: """
+            With --config, the architecture is a complete JSON configuration (the "medaug" metadata
+            format of docs/weights-format.md) and the other architecture options are ignored.
             Examples:
               medaug model init --kind generator --output g.safetensors
+              medaug model init --config my-generator.json --output g.safetensors
               medaug model init --kind segmenter --image-size 128 --classes 4 --depth 3 --output s.safetensors
             """)
 
         @Option(help: "Network: generator, discriminator or segmenter.")
-        var kind: ModelKind
+        var kind: ModelKind?
+        @Option(help: "A complete architecture as JSON (docs/weights-format.md) instead of the options below.")
+        var config: String?
         @Option(help: "Output file (.safetensors); written atomically.")
         var output: String
         @Option(help: "Side of the square images, in pixels.")
@@ -48,13 +53,38 @@ struct ModelCommand: ParsableCommand {
         @Option(help: "Seed of the random weights.")
         var seed: UInt64 = 0
 
+        func validate() throws {
+            guard (kind == nil) != (config == nil) else { throw ValidationError("give --kind or --config") }
+        }
+
         func run() throws {
+            let config = try self.config.map(readConfig) ?? makeConfig()
+            do {
+                try config.validate()
+                try ModelFile.write(config: config, tensors: RandomInit.weights(for: config, seed: seed), to: output)
+            } catch let error as ModelError {
+                throw CLIError(error.description)
+            }
+            let parameters = config.tensorSpecs.reduce(0) { $0 + $1.elementCount }
+            print("wrote \(output): \(config.kind.rawValue), \(parameters) parameters")
+        }
+
+        func readConfig(_ path: String) throws -> ModelConfig {
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read '\(path)'") }
+            do {
+                return try ModelConfig(json: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw CLIError("\(path): \(error)")
+            }
+        }
+
+        func makeConfig() throws -> ModelConfig {
             let names = try classNames.map { try parseList($0, option: "--class-names") }
                 ?? (0..<classes).map { "class_\($0)" }
             let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<names.count)
             let channelNames = (0..<imageChannels).map { "channel_\($0)" }
             var config: ModelConfig
-            switch kind {
+            switch kind! {
             case .generator:
                 var g = GeneratorConfig.paper(imageSize: imageSize, classes: names, labelValues: values, channelNames: channelNames)
                 if let downFilters {
@@ -74,14 +104,7 @@ struct ModelCommand: ParsableCommand {
                     imageSize: imageSize, classes: names, labelValues: values, channelNames: channelNames,
                     depth: depth, baseFilters: baseFilters))
             }
-            do {
-                try config.validate()
-                try ModelFile.write(config: config, tensors: RandomInit.weights(for: config, seed: seed), to: output)
-            } catch let error as ModelError {
-                throw CLIError(error.description)
-            }
-            let parameters = config.tensorSpecs.reduce(0) { $0 + $1.elementCount }
-            print("wrote \(output): \(kind.rawValue), \(parameters) parameters")
+            return config
         }
     }
 
