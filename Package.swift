@@ -48,6 +48,9 @@ let package = Package(
                 swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
+        // Training: layers with backward passes, losses, Adam, the pix2pix and
+        // segmenter recipes; writes weights the engine loads.
+        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels"]),
         // The `medaug` command-line tool.
         .executableTarget(
             name: "MedaugCLI",
@@ -63,5 +66,6 @@ let package = Package(
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
+        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels"]),
     ]
 )
