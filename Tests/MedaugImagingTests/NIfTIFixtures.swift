@@ -65,20 +65,6 @@ enum NIfTIFixtures {
         return (folder, manifest)
     }
 
-    /// Runs `python3 arguments…`; returns the exit status and combined output.
-    static func runPython(_ arguments: [String]) -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (127, "cannot run python3: \(error)") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
     /// A raw little-endian float64 file.
     static func float64s(_ url: URL) throws -> [Double] {
         let data = try Data(contentsOf: url)

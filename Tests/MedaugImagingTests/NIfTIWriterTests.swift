@@ -44,11 +44,11 @@ final class NIfTIWriterTests: XCTestCase {
                 nibabelChecks += [path, try expectation(for: volume, datatype: datatype, folder: folder)]
             }
         }
-        guard NIfTIFixtures.runPython(["-c", "import nibabel"]).0 == 0 else {
+        guard runPython(["-c", "import nibabel"]).0 == 0 else {
             throw XCTSkip("nibabel missing: written files were checked by medaug's reader only")
         }
         // One python process for all files (nibabel's import dominates the time).
-        let (status, output) = NIfTIFixtures.runPython([NIfTIFixtures.script, "--check"] + nibabelChecks)
+        let (status, output) = runPython([NIfTIFixtures.script, "--check"] + nibabelChecks)
         XCTAssertEqual(status, 0, "nibabel disagrees: \(output)")
         XCTAssertEqual(output.components(separatedBy: ": ok\n").count - 1, nibabelChecks.count / 2, output)
     }

@@ -53,7 +53,7 @@ enum TIFFFixtures {
         generatedFolder = folder
         // Shared by every test of the process, so removed when it exits.
         atexit { if let folder = TIFFFixtures.generatedFolder { try? FileManager.default.removeItem(atPath: folder) } }
-        let (status, output) = try runPython([script, "make", folder])
+        let (status, output) = runPython([script, "make", folder])
         guard status == 0 else { throw FixtureError.failed("make_tiffs.py make failed (\(status)): \(output)") }
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))
         return (folder, try JSONDecoder().decode(Manifest.self, from: data))
@@ -72,7 +72,7 @@ enum TIFFFixtures {
     }
 
     private static let pythonCheck: (status: Int32, output: String)? =
-        try? runPython(["-c", "import numpy, tifffile, imagecodecs"])
+        runPython(["-c", "import numpy, tifffile, imagecodecs"])
 
     /// Skips when python3, numpy, tifffile or imagecodecs is missing.
     static func requirePython() throws {
@@ -80,20 +80,6 @@ enum TIFFFixtures {
             throw XCTSkip("TIFF fixtures need python3 with numpy, tifffile and imagecodecs: "
                 + (pythonCheck?.output.trimmingCharacters(in: .whitespacesAndNewlines) ?? "python3 not found"))
         }
-    }
-
-    /// Runs python3 with `arguments`; returns its exit status and output.
-    static func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
     static func makeTemporaryFolder() throws -> String {

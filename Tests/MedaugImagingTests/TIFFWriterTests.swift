@@ -68,7 +68,7 @@ final class TIFFWriterTests: XCTestCase {
         try TIFFFixtures.requirePython()
         let manifest = folder + "/check.json"
         try ("{\"files\": [" + manifestFiles.joined(separator: ", ") + "]}").write(toFile: manifest, atomically: false, encoding: .utf8)
-        let (status, output) = try TIFFFixtures.runPython([TIFFFixtures.script, "check", manifest])
+        let (status, output) = runPython([TIFFFixtures.script, "check", manifest])
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("ok: 7 files match"), output)
     }
