@@ -187,3 +187,36 @@ struct TestRandomGenerator {
         return z ^ (z >> 31)
     }
 }
+
+final class ConcurrentSessionTests: XCTestCase {
+    /// Sessions on one shared model, each on its own thread, give bitwise the
+    /// same outputs as the same calls made one at a time.
+    func testSessionsOnOneModelRunConcurrently() throws {
+        let model = try TestModels.model(TestModels.generator)
+        let inputs = (0..<4).map { TestModels.input(for: model.config, batch: 1, seed: UInt64($0)) }
+        let options = { (i: Int) in RunOptions(normalization: i % 2 == 0 ? .running : .instance, dropout: true, seed: UInt64(i)) }
+        let sequential = try inputs.indices.map { try model.makeSession().run(inputs[$0], options: options($0)).output }
+        let lock = NSLock()
+        var concurrent = [Tensor?](repeating: nil, count: inputs.count)
+        var failures: [String] = []
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+            do {
+                let session = try model.makeSession(threads: 1 + i % 2)
+                var last: Tensor?
+                for _ in 0..<5 { last = try session.run(inputs[i], options: options(i)).output }
+                lock.lock(); concurrent[i] = last; lock.unlock()
+            } catch {
+                lock.lock(); failures.append("\(error)"); lock.unlock()
+            }
+        }
+        XCTAssertEqual(failures, [])
+        for i in inputs.indices {
+            // Thread counts differ (1 or 2): within 1e-5; one thread: bitwise.
+            if 1 + i % 2 == 1 {
+                XCTAssertEqual(concurrent[i], sequential[i], "session \(i)")
+            } else {
+                XCTAssertLessThan(relativeError(concurrent[i]!.values, sequential[i].values), 1e-5, "session \(i)")
+            }
+        }
+    }
+}
