@@ -1,0 +1,146 @@
+import MedaugKernels
+
+/// 2-D convolution, OIHW weights, optional bias, on im2col + OpenBLAS GEMMs.
+///
+/// Per image, with cols = im2col(x) of shape (C·k·k)×(outH·outW):
+/// forward y = W·cols (+ b); backward dW += dy·colsᵀ, db += Σ dy,
+/// dx = col2im(Wᵀ·dy). im2col is recomputed in backward into the shared
+/// `Workspace` rather than kept per image: it is cheap next to the GEMMs and
+/// would otherwise be the largest saved activation (k² times the input).
+public final class Conv2D: Layer {
+    /// Tensor-name prefix and the name used in error messages.
+    public let name: String
+    /// Input channels (C).
+    public let inChannels: Int
+    /// Output channels (O).
+    public let outChannels: Int
+    /// Kernel, stride, padding (square, symmetric).
+    public let geometry: ConvGeometry
+    /// `<name>.weight`, OIHW `[O, C, k, k]`.
+    public let weight: Parameter
+    /// `<name>.bias`, `[O]`, when the layer has one.
+    public let bias: Parameter?
+    /// The stored tensors in weights-file order.
+    public let parameters: [Parameter]
+    /// Threads for the kernels; 1 runs on the caller's thread.
+    public var threads = 1
+    /// When false, `backward` skips the input gradient (a network's first
+    /// layer, whose input is data) and returns zeros.
+    public var computesInputGradient = true
+
+    private let workspace: Workspace
+    private let output = TrainTensor(shape: unsizedShape)
+    private let gradInput = TrainTensor(shape: unsizedShape)
+    private var input: TrainTensor?
+
+    /// A convolution with zero weights (see `Parameter.fillNormal`).
+    /// - Parameters:
+    ///   - name: tensor prefix, e.g. `down.0.conv`.
+    ///   - workspace: scratch shared with the network's other layers.
+    /// - Throws: `TrainerError.invalidArgument` for a non-positive channel
+    ///   count, kernel or stride, or a negative padding.
+    public init(name: String, inChannels: Int, outChannels: Int, geometry: ConvGeometry,
+                hasBias: Bool, workspace: Workspace = Workspace()) throws(TrainerError) {
+        try validateConv(name: name, inChannels, outChannels, geometry)
+        self.name = name
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.geometry = geometry
+        let k = geometry.kernel
+        weight = Parameter(name: "\(name).weight", shape: [outChannels, inChannels, k, k])
+        bias = hasBias ? Parameter(name: "\(name).bias", shape: [outChannels]) : nil
+        parameters = [weight] + (bias.map { [$0] } ?? [])
+        self.workspace = workspace
+    }
+
+    /// N×O×(⌊(H + 2p − k)/s⌋ + 1)×(⌊(W + 2p − k)/s⌋ + 1).
+    public func outputShape(for input: TensorShape) throws(TrainerError) -> TensorShape {
+        try requireInput(layer: name, input, channels: inChannels)
+        guard let h = geometry.convOutput(input.h), let w = geometry.convOutput(input.w) else {
+            throw .shapeMismatch("'\(name)': a \(geometry.kernel)x\(geometry.kernel) kernel with padding "
+                                 + "\(geometry.padding) does not fit an input of \(input)")
+        }
+        return TensorShape(n: input.n, c: outChannels, h: h, w: w)
+    }
+
+    /// y = W ⊛ x (+ b), one im2col + GEMM per image.
+    public func forward(_ input: TrainTensor, training: Bool) throws(TrainerError) -> TrainTensor {
+        let shape = try outputShape(for: input.shape)
+        output.resize(to: shape)
+        let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
+        let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
+        for n in 0..<shape.n {
+            let source = unfold(input, image: n, into: cols, outShape: shape)
+            TrainingGemm.multiply(m: outChannels, n: pixels, k: depth, a: weight.value.baseAddress!, lda: depth,
+                                  b: source, ldb: pixels, c: output.image(n), ldc: pixels, threads: threads)
+            if let bias { addBias(bias.value, to: output.image(n), channels: outChannels, spatial: pixels) }
+        }
+        self.input = input
+        return output
+    }
+
+    /// dx = col2im(Wᵀ·dy); adds dW = dy·colsᵀ and db = Σ dy.
+    public func backward(_ gradOutput: TrainTensor) throws(TrainerError) -> TrainTensor {
+        let input = try requireBackward(layer: name, input: input, output: output.shape, gradOutput: gradOutput)
+        let shape = output.shape, inShape = input.shape
+        gradInput.resize(to: inShape)
+        let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
+        let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
+        let w = UnsafePointer(weight.value.baseAddress!)
+        for n in 0..<shape.n {
+            let dy = UnsafePointer(gradOutput.image(n))
+            let source = unfold(input, image: n, into: cols, outShape: shape)
+            TrainingGemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
+                                  b: source, ldb: pixels, transposeB: true,
+                                  c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            guard computesInputGradient else { continue }
+            guard let cols else {
+                TrainingGemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
+                                      b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
+                continue
+            }
+            // The columns were consumed by the weight GEMM; reuse them for dcols.
+            TrainingGemm.multiply(m: depth, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
+                                  b: dy, ldb: pixels, c: cols, ldc: pixels, threads: threads)
+            Col2im.fold(cols: cols, ldc: pixels, column: 0, channels: inChannels,
+                        inHeight: shape.h, inWidth: shape.w, geometry: geometry,
+                        outHeight: inShape.h, outWidth: inShape.w, output: gradInput.image(n),
+                        epilogue: Epilogue(), image: n, threads: threads)
+        }
+        if let bias { accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads) }
+        if !computesInputGradient { gradInput.fill(0) }
+        return gradInput
+    }
+
+    /// The GEMM's B operand for image `n`: its im2col columns in `cols`, or
+    /// the image itself for a pointwise kernel.
+    private func unfold(_ input: TrainTensor, image n: Int, into cols: UnsafeMutablePointer<Float>?,
+                        outShape: TensorShape) -> UnsafePointer<Float> {
+        guard let cols else { return UnsafePointer(input.image(n)) }
+        Im2col.unfold(input: input.image(n), channels: inChannels, height: input.shape.h, width: input.shape.w,
+                      geometry: geometry, outHeight: outShape.h, outWidth: outShape.w,
+                      cols: cols, ldc: outShape.spatial, column: 0, threads: threads)
+        return UnsafePointer(cols)
+    }
+}
+
+/// The checks shared by `Conv2D` and `ConvTranspose2D`.
+func validateConv(name: String, _ inChannels: Int, _ outChannels: Int,
+                  _ geometry: ConvGeometry) throws(TrainerError) {
+    guard inChannels > 0, outChannels > 0 else {
+        throw .invalidArgument("'\(name)': channel counts must be positive, found \(inChannels) in, \(outChannels) out")
+    }
+    guard geometry.kernel > 0, geometry.stride > 0, geometry.padding >= 0 else {
+        throw .invalidArgument("'\(name)': kernel and stride must be positive and padding non-negative, found "
+                               + "kernel \(geometry.kernel), stride \(geometry.stride), padding \(geometry.padding)")
+    }
+}
+
+/// plane c of `data` += bias[c], for `channels` planes of `spatial` floats.
+func addBias(_ bias: UnsafeMutableBufferPointer<Float>, to data: UnsafeMutablePointer<Float>,
+             channels: Int, spatial: Int) {
+    for c in 0..<channels {
+        let plane = data + c * spatial, value = bias[c]
+        for i in 0..<spatial { plane[i] += value }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Adam's hyper-parameters.
+public struct AdamOptions: Equatable, Sendable {
+    /// Step size (lr).
+    public var learningRate: Float
+    /// Decay of the first-moment average (β1).
+    public var beta1: Float
+    /// Decay of the second-moment average (β2).
+    public var beta2: Float
+    /// Added to √v̂ in the denominator (ε).
+    public var epsilon: Float
+
+    /// Options with PyTorch's defaults unless given.
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// The paper's settings (SPEC §1, §2.4): lr 1e-4, β1 0.5, β2 0.999 (not
+    /// given in the paper: the Keras and PyTorch default), ε 1e-8.
+    public static let paper = AdamOptions(learningRate: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8)
+}
+
+/// Everything Adam carries between steps, by parameter name, so a checkpoint
+/// restores training exactly.
+public struct AdamState: Equatable, Sendable {
+    /// Steps taken (t; bias corrections use β^t).
+    public var step: Int
+    /// First-moment averages m, by parameter name.
+    public var firstMoments: [String: [Float]]
+    /// Second-moment averages v, by parameter name.
+    public var secondMoments: [String: [Float]]
+
+    /// A state of `step` steps with the given moments.
+    public init(step: Int, firstMoments: [String: [Float]], secondMoments: [String: [Float]]) {
+        self.step = step
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+    }
+}
+
+/// Adam with bias correction, PyTorch's `torch.optim.Adam` semantics (no
+/// weight decay, no AMSGrad), step t = 1, 2, …:
+/// m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
+/// p ← p − (lr/(1 − β1^t))·m/(√v/√(1 − β2^t) + ε).
+/// The bias corrections are computed in Double, the per-element update in
+/// Float, as PyTorch does for float32 parameters; m is updated as PyTorch's
+/// `lerp_(g, 1 − β1)` rounds (two formulas, switching at weight 0.5).
+///
+/// Moments are allocated once at creation; `update` allocates nothing.
+public final class Adam {
+    /// The trainable parameters it updates, in the order given.
+    public let parameters: [Parameter]
+    /// Hyper-parameters; may be changed between steps (e.g. a schedule).
+    public var options: AdamOptions
+    /// Steps taken so far.
+    public private(set) var step = 0
+    private let moments: [(m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>)]
+
+    /// An optimiser for the trainable ones among `parameters` (running
+    /// statistics are skipped), with zero moments.
+    /// - Throws: `TrainerError.invalidArgument` for a duplicate name, or
+    ///   options outside lr > 0, 0 ≤ β < 1, ε > 0.
+    public init(parameters: [Parameter], options: AdamOptions = .paper) throws(TrainerError) {
+        let trainable = parameters.filter(\.isTrainable)
+        var seen = Set<String>()
+        for parameter in trainable where !seen.insert(parameter.name).inserted {
+            throw .invalidArgument("parameter '\(parameter.name)' is given to Adam twice")
+        }
+        guard options.learningRate > 0, (0..<1).contains(options.beta1), (0..<1).contains(options.beta2),
+              options.epsilon > 0 else {
+            throw .invalidArgument("Adam expects lr > 0, 0 ≤ β1, β2 < 1, ε > 0; found \(options)")
+        }
+        self.parameters = trainable
+        self.options = options
+        moments = trainable.map { parameter in
+            let m = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
+            let v = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
+            m.initialize(repeating: 0)
+            v.initialize(repeating: 0)
+            return (m, v)
+        }
+    }
+
+    deinit {
+        for (m, v) in moments {
+            m.deallocate()
+            v.deallocate()
+        }
+    }
+
+    /// Sets every parameter's gradient to zero (before the next backward).
+    public func zeroGradients() { for parameter in parameters { parameter.zeroGradient() } }
+
+    /// One Adam step from the accumulated gradients (which it leaves as is).
+    public func update() {
+        step += 1
+        let b1 = options.beta1, b2 = options.beta2, eps = options.epsilon
+        let correction1 = 1 - Foundation.pow(Double(b1), Double(step))
+        let correction2 = 1 - Foundation.pow(Double(b2), Double(step))
+        let stepSize = Float(Double(options.learningRate) / correction1)
+        let rootCorrection2 = Float(correction2.squareRoot())
+        let weight = Float(1 - Double(b1)), weight2 = Float(1 - Double(b2))
+        let lowWeight = weight < 0.5, complement = 1 - weight
+        for (index, parameter) in parameters.enumerated() {
+            let (m, v) = moments[index]
+            let p = parameter.value, g = parameter.gradient
+            for i in 0..<parameter.count {
+                let difference = g[i] - m[i]
+                m[i] = lowWeight ? m[i] + weight * difference : g[i] - difference * complement
+                v[i] = v[i] * b2 + weight2 * g[i] * g[i]
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+            }
+        }
+    }
+
+    /// The step count and moments (allocates; for checkpoints).
+    public func exportState() -> AdamState {
+        var first: [String: [Float]] = [:], second: [String: [Float]] = [:]
+        for (index, parameter) in parameters.enumerated() {
+            first[parameter.name] = Array(moments[index].m)
+            second[parameter.name] = Array(moments[index].v)
+        }
+        return AdamState(step: step, firstMoments: first, secondMoments: second)
+    }
+
+    /// Restores a state saved by `exportState`, so the next `update` continues
+    /// exactly where that run left off.
+    /// - Throws: `TrainerError.invalidArgument` for a negative step or a
+    ///   missing or extra parameter; `.shapeMismatch` for a wrong length.
+    public func restore(_ state: AdamState) throws(TrainerError) {
+        guard state.step >= 0 else { throw .invalidArgument("Adam state has a negative step \(state.step)") }
+        let names = Set(parameters.map(\.name))
+        if let extra = Set(state.firstMoments.keys).union(state.secondMoments.keys).subtracting(names).sorted().first {
+            throw .invalidArgument("Adam state has moments for '\(extra)', which this optimiser does not train")
+        }
+        for parameter in parameters {
+            guard let m = state.firstMoments[parameter.name], let v = state.secondMoments[parameter.name] else {
+                throw .invalidArgument("Adam state has no moments for '\(parameter.name)'")
+            }
+            guard m.count == parameter.count, v.count == parameter.count else {
+                throw .shapeMismatch("Adam state for '\(parameter.name)' has \(m.count) and \(v.count) values, "
+                                     + "expected \(parameter.count)")
+            }
+        }
+        for (index, parameter) in parameters.enumerated() {
+            _ = moments[index].m.update(from: state.firstMoments[parameter.name]!)
+            _ = moments[index].v.update(from: state.secondMoments[parameter.name]!)
+        }
+        step = state.step
+    }
+}

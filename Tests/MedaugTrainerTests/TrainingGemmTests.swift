@@ -1,0 +1,40 @@
+import XCTest
+@testable import MedaugTrainer
+
+final class TrainingGemmTests: XCTestCase {
+    /// op(A)·op(B) (+ C) for all four transpose combinations, on shapes that
+    /// split by columns and by rows at two threads, against a Double loop.
+    func testAllTransposesMatchNaiveProduct() {
+        var rng = TestRandom(seed: 131)
+        for (m, n, k) in [(13, 37, 9), (40, 20, 7), (3, 5, 1)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    for threads in [1, 2] {
+                        for accumulate in [false, true] {
+                            let a = rng.normals(m * k), b = rng.normals(k * n), start = rng.normals(m * n)
+                            let lda = transposeA ? m : k, ldb = transposeB ? k : n
+                            var c = start
+                            TrainingGemm.multiply(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
+                                                  b: b, ldb: ldb, transposeB: transposeB, c: &c, ldc: n,
+                                                  accumulate: accumulate, threads: threads)
+                            var worst: Double = 0
+                            for i in 0..<m {
+                                for j in 0..<n {
+                                    var sum = accumulate ? Double(start[i * n + j]) : 0
+                                    for p in 0..<k {
+                                        let x = transposeA ? a[p * lda + i] : a[i * lda + p]
+                                        let y = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+                                        sum += Double(x) * Double(y)
+                                    }
+                                    worst = max(worst, abs(sum - Double(c[i * n + j])))
+                                }
+                            }
+                            XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transposeA \(transposeA) "
+                                              + "transposeB \(transposeB) threads \(threads) accumulate \(accumulate)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
