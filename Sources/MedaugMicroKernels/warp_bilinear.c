@@ -6,7 +6,8 @@
 
 static TARGET void warp_avx512(const float *src, int channels, int h, int w, const int *src_mask,
                                const float *rows, const float *cols, int count, float *dst,
-                               int *dst_mask, long plane, unsigned short *outside) {
+                               int *dst_mask, long plane, unsigned short *outside,
+                               int constant, float border_value, int mask_fill) {
     const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     const __m512i hm1 = _mm512_set1_epi32(h - 1), wm1 = _mm512_set1_epi32(w - 1);
     const __m512i width = _mm512_set1_epi32(w), one = _mm512_set1_epi32(1);
@@ -26,6 +27,39 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
                            _mm512_cmplt_epi32_mask(y0, hm1) &
                            _mm512_cmpge_epi32_mask(x0, _mm512_setzero_si512()) &
                            _mm512_cmplt_epi32_mask(x0, wm1);
+        if (constant) {
+            // Constant border: taps outside the image read `border_value`,
+            // a nearest label outside reads `mask_fill`; every pixel is done.
+            const __m512i zero = _mm512_setzero_si512();
+            const __m512i hh = _mm512_set1_epi32(h), ww = _mm512_set1_epi32(w);
+            __m512i y1 = _mm512_add_epi32(y0, one), x1 = _mm512_add_epi32(x0, one);
+            __mmask16 ry0 = _mm512_cmpge_epi32_mask(y0, zero) & _mm512_cmplt_epi32_mask(y0, hh);
+            __mmask16 ry1 = _mm512_cmpge_epi32_mask(y1, zero) & _mm512_cmplt_epi32_mask(y1, hh);
+            __mmask16 rx0 = _mm512_cmpge_epi32_mask(x0, zero) & _mm512_cmplt_epi32_mask(x0, ww);
+            __mmask16 rx1 = _mm512_cmpge_epi32_mask(x1, zero) & _mm512_cmplt_epi32_mask(x1, ww);
+            __m512i i00 = _mm512_add_epi32(_mm512_mullo_epi32(y0, width), x0);
+            __m512i i10 = _mm512_add_epi32(i00, width);
+            __m512 fill = _mm512_set1_ps(border_value);
+            for (int ch = 0; ch < channels; ch++) {
+                const float *p = src + (long)ch * plane;
+                __m512 p00 = _mm512_mask_i32gather_ps(fill, valid & ry0 & rx0, i00, p, 4);
+                __m512 p01 = _mm512_mask_i32gather_ps(fill, valid & ry0 & rx1, _mm512_add_epi32(i00, one), p, 4);
+                __m512 p10 = _mm512_mask_i32gather_ps(fill, valid & ry1 & rx0, i10, p, 4);
+                __m512 p11 = _mm512_mask_i32gather_ps(fill, valid & ry1 & rx1, _mm512_add_epi32(i10, one), p, 4);
+                __m512 top = _mm512_fmadd_ps(_mm512_sub_ps(p01, p00), fx, p00);
+                __m512 bottom = _mm512_fmadd_ps(_mm512_sub_ps(p11, p10), fx, p10);
+                _mm512_mask_storeu_ps(dst + (long)ch * plane + x, valid, _mm512_fmadd_ps(_mm512_sub_ps(bottom, top), fy, top));
+            }
+            __m512i my = _mm512_mask_add_epi32(y0, _mm512_cmp_ps_mask(fy, half, _CMP_GE_OQ), y0, one);
+            __m512i mx = _mm512_mask_add_epi32(x0, _mm512_cmp_ps_mask(fx, half, _CMP_GE_OQ), x0, one);
+            __mmask16 mine = valid & _mm512_cmpge_epi32_mask(my, zero) & _mm512_cmplt_epi32_mask(my, hh) &
+                             _mm512_cmpge_epi32_mask(mx, zero) & _mm512_cmplt_epi32_mask(mx, ww);
+            __m512i label = _mm512_mask_i32gather_epi32(_mm512_set1_epi32(mask_fill), mine,
+                                                        _mm512_add_epi32(_mm512_mullo_epi32(my, width), mx), src_mask, 4);
+            _mm512_mask_storeu_epi32(dst_mask + x, valid, label);
+            outside[x / 16] = 0;
+            continue;
+        }
         outside[x / 16] = (unsigned short)(valid & ~inside);
         if (!inside) continue;
         __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(y0, width), x0);
@@ -52,9 +86,11 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
 
 int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
                          const float *rows, const float *cols, int count, float *dst, int *dst_mask,
-                         long plane, unsigned short *outside) {
+                         long plane, unsigned short *outside, int constant_border, float border_value,
+                         int mask_fill) {
     if (!medaug_microkernels_available()) return 0;
     if (h < 2 || w < 2 || (long)h * w > 0x7FFFFFFFL) return 0;
-    warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside);
+    warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
+                constant_border, border_value, mask_fill);
     return 1;
 }

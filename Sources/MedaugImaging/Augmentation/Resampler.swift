@@ -20,6 +20,8 @@ struct Resampler {
         // the edge (so no label absent from the input can appear).
         let hasBackground = input.mask.contains(0)
         let maskMode: BorderHandling.Mode = border.mode == .constant && !hasBackground ? .edge : border.mode
+        // Both constant: the SIMD kernel handles the border too.
+        let constantBorder = border.mode == .constant && maskMode == .constant
         var image = [Float](repeating: 0, count: c * plane)
         var mask = [Int32](repeating: 0, count: plane)
         input.image.withUnsafeBufferPointer { source in
@@ -39,8 +41,9 @@ struct Resampler {
                             let elastic = mapping.elastic != nil
                             // SIMD kernel first (AVX-512): it writes every pixel whose
                             // taps are inside and flags the rest for the scalar path.
+                            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (w + 15) / 16) { flags in
+                            flags.initialize(repeating: 0xFFFF)
                             var done = false
-                            var flags = [UInt16](repeating: 0xFFFF, count: (w + 15) / 16)
                             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * w) { coordinates in
                                 let rows = coordinates.baseAddress!, cols = rows + w
                                 for x in 0..<w {
@@ -50,13 +53,12 @@ struct Resampler {
                                     rows[x] = Float(row)
                                     cols[x] = Float(column)
                                 }
-                                done = flags.withUnsafeMutableBufferPointer { bits in
-                                    medaug_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
-                                                         UnsafeRawPointer(srcMask).assumingMemoryBound(to: CInt.self),
-                                                         rows, cols, Int32(w), dst + y * w,
-                                                         UnsafeMutableRawPointer(dstMask + y * w).assumingMemoryBound(to: CInt.self),
-                                                         plane, bits.baseAddress!) == 1
-                                }
+                                done = medaug_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
+                                                            UnsafeRawPointer(srcMask).assumingMemoryBound(to: CInt.self),
+                                                            rows, cols, Int32(w), dst + y * w,
+                                                            UnsafeMutableRawPointer(dstMask + y * w).assumingMemoryBound(to: CInt.self),
+                                                            plane, flags.baseAddress!, constantBorder ? 1 : 0,
+                                                            border.value, 0) == 1
                             }
                             for x in 0..<w {
                                 if done && flags[x >> 4] & (1 << (x & 15)) == 0 { continue }
@@ -104,6 +106,7 @@ struct Resampler {
                                     }
                                     dst[ch * plane + out] = value
                                 }
+                            }
                             }
                         }
                     }

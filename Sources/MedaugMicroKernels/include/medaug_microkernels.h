@@ -46,11 +46,15 @@ int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int co
 // Pixels whose four bilinear taps all lie inside the image are written to
 // dst[ch·plane + x] and dst_mask[x] (nearest neighbour, halves rounded up);
 // the others are left untouched and flagged in outside[x / 16] bit x % 16,
-// for the caller's border handling. Returns 1 when it ran, 0 when the CPU
-// lacks AVX-512F or the image is smaller than 2×2 (nothing written).
+// for the caller's border handling. With `constant_border` set, every pixel
+// is written instead: taps outside the image read `border_value` and a
+// nearest label outside reads `mask_fill` (no flags are set). Returns 1 when
+// it ran, 0 when the CPU lacks AVX-512F or the image is smaller than 2×2
+// (nothing written).
 int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
                          const float *rows, const float *cols, int count, float *dst, int *dst_mask,
-                         long plane, unsigned short *outside);
+                         long plane, unsigned short *outside, int constant_border, float border_value,
+                         int mask_fill);
 
 #ifdef __cplusplus
 }
