@@ -174,6 +174,12 @@ final class ConvolutionTests: XCTestCase {
             var three = [Float](repeating: 0, count: m * n)
             Gemm.multiply(m: m, n: n, k: k, a: at, lda: m, transposeA: true, b: b, ldb: n, c: &three, ldc: n, threads: 2)
             XCTAssertLessThan(relativeError(three, one), 1e-6, "transposed m \(m) n \(n) k \(k)")
+            // Transposed B: store Bᵀ (n×k).
+            var bt = [Float](repeating: 0, count: k * n)
+            for i in 0..<k { for j in 0..<n { bt[j * k + i] = b[i * n + j] } }
+            var four = [Float](repeating: 0, count: m * n)
+            Gemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: bt, ldb: k, transposeB: true, c: &four, ldc: n, threads: 2)
+            XCTAssertLessThan(relativeError(four, one), 1e-6, "transposed B m \(m) n \(n) k \(k)")
         }
     }
 }

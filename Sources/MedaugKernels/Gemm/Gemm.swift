@@ -26,19 +26,20 @@ public enum Gemm {
         return "OpenBLAS \(CoreSelection.summary)"
     }
 
-    /// C[M×N] = A·B (+ C if `accumulate`), row-major.
+    /// C[M×N] = op(A)·op(B) (+ C if `accumulate`), row-major.
     ///
     /// - Parameters:
     ///   - transposeA: A is stored as K×M (row-major) and used transposed.
     ///   - a: A, with leading dimension `lda` (K, or M when transposed).
-    ///   - b: B as K×N, leading dimension `ldb`.
+    ///   - b: B as K×N, leading dimension `ldb` (stored N×K and used
+    ///     transposed when `transposeB`, as backward passes need).
     ///   - c: C as M×N, leading dimension `ldc`.
     ///   - threads: number of independent GEMMs to split the work into.
     /// Complexity: O(M·N·K).
     public static func multiply(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-        b: UnsafePointer<Float>, ldb: Int,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool = false,
         threads: Int = 1
@@ -53,6 +54,7 @@ public enum Gemm {
         }
         let beta: Float = accumulate ? 1 : 0
         let transA = transposeA ? CblasTrans : CblasNoTrans
+        let transB = transposeB ? CblasTrans : CblasNoTrans
         // Each part packs the whole of the operand it does not split, so split
         // the dimension whose other operand is smaller: rows of C (A = weights)
         // when M ≥ N, columns (B = im2col or input) otherwise. Never into blocks
@@ -61,15 +63,17 @@ public enum Gemm {
         var rowParts = min(threads, max(1, m / 8))
         if m >= n, rowParts > 1 { columnParts = 1 } else if columnParts > 1 { rowParts = 1 }
         if threads <= 1 || (columnParts <= 1 && rowParts <= 1) {
-            cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k),
                         1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
         if columnParts >= rowParts {
             parallelFor(columnParts, threads: threads) { part in
                 let cols = splitRange(n, parts: columnParts, part: part)
-                cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(m), Int32(cols.count), Int32(k),
-                            1, a, Int32(lda), b + cols.lowerBound, Int32(ldb), beta,
+                // Columns of op(B): columns of B, or rows of its storage.
+                let bBlock = transposeB ? b + cols.lowerBound * ldb : b + cols.lowerBound
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(cols.count), Int32(k),
+                            1, a, Int32(lda), bBlock, Int32(ldb), beta,
                             c + cols.lowerBound, Int32(ldc))
             }
         } else {
@@ -77,7 +81,7 @@ public enum Gemm {
                 let rows = splitRange(m, parts: rowParts, part: part)
                 // Row block of A: rows of A, or columns of Aᵀ's storage.
                 let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-                cblas_sgemm(CblasRowMajor, transA, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
+                cblas_sgemm(CblasRowMajor, transA, transB, Int32(rows.count), Int32(n), Int32(k),
                             1, aBlock, Int32(lda), b, Int32(ldb), beta,
                             c + rows.lowerBound * ldc, Int32(ldc))
             }
