@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
-        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels"]),
+        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine"]),
     ]
 )
