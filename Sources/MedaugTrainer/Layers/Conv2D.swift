@@ -71,8 +71,8 @@ public final class Conv2D: Layer {
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         for n in 0..<shape.n {
             let source = unfold(input, image: n, into: cols, outShape: shape)
-            TrainingGemm.multiply(m: outChannels, n: pixels, k: depth, a: weight.value.baseAddress!, lda: depth,
-                                  b: source, ldb: pixels, c: output.image(n), ldc: pixels, threads: threads)
+            Gemm.multiply(m: outChannels, n: pixels, k: depth, a: weight.value.baseAddress!, lda: depth,
+                          b: source, ldb: pixels, c: output.image(n), ldc: pixels, threads: threads)
             if let bias { addBias(bias.value, to: output.image(n), channels: outChannels, spatial: pixels) }
         }
         self.input = input
@@ -90,18 +90,18 @@ public final class Conv2D: Layer {
         for n in 0..<shape.n {
             let dy = UnsafePointer(gradOutput.image(n))
             let source = unfold(input, image: n, into: cols, outShape: shape)
-            TrainingGemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
-                                  b: source, ldb: pixels, transposeB: true,
-                                  c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
+                          b: source, ldb: pixels, transposeB: true,
+                          c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
             guard computesInputGradient else { continue }
             guard let cols else {
-                TrainingGemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
-                                      b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
+                Gemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
+                              b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
                 continue
             }
             // The columns were consumed by the weight GEMM; reuse them for dcols.
-            TrainingGemm.multiply(m: depth, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
-                                  b: dy, ldb: pixels, c: cols, ldc: pixels, threads: threads)
+            Gemm.multiply(m: depth, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
+                          b: dy, ldb: pixels, c: cols, ldc: pixels, threads: threads)
             Col2im.fold(cols: cols, ldc: pixels, column: 0, channels: inChannels,
                         inHeight: shape.h, inWidth: shape.w, geometry: geometry,
                         outHeight: inShape.h, outWidth: inShape.w, output: gradInput.image(n),

@@ -67,9 +67,9 @@ public final class ConvTranspose2D: Layer {
         let cols = workspace.floats(depth * pixels)
         let epilogue = Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) })
         for n in 0..<shape.n {
-            TrainingGemm.multiply(m: depth, n: pixels, k: inChannels, a: weight.value.baseAddress!, lda: depth,
-                                  transposeA: true, b: input.image(n), ldb: pixels, c: cols, ldc: pixels,
-                                  threads: threads)
+            Gemm.multiply(m: depth, n: pixels, k: inChannels, a: weight.value.baseAddress!, lda: depth,
+                          transposeA: true, b: input.image(n), ldb: pixels, c: cols, ldc: pixels,
+                          threads: threads)
             Col2im.fold(cols: cols, ldc: pixels, column: 0, channels: outChannels,
                         inHeight: input.shape.h, inWidth: input.shape.w, geometry: geometry,
                         outHeight: shape.h, outWidth: shape.w, output: output.image(n),
@@ -91,11 +91,11 @@ public final class ConvTranspose2D: Layer {
             Im2col.unfold(input: gradOutput.image(n), channels: outChannels, height: shape.h, width: shape.w,
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
-            TrainingGemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
-                                  b: dcols, ldb: pixels, transposeB: true,
-                                  c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
-            TrainingGemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,
-                                  b: dcols, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
+            Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
+                          b: dcols, ldb: pixels, transposeB: true,
+                          c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            Gemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,
+                          b: dcols, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
         }
         if let bias { accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads) }
         return gradInput

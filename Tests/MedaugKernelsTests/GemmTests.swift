@@ -1,7 +1,7 @@
 import XCTest
-@testable import MedaugTrainer
+@testable import MedaugKernels
 
-final class TrainingGemmTests: XCTestCase {
+final class GemmTests: XCTestCase {
     /// op(A)·op(B) (+ C) for all four transpose combinations, on shapes that
     /// split by columns and by rows at two threads, against a Double loop.
     func testAllTransposesMatchNaiveProduct() {
@@ -14,9 +14,9 @@ final class TrainingGemmTests: XCTestCase {
                             let a = rng.normals(m * k), b = rng.normals(k * n), start = rng.normals(m * n)
                             let lda = transposeA ? m : k, ldb = transposeB ? k : n
                             var c = start
-                            TrainingGemm.multiply(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
-                                                  b: b, ldb: ldb, transposeB: transposeB, c: &c, ldc: n,
-                                                  accumulate: accumulate, threads: threads)
+                            Gemm.multiply(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA,
+                                          b: b, ldb: ldb, transposeB: transposeB, c: &c, ldc: n,
+                                          accumulate: accumulate, threads: threads)
                             var worst: Double = 0
                             for i in 0..<m {
                                 for j in 0..<n {
