@@ -17,6 +17,12 @@ let package = Package(
         .library(name: "MedaugImaging", targets: ["MedaugImaging"]),
         .library(name: "MedaugMetrics", targets: ["MedaugMetrics"]),
         .executable(name: "medaug", targets: ["MedaugCLI"]),
+        // The C ABI (include/medaug.h), installed as libmedaug.so. The product
+        // cannot be named "medaug": SwiftPM keys products by name, and a second
+        // product "medaug" silently replaces the executable above. The soname
+        // is set to libmedaug.so so a copy or link by that name is what C and
+        // Python programs record and load.
+        .library(name: "MedaugC", type: .dynamic, targets: ["MedaugC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +57,18 @@ let package = Package(
         // Training: layers with backward passes, losses, Adam, the pix2pix and
         // segmenter recipes; writes weights the engine loads.
         .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels"]),
+        // The C ABI: `@_cdecl` functions that validate, convert and call the
+        // Swift API; no algorithms. Only `medaug_*` symbols are exported (the
+        // version script; SwiftPM runs the linker in the package root, so the
+        // relative path works for this root package). Unsafe flags are only
+        // allowed in root packages, which is how this library is built.
+        .target(
+            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels"],
+            exclude: ["exports.map"],
+            linkerSettings: [.unsafeFlags([
+                "-Xlinker", "--version-script=Sources/MedaugC/exports.map",
+                "-Xlinker", "-soname=libmedaug.so",
+            ])]),
         // The `medaug` command-line tool.
         .executableTarget(
             name: "MedaugCLI",
@@ -67,5 +85,8 @@ let package = Package(
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
         .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine"]),
+        // dlopen()s the built libMedaugC.so and calls it through C function
+        // pointers; links the Swift API only to compare results and write models.
+        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels"]),
     ]
 )

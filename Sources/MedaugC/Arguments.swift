@@ -1,0 +1,56 @@
+#if !(arch(x86_64) || arch(arm64))
+#error("MedaugC reads the header's structs at LP64 offsets (size_t is 8 bytes)")
+#endif
+
+/// Argument checks shared by the exported functions. Each throws an
+/// `ABIFailure` naming the argument, what was expected and what was found.
+enum Arguments {
+    /// A required pointer: not NULL and aligned for its element type.
+    static func required<P: _Pointer>(_ pointer: P?, _ name: String, alignment: Int = MemoryLayout<P.Pointee>.alignment) throws -> P {
+        guard let pointer else { throw ABIFailure.invalid("\(name) is NULL") }
+        try aligned(pointer, name, alignment: alignment)
+        return pointer
+    }
+
+    /// A pointer is aligned for its element type (or `alignment`).
+    static func aligned<P: _Pointer>(_ pointer: P, _ name: String, alignment: Int = MemoryLayout<P.Pointee>.alignment) throws {
+        let address = UInt(bitPattern: Int(bitPattern: pointer))
+        guard address % UInt(alignment) == 0 else {
+            throw ABIFailure.invalid("\(name) (0x\(String(address, radix: 16))) is not aligned to \(alignment) bytes")
+        }
+    }
+
+    /// A size_t argument as an Int; values beyond Int.max are refused.
+    static func size(_ value: UInt, _ name: String) throws -> Int {
+        guard let size = Int(exactly: value) else { throw ABIFailure.invalid("\(name) is \(value), larger than any valid size") }
+        return size
+    }
+
+    /// A batch size: 1...Session.maxBatch.
+    static func batch(_ value: UInt, limit: Int) throws -> Int {
+        guard value >= 1 else { throw ABIFailure.invalid("n is 0, expected at least 1") }
+        guard value <= UInt(limit) else { throw ABIFailure.invalid("n is \(value), above the largest batch of \(limit)") }
+        return Int(value)
+    }
+
+    /// The product of `factors`, or a failure naming `what` if it overflows.
+    static func product(_ factors: [Int], _ what: String) throws -> Int {
+        var result = 1
+        for factor in factors {
+            let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+            guard !overflow else {
+                throw ABIFailure.invalid("\(what) (\(factors.map(String.init).joined(separator: " × "))) overflows size_t")
+            }
+            result = next
+        }
+        return result
+    }
+
+    /// An output buffer's capacity covers `needed` elements.
+    static func capacity(_ capacity: UInt, needed: Int, _ name: String) throws {
+        guard capacity >= UInt(needed) else {
+            throw ABIFailure(status: Status.bufferTooSmall,
+                             message: "\(name) holds \(capacity) elements, \(needed) are needed; nothing was written")
+        }
+    }
+}

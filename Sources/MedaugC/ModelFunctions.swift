@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MedaugEngine
+import MedaugModels
+
+@_cdecl("medaug_model_load_file")
+public func medaug_model_load_file(_ path: UnsafePointer<CChar>?, _ model: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    serve("medaug_model_load_file") {
+        let out = try Arguments.required(model, "model")
+        out.pointee = nil
+        guard let path = String(validatingCString: try Arguments.required(path, "path")) else {
+            throw ABIFailure.invalid("path is not valid UTF-8")
+        }
+        out.pointee = HandleRegistry.shared.register(try Model(path: path))
+    }
+}
+
+@_cdecl("medaug_model_load_memory")
+public func medaug_model_load_memory(_ bytes: UnsafeRawPointer?, _ size: UInt,
+                                     _ model: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    serve("medaug_model_load_memory") {
+        let out = try Arguments.required(model, "model")
+        out.pointee = nil
+        guard let bytes else { throw ABIFailure.invalid("bytes is NULL") }
+        guard size > 0 else { throw ABIFailure.invalid("size is 0") }
+        let count = try Arguments.size(size, "size")
+        // The loader copies the bytes with an allocation that would trap on
+        // failure; probe first so an impossible size is a status instead.
+        guard let probe = malloc(count) else {
+            throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(count) bytes for the model's copy")
+        }
+        free(probe)
+        let storage = try SafetensorsFile(bytes: UnsafeRawBufferPointer(start: bytes, count: count))
+        out.pointee = HandleRegistry.shared.register(Model(file: try ModelFile(storage: storage)))
+    }
+}
+
+@_cdecl("medaug_model_free")
+public func medaug_model_free(_ model: OpaquePointer?) -> Int32 {
+    serve("medaug_model_free") { try HandleRegistry.shared.releaseModel(model) }
+}
+
+/// `MEDAUG_KIND_*`.
+func kindCode(_ kind: ModelKind) -> Int32 {
+    switch kind {
+    case .generator: return 1
+    case .discriminator: return 2
+    case .segmenter: return 3
+    }
+}
+
+@_cdecl("medaug_model_info")
+public func medaug_model_info(_ model: OpaquePointer?, _ info: UnsafeMutableRawPointer?) -> Int32 {
+    serve("medaug_model_info") {
+        let common = try HandleRegistry.shared.model(model).config.common
+        guard let info else { throw ABIFailure.invalid("info is NULL") }
+        let layout = StructLayout.modelInfo
+        var fields = StructBytes(bytes: [UInt8](repeating: 0, count: layout.size))
+        fields.set(kindCode(common.kind), at: 8)
+        fields.set(Modes.code(common.inference.normalization), at: 12)
+        fields.set(Modes.code(dropout: common.inference.dropout), at: 16)
+        fields.set(Int32(clamping: common.formatVersion), at: 20)
+        fields.set(common.imageSize, at: 24)
+        fields.set(common.inputChannels, at: 32)
+        fields.set(common.outputChannels, at: 40)
+        fields.set(common.channelNames.count, at: 48)
+        fields.set(common.classes.count, at: 56)
+        try layout.write(fields, to: info)
+    }
+}
+
+@_cdecl("medaug_model_label_values")
+public func medaug_model_label_values(_ model: OpaquePointer?, _ values: UnsafeMutablePointer<Int32>?, _ capacity: UInt) -> Int32 {
+    serve("medaug_model_label_values") {
+        let labelValues = try HandleRegistry.shared.model(model).config.common.labelValues
+        let out = try Arguments.required(values, "values")
+        try Arguments.capacity(capacity, needed: labelValues.count, "values")
+        for (index, value) in labelValues.enumerated() { out[index] = Int32(value) }
+    }
+}
+
+@_cdecl("medaug_model_config_json")
+public func medaug_model_config_json(_ model: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    serve("medaug_model_config_json") {
+        let out = try Arguments.required(json, "json")
+        out.pointee = nil
+        let text = try HandleRegistry.shared.model(model).config.jsonString()
+        guard let copy = strdup(text) else {
+            throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(text.utf8.count + 1) bytes for the JSON")
+        }
+        out.pointee = copy
+    }
+}

@@ -1,0 +1,72 @@
+import MedaugEngine
+import MedaugModels
+
+/// The status codes of `include/medaug.h`. Numbered once, never renumbered.
+enum Status {
+    static let ok: Int32 = 0
+    static let error: Int32 = 1
+    static let invalidArgument: Int32 = 2
+    static let ioError: Int32 = 3
+    static let formatError: Int32 = 4
+    static let shapeMismatch: Int32 = 5
+    static let bufferTooSmall: Int32 = 6
+    static let outOfMemory: Int32 = 7
+    static let unsupported: Int32 = 8
+
+    /// What `medaug_status_string` returns, by code.
+    static let descriptions: [Int32: String] = [
+        ok: "success",
+        error: "internal error",
+        invalidArgument: "invalid argument",
+        ioError: "I/O error",
+        formatError: "malformed model file",
+        shapeMismatch: "shape mismatch",
+        bufferTooSmall: "output buffer too small",
+        outOfMemory: "out of memory",
+        unsupported: "unsupported operation",
+    ]
+
+    /// The status and message for an error thrown while serving a call.
+    static func classify(_ error: Error) -> (status: Int32, message: String) {
+        switch error {
+        case let failure as ABIFailure:
+            return (failure.status, failure.message)
+        case let error as EngineError:
+            switch error {
+            case .shapeMismatch: return (shapeMismatch, error.description)
+            case .nonFiniteInput, .unknownLabel, .invalidArgument: return (invalidArgument, error.description)
+            case .wrongModelKind: return (unsupported, error.description)
+            case .model(let modelError): return classify(modelError)
+            }
+        case let error as ModelError:
+            if case .io = error { return (ioError, error.description) }
+            return (formatError, error.description)
+        default:
+            return (Status.error, "internal error: \(error)")
+        }
+    }
+}
+
+/// A failure detected by the ABI layer itself: a status and what was wrong.
+struct ABIFailure: Error {
+    var status: Int32
+    var message: String
+
+    static func invalid(_ message: String) -> ABIFailure { ABIFailure(status: Status.invalidArgument, message: message) }
+}
+
+/// Runs the body of an exported function: a thrown error becomes a status
+/// and this thread's message (prefixed with the function's name); success
+/// clears the message. Only thrown errors are caught, so every argument is
+/// validated before the Swift API can reach a precondition.
+func serve(_ function: StaticString, _ body: () throws -> Void) -> Int32 {
+    do {
+        try body()
+        ErrorMessage.clear()
+        return Status.ok
+    } catch {
+        let (status, message) = Status.classify(error)
+        ErrorMessage.set("\(function): \(message)")
+        return status
+    }
+}

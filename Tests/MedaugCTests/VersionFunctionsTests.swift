@@ -1,0 +1,64 @@
+import XCTest
+
+/// medaug_version*, medaug_abi_version, medaug_status_string, and the
+/// Swift mirrors of the header's structs.
+final class VersionFunctionsTests: XCTestCase {
+    func testVersionsMatchTheHeader() throws {
+        let lib = try MedaugLibrary.shared()
+        XCTAssertEqual(String(cString: try XCTUnwrap(lib.version())), "0.1.0")
+        XCTAssertEqual(lib.versionNumber(), 1000)
+        XCTAssertEqual(lib.abiVersion(), 1)
+        // Static: the same pointer every time.
+        XCTAssertEqual(lib.version(), lib.version())
+    }
+
+    func testStatusStringsNameEveryCodeAndNeverReturnNull() throws {
+        let lib = try MedaugLibrary.shared()
+        var names: Set<String> = []
+        for code: Int32 in 0...8 {
+            let name = String(cString: try XCTUnwrap(lib.statusString(code)))
+            XCTAssertFalse(name.isEmpty, "code \(code)")
+            XCTAssertNotEqual(name, "unknown status code", "code \(code)")
+            names.insert(name)
+        }
+        XCTAssertEqual(names.count, 9, "every code has its own description: \(names.sorted())")
+        XCTAssertEqual(String(cString: try XCTUnwrap(lib.statusString(Status.invalidArgument))), "invalid argument")
+        for code: Int32 in [-1, 9, 255, .max, .min] {
+            XCTAssertEqual(String(cString: try XCTUnwrap(lib.statusString(code))), "unknown status code", "code \(code)")
+        }
+    }
+
+    /// The mirrors have the layout bindings/c/abi_layout.c pins for C.
+    func testMirrorLayoutsMatchTheCHeaderPins() {
+        XCTAssertEqual(MemoryLayout<ModelInfo>.size, 64)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.kind), 8)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.defaultNormalization), 12)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.defaultDropout), 16)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.formatVersion), 20)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.imageSize), 24)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.inputChannels), 32)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.outputChannels), 40)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.imageChannels), 48)
+        XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.classCount), 56)
+        XCTAssertEqual(MemoryLayout<SessionOptions>.size, 24)
+        XCTAssertEqual(MemoryLayout<SessionOptions>.offset(of: \.threads), 8)
+        XCTAssertEqual(MemoryLayout<SessionOptions>.offset(of: \.memoryLimitBytes), 16)
+        XCTAssertEqual(MemoryLayout<GenerateOptions>.size, 24)
+        XCTAssertEqual(MemoryLayout<GenerateOptions>.offset(of: \.normalization), 8)
+        XCTAssertEqual(MemoryLayout<GenerateOptions>.offset(of: \.dropout), 12)
+        XCTAssertEqual(MemoryLayout<GenerateOptions>.offset(of: \.seed), 16)
+        XCTAssertEqual(MemoryLayout<SegmentOptions>.size, 16)
+        XCTAssertEqual(MemoryLayout<SegmentOptions>.offset(of: \.normalization), 8)
+    }
+
+    func testEveryHeaderFunctionIsExported() throws {
+        let lib = try MedaugLibrary.shared()
+        guard let handle = dlopen(lib.path, RTLD_NOW | RTLD_NOLOAD) else { return XCTFail("\(lib.path) is not loaded") }
+        for name in MedaugLibrary.functionNames {
+            XCTAssertNotNil(dlsym(handle, name), name)
+        }
+        // The C micro-kernels are medaug_-prefixed too, and must stay internal.
+        XCTAssertNil(dlsym(handle, "medaug_sgemm_strips"))
+        XCTAssertNil(dlsym(handle, "medaug_microkernels_available"))
+    }
+}

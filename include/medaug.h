@@ -1,0 +1,787 @@
+/*
+** medaug.h: the C interface of libmedaug.so
+**
+** medaug generates synthetic biomedical images with a pix2pix-style
+** conditional GAN (label map -> image) and segments images with a U-Net.
+** This header is the contract and the official documentation of the
+** library's C interface: every function is documented at its declaration.
+** Plain C99; usable from C++ (extern "C") and from Python through ctypes.
+**
+** CONVENTIONS
+**
+**   Names        Functions medaug_<object>_<verb>, types medaug_<object>_t,
+**                macros and status codes MEDAUG_*. Only the functions
+**                declared here are exported by libmedaug.so.
+**
+**   Status codes Every function that can fail returns an int status:
+**                MEDAUG_OK (0) or one of the MEDAUG_* codes below. Codes are
+**                never renumbered; new codes may be added in later versions,
+**                so treat any unknown non-zero value as a failure.
+**                medaug_last_error() then says, in English UTF-8, what was
+**                wrong (which argument, what was expected, what was found).
+**
+**   Errors       No argument value can crash the library: NULL pointers,
+**                zero or huge sizes, mismatched shapes, NaN or infinite
+**                input, unknown label values, freed or foreign handles (where
+**                detectable, see medaug_model_free) are reported as statuses.
+**                What the library cannot check is whether a buffer really
+**                holds as many elements as the caller says it does.
+**
+**   Handles      medaug_model_t and medaug_session_t are opaque. A function
+**                that creates a handle writes it through an out-parameter;
+**                after any failure that out-parameter holds NULL. Every
+**                destroy function accepts NULL as a harmless no-op.
+**
+**   Ownership    Input buffers are only read during the call; the caller
+**                keeps ownership and may free them on return. Output buffers
+**                are allocated by the caller ("caller-allocated") and sized
+**                with the matching *_count function, except strings the
+**                library allocates, which name their one free function.
+**
+**   Buffers      Arrays are dense, row-major, C order. Images are float32
+**                NCHW: [n][channels][height][width], intensities in [-1, 1].
+**                Label maps are int32 [n][height][width] holding the stored
+**                label values the model lists (medaug_model_label_values),
+**                e.g. 0, 1, 2, 4 for BraTS, not class indices. Sizes and
+**                capacities count elements, not bytes. Pointers must be
+**                aligned for their element type.
+**
+**   Capacity     A caller-allocated output is given as a pointer plus its
+**                capacity in elements. If the capacity is smaller than
+**                needed, nothing is computed or written, the call returns
+**                MEDAUG_BUFFER_TOO_SMALL and the message gives the count
+**                needed; the *_count functions give it in advance.
+**
+**   Options      Options structs begin with size_t struct_size, which the
+**                caller sets to sizeof the struct (the *_INIT macros do, with
+**                every field at its default). Every field's default is zero,
+**                so a struct from an older header reads as the defaults for
+**                the fields it lacks; a struct from a newer header is
+**                accepted if the fields this library does not know are zero,
+**                else the call returns MEDAUG_UNSUPPORTED. A NULL options
+**                pointer means all defaults.
+**
+**   Defaults     Where a call does not say which normalisation or dropout
+**                mode to use, the mode recorded in the model file applies
+**                (medaug_model_info reports it).
+**
+**   Threads      A loaded model is immutable and may be shared by any number
+**                of threads and sessions. A session (arena, thread count,
+**                scratch) is used by one thread at a time; a call on a
+**                session that is in use by another thread returns
+**                MEDAUG_INVALID_ARGUMENT rather than racing. Many sessions
+**                on one model run concurrently. Error messages are per
+**                thread.
+**
+**   Determinism  With dropout off, outputs are a function of the inputs.
+**                With dropout on, the seed keys the dropout masks: the same
+**                seed gives bitwise the same images at a given session
+**                thread count, and agreement within 1e-5 across thread
+**                counts.
+**
+** EXAMPLE: load a generator, synthesise one image, free everything.
+**
+**   #include <stdio.h>
+**   #include <stdlib.h>
+**   #include "medaug.h"
+**
+**   int main(int argc, char **argv) {
+**       medaug_model_t *model = NULL;
+**       medaug_session_t *session = NULL;
+**       medaug_model_info_t info = MEDAUG_MODEL_INFO_INIT;
+**       medaug_generate_options_t options = MEDAUG_GENERATE_OPTIONS_INIT;
+**       int32_t *values = NULL, *labels = NULL;
+**       float *image = NULL;
+**       size_t count = 0, side = 0, i;
+**       int status;
+**
+**       if (argc < 2 || medaug_abi_version() != MEDAUG_ABI_VERSION) return 2;
+**       status = medaug_model_load_file(argv[1], &model);
+**       if (status == MEDAUG_OK) status = medaug_model_info(model, &info);
+**       if (status == MEDAUG_OK) {
+**           side = info.image_size;
+**           values = malloc(info.class_count * sizeof *values);
+**           labels = malloc(side * side * sizeof *labels);
+**           if (values == NULL || labels == NULL) status = MEDAUG_OUT_OF_MEMORY;
+**       }
+**       if (status == MEDAUG_OK) status = medaug_model_label_values(model, values, info.class_count);
+**       if (status == MEDAUG_OK) status = medaug_session_create(model, NULL, &session);
+**       if (status == MEDAUG_OK) status = medaug_generate_output_count(session, 1, &count);
+**       if (status == MEDAUG_OK && (image = malloc(count * sizeof *image)) == NULL)
+**           status = MEDAUG_OUT_OF_MEMORY;
+**       if (status == MEDAUG_OK) {
+**           for (i = 0; i < side * side; i++)          // left half: the first class,
+**               labels[i] = values[(i % side) < side / 2 ? 0 : info.class_count - 1];  // right: the last
+**           options.dropout = MEDAUG_DROPOUT_ON;       // the pix2pix noise, seeded
+**           options.seed = 7;
+**           status = medaug_generate(session, labels, 1, side, side, &options, image, count);
+**       }
+**       if (status == MEDAUG_OK) printf("first pixel %f\n", image[0]);
+**       else fprintf(stderr, "%s: %s\n", medaug_status_string(status), medaug_last_error());
+**       free(image);
+**       free(labels);
+**       free(values);
+**       (void)medaug_session_free(session);          // NULL is a no-op
+**       (void)medaug_model_free(model);
+**       return status == MEDAUG_OK ? 0 : 1;
+**   }
+**
+** A complete program with segmentation is bindings/c/example.c.
+*/
+#ifndef MEDAUG_H
+#define MEDAUG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+** Declaration decorations. MEDAUG_API marks a function of this interface;
+** MEDAUG_NODISCARD makes the compiler warn when a returned status is
+** ignored (GCC and Clang; empty elsewhere). Destroy functions are not
+** marked: ignoring their status is legitimate in cleanup code.
+*/
+#define MEDAUG_API extern
+#if defined(__GNUC__) || defined(__clang__)
+#define MEDAUG_NODISCARD __attribute__((warn_unused_result))
+#else
+#define MEDAUG_NODISCARD
+#endif
+
+/*
+** CAPI: Compile-Time Versions
+**
+** MEDAUG_VERSION is the library version of this header as "X.Y.Z";
+** MEDAUG_VERSION_NUMBER is X*1000000 + Y*1000 + Z. MEDAUG_ABI_VERSION
+** changes only when a binary built against an older header could break:
+** functions and status codes are only added, structs only grow at the end.
+** Compare them with medaug_version_number() and medaug_abi_version() to
+** check that header and library match.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_VERSION        "0.1.0"
+#define MEDAUG_VERSION_NUMBER 1000
+#define MEDAUG_ABI_VERSION    1
+
+/*
+** CAPI: Status Codes
+**
+** Returned by every function that can fail. Numbered once, never
+** renumbered; new codes may be added in future versions.
+** medaug_status_string() names a code, medaug_last_error() explains the
+** failure.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_OK               0 /* Success */
+#define MEDAUG_ERROR            1 /* Internal error (a bug in medaug; the message says where) */
+#define MEDAUG_INVALID_ARGUMENT 2 /* NULL, zero or out-of-range argument, unknown label value,
+                                     non-finite input, freed/foreign/busy handle, bad options */
+#define MEDAUG_IO_ERROR         3 /* A file could not be opened, read or mapped */
+#define MEDAUG_FORMAT_ERROR     4 /* A model file or its configuration is malformed */
+#define MEDAUG_SHAPE_MISMATCH   5 /* Array dimensions do not fit the model */
+#define MEDAUG_BUFFER_TOO_SMALL 6 /* An output capacity is smaller than needed; nothing written */
+#define MEDAUG_OUT_OF_MEMORY    7 /* An allocation failed */
+#define MEDAUG_UNSUPPORTED      8 /* The operation does not apply to this model kind, or the
+                                     options set fields this library version does not know */
+
+/*
+** CAPI: Model Kinds
+**
+** What medaug_model_info_t.kind holds: which network a model file holds.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_KIND_GENERATOR     1 /* label map -> image (medaug_generate) */
+#define MEDAUG_KIND_DISCRIMINATOR 2 /* PatchGAN (training only; no inference function yet) */
+#define MEDAUG_KIND_SEGMENTER     3 /* image -> class probabilities (medaug_segment) */
+
+/*
+** CAPI: Inference Modes
+**
+** Normalisation: MEDAUG_NORMALIZATION_RUNNING is eval-mode BatchNorm with
+** the stored running statistics (the fast path); _INSTANCE uses each
+** image's own per-channel statistics (pix2pix at test time). Dropout:
+** _OFF is deterministic, _ON applies the seeded dropout masks (the pix2pix
+** noise). The _DEFAULT values (0) select the mode the model file records.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_NORMALIZATION_DEFAULT  0
+#define MEDAUG_NORMALIZATION_RUNNING  1
+#define MEDAUG_NORMALIZATION_INSTANCE 2
+#define MEDAUG_DROPOUT_DEFAULT 0
+#define MEDAUG_DROPOUT_OFF     1
+#define MEDAUG_DROPOUT_ON      2
+
+/*
+** CAPI: Handles
+**
+** A medaug_model_t is a loaded, validated model file: immutable, shareable
+** across threads, freed with medaug_model_free(). A medaug_session_t runs
+** one model with its own memory arena and thread count, is used by one
+** thread at a time, and is freed with medaug_session_free(). Both are
+** opaque: their layout is not part of the interface.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_model medaug_model_t;
+typedef struct medaug_session medaug_session_t;
+
+/*
+** CAPI: Model Information
+**
+** Filled by medaug_model_info(). The caller sets struct_size (the
+** MEDAUG_MODEL_INFO_INIT initialiser does); the library fills the fields
+** that fit in struct_size and sets fields it does not know to zero.
+**
+**   image_channels  image channels (modalities): the generator's output,
+**                   the segmenter's input, the discriminator's image input.
+**   class_count     label classes: the generator's one-hot input channels,
+**                   the segmenter's output channels.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_model_info {
+    size_t struct_size;            /* [in] sizeof(medaug_model_info_t) */
+    int32_t kind;                  /* MEDAUG_KIND_* */
+    int32_t default_normalization; /* MEDAUG_NORMALIZATION_RUNNING or _INSTANCE: recorded in the file */
+    int32_t default_dropout;       /* MEDAUG_DROPOUT_OFF or _ON: recorded in the file */
+    int32_t format_version;        /* the file's "format_version" (1) */
+    size_t image_size;             /* side of the square images, pixels */
+    size_t input_channels;         /* channels of the network input */
+    size_t output_channels;        /* channels of the network output */
+    size_t image_channels;         /* image channels (modalities) */
+    size_t class_count;            /* number of label classes (and label values) */
+} medaug_model_info_t;
+
+#define MEDAUG_MODEL_INFO_INIT { sizeof(medaug_model_info_t), 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/*
+** CAPI: Session Options
+**
+** For medaug_session_create(). Initialise with MEDAUG_SESSION_OPTIONS_INIT
+** (all defaults), then set fields.
+**
+**   threads             worker threads of this session's own (1...256);
+**                       0: the default, 1. Sessions never change the
+**                       process-wide OpenBLAS thread count.
+**   memory_limit_bytes  the most memory one call may plan: its arena, and
+**                       separately its copies of the input and output, must
+**                       each fit, else the call fails with
+**                       MEDAUG_INVALID_ARGUMENT before allocating them.
+**                       0: the default, 8 GiB.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_session_options {
+    size_t struct_size;          /* [in] sizeof(medaug_session_options_t) */
+    int32_t threads;             /* 0 = default (1) */
+    int32_t reserved;            /* must be 0 */
+    uint64_t memory_limit_bytes; /* 0 = default (8 GiB) */
+} medaug_session_options_t;
+
+#define MEDAUG_SESSION_OPTIONS_INIT { sizeof(medaug_session_options_t), 0, 0, 0 }
+
+/*
+** CAPI: Generate Options
+**
+** For medaug_generate(). Initialise with MEDAUG_GENERATE_OPTIONS_INIT (the
+** model file's modes, seed 0), then set fields.
+**
+**   normalization  MEDAUG_NORMALIZATION_*; 0 = the model file's mode.
+**   dropout        MEDAUG_DROPOUT_*; 0 = the model file's mode.
+**   seed           keys the dropout masks (ignored with dropout off).
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_generate_options {
+    size_t struct_size;    /* [in] sizeof(medaug_generate_options_t) */
+    int32_t normalization; /* MEDAUG_NORMALIZATION_* */
+    int32_t dropout;       /* MEDAUG_DROPOUT_* */
+    uint64_t seed;         /* dropout seed */
+} medaug_generate_options_t;
+
+#define MEDAUG_GENERATE_OPTIONS_INIT { sizeof(medaug_generate_options_t), 0, 0, 0 }
+
+/*
+** CAPI: Segment Options
+**
+** For medaug_segment(). Initialise with MEDAUG_SEGMENT_OPTIONS_INIT.
+**
+**   normalization  MEDAUG_NORMALIZATION_*; 0 = the model file's mode.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_segment_options {
+    size_t struct_size;    /* [in] sizeof(medaug_segment_options_t) */
+    int32_t normalization; /* MEDAUG_NORMALIZATION_* */
+    int32_t reserved;      /* must be 0 */
+} medaug_segment_options_t;
+
+#define MEDAUG_SEGMENT_OPTIONS_INIT { sizeof(medaug_segment_options_t), 0, 0 }
+
+/*
+** CAPI: Library Version
+**
+** medaug_version() returns the library's MEDAUG_VERSION string ("0.1.0"),
+** static, never NULL, never to be freed. medaug_version_number() returns
+** its MEDAUG_VERSION_NUMBER. A program compares them with the macros of
+** the header it was compiled with.
+**
+** Returns: the version; cannot fail. Does not change medaug_last_error().
+** Thread-safety: any thread, any time.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API const char *medaug_version(void);
+MEDAUG_API int medaug_version_number(void);
+
+/*
+** CAPI: ABI Version
+**
+** Returns the library's MEDAUG_ABI_VERSION. A program (or binding) built
+** against a header whose MEDAUG_ABI_VERSION differs must not use the
+** library.
+**
+** Returns: the ABI version; cannot fail. Does not change medaug_last_error().
+** Thread-safety: any thread, any time.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API int medaug_abi_version(void);
+
+/*
+** CAPI: Last Error Message
+**
+** Returns the calling thread's message for the last medaug function it
+** called that returns a status: English UTF-8 saying what was wrong, or
+** "" if that call returned MEDAUG_OK or the thread has made no call yet.
+**
+** Ownership: the string belongs to the library. It stays valid until the
+** same thread calls a medaug function that returns a status (every
+** function except medaug_version, medaug_version_number,
+** medaug_abi_version, medaug_last_error, medaug_status_string and
+** medaug_string_free) or exits. Copy it to keep it. Never NULL.
+**
+** Returns: the message; cannot fail.
+** Thread-safety: any thread; each thread has its own message.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API const char *medaug_last_error(void);
+
+/*
+** CAPI: Status Code Names
+**
+** Returns a static English description of a status code ("invalid
+** argument" for MEDAUG_INVALID_ARGUMENT), or "unknown status code" for a
+** value that is not one. Never NULL, never to be freed.
+**
+** Parameters:
+**   [in] status  any int.
+**
+** Returns: the description; cannot fail. Does not change medaug_last_error().
+** Thread-safety: any thread, any time.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API const char *medaug_status_string(int status);
+
+/*
+** CAPI: Load A Model From A File
+** CONSTRUCTOR: medaug_model_t
+**
+** Opens, memory-maps and validates a safetensors model file: the
+** architecture under __metadata__["medaug"], every tensor's name, dtype,
+** shape and byte range. The weights are mapped, not copied; the file may
+** be deleted after the call, but must not be modified while the model is
+** alive.
+**
+** Parameters:
+**   [in]  path   file path, NUL-terminated UTF-8; not NULL. Only read
+**                during the call.
+**   [out] model  not NULL; receives the new handle, or NULL on failure.
+**                The caller owns the handle and frees it with
+**                medaug_model_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  path or model is NULL, or path is not UTF-8;
+**   MEDAUG_IO_ERROR          the file cannot be opened, read or mapped,
+**                            or is not a regular file;
+**   MEDAUG_FORMAT_ERROR      the file is not a valid medaug model (the
+**                            message names the offending key or tensor);
+**   MEDAUG_OUT_OF_MEMORY     an allocation failed.
+**
+** Thread-safety: any thread; concurrent loads are independent.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file(const char *path, medaug_model_t **model);
+
+/*
+** CAPI: Load A Model From Memory
+** CONSTRUCTOR: medaug_model_t
+**
+** Like medaug_model_load_file(), from the bytes of a model file in memory.
+** The bytes are copied once (into aligned memory) before the call
+** returns; the caller keeps ownership of its buffer and may free it then.
+**
+** Parameters:
+**   [in]  bytes  the file's contents; not NULL. Only read during the call.
+**   [in]  size   number of bytes at bytes; at least 8.
+**   [out] model  not NULL; receives the new handle, or NULL on failure.
+**                Free it with medaug_model_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  bytes or model is NULL, or size is 0 or
+**                            larger than the address space allows;
+**   MEDAUG_FORMAT_ERROR      the bytes are not a valid medaug model
+**                            (including size below 8);
+**   MEDAUG_OUT_OF_MEMORY     the copy could not be allocated.
+**
+** Thread-safety: any thread; concurrent loads are independent.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_memory(const void *bytes, size_t size, medaug_model_t **model);
+
+/*
+** CAPI: Free A Model
+** DESTRUCTOR: medaug_model_t
+**
+** Releases the caller's handle. Sessions created from the model keep what
+** they need alive, so a model may be freed while its sessions are still in
+** use; the memory goes when the last session is freed too. The library
+** keeps a registry of live handles, so freeing a handle twice, or passing
+** a pointer that is not a live model handle, is detected and reported
+** instead of corrupting memory, unless the address has meanwhile been
+** reused for a new model.
+**
+** Parameters:
+**   [in] model  a handle from medaug_model_load_*(), or NULL (a no-op that
+**               returns MEDAUG_OK). Invalid after the call.
+**
+** Returns:
+**   MEDAUG_OK                on success and for NULL;
+**   MEDAUG_INVALID_ARGUMENT  model is not a live model handle (already
+**                            freed, a session, or a foreign pointer);
+**                            nothing is freed.
+**
+** Thread-safety: any thread, but no other thread may use this handle
+** during or after the call (sessions created from it stay usable).
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API int medaug_model_free(medaug_model_t *model);
+
+/*
+** CAPI: Model Information
+** METHOD: medaug_model_t
+**
+** Describes the model: kind, channels, image size, classes, and the
+** inference modes the file records as defaults.
+**
+** Parameters:
+**   [in]     model  a live model handle; not NULL.
+**   [in,out] info   not NULL, aligned for size_t; the caller sets
+**                   info->struct_size (MEDAUG_MODEL_INFO_INIT does), the
+**                   library fills the rest. Untouched on failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  model is NULL or not a live model handle,
+**                            info is NULL or misaligned, or
+**                            info->struct_size is smaller than the
+**                            0.1.0 struct or larger than 4096.
+**
+** Thread-safety: any thread; a model may be queried concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_info(const medaug_model_t *model, medaug_model_info_t *info);
+
+/*
+** CAPI: Model Label Values
+** METHOD: medaug_model_t
+**
+** Writes the stored label value of each class, in class order: class
+** index i <=> values[i]. These are the values medaug_generate() accepts
+** and medaug_segment() returns.
+**
+** Parameters:
+**   [in]  model     a live model handle; not NULL.
+**   [out] values    caller-allocated int32 array of capacity elements;
+**                   not NULL. Untouched on failure.
+**   [in]  capacity  elements at values; at least info.class_count.
+**
+** Returns:
+**   MEDAUG_OK                on success (class_count values written);
+**   MEDAUG_INVALID_ARGUMENT  model is NULL or not a live model handle,
+**                            or values is NULL or misaligned;
+**   MEDAUG_BUFFER_TOO_SMALL  capacity < class_count; nothing written.
+**
+** Thread-safety: any thread; a model may be queried concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_label_values(const medaug_model_t *model, int32_t *values, size_t capacity);
+
+/*
+** CAPI: Model Configuration JSON
+** METHOD: medaug_model_t
+**
+** Returns the model's architecture as the JSON object stored in the file
+** (docs/weights-format.md: kind, channels, filters, classes, label values,
+** channel names, inference modes, ...), keys sorted, UTF-8.
+**
+** Parameters:
+**   [in]  model  a live model handle; not NULL.
+**   [out] json   not NULL; receives a NUL-terminated string allocated by
+**                the library, or NULL on failure. The caller owns it and
+**                frees it with medaug_string_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  model is NULL or not a live model handle, or
+**                            json is NULL;
+**   MEDAUG_OUT_OF_MEMORY     the string could not be allocated.
+**
+** Thread-safety: any thread; a model may be queried concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_config_json(const medaug_model_t *model, char **json);
+
+/*
+** CAPI: Free A String
+** DESTRUCTOR: strings from the library
+**
+** Frees a string the library allocated (medaug_model_config_json). NULL
+** is a no-op. Passing anything else is undefined behaviour: strings are
+** not tracked. Do not pass medaug_last_error() or medaug_version() results.
+**
+** Parameters:
+**   [in] string  a library-allocated string, or NULL. Invalid after the call.
+**
+** Returns: nothing; cannot fail. Does not change medaug_last_error().
+** Thread-safety: any thread.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API void medaug_string_free(char *string);
+
+/*
+** CAPI: Create A Session
+** CONSTRUCTOR: medaug_session_t
+**
+** Creates a session running model with its own arena, scratch memory and
+** worker threads. The arena is planned and allocated on the first run at
+** each batch size and reused afterwards. The session keeps the model
+** alive (the caller may free its model handle first).
+**
+** Parameters:
+**   [in]  model    a live model handle; not NULL.
+**   [in]  options  threads and memory limit, or NULL for the defaults
+**                  (see medaug_session_options_t). Only read during the call.
+**   [out] session  not NULL; receives the new handle, or NULL on failure.
+**                  The caller owns it and frees it with medaug_session_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  model is NULL or not a live model handle,
+**                            session is NULL, options is misaligned, its
+**                            struct_size is too small or above 4096, or
+**                            threads is outside 0...256;
+**   MEDAUG_UNSUPPORTED       options sets fields this version does not know.
+**
+** Thread-safety: any thread; many sessions may be created on one model
+** concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_session_create(const medaug_model_t *model,
+                                                      const medaug_session_options_t *options,
+                                                      medaug_session_t **session);
+
+/*
+** CAPI: Free A Session
+** DESTRUCTOR: medaug_session_t
+**
+** Stops the session's worker threads and frees its memory. Double frees
+** and foreign pointers are detected as for medaug_model_free().
+**
+** Parameters:
+**   [in] session  a handle from medaug_session_create(), or NULL (a no-op
+**                 that returns MEDAUG_OK). Invalid after the call.
+**
+** Returns:
+**   MEDAUG_OK                on success and for NULL;
+**   MEDAUG_INVALID_ARGUMENT  session is not a live session handle, or
+**                            another thread is running a call on it;
+**                            nothing is freed.
+**
+** Thread-safety: any thread, once no other thread uses the session.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API int medaug_session_free(medaug_session_t *session);
+
+/*
+** CAPI: Generated Image Size
+** METHOD: medaug_session_t
+**
+** The number of floats medaug_generate() writes for n label maps:
+** n * image_channels * image_size * image_size.
+**
+** Parameters:
+**   [in]  session  a live session on a generator model; not NULL.
+**   [in]  n        number of label maps, at least 1.
+**   [out] count    not NULL; receives the element count. Untouched on
+**                  failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  session is NULL or not a live session handle,
+**                            count is NULL, n is 0, or the count overflows
+**                            size_t;
+**   MEDAUG_UNSUPPORTED       the model is not a generator.
+**
+** Thread-safety: any thread (reads only the session's model).
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_generate_output_count(const medaug_session_t *session, size_t n, size_t *count);
+
+/*
+** CAPI: Generate Synthetic Images
+** METHOD: medaug_session_t
+**
+** Runs a generator on n label maps: each stored label value becomes its
+** class's one-hot channel (through the model's label values), and the
+** network's images, intensities in [-1, 1], are written to images as
+** [n][image_channels][height][width].
+**
+** Parameters:
+**   [in]  session       a live session on a generator model; not NULL.
+**   [in]  labels        int32 [n][height][width] stored label values; not
+**                       NULL, 4-byte aligned. Only read during the call.
+**   [in]  n             number of label maps, 1...1024.
+**   [in]  height        rows; must equal the model's image_size.
+**   [in]  width         columns; must equal the model's image_size.
+**   [in]  options       modes and seed, or NULL for the model file's modes
+**                       and seed 0 (see medaug_generate_options_t).
+**   [out] images        caller-allocated float array; not NULL, 4-byte
+**                       aligned. Contents unspecified on failure.
+**   [in]  images_count  capacity of images in floats; at least
+**                       medaug_generate_output_count(session, n).
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL or misaligned, n is 0 or
+**                            above 1024, a label value is not one of the
+**                            model's label values (the message gives the
+**                            first, and its index), options are invalid
+**                            (struct_size, an unknown mode), the session is
+**                            not live or is in use by another thread, or
+**                            the call needs more memory than the session's
+**                            memory limit;
+**   MEDAUG_SHAPE_MISMATCH    height or width differ from the image size;
+**   MEDAUG_BUFFER_TOO_SMALL  images_count is below the output count;
+**                            nothing is computed or written;
+**   MEDAUG_UNSUPPORTED       the model is not a generator, or options set
+**                            fields this version does not know;
+**   MEDAUG_ERROR             an internal error.
+**
+** Thread-safety: one thread at a time per session; different sessions
+** (also on one shared model) run concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_generate(medaug_session_t *session, const int32_t *labels, size_t n,
+                                                size_t height, size_t width,
+                                                const medaug_generate_options_t *options,
+                                                float *images, size_t images_count);
+
+/*
+** CAPI: Segmentation Output Sizes
+** METHOD: medaug_session_t
+**
+** The element counts medaug_segment() writes for n images: probabilities
+** n * class_count * image_size * image_size floats, labels n * image_size
+** * image_size int32 values.
+**
+** Parameters:
+**   [in]  session              a live session on a segmenter; not NULL.
+**   [in]  n                    number of images, at least 1.
+**   [out] probabilities_count  receives the probabilities count, or NULL.
+**   [out] labels_count         receives the labels count, or NULL.
+**                              Outputs are untouched on failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  session is NULL or not a live session handle,
+**                            n is 0, both outputs are NULL, or a count
+**                            overflows size_t;
+**   MEDAUG_UNSUPPORTED       the model is not a segmenter.
+**
+** Thread-safety: any thread (reads only the session's model).
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_segment_output_counts(const medaug_session_t *session, size_t n,
+                                                             size_t *probabilities_count, size_t *labels_count);
+
+/*
+** CAPI: Segment Images
+** METHOD: medaug_session_t
+**
+** Runs a segmenter on n images and writes the class probabilities
+** (softmax output; logits if the model's output_activation is
+** "identity"), the label map of the most probable class per pixel as
+** stored label values (ties: the lower class index), or both.
+**
+** Parameters:
+**   [in]  session              a live session on a segmenter; not NULL.
+**   [in]  images               float [n][channels][height][width],
+**                              intensities in [-1, 1], all finite; not
+**                              NULL, 4-byte aligned. Only read during the call.
+**   [in]  n                    number of images, 1...1024.
+**   [in]  channels             must equal the model's image_channels.
+**   [in]  height, width        must equal the model's image_size.
+**   [in]  options              normalisation, or NULL for the model file's.
+**   [out] probabilities        caller-allocated float
+**                              [n][class_count][height][width], or NULL
+**                              to skip. 4-byte aligned.
+**   [in]  probabilities_count  capacity of probabilities in floats
+**                              (ignored when probabilities is NULL).
+**   [out] labels               caller-allocated int32 [n][height][width]
+**                              stored label values, or NULL to skip.
+**                              4-byte aligned.
+**   [in]  labels_count         capacity of labels in int32 values
+**                              (ignored when labels is NULL).
+**                              At least one of probabilities and labels
+**                              must be non-NULL. Contents unspecified on
+**                              failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL (images, session, or both
+**                            outputs) or misaligned, n is 0 or above
+**                            1024, an input value is NaN or infinite (the
+**                            message gives its index), options are
+**                            invalid, the session is not live or in use by
+**                            another thread, or the call needs more memory
+**                            than the session's memory limit;
+**   MEDAUG_SHAPE_MISMATCH    channels, height or width do not fit the model;
+**   MEDAUG_BUFFER_TOO_SMALL  a given output's capacity is below its count;
+**                            nothing is computed or written;
+**   MEDAUG_UNSUPPORTED       the model is not a segmenter, or options set
+**                            fields this version does not know;
+**   MEDAUG_ERROR             an internal error.
+**
+** Thread-safety: one thread at a time per session; different sessions
+** (also on one shared model) run concurrently.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_segment(medaug_session_t *session, const float *images, size_t n,
+                                               size_t channels, size_t height, size_t width,
+                                               const medaug_segment_options_t *options,
+                                               float *probabilities, size_t probabilities_count,
+                                               int32_t *labels, size_t labels_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MEDAUG_H */
