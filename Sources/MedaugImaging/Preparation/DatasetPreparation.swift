@@ -115,10 +115,12 @@ public enum DatasetPreparation {
         var kept: [(index: Int, labels: [Int32])] = []
         var box = (top: Int.max, left: Int.max, bottom: -1, right: -1)
         var shape = (rows: 0, columns: 0)
+        var spacing = (row: 1.0, column: 1.0)
         for index in 0..<first.sliceCount(options.plane) {
             let labelSlice = try labelVolume.slice(options.plane, index: index)
             let labels = labelSlice.pixels.map { Int32($0.rounded()) }
             shape = (labelSlice.rows, labelSlice.columns)
+            spacing = labelSlice.spacing
             let probe = Slice(channels: 0, height: labelSlice.rows, width: labelSlice.columns, image: [], labels: labels,
                               spacing: labelSlice.spacing)
             guard probe.foregroundFraction(background: background) >= options.minimumForeground else { continue }
@@ -141,7 +143,6 @@ public enum DatasetPreparation {
         }
         var result: [(Int, Slice)] = []
         for (index, fullLabels) in kept {
-            let labelSlice = try labelVolume.slice(options.plane, index: index)
             let labels = crop(fullLabels)
             var image: [Float] = []
             for (m, volume) in subject.modalities.enumerated() {
@@ -150,7 +151,7 @@ public enum DatasetPreparation {
                 image += crop(try volume.slice(options.plane, index: index).pixels).map { min(max(($0 - low) / span * 2 - 1, -1), 1) }
             }
             let slice = Slice(channels: subject.modalities.count, height: rows.count, width: columns.count,
-                              image: image, labels: labels, spacing: labelSlice.spacing)
+                              image: image, labels: labels, spacing: spacing)
             result.append((index, try Resize.toSquare(slice, side: options.side, imageFill: -1, labelFill: background)))
         }
         return (result, bounds)
