@@ -56,7 +56,8 @@ let package = Package(
         .target(name: "MedaugMetrics"),
         // Training: layers with backward passes, losses, Adam, the pix2pix and
         // segmenter recipes; writes weights the engine loads.
-        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels"]),
+        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging"],
+                swiftSettings: niftiHeaders),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
         // Swift API; no algorithms. Only `medaug_*` symbols are exported (the
         // version script; SwiftPM runs the linker in the package root, so the
@@ -84,7 +85,8 @@ let package = Package(
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
-        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine"]),
+        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging"],
+                    swiftSettings: niftiHeaders),
         // dlopen()s the built libMedaugC.so and calls it through C function
         // pointers; links the Swift API only to compare results and write models.
         .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels"]),
