@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "MedaugMetrics"),
         // Training: layers with backward passes, losses, Adam, the pix2pix and
         // segmenter recipes; writes weights the engine loads.
-        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging"],
+        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging", "MedaugMetrics"],
                 swiftSettings: niftiHeaders),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
         // Swift API; no algorithms. Only `medaug_*` symbols are exported (the
@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "MedaugCLI",
             dependencies: [
-                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics",
+                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: niftiHeaders),

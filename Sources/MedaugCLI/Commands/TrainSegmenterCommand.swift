@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import MedaugImaging
+import MedaugModels
+import MedaugTrainer
+
+/// `medaug train-seg`: train the U-Net segmenter on a dataset folder.
+struct TrainSegmenterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-seg",
+        abstract: "Train the U-Net segmenter on a dataset folder (cross-entropy + soft Dice, Adam).",
+        discussion: """
+        Weights are saved to --out whenever the validation loss is lower than before (every epoch
+        without a validation split); --log gets one JSON object per epoch:
+        {"epoch", "loss", "val_loss", "val_dice", "seconds", "saved"}.
+        Example:
+          medaug train-seg --data out/mni-dataset --out out/segmenter.safetensors --epochs 20 --log out/seg.jsonl
+        """)
+
+    @Option(help: "Dataset folder (manifest.json, images/, masks/).")
+    var data: String
+    @Option(help: "Output weights file (.safetensors), written atomically.")
+    var out: String
+    @Option(help: "Also write the last epoch's weights here.")
+    var last: String?
+    @Option(help: "JSON-lines log, one object per epoch.")
+    var log: String?
+    @Option(help: "Epochs.")
+    var epochs: Int = 50
+    @Option(help: "Images per batch.")
+    var batch: Int = 4
+    @Option(help: "U-Net poolings.")
+    var depth: Int = 4
+    @Option(help: "Filters at the first level.")
+    var baseFilters: Int = 32
+    @Option(help: "Adam learning rate.")
+    var learningRate: Float = 1e-3
+    @Option(help: "Seed of the initial weights and the batch order.")
+    var seed: UInt64 = 0
+    @Option(help: "Threads.")
+    var threads: Int = 1
+    @Flag(help: "Leave out items flagged synthetic.")
+    var realOnly = false
+
+    func validate() throws {
+        guard (1...100_000).contains(epochs), (1...1024).contains(batch), (1...256).contains(threads) else {
+            throw ValidationError("--epochs must be in 1...100000, --batch in 1...1024, --threads in 1...256")
+        }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+    }
+
+    func run() throws {
+        do {
+            let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: !realOnly)
+            let validation = try? TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+            let manifest = train.manifest
+            let config = SegmenterConfig.standard(
+                imageSize: train.height, classes: manifest.classes, labelValues: manifest.labelValues,
+                channelNames: manifest.channels, depth: depth, baseFilters: baseFilters)
+            do { try config.validate() } catch { throw CLIError("\(error)") }
+            var options = SegmenterTraining.Options()
+            options.epochs = epochs
+            options.batchSize = batch
+            options.seed = seed
+            options.threads = threads
+            options.step.adam.learningRate = learningRate
+            let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
+            let logHandle = try log.map { path -> FileHandle in
+                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create '\(path)'") }
+                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            }
+            defer { try? logHandle?.close() }
+            let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try training.run(bestPath: out, lastPath: last, progress: { _, _, _ in bar.advance() }) { record in
+                bar.finishLine(String(format: "epoch %d/%d loss %.4f", record.epoch, epochs, record.loss)
+                    + (record.valLoss.map { String(format: " val_loss %.4f", $0) } ?? "")
+                    + (record.valDice.map { String(format: " val_dice %.3f", $0) } ?? "")
+                    + (record.saved ? " saved" : ""))
+                if let logHandle, let line = try? encoder.encode(record) {
+                    logHandle.write(line + Data("\n".utf8))
+                }
+            }
+            print("wrote \(out)")
+        } catch let error as TrainerError {
+            throw CLIError(error.description)
+        } catch let error as ModelError {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+/// A one-line progress bar with ETA on stderr.
+final class ProgressBar {
+    let total: Int
+    var done = 0
+    let start = Date()
+
+    init(total: Int) { self.total = max(1, total) }
+
+    func advance() {
+        done += 1
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = elapsed / Double(done) * Double(total - done)
+        let width = 30, filled = width * done / total
+        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Ends the bar's line with `message` (the bar continues on the next line).
+    func finishLine(_ message: String) {
+        FileHandle.standardError.write(Data(("\r" + message + String(repeating: " ", count: 20) + "\n").utf8))
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,159 @@
+import Dispatch
+import MedaugMetrics
+import MedaugModels
+
+/// What one epoch did, as the JSON-lines log records it:
+/// `{"epoch": n, "loss": x, "val_loss": x, "val_dice": x, "seconds": x}`.
+public struct SegmenterEpoch: Codable, Equatable, Sendable {
+    public var epoch: Int
+    /// Mean training loss (cross-entropy + Dice weight · soft Dice).
+    public var loss: Double
+    /// The same loss on the validation split, BatchNorm in eval mode.
+    public var valLoss: Double?
+    /// Foreground mean Dice on the validation split (micro over its pixels).
+    public var valDice: Double?
+    public var seconds: Double
+    /// Whether this epoch's weights were saved as the best so far.
+    public var saved: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, loss, valLoss = "val_loss", valDice = "val_dice", seconds, saved
+    }
+}
+
+/// The segmenter's training loop: seeded shuffled batches, one `SegmenterStep`
+/// per batch, validation at the end of each epoch, and the paper's rule for
+/// weights: saved whenever the validation loss is lower than before (every
+/// epoch without a validation split). Files are written atomically.
+public final class SegmenterTraining {
+    public struct Options: Sendable {
+        public var epochs = 50
+        public var batchSize = 4
+        public var seed: UInt64 = 0
+        public var threads = 1
+        public var step = SegmenterStepOptions()
+        public init() {}
+    }
+
+    public let network: SegmenterNetwork
+    public let options: Options
+    let step: SegmenterStep
+    let train: TrainingPairs
+    let validation: TrainingPairs?
+
+    /// - Throws: `TrainerError.invalidArgument` if the data does not fit the
+    ///   configuration (channels, classes, size) or an option is out of range.
+    public init(config: SegmenterConfig, train: TrainingPairs, validation: TrainingPairs?, options: Options) throws {
+        guard options.epochs >= 1, (1...1024).contains(options.batchSize), options.threads >= 1 else {
+            throw TrainerError.invalidArgument("epochs must be >= 1, batch size in 1...1024, threads >= 1")
+        }
+        for pairs in [train] + (validation.map { [$0] } ?? []) {
+            guard pairs.channels == config.common.inputChannels, pairs.classes == config.common.outputChannels,
+                  pairs.height == config.common.imageSize, pairs.width == config.common.imageSize else {
+                throw TrainerError.invalidArgument(
+                    "the \(pairs.split.rawValue) pairs are \(pairs.channels)x\(pairs.height)x\(pairs.width) with \(pairs.classes) classes; the segmenter expects \(config.common.inputChannels)x\(config.common.imageSize)x\(config.common.imageSize) with \(config.common.outputChannels)")
+            }
+        }
+        network = try SegmenterNetwork(config: config)
+        network.threads = options.threads
+        network.initialize(seed: options.seed)
+        step = try SegmenterStep(segmenter: network, options: options.step)
+        self.train = train
+        self.validation = validation
+        self.options = options
+    }
+
+    /// Runs every epoch, calling `report` after each (and `progress` after
+    /// each batch with (epoch, batch, batches)); writes the best weights to
+    /// `bestPath` and, if given, the last weights to `lastPath`.
+    @discardableResult
+    public func run(bestPath: String, lastPath: String? = nil,
+                    progress: (Int, Int, Int) -> Void = { _, _, _ in },
+                    report: (SegmenterEpoch) -> Void = { _ in }) throws -> [SegmenterEpoch] {
+        let images = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
+        let labels = LabelMap(n: 1, h: 1, w: 1)
+        var random = ShuffleRandom(seed: options.seed)
+        var best = Double.infinity
+        var history: [SegmenterEpoch] = []
+        let batches = (train.count + options.batchSize - 1) / options.batchSize
+        for epoch in 1...options.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var order = Array(0..<train.count)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            var total = 0.0
+            for b in 0..<batches {
+                let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
+                try train.fill(images: images, labels: labels, indices: indices)
+                total += try step.step(images: images, labels: labels).total * Double(indices.count)
+                progress(epoch, b + 1, batches)
+            }
+            var record = SegmenterEpoch(epoch: epoch, loss: total / Double(train.count), valLoss: nil, valDice: nil,
+                                        seconds: 0, saved: false)
+            if let validation {
+                (record.valLoss, record.valDice) = try evaluate(validation, images: images, labels: labels)
+            }
+            let criterion = record.valLoss ?? record.loss
+            if validation == nil || criterion < best {
+                best = criterion
+                try save(to: bestPath)
+                record.saved = true
+            }
+            if let lastPath { try save(to: lastPath) }
+            record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            history.append(record)
+            report(record)
+        }
+        return history
+    }
+
+    /// Validation loss and foreground Dice, BatchNorm with running statistics.
+    func evaluate(_ pairs: TrainingPairs, images: TrainTensor, labels: LabelMap) throws -> (Double, Double?) {
+        let crossEntropy = CrossEntropyLoss(), dice = try SoftDiceLoss(smoothing: options.step.diceSmoothing)
+        let eval = ForwardMode(batchStatistics: false, dropout: false, probabilities: false)
+        var matrix = try ConfusionMatrix(classes: pairs.classes)
+        var total = 0.0
+        for start in stride(from: 0, to: pairs.count, by: options.batchSize) {
+            let indices = Array(start..<min(pairs.count, start + options.batchSize))
+            try pairs.fill(images: images, labels: labels, indices: indices)
+            let logits = try network.forward(images, mode: eval)
+            let loss = try crossEntropy.evaluate(logits: logits, labels: labels)
+                + Double(options.step.diceWeight) * (try dice.evaluate(logits: logits, labels: labels))
+            total += loss * Double(indices.count)
+            // Argmax over classes per pixel against the truth.
+            let (k, plane) = (logits.shape.c, logits.shape.spatial)
+            var predicted = [Int32](repeating: 0, count: indices.count * plane)
+            for n in 0..<indices.count {
+                for p in 0..<plane {
+                    var bestClass = 0
+                    for c in 1..<k where logits[n, c, p / logits.shape.w, p % logits.shape.w] > logits[n, bestClass, p / logits.shape.w, p % logits.shape.w] {
+                        bestClass = c
+                    }
+                    predicted[n * plane + p] = Int32(bestClass)
+                }
+            }
+            try matrix.add(prediction: predicted, truth: Array(UnsafeBufferPointer(start: labels.pointer, count: labels.count)))
+        }
+        let scores = try SegmentationScores(matrix: matrix, options: MetricsOptions(surfaceDistance: nil))
+        return (total / Double(pairs.count), scores.meanDiceForeground)
+    }
+
+    /// Writes the current weights (recommending running-statistics inference).
+    func save(to path: String) throws {
+        var config = network.config
+        config.common.inference = InferenceMode(normalization: .running, dropout: false)
+        try ModelFile.write(config: .segmenter(config), tensors: network.tensors(), to: path)
+    }
+}
+
+/// SplitMix64 for the epoch shuffles.
+struct ShuffleRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed ^ 0x5348_5546_464C_4521 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
