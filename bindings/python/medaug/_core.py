@@ -103,7 +103,54 @@ def _mode(value: Any, names: Dict[str, int], what: str, boolean: bool = False) -
         + (", True or False" if boolean else "") + f"; got {value!r}", _ffi.MEDAUG_INVALID_ARGUMENT)
 
 
-class Model:
+class _OwnedHandle:
+    """A library handle freed exactly once: by :meth:`close`, by leaving a
+    ``with`` block, or when garbage collected. Subclasses name their free
+    function and what to call themselves in errors."""
+
+    _free_function = ""
+    _what = "object"
+
+    def __init__(self, handle: ctypes.c_void_p):
+        self._lib = _lib  # kept for __del__ at interpreter shutdown
+        self._handle: Optional[ctypes.c_void_p] = handle
+        self._lock = threading.Lock()
+
+    def _live(self) -> ctypes.c_void_p:
+        handle = self._handle
+        if handle is None:
+            raise ClosedError(f"the {self._what} is closed")
+        return handle
+
+    def close(self) -> None:
+        """Frees the handle; later calls are no-ops."""
+        with self._lock:
+            handle = self._handle
+            if handle is None:
+                return
+            status = getattr(self._lib, self._free_function)(handle)
+            if status != _ffi.MEDAUG_OK:
+                _check(status)
+            self._handle = None
+
+    def __enter__(self):
+        self._live()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            self._handle = None
+            try:
+                getattr(self._lib, self._free_function)(handle)
+            except Exception:
+                pass
+
+
+class Model(_OwnedHandle):
     """A loaded, validated model file (``medaug_model_t``): immutable, shareable across threads.
 
     Create with :func:`load_model`. Use as a context manager or call
@@ -112,11 +159,12 @@ class Model:
     model is closed.
     """
 
+    _free_function = "medaug_model_free"
+
     def __init__(self, handle: ctypes.c_void_p, source: str):
-        self._lib = _lib  # kept for __del__ at interpreter shutdown
-        self._handle: Optional[ctypes.c_void_p] = handle
-        self._lock = threading.Lock()
+        super().__init__(handle)
         self._source = source
+        self._what = f"model ({source})"
         try:
             self._info = self._read_info()
             self._config_text = self._read_config()
@@ -151,12 +199,6 @@ class Model:
             return ctypes.string_at(pointer.value).decode("utf-8")
         finally:
             _lib.medaug_string_free(pointer)
-
-    def _live(self) -> ctypes.c_void_p:
-        handle = self._handle
-        if handle is None:
-            raise ClosedError(f"the model ({self._source}) is closed")
-        return handle
 
     @property
     def closed(self) -> bool:
@@ -210,33 +252,6 @@ class Model:
         _check(_lib.medaug_session_create(handle, ctypes.byref(options), ctypes.byref(out)))
         return Session(out, self._info, threads or 1)
 
-    def close(self) -> None:
-        """Frees the handle (``medaug_model_free``); later calls are no-ops."""
-        with self._lock:
-            handle = self._handle
-            if handle is None:
-                return
-            status = self._lib.medaug_model_free(handle)
-            if status != _ffi.MEDAUG_OK:
-                _check(status)
-            self._handle = None
-
-    def __enter__(self) -> "Model":
-        self._live()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            self._handle = None
-            try:
-                self._lib.medaug_model_free(handle)
-            except Exception:
-                pass
-
     def __repr__(self) -> str:
         if self._handle is None:
             return f"<medaug.Model {self._source} (closed)>"
@@ -280,7 +295,7 @@ def load_model(path_or_bytes: Union[PathLike, bytes, bytearray, memoryview]) -> 
     return Model(out, source)
 
 
-class Session:
+class Session(_OwnedHandle):
     """Runs one model with its own arena and threads (``medaug_session_t``).
 
     Create with :meth:`Model.session`. Use from one thread at a time (a
@@ -288,18 +303,13 @@ class Session:
     or call :meth:`close`; the handle is freed exactly once.
     """
 
+    _free_function = "medaug_session_free"
+    _what = "session"
+
     def __init__(self, handle: ctypes.c_void_p, info: ModelInfo, threads: int):
-        self._lib = _lib
-        self._handle: Optional[ctypes.c_void_p] = handle
-        self._lock = threading.Lock()
+        super().__init__(handle)
         self._info = info
         self._threads = threads
-
-    def _live(self) -> ctypes.c_void_p:
-        handle = self._handle
-        if handle is None:
-            raise ClosedError("the session is closed")
-        return handle
 
     @property
     def closed(self) -> bool:
@@ -437,33 +447,6 @@ class Session:
             return labels[0] if single else labels
         probs = probs.reshape(n, classes, side, side)
         return (labels[0], probs[0]) if single else (labels, probs)
-
-    def close(self) -> None:
-        """Frees the handle (``medaug_session_free``); later calls are no-ops."""
-        with self._lock:
-            handle = self._handle
-            if handle is None:
-                return
-            status = self._lib.medaug_session_free(handle)
-            if status != _ffi.MEDAUG_OK:
-                _check(status)
-            self._handle = None
-
-    def __enter__(self) -> "Session":
-        self._live()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            self._handle = None
-            try:
-                self._lib.medaug_session_free(handle)
-            except Exception:
-                pass
 
     def __repr__(self) -> str:
         state = " (closed)" if self._handle is None else ""
