@@ -54,3 +54,35 @@ def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
     assert (tmp_path / "last.safetensors").exists()
     bad = medaug("train-seg", "--data", tmp_path / "nothing", "--out", tmp_path / "x.safetensors", check=False)
     assert bad.returncode != 0 and "manifest.json" in bad.stderr and not (tmp_path / "x.safetensors").exists()
+
+
+def test_train_gan_logs_epochs_and_writes_a_generator_the_engine_runs(tmp_path):
+    x, y, z = np.meshgrid(np.arange(20), np.arange(20), np.arange(36), indexing="ij")
+    labels = np.zeros((20, 20, 36), np.uint8)
+    labels[3:17, 3:17, 1:35] = 1
+    labels[(x - 10) ** 2 + (y - 10) ** 2 < 16] = 2
+    labels[:, :, :1] = 0
+    t1 = (50 + 60 * labels).astype(np.int16)
+    nibabel.save(nibabel.Nifti1Image(t1, np.eye(4)), tmp_path / "t1.nii.gz")
+    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    data = tmp_path / "data"
+    medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
+           "--classes", "background,tissue,core", "--plane", "axial", "--size", 16, "--train-count", 6,
+           "--gap", 1, "--out", data)
+    out, log = tmp_path / "g.safetensors", tmp_path / "gan.jsonl"
+    medaug("train-gan", "--data", data, "--out", out, "--discriminator-out", tmp_path / "d.safetensors",
+           "--log", log, "--epochs", 3, "--down-filters", "4,8", "--discriminator-filters", "4,8,8",
+           "--learning-rate", 0.002, "--seed", 5)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    for r in records:
+        assert set(r) == {"epoch", "g_loss", "d_loss", "l1", "val_loss", "seconds", "saved"}
+        assert all(np.isfinite(r[k]) for k in ("g_loss", "d_loss", "l1", "val_loss"))
+    best = float("inf")
+    for r in records:
+        assert r["saved"] == (r["val_loss"] < best)
+        best = min(best, r["val_loss"])
+    config = json.loads(medaug("model", "info", out).stdout.splitlines()[0])
+    assert config["kind"] == "generator" and config["inference"] == {"dropout": True, "normalization": "instance"}
+    assert "ms per image" in medaug("run", "--model", out, "--random-input", 1).stdout
+    assert json.loads(medaug("model", "info", tmp_path / "d.safetensors").stdout.splitlines()[0])["kind"] == "discriminator"

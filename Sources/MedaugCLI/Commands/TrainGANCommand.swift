@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import MedaugModels
+import MedaugTrainer
+
+/// `medaug train-gan`: train the pix2pix generator and discriminator.
+struct TrainGANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-gan",
+        abstract: "Train the pix2pix GAN (label map → image) on a dataset folder with the paper's recipe.",
+        discussion: """
+        G: BCE(D(x, G(x)), 1) + α·L1; D: BCE(D(x, y), 1) + BCE(D(x, G(x)), 0); Adam lr 1e-4, β1 0.5.
+        The generator is saved to --out whenever the validation L1 is lower than before (every epoch
+        without a validation split); --log gets one JSON object per epoch:
+        {"epoch", "g_loss", "d_loss", "l1", "val_loss", "seconds", "saved"}.
+        Example:
+          medaug train-gan --data out/mni-dataset --out out/generator.safetensors --epochs 100 --log out/gan.jsonl
+        """)
+
+    @Option(help: "Dataset folder (manifest.json, images/, masks/).")
+    var data: String
+    @Option(help: "Output generator weights (.safetensors), written atomically.")
+    var out: String
+    @Option(help: "Also write the last epoch's generator here.")
+    var last: String?
+    @Option(help: "Also write the discriminator here after every epoch.")
+    var discriminatorOut: String?
+    @Option(help: "JSON-lines log, one object per epoch.")
+    var log: String?
+    @Option(help: "Epochs (paper: 100).")
+    var epochs: Int = 100
+    @Option(help: "Pairs per batch (paper: 1).")
+    var batch: Int = 1
+    @Option(help: "Comma-separated generator down-block filters (default: the paper's 64, 128, 256, 512, ... for the image size).")
+    var downFilters: String?
+    @Option(help: "Comma-separated discriminator filters (default 64,128,256,512,512).")
+    var discriminatorFilters: String?
+    @Option(help: "Weight α of the L1 term.")
+    var l1Weight: Float = 100
+    @Option(help: "Adam learning rate of both networks (paper: 1e-4).")
+    var learningRate: Float = 1e-4
+    @Option(help: "Seed of the initial weights, batch order and dropout.")
+    var seed: UInt64 = 0
+    @Option(help: "Threads.")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard (1...100_000).contains(epochs), (1...1024).contains(batch), (1...256).contains(threads) else {
+            throw ValidationError("--epochs must be in 1...100000, --batch in 1...1024, --threads in 1...256")
+        }
+        guard learningRate > 0, learningRate.isFinite, l1Weight >= 0, l1Weight.isFinite else {
+            throw ValidationError("--learning-rate must be positive and --l1-weight non-negative")
+        }
+    }
+
+    func run() throws {
+        do {
+            let train = try TrainingPairs.load(folder: data, split: .train)
+            let validation = try? TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+            let manifest = train.manifest
+            var generator = GeneratorConfig.paper(imageSize: train.height, classes: manifest.classes,
+                                                  labelValues: manifest.labelValues, channelNames: manifest.channels)
+            if let downFilters {
+                generator.downFilters = try parseIntegers(downFilters, option: "--down-filters")
+                generator.upFilters = generator.downFilters.reversed()
+                generator.bottleneckFilters = generator.downFilters.last ?? 1
+                generator.dropoutUpBlocks = generator.downFilters.count
+            }
+            var discriminator = DiscriminatorConfig.paper(imageSize: train.height, classes: manifest.classes,
+                                                          labelValues: manifest.labelValues, channelNames: manifest.channels)
+            if let discriminatorFilters { discriminator.filters = try parseIntegers(discriminatorFilters, option: "--discriminator-filters") }
+            do {
+                try generator.validate()
+                try discriminator.validate()
+            } catch { throw CLIError("\(error)") }
+            var options = GANTraining.Options()
+            options.epochs = epochs
+            options.batchSize = batch
+            options.seed = seed
+            options.threads = threads
+            options.step.l1Weight = l1Weight
+            options.step.generatorAdam.learningRate = learningRate
+            options.step.discriminatorAdam.learningRate = learningRate
+            let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
+                                           validation: validation, options: options)
+            let logHandle = try log.map { path -> FileHandle in
+                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create '\(path)'") }
+                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            }
+            defer { try? logHandle?.close() }
+            let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try training.run(bestPath: out, lastPath: last, discriminatorPath: discriminatorOut,
+                             progress: { _, _, _ in bar.advance() }) { record in
+                bar.finishLine(String(format: "epoch %d/%d g_loss %.3f d_loss %.3f l1 %.4f", record.epoch, epochs,
+                                      record.gLoss, record.dLoss, record.l1)
+                    + (record.valLoss.map { String(format: " val_l1 %.4f", $0) } ?? "") + (record.saved ? " saved" : ""))
+                if let logHandle, let line = try? encoder.encode(record) { logHandle.write(line + Data("\n".utf8)) }
+            }
+            print("wrote \(out)")
+        } catch let error as TrainerError {
+            throw CLIError(error.description)
+        } catch let error as ModelError {
+            throw CLIError(error.description)
+        }
+    }
+}

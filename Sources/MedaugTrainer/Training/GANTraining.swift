@@ -1,0 +1,150 @@
+import Dispatch
+import MedaugModels
+
+/// What one pix2pix epoch did, as the JSON-lines log records it:
+/// `{"epoch": n, "g_loss": x, "d_loss": x, "l1": x, "val_loss": x, "seconds": x}`.
+public struct GANEpoch: Codable, Equatable, Sendable {
+    public var epoch: Int
+    /// Mean generator objective: BCE(D(x, G(x)), 1) + α·L1.
+    public var gLoss: Double
+    /// Mean discriminator objective: BCE(D(x, y), 1) + BCE(D(x, G(x)), 0).
+    public var dLoss: Double
+    /// Mean L1(G(x), y) on the training pairs.
+    public var l1: Double
+    /// L1 on the validation split (generator with each image's own
+    /// statistics and dropout off, as inference in `instance` mode).
+    public var valLoss: Double?
+    public var seconds: Double
+    /// Whether the generator was saved as the best so far.
+    public var saved: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, gLoss = "g_loss", dLoss = "d_loss", l1, valLoss = "val_loss", seconds, saved
+    }
+}
+
+/// The pix2pix training loop (SPEC §1): seeded shuffled batches (paper: 1),
+/// one `Pix2PixStep` per batch, validation L1 after each epoch, and the
+/// paper's rule: the generator is saved whenever the validation loss is lower
+/// than before (every epoch without a validation split).
+public final class GANTraining {
+    public struct Options: Sendable {
+        public var epochs = 100
+        public var batchSize = 1
+        public var seed: UInt64 = 0
+        public var threads = 1
+        public var step = Pix2PixOptions()
+        public init() {}
+    }
+
+    public let generator: GeneratorNetwork
+    public let discriminator: DiscriminatorNetwork
+    public let options: Options
+    let step: Pix2PixStep
+    let train: TrainingPairs
+    let validation: TrainingPairs?
+
+    /// - Throws: `TrainerError.invalidArgument` if the data does not fit the
+    ///   configurations or an option is out of range.
+    public init(generator generatorConfig: GeneratorConfig, discriminator discriminatorConfig: DiscriminatorConfig,
+                train: TrainingPairs, validation: TrainingPairs?, options: Options) throws {
+        guard options.epochs >= 1, (1...1024).contains(options.batchSize), options.threads >= 1 else {
+            throw TrainerError.invalidArgument("epochs must be >= 1, batch size in 1...1024, threads >= 1")
+        }
+        let common = generatorConfig.common
+        for pairs in [train] + (validation.map { [$0] } ?? []) {
+            guard pairs.classes == common.inputChannels, pairs.channels == common.outputChannels,
+                  pairs.height == common.imageSize, pairs.width == common.imageSize else {
+                throw TrainerError.invalidArgument(
+                    "the \(pairs.split.rawValue) pairs are \(pairs.channels)x\(pairs.height)x\(pairs.width) with \(pairs.classes) classes; the generator expects \(common.outputChannels)x\(common.imageSize)x\(common.imageSize) from \(common.inputChannels) classes")
+            }
+        }
+        generator = try GeneratorNetwork(config: generatorConfig)
+        discriminator = try DiscriminatorNetwork(config: discriminatorConfig)
+        generator.threads = options.threads
+        discriminator.threads = options.threads
+        generator.initialize(seed: options.seed)
+        discriminator.initialize(seed: options.seed &+ 1)
+        var stepOptions = options.step
+        stepOptions.seed = options.seed
+        step = try Pix2PixStep(generator: generator, discriminator: discriminator, options: stepOptions)
+        self.train = train
+        self.validation = validation
+        self.options = options
+    }
+
+    /// Runs every epoch; writes the best generator to `bestPath` and, if
+    /// given, the last generator and discriminator to `lastPath` and
+    /// `discriminatorPath`.
+    @discardableResult
+    public func run(bestPath: String, lastPath: String? = nil, discriminatorPath: String? = nil,
+                    progress: (Int, Int, Int) -> Void = { _, _, _ in },
+                    report: (GANEpoch) -> Void = { _ in }) throws -> [GANEpoch] {
+        let condition = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
+        let target = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
+        let labels = LabelMap(n: 1, h: 1, w: 1)
+        var random = ShuffleRandom(seed: options.seed ^ 0x4741_4E)
+        var best = Double.infinity
+        var history: [GANEpoch] = []
+        let batches = (train.count + options.batchSize - 1) / options.batchSize
+        for epoch in 1...options.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var order = Array(0..<train.count)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            var (g, d, l1) = (0.0, 0.0, 0.0)
+            for b in 0..<batches {
+                let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
+                try train.fill(images: target, labels: labels, indices: indices)
+                try train.fillOneHot(condition, indices: indices)
+                let losses = try step.step(condition: condition, target: target)
+                let weight = Double(indices.count)
+                (g, d, l1) = (g + losses.generatorTotal * weight, d + losses.discriminator * weight, l1 + losses.l1 * weight)
+                progress(epoch, b + 1, batches)
+            }
+            let n = Double(train.count)
+            var record = GANEpoch(epoch: epoch, gLoss: g / n, dLoss: d / n, l1: l1 / n, valLoss: nil, seconds: 0, saved: false)
+            if let validation { record.valLoss = try validationL1(validation, condition: condition, target: target, labels: labels) }
+            let criterion = record.valLoss ?? record.l1
+            if validation == nil || criterion < best {
+                best = criterion
+                try save(generatorTo: bestPath)
+                record.saved = true
+            }
+            if let lastPath { try save(generatorTo: lastPath) }
+            if let discriminatorPath {
+                try ModelFile.write(config: .discriminator(discriminator.config), tensors: discriminator.tensors(), to: discriminatorPath)
+            }
+            record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            history.append(record)
+            report(record)
+        }
+        return history
+    }
+
+    /// Mean L1 of the generator on `pairs`, one image at a time with its own
+    /// statistics (batch statistics of a batch of one), dropout off.
+    func validationL1(_ pairs: TrainingPairs, condition: TrainTensor, target: TrainTensor, labels: LabelMap) throws -> Double {
+        let l1 = L1Loss()
+        let mode = ForwardMode(batchStatistics: true, dropout: false, probabilities: true)
+        // Batch statistics also update the running ones: keep validation
+        // data out of them.
+        let running = generator.parameters.filter { !$0.isTrainable }
+        let kept = running.map { $0.values() }
+        defer { for (parameter, values) in zip(running, kept) { _ = parameter.value.update(fromContentsOf: values) } }
+        var total = 0.0
+        for index in 0..<pairs.count {
+            try pairs.fill(images: target, labels: labels, indices: [index])
+            try pairs.fillOneHot(condition, indices: [index])
+            total += try l1.evaluate(prediction: try generator.forward(condition, mode: mode), target: target)
+        }
+        return total / Double(pairs.count)
+    }
+
+    /// Writes the generator, recommending what training saw at batch 1:
+    /// per-image statistics, dropout on (the pix2pix noise).
+    func save(generatorTo path: String) throws {
+        var config = generator.config
+        config.common.inference = InferenceMode(normalization: .instance, dropout: true)
+        try ModelFile.write(config: .generator(config), tensors: generator.tensors(), to: path)
+    }
+}
