@@ -201,12 +201,12 @@ enum SyntheticData {
     /// class 1, vertical stripes on class 0, plus N(0, `noise`²) per pixel.
     /// Both textures have mean 0 and the same variance, so only the local
     /// pattern tells the classes apart.
-    static func texturedImage(for map: LabelMap, noise: Float, rng: inout TestRandom) -> TrainTensor {
+    static func texturedImage(for map: LabelMap, noise: Float, meanShift: Float = 0, rng: inout TestRandom) -> TrainTensor {
         let tensor = TrainTensor(shape: TensorShape(n: 1, c: 1, h: map.h, w: map.w))
         for y in 0..<map.h {
             for x in 0..<map.w {
                 let i = y * map.w + x
-                let stripe: Float = map.pointer[i] == 1 ? (y % 2 == 0 ? 0.6 : -0.6) : (x % 2 == 0 ? 0.6 : -0.6)
+                let stripe: Float = map.pointer[i] == 1 ? (y % 2 == 0 ? 0.6 : -0.6) + meanShift : (x % 2 == 0 ? 0.6 : -0.6)
                 tensor.pointer[i] = stripe + noise * rng.normal()
             }
         }
