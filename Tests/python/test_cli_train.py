@@ -86,3 +86,18 @@ def test_train_gan_logs_epochs_and_writes_a_generator_the_engine_runs(tmp_path):
     assert config["kind"] == "generator" and config["inference"] == {"dropout": True, "normalization": "instance"}
     assert "ms per image" in medaug("run", "--model", out, "--random-input", 1).stdout
     assert json.loads(medaug("model", "info", tmp_path / "d.safetensors").stdout.splitlines()[0])["kind"] == "discriminator"
+
+
+def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
+    labels = np.zeros((12, 12, 20), np.uint8)
+    labels[2:10, 2:10, 1:19] = 1
+    nibabel.save(nibabel.Nifti1Image((40 + 50 * labels).astype(np.int16), np.eye(4)), tmp_path / "t1.nii.gz")
+    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
+           "--classes", "background,tissue", "--plane", "axial", "--size", 8, "--gap", 1, "--out", tmp_path / "d")
+    # A learning rate of 1e30 overflows the weights after one Adam step.
+    result = medaug("train-seg", "--data", tmp_path / "d", "--out", tmp_path / "s.safetensors", "--epochs", 2,
+                    "--depth", 1, "--base-filters", 2, "--learning-rate", 1e30, check=False)
+    assert result.returncode != 0
+    assert "non-finite" in result.stderr and "training stopped" in result.stderr
+    assert not (tmp_path / "s.safetensors").exists()

@@ -91,6 +91,7 @@ struct TrainGANCommand: ParsableCommand {
             let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            defer { bar.endLine() }
             try training.run(bestPath: out, lastPath: last, discriminatorPath: discriminatorOut,
                              progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d g_loss %.3f d_loss %.3f l1 %.4f", record.epoch, epochs,

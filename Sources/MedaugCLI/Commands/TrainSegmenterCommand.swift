@@ -73,6 +73,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            defer { bar.endLine() }
             try training.run(bestPath: out, lastPath: last, progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d loss %.4f", record.epoch, epochs, record.loss)
                     + (record.valLoss.map { String(format: " val_loss %.4f", $0) } ?? "")
@@ -95,6 +96,7 @@ struct TrainSegmenterCommand: ParsableCommand {
 final class ProgressBar {
     let total: Int
     var done = 0
+    var midLine = false
     let start = Date()
 
     init(total: Int) { self.total = max(1, total) }
@@ -107,11 +109,19 @@ final class ProgressBar {
         let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
         FileHandle.standardError.write(Data(line.utf8))
+        midLine = true
     }
 
     /// Ends the bar's line with `message` (the bar continues on the next line).
     func finishLine(_ message: String) {
         FileHandle.standardError.write(Data(("\r" + message + String(repeating: " ", count: 20) + "\n").utf8))
+        midLine = false
+    }
+
+    /// Ends a half-drawn bar line (before an error message or the end).
+    func endLine() {
+        if midLine { FileHandle.standardError.write(Data("\n".utf8)) }
+        midLine = false
     }
 
     static func format(_ seconds: Double) -> String {
