@@ -83,21 +83,15 @@ struct TrainGANCommand: ParsableCommand {
             options.step.discriminatorAdam.learningRate = learningRate
             let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
                                            validation: validation, options: options)
-            let logHandle = try log.map { path -> FileHandle in
-                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create '\(path)'") }
-                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            }
-            defer { try? logHandle?.close() }
+            let records = try log.map(JSONLinesLog.init)
             let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             defer { bar.endLine() }
             try training.run(bestPath: out, lastPath: last, discriminatorPath: discriminatorOut,
                              progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d g_loss %.3f d_loss %.3f l1 %.4f", record.epoch, epochs,
                                       record.gLoss, record.dLoss, record.l1)
                     + (record.valLoss.map { String(format: " val_l1 %.4f", $0) } ?? "") + (record.saved ? " saved" : ""))
-                if let logHandle, let line = try? encoder.encode(record) { logHandle.write(line + Data("\n".utf8)) }
+                records?.append(record)
             }
             print("wrote \(out)")
         } catch let error as TrainerError {

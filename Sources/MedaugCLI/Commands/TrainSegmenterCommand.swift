@@ -65,23 +65,15 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.threads = threads
             options.step.adam.learningRate = learningRate
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
-            let logHandle = try log.map { path -> FileHandle in
-                guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create '\(path)'") }
-                return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            }
-            defer { try? logHandle?.close() }
+            let records = try log.map(JSONLinesLog.init)
             let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             defer { bar.endLine() }
             try training.run(bestPath: out, lastPath: last, progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d loss %.4f", record.epoch, epochs, record.loss)
                     + (record.valLoss.map { String(format: " val_loss %.4f", $0) } ?? "")
                     + (record.valDice.map { String(format: " val_dice %.3f", $0) } ?? "")
                     + (record.saved ? " saved" : ""))
-                if let logHandle, let line = try? encoder.encode(record) {
-                    logHandle.write(line + Data("\n".utf8))
-                }
+                records?.append(record)
             }
             print("wrote \(out)")
         } catch let error as TrainerError {
@@ -89,43 +81,5 @@ struct TrainSegmenterCommand: ParsableCommand {
         } catch let error as ModelError {
             throw CLIError(error.description)
         }
-    }
-}
-
-/// A one-line progress bar with ETA on stderr.
-final class ProgressBar {
-    let total: Int
-    var done = 0
-    var midLine = false
-    let start = Date()
-
-    init(total: Int) { self.total = max(1, total) }
-
-    func advance() {
-        done += 1
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = elapsed / Double(done) * Double(total - done)
-        let width = 30, filled = width * done / total
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
-        FileHandle.standardError.write(Data(line.utf8))
-        midLine = true
-    }
-
-    /// Ends the bar's line with `message` (the bar continues on the next line).
-    func finishLine(_ message: String) {
-        FileHandle.standardError.write(Data(("\r" + message + String(repeating: " ", count: 20) + "\n").utf8))
-        midLine = false
-    }
-
-    /// Ends a half-drawn bar line (before an error message or the end).
-    func endLine() {
-        if midLine { FileHandle.standardError.write(Data("\n".utf8)) }
-        midLine = false
-    }
-
-    static func format(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
     }
 }

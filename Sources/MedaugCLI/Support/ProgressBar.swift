@@ -1,0 +1,60 @@
+import Foundation
+
+/// A one-line progress bar with ETA on stderr.
+final class ProgressBar {
+    let total: Int
+    var done = 0
+    var midLine = false
+    let start = Date()
+
+    init(total: Int) { self.total = max(1, total) }
+
+    func advance() {
+        done += 1
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = elapsed / Double(done) * Double(total - done)
+        let width = 30, filled = width * done / total
+        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+        midLine = true
+    }
+
+    /// Ends the bar's line with `message` (the bar continues on the next line).
+    func finishLine(_ message: String) {
+        FileHandle.standardError.write(Data(("\r" + message + String(repeating: " ", count: 20) + "\n").utf8))
+        midLine = false
+    }
+
+    /// Ends a half-drawn bar line (before an error message or the end).
+    func endLine() {
+        if midLine { FileHandle.standardError.write(Data("\n".utf8)) }
+        midLine = false
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
+/// A JSON-lines file: one JSON object per line, keys sorted, flushed per line
+/// so a killed run leaves every finished epoch on disk.
+final class JSONLinesLog {
+    private let handle: FileHandle
+    private let encoder = JSONEncoder()
+
+    /// Creates (or truncates) `path`.
+    init(path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot create '\(path)'") }
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    deinit { try? handle.close() }
+
+    func append<T: Encodable>(_ record: T) {
+        guard let line = try? encoder.encode(record) else { return }
+        handle.write(line + Data("\n".utf8))
+    }
+}
