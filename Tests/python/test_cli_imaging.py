@@ -2,24 +2,15 @@
 (nibabel, tifffile, numpy): inspect, prepare, augment."""
 import json
 import os
-import subprocess
 
 import numpy as np
 import pytest
+from medaug_cli import medaug, requires_binary
 
 nibabel = pytest.importorskip("nibabel")
 tifffile = pytest.importorskip("tifffile")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("MEDAUG_BIN", os.path.join(ROOT, ".build", "debug", "medaug"))
-pytestmark = pytest.mark.skipif(not os.path.exists(BIN), reason=f"medaug binary not built at {BIN}")
-
-
-def medaug(*args, check=True):
-    out = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
-    if check and out.returncode != 0:
-        raise AssertionError(f"medaug {' '.join(map(str, args))} failed: {out.stderr}")
-    return out
+pytestmark = requires_binary
 
 
 @pytest.fixture()

@@ -1,19 +1,16 @@
 """`medaug model init` for any configuration, read back with the safetensors
 package (an independent reader of the format)."""
 import json
-import os
-import subprocess
 
 import pytest
+from medaug_cli import medaug, requires_binary
 from safetensors import safe_open
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("MEDAUG_BIN", os.path.join(ROOT, ".build", "debug", "medaug"))
-pytestmark = pytest.mark.skipif(not os.path.exists(BIN), reason=f"medaug binary not built at {BIN}")
+pytestmark = requires_binary
 
 
 def run(*args):
-    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+    return medaug(*args, check=False)
 
 
 def test_init_from_a_full_config(tmp_path):

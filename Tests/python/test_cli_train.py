@@ -2,31 +2,27 @@
 the JSON-lines log, the paper's checkpoint rule, and a weights file the
 engine loads."""
 import json
-import os
-import subprocess
 
 import numpy as np
 import pytest
+from medaug_cli import medaug, requires_binary
 
 nibabel = pytest.importorskip("nibabel")
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("MEDAUG_BIN", os.path.join(ROOT, ".build", "debug", "medaug"))
-pytestmark = pytest.mark.skipif(not os.path.exists(BIN), reason=f"medaug binary not built at {BIN}")
+pytestmark = requires_binary
 
 
-def medaug(*args, check=True):
-    out = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
-    if check and out.returncode != 0:
-        raise AssertionError(f"medaug {' '.join(map(str, args))} failed: {out.stderr}")
-    return out
-
-
-def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
+def nested_labels():
+    """A 20x20x36 label volume: tissue (1) in a box, a core (2) inside it."""
     x, y, z = np.meshgrid(np.arange(20), np.arange(20), np.arange(36), indexing="ij")
     labels = np.zeros((20, 20, 36), np.uint8)
     labels[3:17, 3:17, 1:35] = 1
     labels[(x - 10) ** 2 + (y - 10) ** 2 < 16] = 2
     labels[:, :, :1] = 0
+    return labels
+
+
+def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
+    labels = nested_labels()
     t1 = (50 + 60 * labels + np.random.default_rng(1).normal(0, 4, labels.shape)).astype(np.int16)
     nibabel.save(nibabel.Nifti1Image(t1, np.eye(4)), tmp_path / "t1.nii.gz")
     nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
@@ -57,11 +53,7 @@ def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
 
 
 def test_train_gan_logs_epochs_and_writes_a_generator_the_engine_runs(tmp_path):
-    x, y, z = np.meshgrid(np.arange(20), np.arange(20), np.arange(36), indexing="ij")
-    labels = np.zeros((20, 20, 36), np.uint8)
-    labels[3:17, 3:17, 1:35] = 1
-    labels[(x - 10) ** 2 + (y - 10) ** 2 < 16] = 2
-    labels[:, :, :1] = 0
+    labels = nested_labels()
     t1 = (50 + 60 * labels).astype(np.int16)
     nibabel.save(nibabel.Nifti1Image(t1, np.eye(4)), tmp_path / "t1.nii.gz")
     nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
