@@ -93,3 +93,48 @@ def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
     assert result.returncode != 0
     assert "non-finite" in result.stderr and "training stopped" in result.stderr
     assert not (tmp_path / "s.safetensors").exists()
+
+
+def gan_dataset(tmp_path):
+    labels = nested_labels()
+    nibabel.save(nibabel.Nifti1Image((50 + 60 * labels).astype(np.int16), np.eye(4)), tmp_path / "t1.nii.gz")
+    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
+           "--classes", "background,tissue,core", "--plane", "axial", "--size", 16, "--train-count", 6,
+           "--gap", 1, "--out", tmp_path / "data")
+    return tmp_path / "data"
+
+
+def test_train_gan_resumes_to_the_uninterrupted_result(tmp_path):
+    data = gan_dataset(tmp_path)
+    common = ["--data", data, "--down-filters", "4,8", "--discriminator-filters", "4,8,8",
+              "--learning-rate", 0.002, "--seed", 5, "--batch", 2]
+    medaug("train-gan", *common, "--out", tmp_path / "whole.safetensors", "--log", tmp_path / "whole.jsonl",
+           "--epochs", 3)
+    # An interrupted run: 1 epoch, then --resume to 3 (the log is rewritten as one run).
+    part = tmp_path / "part.safetensors"
+    medaug("train-gan", *common, "--out", part, "--log", tmp_path / "part.jsonl", "--epochs", 1)
+    assert (tmp_path / "part.checkpoint.safetensors").exists()
+    resumed = medaug("train-gan", *common, "--out", part, "--log", tmp_path / "part.jsonl", "--epochs", 3, "--resume")
+    assert "resumed from" in resumed.stderr and "after epoch 1" in resumed.stderr
+    assert part.read_bytes() == (tmp_path / "whole.safetensors").read_bytes()
+
+    def without_seconds(path):
+        return [{k: v for k, v in json.loads(line).items() if k != "seconds"} for line in path.read_text().splitlines()]
+    assert without_seconds(tmp_path / "part.jsonl") == without_seconds(tmp_path / "whole.jsonl")
+    # Another seed cannot continue this checkpoint.
+    other = medaug("train-gan", *common[:-4], "--seed", 6, "--batch", 2, "--out", part, "--epochs", 4, "--resume",
+                   check=False)
+    assert other.returncode != 0 and "another run" in other.stderr and "seed 5, this run 6" in other.stderr
+
+
+def test_train_gan_time_steps_prints_json_and_writes_nothing(tmp_path):
+    data = gan_dataset(tmp_path)
+    before = set(tmp_path.rglob("*"))
+    result = medaug("train-gan", "--data", data, "--down-filters", "4,8", "--discriminator-filters", "4,8,8",
+                    "--time-steps", 3)
+    times = json.loads(result.stdout)["ms_per_step"]
+    assert len(times) == 3 and all(t > 0 for t in times)
+    assert set(tmp_path.rglob("*")) == before
+    missing = medaug("train-gan", "--data", data, check=False)
+    assert missing.returncode != 0 and "--out is required" in missing.stderr

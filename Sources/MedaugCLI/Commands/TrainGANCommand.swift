@@ -12,15 +12,18 @@ struct TrainGANCommand: ParsableCommand {
         G: BCE(D(x, G(x)), 1) + α·L1; D: BCE(D(x, y), 1) + BCE(D(x, G(x)), 0); Adam lr 1e-4, β1 0.5.
         The generator is saved to --out whenever the validation L1 is lower than before (every epoch
         without a validation split); --log gets one JSON object per epoch:
-        {"epoch", "g_loss", "d_loss", "l1", "val_loss", "seconds", "saved"}.
-        Example:
+        {"epoch", "g_loss", "d_loss", "l1", "val_loss", "seconds", "saved"}. A checkpoint is written after
+        every epoch; --resume continues an interrupted run from it.
+        Examples:
           medaug train-gan --data out/mni-dataset --out out/generator.safetensors --epochs 100 --log out/gan.jsonl
+          medaug train-gan --data out/mni-dataset --out out/generator.safetensors --epochs 100 --resume
+          medaug train-gan --data out/mni-dataset --time-steps 11 --threads 2   # timing only, prints JSON
         """)
 
     @Option(help: "Dataset folder (manifest.json, images/, masks/).")
     var data: String
     @Option(help: "Output generator weights (.safetensors), written atomically.")
-    var out: String
+    var out: String?
     @Option(help: "Also write the last epoch's generator here.")
     var last: String?
     @Option(help: "Also write the discriminator here after every epoch.")
@@ -43,6 +46,9 @@ struct TrainGANCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Threads.")
     var threads: Int = 1
+    @OptionGroup var checkpointOptions: CheckpointOptions
+    @Option(help: "Only time this many training steps (no files written) and print {\"ms_per_step\": [...]}.")
+    var timeSteps: Int?
 
     func validate() throws {
         guard (1...100_000).contains(epochs), (1...1024).contains(batch), (1...256).contains(threads) else {
@@ -51,12 +57,14 @@ struct TrainGANCommand: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite, l1Weight >= 0, l1Weight.isFinite else {
             throw ValidationError("--learning-rate must be positive and --l1-weight non-negative")
         }
+        if let timeSteps, !(1...10_000).contains(timeSteps) { throw ValidationError("--time-steps must be in 1...10000") }
+        guard out != nil || timeSteps != nil else { throw ValidationError("--out is required (unless --time-steps)") }
     }
 
     func run() throws {
         do {
             let train = try TrainingPairs.load(folder: data, split: .train)
-            let validation = try? TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+            let validation = timeSteps == nil ? try loadValidationPairs(folder: data) : nil
             let manifest = train.manifest
             var generator = GeneratorConfig.paper(imageSize: train.height, classes: manifest.classes,
                                                   labelValues: manifest.labelValues, channelNames: manifest.channels)
@@ -83,10 +91,15 @@ struct TrainGANCommand: ParsableCommand {
             options.step.discriminatorAdam.learningRate = learningRate
             let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
                                            validation: validation, options: options)
+            if let timeSteps { return try printStepTimes(training.measureSteps(timeSteps)) }
+            guard let out else { return }
             let records = try log.map(JSONLinesLog.init)
-            let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
+            let checkpoint = checkpointOptions.path(out: out)
+            let done = try resumeIfAsked(checkpointOptions, checkpoint: checkpoint, log: records,
+                                         restore: training.resume(from:))
+            let bar = ProgressBar(total: max(0, epochs - done) * ((train.count + batch - 1) / batch))
             defer { bar.endLine() }
-            try training.run(bestPath: out, lastPath: last, discriminatorPath: discriminatorOut,
+            try training.run(bestPath: out, lastPath: last, discriminatorPath: discriminatorOut, checkpointPath: checkpoint,
                              progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d g_loss %.3f d_loss %.3f l1 %.4f", record.epoch, epochs,
                                       record.gLoss, record.dLoss, record.l1)

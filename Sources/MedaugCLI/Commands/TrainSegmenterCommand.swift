@@ -12,9 +12,11 @@ struct TrainSegmenterCommand: ParsableCommand {
         discussion: """
         Weights are saved to --out whenever the validation loss is lower than before (every epoch
         without a validation split); --log gets one JSON object per epoch:
-        {"epoch", "loss", "val_loss", "val_dice", "seconds", "saved"}.
-        Example:
+        {"epoch", "loss", "val_loss", "val_dice", "seconds", "saved"}. A checkpoint is written after every
+        epoch; --resume continues an interrupted run from it.
+        Examples:
           medaug train-seg --data out/mni-dataset --out out/segmenter.safetensors --epochs 20 --log out/seg.jsonl
+          medaug train-seg --data out/mni-dataset --out out/segmenter.safetensors --epochs 20 --resume
         """)
 
     @Option(help: "Dataset folder (manifest.json, images/, masks/).")
@@ -41,6 +43,7 @@ struct TrainSegmenterCommand: ParsableCommand {
     var threads: Int = 1
     @Flag(help: "Leave out items flagged synthetic.")
     var realOnly = false
+    @OptionGroup var checkpointOptions: CheckpointOptions
 
     func validate() throws {
         guard (1...100_000).contains(epochs), (1...1024).contains(batch), (1...256).contains(threads) else {
@@ -52,7 +55,7 @@ struct TrainSegmenterCommand: ParsableCommand {
     func run() throws {
         do {
             let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: !realOnly)
-            let validation = try? TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+            let validation = try loadValidationPairs(folder: data)
             let manifest = train.manifest
             let config = SegmenterConfig.standard(
                 imageSize: train.height, classes: manifest.classes, labelValues: manifest.labelValues,
@@ -66,9 +69,13 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.step.adam.learningRate = learningRate
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
             let records = try log.map(JSONLinesLog.init)
-            let bar = ProgressBar(total: epochs * ((train.count + batch - 1) / batch))
+            let checkpoint = checkpointOptions.path(out: out)
+            let done = try resumeIfAsked(checkpointOptions, checkpoint: checkpoint, log: records,
+                                         restore: training.resume(from:))
+            let bar = ProgressBar(total: max(0, epochs - done) * ((train.count + batch - 1) / batch))
             defer { bar.endLine() }
-            try training.run(bestPath: out, lastPath: last, progress: { _, _, _ in bar.advance() }) { record in
+            try training.run(bestPath: out, lastPath: last, checkpointPath: checkpoint,
+                             progress: { _, _, _ in bar.advance() }) { record in
                 bar.finishLine(String(format: "epoch %d/%d loss %.4f", record.epoch, epochs, record.loss)
                     + (record.valLoss.map { String(format: " val_loss %.4f", $0) } ?? "")
                     + (record.valDice.map { String(format: " val_dice %.3f", $0) } ?? "")

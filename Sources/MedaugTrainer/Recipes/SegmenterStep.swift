@@ -39,7 +39,7 @@ public final class SegmenterStep {
     /// Weight of the Dice term; may change between steps.
     public var diceWeight: Float
     /// Steps completed.
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
 
     private let crossEntropy = CrossEntropyLoss()
     private let dice: SoftDiceLoss

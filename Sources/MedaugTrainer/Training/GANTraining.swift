@@ -71,26 +71,45 @@ public final class GANTraining {
         self.train = train
         self.validation = validation
         self.options = options
+        random = ShuffleRandom(seed: options.seed ^ 0x4741_4E)
     }
 
-    /// Runs every epoch; writes the best generator to `bestPath` and, if
-    /// given, the last generator and discriminator to `lastPath` and
-    /// `discriminatorPath`.
+    /// Epochs completed so far (restored ones included), oldest first.
+    public private(set) var history: [GANEpoch] = []
+    private var random: ShuffleRandom
+    private var best = Double.infinity
+
+    /// Continues the run saved in the checkpoint at `path`: weights, Adam
+    /// moments, step count, shuffle state and history. The next `run` goes
+    /// on with the epoch after the last saved one and ends with the weights
+    /// an uninterrupted run gets (same seed and thread count).
+    /// - Throws: `TrainerError.invalidArgument` if the file was written by
+    ///   a run with another seed, batch size, data or configuration.
+    @discardableResult
+    public func resume(from path: String) throws -> [GANEpoch] {
+        let checkpoint = try TrainingCheckpoint<GANEpoch>.restore(from: path, identity: identity, parts: parts)
+        step.stepCount = checkpoint.recipeSteps
+        random.state = UInt64(checkpoint.shuffleState)!
+        best = checkpoint.best ?? .infinity
+        history = checkpoint.history
+        return history
+    }
+
+    /// Runs the epochs not done yet; writes the best generator to
+    /// `bestPath` and, if given, the last generator, the discriminator and a
+    /// checkpoint (`resume(from:)`) after every epoch.
     @discardableResult
     public func run(bestPath: String, lastPath: String? = nil, discriminatorPath: String? = nil,
+                    checkpointPath: String? = nil,
                     progress: (Int, Int, Int) -> Void = { _, _, _ in },
                     report: (GANEpoch) -> Void = { _ in }) throws -> [GANEpoch] {
         let condition = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let target = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)
-        var random = ShuffleRandom(seed: options.seed ^ 0x4741_4E)
-        var best = Double.infinity
-        var history: [GANEpoch] = []
         let batches = (train.count + options.batchSize - 1) / options.batchSize
-        for epoch in 1...options.epochs {
+        for epoch in stride(from: history.count + 1, through: options.epochs, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            var order = Array(0..<train.count)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            let order = shuffledOrder()
             var (g, d, l1) = (0.0, 0.0, 0.0)
             for b in 0..<batches {
                 let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
@@ -116,9 +135,58 @@ public final class GANTraining {
             }
             record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             history.append(record)
+            if let checkpointPath { try writeCheckpoint(to: checkpointPath) }
             report(record)
         }
         return history
+    }
+
+    /// Runs `count` training steps on shuffled batches (no validation, no
+    /// files) and returns each step's wall time in milliseconds; the first
+    /// includes the one-time buffer allocation. For benchmarks: the weights
+    /// change as in training.
+    public func measureSteps(_ count: Int) throws -> [Double] {
+        let condition = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
+        let target = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
+        let labels = LabelMap(n: 1, h: 1, w: 1)
+        var order: [Int] = []
+        var times: [Double] = []
+        for _ in 0..<count {
+            if order.count < options.batchSize { order += shuffledOrder() }
+            let indices = Array(order.prefix(options.batchSize))
+            order.removeFirst(indices.count)
+            try train.fill(images: target, labels: labels, indices: indices)
+            try train.fillOneHot(condition, indices: indices)
+            let start = DispatchTime.now().uptimeNanoseconds
+            try step.step(condition: condition, target: target)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return times
+    }
+
+    private func shuffledOrder() -> [Int] {
+        var order = Array(0..<train.count)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        return order
+    }
+
+    private var parts: [TrainingCheckpoint<GANEpoch>.Part] {
+        [.init(name: "generator", network: generator, optimizer: step.generatorOptimizer),
+         .init(name: "discriminator", network: discriminator, optimizer: step.discriminatorOptimizer)]
+    }
+
+    private var identity: TrainingCheckpoint<GANEpoch>.RunIdentity {
+        TrainingCheckpoint<GANEpoch>.identity(recipe: "pix2pix", parts: parts, seed: options.seed,
+                                              batchSize: options.batchSize, train: train, validation: validation)
+    }
+
+    private func writeCheckpoint(to path: String) throws {
+        let checkpoint = TrainingCheckpoint(
+            identity: identity, epochsDone: history.count, recipeSteps: step.stepCount,
+            adamSteps: ["generator": step.generatorOptimizer.step, "discriminator": step.discriminatorOptimizer.step],
+            shuffleState: String(random.state), best: best.isFinite ? best : nil, threads: options.threads,
+            history: history)
+        try checkpoint.write(parts: parts, to: path)
     }
 
     /// Mean L1 of the generator on `pairs`, one image at a time with its own

@@ -61,22 +61,40 @@ public final class SegmenterTraining {
         self.train = train
         self.validation = validation
         self.options = options
+        random = ShuffleRandom(seed: options.seed)
     }
 
-    /// Runs every epoch, calling `report` after each (and `progress` after
-    /// each batch with (epoch, batch, batches)); writes the best weights to
-    /// `bestPath` and, if given, the last weights to `lastPath`.
+    /// Epochs completed so far (restored ones included), oldest first.
+    public private(set) var history: [SegmenterEpoch] = []
+    private var random: ShuffleRandom
+    private var best = Double.infinity
+
+    /// Continues the run saved in the checkpoint at `path` (weights, Adam
+    /// moments, shuffle state, history); see `GANTraining.resume(from:)`.
+    /// - Throws: `TrainerError.invalidArgument` if the file was written by
+    ///   a run with another seed, batch size, data or configuration.
     @discardableResult
-    public func run(bestPath: String, lastPath: String? = nil,
+    public func resume(from path: String) throws -> [SegmenterEpoch] {
+        let checkpoint = try TrainingCheckpoint<SegmenterEpoch>.restore(from: path, identity: identity, parts: parts)
+        step.stepCount = checkpoint.recipeSteps
+        random.state = UInt64(checkpoint.shuffleState)!
+        best = checkpoint.best ?? .infinity
+        history = checkpoint.history
+        return history
+    }
+
+    /// Runs the epochs not done yet, calling `report` after each (and
+    /// `progress` after each batch with (epoch, batch, batches)); writes the
+    /// best weights to `bestPath` and, if given, the last weights to
+    /// `lastPath` and a checkpoint (`resume(from:)`) after every epoch.
+    @discardableResult
+    public func run(bestPath: String, lastPath: String? = nil, checkpointPath: String? = nil,
                     progress: (Int, Int, Int) -> Void = { _, _, _ in },
                     report: (SegmenterEpoch) -> Void = { _ in }) throws -> [SegmenterEpoch] {
         let images = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)
-        var random = ShuffleRandom(seed: options.seed)
-        var best = Double.infinity
-        var history: [SegmenterEpoch] = []
         let batches = (train.count + options.batchSize - 1) / options.batchSize
-        for epoch in 1...options.epochs {
+        for epoch in stride(from: history.count + 1, through: options.epochs, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
             var order = Array(0..<train.count)
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
@@ -101,9 +119,27 @@ public final class SegmenterTraining {
             if let lastPath { try save(to: lastPath) }
             record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             history.append(record)
+            if let checkpointPath { try writeCheckpoint(to: checkpointPath) }
             report(record)
         }
         return history
+    }
+
+    private var parts: [TrainingCheckpoint<SegmenterEpoch>.Part] {
+        [.init(name: "segmenter", network: network, optimizer: step.optimizer)]
+    }
+
+    private var identity: TrainingCheckpoint<SegmenterEpoch>.RunIdentity {
+        TrainingCheckpoint<SegmenterEpoch>.identity(recipe: "segmenter", parts: parts, seed: options.seed,
+                                                    batchSize: options.batchSize, train: train, validation: validation)
+    }
+
+    private func writeCheckpoint(to path: String) throws {
+        let checkpoint = TrainingCheckpoint(
+            identity: identity, epochsDone: history.count, recipeSteps: step.stepCount,
+            adamSteps: ["segmenter": step.optimizer.step], shuffleState: String(random.state),
+            best: best.isFinite ? best : nil, threads: options.threads, history: history)
+        try checkpoint.write(parts: parts, to: path)
     }
 
     /// Validation loss and foreground Dice, BatchNorm with running statistics.
