@@ -35,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
             providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
         // No pkg-config file in Debian's libnifti2-dev: the module map links it.
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI", providers: [.apt(["libnifti2-dev"])]),
 
@@ -48,9 +51,9 @@ let package = Package(
         .target(name: "MedaugModels", dependencies: ["MedaugKernels"]),
         // Inference graph, optimisation passes, arena planner, sessions.
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
-        // Image and volume files (TIFF, NIfTI), slice preparation, dataset
-        // folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "MedaugKernels", "MedaugMicroKernels"],
+        // Image and volume files (TIFF, NIfTI, PNG pictures), slice
+        // preparation, dataset folders, classic augmentation of image + mask pairs.
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "MedaugKernels", "MedaugMicroKernels"],
                 swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
@@ -58,6 +61,8 @@ let package = Package(
         // segmenter recipes; writes weights the engine loads.
         .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging", "MedaugMetrics"],
                 swiftSettings: niftiHeaders),
+        // What people look at: PNG sample grids and SVG training curves.
+        .target(name: "MedaugReports", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
         // Swift API; no algorithms. Only `medaug_*` symbols are exported (the
         // version script; SwiftPM runs the linker in the package root, so the
@@ -74,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "MedaugCLI",
             dependencies: [
-                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer",
+                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: niftiHeaders),
@@ -84,6 +89,7 @@ let package = Package(
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
+        .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
         .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging"],
                     swiftSettings: niftiHeaders),

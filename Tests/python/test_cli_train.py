@@ -48,6 +48,7 @@ def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
     assert config["kind"] == "segmenter" and config["classes"] == ["background", "tissue", "core"]
     assert config["inference"] == {"dropout": False, "normalization": "running"}
     assert (tmp_path / "last.safetensors").exists()
+    check_pictures(tmp_path / "seg.samples.png", tmp_path / "seg.curves.svg", rows=4, panels=2, epochs=4)
     bad = medaug("train-seg", "--data", tmp_path / "nothing", "--out", tmp_path / "x.safetensors", check=False)
     assert bad.returncode != 0 and "manifest.json" in bad.stderr and not (tmp_path / "x.safetensors").exists()
 
@@ -78,6 +79,27 @@ def test_train_gan_logs_epochs_and_writes_a_generator_the_engine_runs(tmp_path):
     assert config["kind"] == "generator" and config["inference"] == {"dropout": True, "normalization": "instance"}
     assert "ms per image" in medaug("run", "--model", out, "--random-input", 1).stdout
     assert json.loads(medaug("model", "info", tmp_path / "d.safetensors").stdout.splitlines()[0])["kind"] == "discriminator"
+    check_pictures(tmp_path / "g.samples.png", tmp_path / "g.curves.svg", rows=4, panels=3, epochs=3)
+
+
+def check_pictures(png, svg, rows, panels, epochs):
+    """The sample grid decodes (Pillow, an independent PNG reader) to rows x 3
+    tiles with the label palette in the mask column; the SVG parses and has
+    one panel per loss group with a curve through every epoch."""
+    from PIL import Image
+    import xml.etree.ElementTree as ET
+    with Image.open(png) as picture:
+        assert picture.mode == "RGB"
+        pixels = np.asarray(picture)
+    tile = 16 * 6          # 16-pixel tiles enlarged to at least 96
+    assert pixels.shape == (rows * tile + (rows + 1) * 4, 3 * tile + 4 * 4, 3)
+    colours = {tuple(c) for c in pixels[4:4 + tile, 4:4 + tile].reshape(-1, 3)}
+    assert (0, 0, 0) in colours and len(colours - {(0, 0, 0)}) >= 1
+    root = ET.parse(svg).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    lines = root.findall(f"{ns}polyline")
+    assert len(lines) >= panels
+    assert all(len(line.get("points").split()) == epochs for line in lines)
 
 
 def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
@@ -93,6 +115,7 @@ def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
     assert result.returncode != 0
     assert "non-finite" in result.stderr and "training stopped" in result.stderr
     assert not (tmp_path / "s.safetensors").exists()
+    assert not (tmp_path / "s.samples.png").exists() and not (tmp_path / "s.curves.svg").exists()
 
 
 def gan_dataset(tmp_path):

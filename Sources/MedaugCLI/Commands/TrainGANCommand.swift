@@ -47,6 +47,7 @@ struct TrainGANCommand: ParsableCommand {
     @Option(help: "Threads.")
     var threads: Int = 1
     @OptionGroup var checkpointOptions: CheckpointOptions
+    @OptionGroup var pictures: PictureOptions
     @Option(help: "Only time this many training steps (no files written) and print {\"ms_per_step\": [...]}.")
     var timeSteps: Int?
 
@@ -107,6 +108,7 @@ struct TrainGANCommand: ParsableCommand {
                 records?.append(record)
             }
             print("wrote \(out)")
+            for path in try writeGANPictures(training, options: pictures, out: out) { print("wrote \(path)") }
         } catch let error as TrainerError {
             throw CLIError(error.description)
         } catch let error as ModelError {

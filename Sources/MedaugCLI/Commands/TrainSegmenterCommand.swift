@@ -44,6 +44,7 @@ struct TrainSegmenterCommand: ParsableCommand {
     @Flag(help: "Leave out items flagged synthetic.")
     var realOnly = false
     @OptionGroup var checkpointOptions: CheckpointOptions
+    @OptionGroup var pictures: PictureOptions
 
     func validate() throws {
         guard (1...100_000).contains(epochs), (1...1024).contains(batch), (1...256).contains(threads) else {
@@ -83,6 +84,7 @@ struct TrainSegmenterCommand: ParsableCommand {
                 records?.append(record)
             }
             print("wrote \(out)")
+            for path in try writeSegmenterPictures(training, options: pictures, out: out) { print("wrote \(path)") }
         } catch let error as TrainerError {
             throw CLIError(error.description)
         } catch let error as ModelError {

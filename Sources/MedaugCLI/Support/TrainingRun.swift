@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedaugImaging
+import MedaugReports
 import MedaugTrainer
 
 /// Options both training commands share: where the checkpoint goes and
@@ -50,4 +51,63 @@ func resumeIfAsked<Record: Encodable>(_ options: CheckpointOptions, checkpoint: 
 func printStepTimes(_ times: [Double]) throws {
     let data = try JSONSerialization.data(withJSONObject: ["ms_per_step": times], options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
+}
+
+/// Where the pictures at the end of training go.
+struct PictureOptions: ParsableArguments {
+    @Option(help: "PNG grid of validation samples written at the end (default: next to --out as NAME.samples.png).")
+    var samples: String?
+    @Option(help: "SVG plot of the per-epoch losses written at the end (default: next to --out as NAME.curves.svg).")
+    var curves: String?
+    @Option(help: "Validation pairs shown in the sample grid.")
+    var sampleCount: Int = 4
+
+    func validate() throws {
+        guard (1...64).contains(sampleCount) else { throw ValidationError("--sample-count must be in 1...64") }
+    }
+
+    func paths(out: String) -> (samples: String, curves: String) {
+        let stem = out.hasSuffix(".safetensors") ? String(out.dropLast(".safetensors".count)) : out
+        return (samples ?? stem + ".samples.png", curves ?? stem + ".curves.svg")
+    }
+}
+
+/// Writes the GAN's pictures: rows of (mask | real | generated) and the curves.
+func writeGANPictures(_ training: GANTraining, options: PictureOptions, out: String) throws -> [String] {
+    let (samplesPath, curvesPath) = options.paths(out: out)
+    let samples = try training.samples(count: options.sampleCount)
+    var grid = try SampleGrid(columns: 3, side: samples.first?.side ?? 1)
+    for sample in samples {
+        try grid.addRow([.labels(sample.labels), .image(sample.real, range: -1...1), .image(sample.generated, range: -1...1)])
+    }
+    try grid.writePNG(to: samplesPath)
+    let history = training.history
+    try LineChart(title: "pix2pix training (\(history.count) epochs)", panels: [
+        .init(title: "L1(G(x), y)", series: [.init(name: "train", values: history.map(\.l1)),
+                                              .init(name: "validation", values: history.map(\.valLoss))]),
+        .init(title: "discriminator: BCE(D(x,y),1) + BCE(D(x,G(x)),0)",
+              series: [.init(name: "d_loss", values: history.map(\.dLoss))]),
+        .init(title: "generator: BCE(D(x,G(x)),1) + α·L1", series: [.init(name: "g_loss", values: history.map(\.gLoss))]),
+    ]).write(to: curvesPath)
+    return [samplesPath + " (rows: mask | real | generated)", curvesPath]
+}
+
+/// Writes the segmenter's pictures: rows of (image | truth | prediction) and the curves.
+func writeSegmenterPictures(_ training: SegmenterTraining, options: PictureOptions, out: String) throws -> [String] {
+    let (samplesPath, curvesPath) = options.paths(out: out)
+    let samples = try training.samples(count: options.sampleCount)
+    var grid = try SampleGrid(columns: 3, side: samples.first?.side ?? 1)
+    for sample in samples {
+        let finite = sample.image.filter(\.isFinite)
+        let low = finite.min() ?? 0, high = max(finite.max() ?? 1, low + 1e-6)
+        try grid.addRow([.image(sample.image, range: low...high), .labels(sample.truth), .labels(sample.predicted)])
+    }
+    try grid.writePNG(to: samplesPath)
+    let history = training.history
+    try LineChart(title: "segmenter training (\(history.count) epochs)", panels: [
+        .init(title: "loss: cross-entropy + soft Dice", series: [.init(name: "train", values: history.map(\.loss)),
+                                                                 .init(name: "validation", values: history.map(\.valLoss))]),
+        .init(title: "validation foreground Dice", series: [.init(name: "val_dice", values: history.map(\.valDice))]),
+    ]).write(to: curvesPath)
+    return [samplesPath + " (rows: image | truth | prediction)", curvesPath]
 }

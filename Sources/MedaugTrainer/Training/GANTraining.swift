@@ -194,18 +194,15 @@ public final class GANTraining {
     func validationL1(_ pairs: TrainingPairs, condition: TrainTensor, target: TrainTensor, labels: LabelMap) throws -> Double {
         let l1 = L1Loss()
         let mode = ForwardMode(batchStatistics: true, dropout: false, probabilities: true)
-        // Batch statistics also update the running ones: keep validation
-        // data out of them.
-        let running = generator.parameters.filter { !$0.isTrainable }
-        let kept = running.map { $0.values() }
-        defer { for (parameter, values) in zip(running, kept) { _ = parameter.value.update(fromContentsOf: values) } }
-        var total = 0.0
-        for index in 0..<pairs.count {
-            try pairs.fill(images: target, labels: labels, indices: [index])
-            try pairs.fillOneHot(condition, indices: [index])
-            total += try l1.evaluate(prediction: try generator.forward(condition, mode: mode), target: target)
+        return try generator.keepingRunningStatistics {
+            var total = 0.0
+            for index in 0..<pairs.count {
+                try pairs.fill(images: target, labels: labels, indices: [index])
+                try pairs.fillOneHot(condition, indices: [index])
+                total += try l1.evaluate(prediction: try generator.forward(condition, mode: mode), target: target)
+            }
+            return total / Double(pairs.count)
         }
-        return total / Double(pairs.count)
     }
 
     /// Writes the generator, recommending what training saw at batch 1:
