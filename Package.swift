@@ -61,6 +61,10 @@ let package = Package(
         // segmenter recipes; writes weights the engine loads.
         .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging", "MedaugMetrics"],
                 swiftSettings: niftiHeaders),
+        // Growing a training set: label-space edits, generator rendering,
+        // classic augmentation, dataset folders in and out.
+        .target(name: "MedaugExpansion", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"],
+                swiftSettings: niftiHeaders),
         // What people look at: PNG sample grids and SVG training curves.
         .target(name: "MedaugReports", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
@@ -89,6 +93,8 @@ let package = Package(
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
+        .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"],
+                    swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
         .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging"],

@@ -1,0 +1,106 @@
+import Foundation
+import MedaugImaging
+
+/// The real pairs of a dataset folder's train split, as the expander takes
+/// them: images mapped to the network's range, masks as stored label values.
+public struct DatasetPairs: Sendable {
+    public var manifest: DatasetManifest
+    /// The real (not synthetic) train items, in manifest order.
+    public var items: [DatasetManifest.Item]
+    public var pairs: [ImagePair]
+
+    /// - Throws: `ExpansionError.invalidArgument` naming the file for a
+    ///   missing manifest, an unreadable image, or sizes that disagree.
+    public static func load(folder: String) throws(ExpansionError) -> DatasetPairs {
+        do {
+            let manifest = try DatasetManifest.read(folder: folder)
+            let items = manifest.items.filter { $0.split == .train && !$0.synthetic }
+            guard !items.isEmpty else { throw ExpansionError.invalidArgument("'\(folder)' has no real train items") }
+            let spacing = manifest.spacingMM.count == 2 ? (manifest.spacingMM[0], manifest.spacingMM[1]) : (1.0, 1.0)
+            let pairs = try items.map { item -> ImagePair in
+                let pages = try TIFFFile.open(path: folder + "/" + item.image).readAll()
+                let mask = try TIFFFile.read(path: folder + "/" + item.mask)
+                guard pages.allSatisfy({ $0.channels == 1 && $0.height == mask.height && $0.width == mask.width }),
+                      pages.count == manifest.channels.count, mask.channels == 1 else {
+                    throw ExpansionError.invalidArgument(
+                        "'\(folder)/\(item.image)' (\(pages.count) pages) and its mask '\(item.mask)' do not match the "
+                        + "manifest's \(manifest.channels.count) channel(s) on one grid")
+                }
+                let image = pages.flatMap { $0.floatValues().map(manifest.intensity.toNetwork) }
+                return try ImagePair(channels: pages.count, height: mask.height, width: mask.width, image: image,
+                                     mask: mask.floatValues().map { Int32($0) }, spacing: spacing)
+            }
+            return DatasetPairs(manifest: manifest, items: items, pairs: pairs)
+        } catch let error as ExpansionError {
+            throw error
+        } catch {
+            throw .invalidArgument("\(error)")
+        }
+    }
+}
+
+extension Expander {
+    /// Expands the dataset folder `input` into a new folder `output`: its
+    /// real train pairs and `options.target − n` new ones in the train
+    /// split, every new item flagged `synthetic` with its provenance in
+    /// `source` (`origin`: generated or classic, `from`: the real item's id,
+    /// `edit`: move or copy when a label edit was applied, `seed`), and the
+    /// val and test items copied unchanged (they stay real).
+    ///
+    /// The folder appears complete or not at all (`DatasetWriter`): an
+    /// error or a cancellation (`progress` returning false) leaves nothing
+    /// under `output`.
+    @discardableResult
+    public func expandDataset(input: String, output: String, overwrite: Bool = false,
+                              progress: (Int, Int) -> Bool = { _, _ in true }) throws(ExpansionError) -> DatasetManifest {
+        let source = try DatasetPairs.load(folder: input)
+        try check(source.pairs)
+        let steps = try planExpansion(realCount: source.pairs.count, options: options)
+        let width = String(steps.count).count
+        guard source.pairs[0].height == source.pairs[0].width else {
+            throw .invalidArgument("dataset folders hold square images; '\(input)' has \(source.pairs[0].height)x\(source.pairs[0].width)")
+        }
+        // DatasetWriter wraps errors thrown inside it; remember a cancellation.
+        var cancelled = false
+        do {
+            var written: DatasetManifest?
+            try DatasetWriter.write(to: output, overwrite: overwrite) { temporary in
+                var manifest = source.manifest
+                manifest.items = []
+                let manager = FileManager.default
+                for item in source.manifest.items where !item.synthetic {
+                    try manager.copyItem(atPath: input + "/" + item.image, toPath: temporary + "/" + item.image)
+                    try manager.copyItem(atPath: input + "/" + item.mask, toPath: temporary + "/" + item.mask)
+                    manifest.items.append(item)
+                }
+                let taken = Set(manifest.items.map(\.id))
+                for (index, step) in steps.enumerated() {
+                    let made = try make(step, from: source.pairs)
+                    let number = String(repeating: "0", count: width - String(index + 1).count) + String(index + 1)
+                    var id = "\(made.origin.rawValue)-\(number)"
+                    while taken.contains(id) { id += "x" }
+                    var provenance: [String: JSONValue] = [
+                        "origin": .string(made.origin.rawValue), "from": .string(source.items[step.source].id),
+                        "seed": .string(String(step.seed)),
+                    ]
+                    if let edit = made.edit { provenance["edit"] = .string(edit.rawValue) }
+                    let item = DatasetManifest.Item(id: id, split: .train, synthetic: true, source: provenance)
+                    try DatasetWriter.writePair(image: made.pair.image, channels: made.pair.channels, labels: made.pair.mask,
+                                                side: made.pair.height, item: item, intensity: manifest.intensity,
+                                                folder: temporary)
+                    manifest.items.append(item)
+                    guard progress(index + 1, steps.count) else {
+                        cancelled = true
+                        throw ExpansionError.cancelled
+                    }
+                }
+                written = manifest
+                return manifest
+            }
+            return written!
+        } catch {
+            if cancelled { throw .cancelled }
+            throw .failed("\(error)")
+        }
+    }
+}
