@@ -73,8 +73,9 @@ let package = Package(
         // relative path works for this root package). Unsafe flags are only
         // allowed in root packages, which is how this library is built.
         .target(
-            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels"],
+            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion"],
             exclude: ["exports.map"],
+            swiftSettings: niftiHeaders,
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--version-script=Sources/MedaugC/exports.map",
                 "-Xlinker", "-soname=libmedaug.so",
@@ -101,6 +102,7 @@ let package = Package(
                     swiftSettings: niftiHeaders),
         // dlopen()s the built libMedaugC.so and calls it through C function
         // pointers; links the Swift API only to compare results and write models.
-        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels"]),
+        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion"],
+                    swiftSettings: niftiHeaders),
     ]
 )

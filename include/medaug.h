@@ -182,12 +182,13 @@ extern "C" {
 #define MEDAUG_INVALID_ARGUMENT 2 /* NULL, zero or out-of-range argument, unknown label value,
                                      non-finite input, freed/foreign/busy handle, bad options */
 #define MEDAUG_IO_ERROR         3 /* A file could not be opened, read or mapped */
-#define MEDAUG_FORMAT_ERROR     4 /* A model file or its configuration is malformed */
+#define MEDAUG_FORMAT_ERROR     4 /* A file (model, image, volume) or its contents are malformed */
 #define MEDAUG_SHAPE_MISMATCH   5 /* Array dimensions do not fit the model */
 #define MEDAUG_BUFFER_TOO_SMALL 6 /* An output capacity is smaller than needed; nothing written */
 #define MEDAUG_OUT_OF_MEMORY    7 /* An allocation failed */
 #define MEDAUG_UNSUPPORTED      8 /* The operation does not apply to this model kind, or the
                                      options set fields this library version does not know */
+#define MEDAUG_CANCELLED        9 /* A progress callback asked to stop; nothing was written */
 
 /*
 ** CAPI: Model Kinds
@@ -779,6 +780,465 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_segment(medaug_session_t *session, const 
                                                const medaug_segment_options_t *options,
                                                float *probabilities, size_t probabilities_count,
                                                int32_t *labels, size_t labels_count);
+
+/*
+** CAPI: Progress Callbacks
+**
+** Long calls (medaug_expand, medaug_expand_dataset) report progress through
+** a function of this type, called on the calling thread after each unit of
+** work with done = 1...total. Return 0 to continue; any other value stops
+** the call, which then returns MEDAUG_CANCELLED without writing its
+** outputs (no files are left behind). user_data is passed through
+** untouched. The callback may call other medaug functions (the calls that
+** take it run their own internal sessions).
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef int (*medaug_progress_fn)(void *user_data, size_t done, size_t total);
+
+/*
+** CAPI: Augment Options
+**
+** For medaug_augment(). Initialise with MEDAUG_AUGMENT_OPTIONS_INIT.
+**
+**   spacing_row, spacing_column  pixel size in mm, so that the pipeline's
+**                millimetre parameters (elastic displacement, blur) mean
+**                millimetres; 0 = 1 mm.
+**   threads      threads for resampling and per-pixel passes; 0 = 1.
+**                Results are bitwise the same on any thread count.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_augment_options {
+    size_t struct_size;    /* [in] sizeof(medaug_augment_options_t) */
+    double spacing_row;    /* mm; 0 = 1 */
+    double spacing_column; /* mm; 0 = 1 */
+    int32_t threads;       /* 0 = 1 */
+    int32_t reserved;      /* must be 0 */
+} medaug_augment_options_t;
+
+#define MEDAUG_AUGMENT_OPTIONS_INIT { sizeof(medaug_augment_options_t), 0, 0, 0, 0 }
+
+/*
+** CAPI: Classic Augmentation
+**
+** Applies a classic augmentation pipeline to one image and its mask: the
+** geometric operations (rotate, shift, flip, zoom, elastic) move image and
+** mask together (bilinear for the image, nearest for the mask), then the
+** intensity operations (brightness, contrast, gamma, noise, blur, bias
+** field) change the image. The pipeline is JSON as docs/augmentation.md
+** describes, e.g. {"operations": [{"type": "rotate", "probability": 0.5,
+** "degrees": [-15, 15]}]}; NULL selects the paper's set (rotate, shift, both
+** flips, brightness, zoom, each at probability 0.5). The result is a
+** function of the inputs, the pipeline and the seed.
+**
+** Parameters:
+**   [in]  image          float [channels][height][width], finite values
+**                        (any scale; the border value of the pipeline is in
+**                        the same scale); not NULL, 4-byte aligned.
+**   [in]  mask           int32 [height][width] labels; not NULL, aligned.
+**   [in]  channels, height, width  sizes, each >= 1, at most 2^28 values
+**                        in all.
+**   [in]  pipeline_json  UTF-8 JSON, or NULL for the paper's pipeline.
+**   [in]  seed           selects the transform.
+**   [in]  options        spacing and threads, or NULL for the defaults.
+**   [out] out_image      caller-allocated float [channels][height][width];
+**                        may be the same buffer as image.
+**   [out] out_mask       caller-allocated int32 [height][width]; may be the
+**                        same buffer as mask. Outputs are unspecified on
+**                        failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL or misaligned, a size is 0
+**                            or too large, an image value is NaN or
+**                            infinite (the message gives its index), the
+**                            pipeline JSON is malformed or out of range
+**                            (the message names the operation and key), or
+**                            options are invalid;
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know.
+**
+** Thread-safety: any thread; calls are independent.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_augment(const float *image, const int32_t *mask, size_t channels,
+                                               size_t height, size_t width, const char *pipeline_json,
+                                               uint64_t seed, const medaug_augment_options_t *options,
+                                               float *out_image, int32_t *out_mask);
+
+/*
+** CAPI: Expansion Origins
+**
+** What medaug_expand() writes to out_origins for each pair.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_ORIGIN_REAL             0 /* one of the input pairs, unchanged */
+#define MEDAUG_ORIGIN_CLASSIC          1 /* a real pair, classically augmented */
+#define MEDAUG_ORIGIN_GENERATED        2 /* a real mask, geometrically augmented, rendered by the generator */
+#define MEDAUG_ORIGIN_GENERATED_EDITED 3 /* as _GENERATED, after a label-space edit (region moved or copied) */
+
+/*
+** CAPI: Expand Options
+**
+** For medaug_expand() and medaug_expand_dataset(). Required: a pointer to
+** a struct with target set (there is no default target). Initialise with
+** MEDAUG_EXPAND_OPTIONS_INIT, then set target and what you need.
+**
+**   target              pairs in the result, the real ones included
+**                       (the paper: 300 from 30); n...1000000.
+**   generated_share     share of the new pairs rendered by the generator,
+**                       in (0, 1]; 0 = the default, 0.5. The rest are
+**                       classically augmented real pairs.
+**   edit_share          share of the generator's label maps that get a
+**                       label-space edit first, in (0, 1]; 0 = 0.5.
+**   edit_values,        the label values of the regions edits move, resize,
+**   edit_value_count    rotate or copy (e.g. lesions 1, 2, 4) to other
+**                       places inside the anatomy (the pixels of the other
+**                       non-background labels); count 0 = no label edits.
+**                       A map without such a region receives a copy of
+**                       another input map's region.
+**   pipeline_json       classic pipeline for the augmented pairs; NULL =
+**                       the paper's (see medaug_augment).
+**   mask_pipeline_json  geometric pipeline for the generator's label maps
+**                       (geometric operations only); NULL = the paper's
+**                       geometry plus a mild elastic deformation.
+**   seed                every choice; the same seed, inputs and thread
+**                       count give bitwise the same result.
+**   normalization,      the generator's modes (MEDAUG_NORMALIZATION_*,
+**   dropout             MEDAUG_DROPOUT_*); 0 = the model file's.
+**   threads             0 = 1.
+**   classic_only        1: no generator pairs (generator may be NULL).
+**   overwrite           medaug_expand_dataset only: 1 replaces an existing
+**                       output folder (swapped in only when complete).
+**   progress,           called after each new pair (see
+**   progress_user_data  medaug_progress_fn); NULL for none.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_expand_options {
+    size_t struct_size;             /* [in] sizeof(medaug_expand_options_t) */
+    uint64_t target;                /* required, >= n */
+    double generated_share;         /* 0 = 0.5 */
+    double edit_share;              /* 0 = 0.5 */
+    const int32_t *edit_values;     /* label values edits move; may be NULL if count is 0 */
+    size_t edit_value_count;        /* 0 = no label edits */
+    const char *pipeline_json;      /* NULL = the paper's classic pipeline */
+    const char *mask_pipeline_json; /* NULL = default geometric + elastic */
+    uint64_t seed;
+    int32_t normalization;          /* MEDAUG_NORMALIZATION_* */
+    int32_t dropout;                /* MEDAUG_DROPOUT_* */
+    int32_t threads;                /* 0 = 1 */
+    int32_t classic_only;           /* 0 or 1 */
+    int32_t overwrite;              /* 0 or 1 (medaug_expand_dataset) */
+    int32_t reserved;               /* must be 0 */
+    medaug_progress_fn progress;    /* NULL = none */
+    void *progress_user_data;
+} medaug_expand_options_t;
+
+#define MEDAUG_EXPAND_OPTIONS_INIT { sizeof(medaug_expand_options_t), 0, 0, 0, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL }
+
+/*
+** CAPI: Expand Pairs in Memory
+**
+** Grows n real (image, mask) pairs into options->target pairs: the n real
+** pairs first, unchanged, then new pairs in a fixed order: new label maps
+** (real masks, label-space edited if asked, geometrically augmented)
+** rendered by the generator, and classically augmented real pairs. Each
+** new pair depends only on the inputs, the options and its position.
+**
+** Parameters:
+**   [in]  generator         a generator model, shared read-only; may be
+**                           NULL only with options->classic_only = 1.
+**   [in]  images            float [n][channels][height][width] in the
+**                           generator's [-1, 1], finite; not NULL, aligned.
+**   [in]  masks             int32 [n][height][width] stored label values,
+**                           each one of the generator's; not NULL, aligned.
+**   [in]  n                 real pairs, 1...options->target.
+**   [in]  channels, height, width  must equal the generator's image
+**                           channels and image size.
+**   [in]  options           required; target set (see above).
+**   [out] out_images        caller-allocated float
+**                           [target][channels][height][width].
+**   [in]  out_images_count  its capacity in floats.
+**   [out] out_masks         caller-allocated int32 [target][height][width].
+**   [in]  out_masks_count   its capacity in int32 values.
+**   [out] out_origins       caller-allocated int32 [target]
+**                           (MEDAUG_ORIGIN_*), or NULL to skip.
+**   [in]  out_origins_count its capacity (ignored when NULL).
+**                           Outputs are unspecified on failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL or misaligned, a size is 0,
+**                            n exceeds target, a value is NaN or infinite,
+**                            a mask holds a label value the generator does
+**                            not know (the message names the mask and the
+**                            value), an edit value is not one of the
+**                            generator's, options are missing or invalid,
+**                            or generator is not a live model handle;
+**   MEDAUG_BUFFER_TOO_SMALL  an output capacity is below what target needs;
+**                            nothing is computed;
+**   MEDAUG_CANCELLED         the progress callback returned non-zero;
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know;
+**   MEDAUG_ERROR             the generator failed (the message says why).
+**
+** Thread-safety: any thread; the generator model may be shared (each call
+** runs its own session).
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_expand(const medaug_model_t *generator, const float *images,
+                                              const int32_t *masks, size_t n, size_t channels, size_t height,
+                                              size_t width, const medaug_expand_options_t *options,
+                                              float *out_images, size_t out_images_count,
+                                              int32_t *out_masks, size_t out_masks_count,
+                                              int32_t *out_origins, size_t out_origins_count);
+
+/*
+** CAPI: Expand a Dataset Folder
+**
+** As medaug_expand(), from the real train items of the dataset folder
+** input (manifest.json, images/, masks/: docs and SPEC section 3) to a new
+** dataset folder output: its real train pairs, the new train pairs (each
+** flagged "synthetic": true, with "origin", "from", "edit" and "seed" in
+** its "source"), and the input's val and test items copied unchanged.
+** The output folder appears complete or not at all: it is written beside
+** output under a temporary name and renamed at the end; on any failure or
+** cancellation nothing is left.
+**
+** Parameters:
+**   [in]  generator  a generator model, or NULL with options->classic_only.
+**   [in]  input      UTF-8 path of the input dataset folder; not NULL.
+**   [in]  output     UTF-8 path of the folder to create; its parent must
+**                    exist; an existing folder is refused unless
+**                    options->overwrite is 1.
+**   [in]  options    required (target).
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  as medaug_expand, or the input folder is not
+**                            a dataset folder (the message names the file);
+**   MEDAUG_CANCELLED         the progress callback returned non-zero;
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know;
+**   MEDAUG_ERROR             reading, rendering or writing failed (the
+**                            message names the file), e.g. the output
+**                            exists or the disk is full.
+**
+** Thread-safety: any thread; calls writing different folders are
+** independent.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_expand_dataset(const medaug_model_t *generator, const char *input,
+                                                      const char *output, const medaug_expand_options_t *options);
+
+/*
+** CAPI: Metrics Options
+**
+** For medaug_metrics(). Initialise with MEDAUG_METRICS_OPTIONS_INIT.
+**
+**   smoothing             Dice smoothing S in (2TP + S)/(2TP + FP + FN + S),
+**                         >= 0; 0 = plain Dice. IoU is never smoothed.
+**   hausdorff_percentile  percentile of the surface distances, in (0, 100];
+**                         0 = 95 (HD95).
+**   spacing_row,          pixel size for the surface distances; 0 = 1
+**   spacing_column        (distances in pixels).
+**   regions_json          merged regions scored as well, e.g. BraTS
+**                         [{"name": "whole tumour", "classes": [1, 2, 3]}]
+**                         (class indices); NULL = none.
+**   count_absent_as_one   0: a class absent from both truth and prediction
+**                         is left out of the means (MONAI's convention);
+**                         1: counted as 1.
+**   skip_hausdorff        1: no surface distances (faster).
+**
+** Since: 0.1.0 (ABI 1)
+*/
+typedef struct medaug_metrics_options {
+    size_t struct_size;          /* [in] sizeof(medaug_metrics_options_t) */
+    double smoothing;            /* >= 0 */
+    double hausdorff_percentile; /* 0 = 95 */
+    double spacing_row;          /* 0 = 1 */
+    double spacing_column;       /* 0 = 1 */
+    const char *regions_json;    /* NULL = no regions */
+    int32_t count_absent_as_one; /* 0 or 1 */
+    int32_t skip_hausdorff;      /* 0 or 1 */
+} medaug_metrics_options_t;
+
+#define MEDAUG_METRICS_OPTIONS_INIT { sizeof(medaug_metrics_options_t), 0, 0, 0, 0, NULL, 0, 0 }
+
+/*
+** CAPI: Segmentation Metrics
+**
+** Scores n predicted label maps against the truth: accuracy, per-class and
+** mean IoU and Dice (over all classes and over the foreground classes
+** 1...K-1), percentile Hausdorff distances, and the merged regions of
+** options->regions_json. Returns a JSON object, library-allocated:
+**   {"micro": REPORT, "macro": REPORT, "per_image": [REPORT, ...]}
+** where micro pools every pixel, macro averages the per-image scores, and
+** REPORT has the keys "accuracy", "per_class_iou", "per_class_dice",
+** "mean_iou", "mean_dice", "mean_iou_foreground", "mean_dice_foreground",
+** "per_class_hausdorff", "regions", ... (every key always present; null
+** where a value is undefined, e.g. the Dice of a class absent from both
+** maps). docs: Sources/MedaugMetrics/SegmentationScores+JSON.swift.
+**
+** Parameters:
+**   [in]  prediction, truth  int32 [n][height][width] class indices
+**                      0...class_count-1 (not stored label values); not
+**                      NULL, 4-byte aligned.
+**   [in]  n, height, width  sizes, each >= 1, n*height*width <= 2^28.
+**   [in]  class_count  number of classes K, 1...65536.
+**   [in]  options      or NULL for the defaults.
+**   [out] json         not NULL; receives a NUL-terminated UTF-8 string
+**                      the caller frees with medaug_string_free(); NULL on
+**                      failure.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL or misaligned, a size is 0
+**                            or too large, a class index is outside
+**                            0...K-1 (the message gives it), or options are
+**                            invalid (negative smoothing, percentile above
+**                            100, malformed regions JSON);
+**   MEDAUG_OUT_OF_MEMORY     the JSON could not be allocated;
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know.
+**
+** Thread-safety: any thread; calls are independent.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_metrics(const int32_t *prediction, const int32_t *truth, size_t n,
+                                               size_t height, size_t width, size_t class_count,
+                                               const medaug_metrics_options_t *options, char **json);
+
+/*
+** CAPI: Sample Types
+**
+** The sample type medaug_image_write() stores.
+**
+** Since: 0.1.0 (ABI 1)
+*/
+#define MEDAUG_SAMPLE_DEFAULT 0 /* float32 */
+#define MEDAUG_SAMPLE_UINT8   1
+#define MEDAUG_SAMPLE_UINT16  2
+#define MEDAUG_SAMPLE_FLOAT32 3
+
+/*
+** CAPI: Library-Allocated Buffers
+**
+** Frees a float buffer returned by medaug_image_read() or
+** medaug_volume_read(). Never pass it memory from elsewhere (strings go
+** to medaug_string_free()).
+**
+** Parameters:
+**   [in]  buffer  a buffer from medaug_image_read() or medaug_volume_read(),
+**                 or NULL (a harmless no-op).
+**
+** Returns: nothing; cannot fail.
+** Thread-safety: any thread.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API void medaug_buffer_free(void *buffer);
+
+/*
+** CAPI: TIFF Page Count
+**
+** The number of pages (directories) of a TIFF file. In medaug's dataset
+** folders an image has one page per channel (modality).
+**
+** Parameters:
+**   [in]  path   UTF-8 path; not NULL.
+**   [out] pages  not NULL; receives the count (untouched on failure).
+**
+** Returns:
+**   MEDAUG_OK, or MEDAUG_INVALID_ARGUMENT (NULL argument, a page over the
+**   size limits of 8192 x 8192 pixels and 2 GiB), MEDAUG_IO_ERROR (cannot
+**   open), MEDAUG_FORMAT_ERROR (not a valid TIFF file: the message says
+**   what libtiff reported), MEDAUG_UNSUPPORTED (a TIFF feature medaug does
+**   not read, e.g. palette or tiled JPEG).
+**
+** Thread-safety: any thread.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_image_page_count(const char *path, size_t *pages);
+
+/*
+** CAPI: Read a TIFF Page
+**
+** Reads one page of a TIFF file (uint8/16/32, int8/16/32, float32/64,
+** bilevel; strips or tiles; uncompressed, LZW, Deflate, PackBits, ...)
+** into a library-allocated float buffer [channels][height][width],
+** channel-planar whatever the file's layout, with the stored values
+** exactly (no scaling, no photometric inversion).
+**
+** Parameters:
+**   [in]  path     UTF-8 path; not NULL.
+**   [in]  page     0-based page index (< medaug_image_page_count).
+**   [out] pixels   not NULL; receives the buffer, which the caller frees
+**                  with medaug_buffer_free(); NULL on failure.
+**   [out] channels, height, width  not NULL; receive the sizes.
+**
+** Returns: as medaug_image_page_count; MEDAUG_INVALID_ARGUMENT also for a
+** page index out of range; MEDAUG_OUT_OF_MEMORY if the buffer cannot be
+** allocated.
+**
+** Thread-safety: any thread.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_image_read(const char *path, size_t page, float **pixels,
+                                                  size_t *channels, size_t *height, size_t *width);
+
+/*
+** CAPI: Write a TIFF File
+**
+** Writes pages planes [pages][height][width] as a multi-page TIFF (one
+** page per plane, Deflate-compressed), atomically: to a temporary file
+** beside path, renamed over it at the end, so readers never see a partial
+** file and a failure leaves no file.
+**
+** Parameters:
+**   [in]  path         UTF-8 path; not NULL; its folder must exist.
+**   [in]  pixels       float [pages][height][width], finite; not NULL.
+**   [in]  pages, height, width  sizes, each >= 1, at most 2^28 values.
+**   [in]  sample_type  MEDAUG_SAMPLE_*: integer types store the rounded
+**                      values, which must lie in the type's range
+**                      (0...255, 0...65535), else nothing is written.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL, sizes, a non-finite
+** value or one outside the sample type's range: the message gives its
+** index, an unknown sample type); MEDAUG_IO_ERROR (cannot write).
+**
+** Thread-safety: any thread; concurrent writes to one path leave one
+** complete file.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_image_write(const char *path, const float *pixels, size_t pages,
+                                                   size_t height, size_t width, int32_t sample_type);
+
+/*
+** CAPI: Read a NIfTI Volume
+**
+** Reads a NIfTI-1 file (.nii or .nii.gz, 3-D or 4-D) into a
+** library-allocated float buffer with scl_slope/scl_inter applied, in the
+** file's storage order: x fastest, then y, z, t (voxel (i, j, k, t) at
+** i + X*(j + Y*(k + Z*t)); nibabel's get_fdata() in Fortran order).
+** Slices are cut from it by the caller, or by `medaug prepare`.
+**
+** Parameters:
+**   [in]  path        UTF-8 path; not NULL.
+**   [out] voxels      not NULL; receives the buffer (free with
+**                     medaug_buffer_free()); NULL on failure.
+**   [out] dims        size_t [4], not NULL: X, Y, Z, T (T = 1 for 3-D).
+**   [out] voxel_size  double [3] in mm (pixdim 1...3), or NULL to skip.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, more than
+** 2^28 voxels); MEDAUG_IO_ERROR (cannot open or decompress);
+** MEDAUG_FORMAT_ERROR (malformed header: the message names the field);
+** MEDAUG_UNSUPPORTED (a datatype medaug does not read, e.g. complex);
+** MEDAUG_OUT_OF_MEMORY.
+**
+** Thread-safety: any thread.
+** Since: 0.1.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read(const char *path, float **voxels, size_t *dims,
+                                                   double *voxel_size);
 
 #ifdef __cplusplus
 }

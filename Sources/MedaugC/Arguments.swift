@@ -33,6 +33,29 @@ enum Arguments {
         return Int(value)
     }
 
+    /// A required UTF-8 C string (a path, JSON).
+    static func string(_ pointer: UnsafePointer<CChar>?, _ name: String) throws -> String {
+        guard let pointer else { throw ABIFailure.invalid("\(name) is NULL") }
+        guard let text = String(validatingCString: pointer) else { throw ABIFailure.invalid("\(name) is not valid UTF-8") }
+        return text
+    }
+
+    /// Planar image sizes (channels × height × width), each ≥ 1, the whole
+    /// at most `maxImageElements`; returns the element count.
+    static func imageElements(_ channels: UInt, _ height: UInt, _ width: UInt) throws -> Int {
+        guard channels >= 1, height >= 1, width >= 1 else {
+            throw ABIFailure.invalid("image size \(channels)×\(height)×\(width): every dimension must be at least 1")
+        }
+        let count = try product([size(channels, "channels"), size(height, "height"), size(width, "width")], "the image size")
+        guard count <= maxImageElements else {
+            throw ABIFailure.invalid("an image of \(channels)×\(height)×\(width) values is above the limit of \(maxImageElements)")
+        }
+        return count
+    }
+
+    /// Largest image (all channels) a call takes: 2^28 values (1 GiB of float32).
+    static let maxImageElements = 1 << 28
+
     /// The product of `factors`, or a failure naming `what` if it overflows.
     static func product(_ factors: [Int], _ what: String) throws -> Int {
         var result = 1

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The header's structs, read and written by byte offset (LP64 layout, as
 /// C lays them out; bindings/c/abi_layout.c checks the same offsets at
 /// compile time against the header).
@@ -19,6 +23,9 @@ struct StructLayout {
     static let sessionOptions = StructLayout(name: "options", size: 24, minimumSize: 24)
     static let generateOptions = StructLayout(name: "options", size: 24, minimumSize: 24)
     static let segmentOptions = StructLayout(name: "options", size: 16, minimumSize: 16)
+    static let augmentOptions = StructLayout(name: "options", size: 32, minimumSize: 32)
+    static let expandOptions = StructLayout(name: "options", size: 112, minimumSize: 112)
+    static let metricsOptions = StructLayout(name: "options", size: 56, minimumSize: 56)
 
     /// The caller's struct_size, checked.
     func structSize(at pointer: UnsafeRawPointer) throws -> Int {
@@ -67,6 +74,30 @@ struct StructBytes {
 
     func int32(at offset: Int) -> Int32 { bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) } }
     func uint64(at offset: Int) -> UInt64 { bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) } }
+    func double(at offset: Int) -> Double { bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Double.self) } }
+    /// A pointer field (NULL: nil).
+    func pointer(at offset: Int) -> UnsafeRawPointer? { UnsafeRawPointer(bitPattern: UInt(uint64(at: offset))) }
+
+    /// A const char * field as a Swift string (NULL: nil).
+    func string(at offset: Int, _ name: String, maxBytes: Int = 1 << 20) throws -> String? {
+        guard let pointer = pointer(at: offset) else { return nil }
+        let chars = pointer.assumingMemoryBound(to: CChar.self)
+        let length = strnlen(chars, maxBytes + 1)
+        guard length <= maxBytes else { throw ABIFailure.invalid("\(name) is longer than \(maxBytes) bytes") }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    /// An int32 32-bit flag field: 0 or 1.
+    func flag(at offset: Int, _ name: String) throws -> Bool {
+        let value = int32(at: offset)
+        guard value == 0 || value == 1 else { throw ABIFailure.invalid("\(name) is \(value), expected 0 or 1") }
+        return value == 1
+    }
+
+    /// A field that must be zero (reserved for later versions).
+    func reserved(at offset: Int, _ name: String) throws {
+        guard int32(at: offset) == 0 else { throw ABIFailure.invalid("\(name) is \(int32(at: offset)), must be 0") }
+    }
 
     mutating func set(_ value: Int32, at offset: Int) {
         bytes.withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: Int32.self) }

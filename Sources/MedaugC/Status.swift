@@ -1,4 +1,7 @@
 import MedaugEngine
+import MedaugExpansion
+import MedaugImaging
+import MedaugMetrics
 import MedaugModels
 
 /// The status codes of `include/medaug.h`. Numbered once, never renumbered.
@@ -12,6 +15,7 @@ enum Status {
     static let bufferTooSmall: Int32 = 6
     static let outOfMemory: Int32 = 7
     static let unsupported: Int32 = 8
+    static let cancelled: Int32 = 9
 
     /// What `medaug_status_string` returns, by code.
     static let descriptions: [Int32: String] = [
@@ -19,11 +23,12 @@ enum Status {
         error: "internal error",
         invalidArgument: "invalid argument",
         ioError: "I/O error",
-        formatError: "malformed model file",
+        formatError: "malformed file",
         shapeMismatch: "shape mismatch",
         bufferTooSmall: "output buffer too small",
         outOfMemory: "out of memory",
         unsupported: "unsupported operation",
+        cancelled: "cancelled",
     ]
 
     /// The status and message for an error thrown while serving a call.
@@ -41,6 +46,22 @@ enum Status {
         case let error as ModelError:
             if case .io = error { return (ioError, error.description) }
             return (formatError, error.description)
+        case let error as ImagingError:
+            switch error {
+            case .io: return (ioError, error.description)
+            case .malformed: return (formatError, error.description)
+            case .unsupported: return (unsupported, error.description)
+            case .tooLarge, .invalidArgument: return (invalidArgument, error.description)
+            }
+        case let error as MetricsError:
+            if case .shapeMismatch = error { return (shapeMismatch, error.description) }
+            return (invalidArgument, error.description)
+        case let error as ExpansionError:
+            switch error {
+            case .cancelled: return (cancelled, error.description)
+            case .invalidArgument: return (invalidArgument, error.description)
+            case .failed: return (Status.error, error.description)
+            }
         default:
             return (Status.error, "internal error: \(error)")
         }

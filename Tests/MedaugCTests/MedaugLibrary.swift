@@ -23,12 +23,29 @@ typealias GenerateFunction = @convention(c) (OpaquePointer?, UnsafePointer<Int32
 typealias SegmentCountsFunction = @convention(c) (OpaquePointer?, Int, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Int32
 typealias SegmentFunction = @convention(c) (OpaquePointer?, UnsafePointer<Float>?, Int, Int, Int, Int, UnsafeRawPointer?,
                                             UnsafeMutablePointer<Float>?, Int, UnsafeMutablePointer<Int32>?, Int) -> Int32
+typealias AugmentFunction = @convention(c) (UnsafePointer<Float>?, UnsafePointer<Int32>?, Int, Int, Int, UnsafePointer<CChar>?,
+                                            UInt64, UnsafeRawPointer?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Int32>?) -> Int32
+typealias ExpandFunction = @convention(c) (OpaquePointer?, UnsafePointer<Float>?, UnsafePointer<Int32>?, Int, Int, Int, Int,
+                                           UnsafeRawPointer?, UnsafeMutablePointer<Float>?, Int, UnsafeMutablePointer<Int32>?, Int,
+                                           UnsafeMutablePointer<Int32>?, Int) -> Int32
+typealias ExpandDatasetFunction = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeRawPointer?) -> Int32
+typealias MetricsFunction = @convention(c) (UnsafePointer<Int32>?, UnsafePointer<Int32>?, Int, Int, Int, Int, UnsafeRawPointer?,
+                                            UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+typealias PageCountFunction = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<Int>?) -> Int32
+typealias ImageReadFunction = @convention(c) (UnsafePointer<CChar>?, Int, UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
+                                              UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Int>?) -> Int32
+typealias ImageWriteFunction = @convention(c) (UnsafePointer<CChar>?, UnsafePointer<Float>?, Int, Int, Int, Int32) -> Int32
+typealias VolumeReadFunction = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
+                                               UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Double>?) -> Int32
+typealias BufferFreeFunction = @convention(c) (UnsafeMutableRawPointer?) -> Void
+/// `int (*medaug_progress_fn)(void *user_data, size_t done, size_t total)`.
+typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> Int32
 
 /// Status codes (include/medaug.h).
 enum Status {
     static let ok: Int32 = 0, error: Int32 = 1, invalidArgument: Int32 = 2, ioError: Int32 = 3
     static let formatError: Int32 = 4, shapeMismatch: Int32 = 5, bufferTooSmall: Int32 = 6
-    static let outOfMemory: Int32 = 7, unsupported: Int32 = 8
+    static let outOfMemory: Int32 = 7, unsupported: Int32 = 8, cancelled: Int32 = 9
 }
 
 // Swift mirrors of the header's structs; MirrorLayoutTests pins them to the
@@ -66,6 +83,45 @@ struct SegmentOptions {
     var reserved: Int32 = 0
 }
 
+struct AugmentOptions {
+    var structSize = MemoryLayout<AugmentOptions>.size
+    var spacingRow = 0.0
+    var spacingColumn = 0.0
+    var threads: Int32 = 0
+    var reserved: Int32 = 0
+}
+
+struct ExpandOptions {
+    var structSize = MemoryLayout<ExpandOptions>.size
+    var target: UInt64 = 0
+    var generatedShare = 0.0
+    var editShare = 0.0
+    var editValues: UnsafePointer<Int32>?
+    var editValueCount = 0
+    var pipelineJSON: UnsafePointer<CChar>?
+    var maskPipelineJSON: UnsafePointer<CChar>?
+    var seed: UInt64 = 0
+    var normalization: Int32 = 0
+    var dropout: Int32 = 0
+    var threads: Int32 = 0
+    var classicOnly: Int32 = 0
+    var overwrite: Int32 = 0
+    var reserved: Int32 = 0
+    var progress: ProgressCallback?
+    var progressUserData: UnsafeMutableRawPointer?
+}
+
+struct MetricsOptionsMirror {
+    var structSize = MemoryLayout<MetricsOptionsMirror>.size
+    var smoothing = 0.0
+    var hausdorffPercentile = 0.0
+    var spacingRow = 0.0
+    var spacingColumn = 0.0
+    var regionsJSON: UnsafePointer<CChar>?
+    var countAbsentAsOne: Int32 = 0
+    var skipHausdorff: Int32 = 0
+}
+
 /// libmedaug, dlopen()ed once per test process and never closed (a Swift
 /// runtime inside a shared object must not be unloaded), with every
 /// exported function resolved through dlsym.
@@ -89,6 +145,15 @@ final class MedaugLibrary: @unchecked Sendable {
     let generate: GenerateFunction
     let segmentOutputCounts: SegmentCountsFunction
     let segment: SegmentFunction
+    let augment: AugmentFunction
+    let expand: ExpandFunction
+    let expandDataset: ExpandDatasetFunction
+    let metrics: MetricsFunction
+    let imagePageCount: PageCountFunction
+    let imageRead: ImageReadFunction
+    let imageWrite: ImageWriteFunction
+    let volumeRead: VolumeReadFunction
+    let bufferFree: BufferFreeFunction
 
     /// Every function name the header declares (scripts/test-abi checks the
     /// header and the exports agree; this list is checked against dlsym).
@@ -97,7 +162,9 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_status_string", "medaug_model_load_file", "medaug_model_load_memory", "medaug_model_free",
         "medaug_model_info", "medaug_model_label_values", "medaug_model_config_json", "medaug_string_free",
         "medaug_session_create", "medaug_session_free", "medaug_generate_output_count", "medaug_generate",
-        "medaug_segment_output_counts", "medaug_segment",
+        "medaug_segment_output_counts", "medaug_segment", "medaug_augment", "medaug_expand", "medaug_expand_dataset",
+        "medaug_metrics", "medaug_image_page_count", "medaug_image_read", "medaug_image_write", "medaug_volume_read",
+        "medaug_buffer_free",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {
@@ -124,6 +191,15 @@ final class MedaugLibrary: @unchecked Sendable {
         generate = try symbol("medaug_generate", GenerateFunction.self)
         segmentOutputCounts = try symbol("medaug_segment_output_counts", SegmentCountsFunction.self)
         segment = try symbol("medaug_segment", SegmentFunction.self)
+        augment = try symbol("medaug_augment", AugmentFunction.self)
+        expand = try symbol("medaug_expand", ExpandFunction.self)
+        expandDataset = try symbol("medaug_expand_dataset", ExpandDatasetFunction.self)
+        metrics = try symbol("medaug_metrics", MetricsFunction.self)
+        imagePageCount = try symbol("medaug_image_page_count", PageCountFunction.self)
+        imageRead = try symbol("medaug_image_read", ImageReadFunction.self)
+        imageWrite = try symbol("medaug_image_write", ImageWriteFunction.self)
+        volumeRead = try symbol("medaug_volume_read", VolumeReadFunction.self)
+        bufferFree = try symbol("medaug_buffer_free", BufferFreeFunction.self)
     }
 
     struct LoadError: Error, CustomStringConvertible {

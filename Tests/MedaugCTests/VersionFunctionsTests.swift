@@ -15,15 +15,15 @@ final class VersionFunctionsTests: XCTestCase {
     func testStatusStringsNameEveryCodeAndNeverReturnNull() throws {
         let lib = try MedaugLibrary.shared()
         var names: Set<String> = []
-        for code: Int32 in 0...8 {
+        for code: Int32 in 0...9 {
             let name = String(cString: try XCTUnwrap(lib.statusString(code)))
             XCTAssertFalse(name.isEmpty, "code \(code)")
             XCTAssertNotEqual(name, "unknown status code", "code \(code)")
             names.insert(name)
         }
-        XCTAssertEqual(names.count, 9, "every code has its own description: \(names.sorted())")
+        XCTAssertEqual(names.count, 10, "every code has its own description: \(names.sorted())")
         XCTAssertEqual(String(cString: try XCTUnwrap(lib.statusString(Status.invalidArgument))), "invalid argument")
-        for code: Int32 in [-1, 9, 255, .max, .min] {
+        for code: Int32 in [-1, 10, 255, .max, .min] {
             XCTAssertEqual(String(cString: try XCTUnwrap(lib.statusString(code))), "unknown status code", "code \(code)")
         }
     }
@@ -40,6 +40,17 @@ final class VersionFunctionsTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.outputChannels), 40)
         XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.imageChannels), 48)
         XCTAssertEqual(MemoryLayout<ModelInfo>.offset(of: \.classCount), 56)
+        XCTAssertEqual(MemoryLayout<AugmentOptions>.size, 32)
+        XCTAssertEqual(MemoryLayout<AugmentOptions>.offset(of: \.threads), 24)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.size, 112)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.offset(of: \.editValues), 32)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.offset(of: \.seed), 64)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.offset(of: \.classicOnly), 84)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.offset(of: \.progress), 96)
+        XCTAssertEqual(MemoryLayout<ExpandOptions>.offset(of: \.progressUserData), 104)
+        XCTAssertEqual(MemoryLayout<MetricsOptionsMirror>.size, 56)
+        XCTAssertEqual(MemoryLayout<MetricsOptionsMirror>.offset(of: \.regionsJSON), 40)
+        XCTAssertEqual(MemoryLayout<MetricsOptionsMirror>.offset(of: \.skipHausdorff), 52)
         XCTAssertEqual(MemoryLayout<SessionOptions>.size, 24)
         XCTAssertEqual(MemoryLayout<SessionOptions>.offset(of: \.threads), 8)
         XCTAssertEqual(MemoryLayout<SessionOptions>.offset(of: \.memoryLimitBytes), 16)

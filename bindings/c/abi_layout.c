@@ -21,6 +21,11 @@ PIN(shape_mismatch, MEDAUG_SHAPE_MISMATCH == 5);
 PIN(buffer_too_small, MEDAUG_BUFFER_TOO_SMALL == 6);
 PIN(out_of_memory, MEDAUG_OUT_OF_MEMORY == 7);
 PIN(unsupported, MEDAUG_UNSUPPORTED == 8);
+PIN(cancelled, MEDAUG_CANCELLED == 9);
+PIN(origins, MEDAUG_ORIGIN_REAL == 0 && MEDAUG_ORIGIN_CLASSIC == 1 && MEDAUG_ORIGIN_GENERATED == 2 &&
+             MEDAUG_ORIGIN_GENERATED_EDITED == 3);
+PIN(samples, MEDAUG_SAMPLE_DEFAULT == 0 && MEDAUG_SAMPLE_UINT8 == 1 && MEDAUG_SAMPLE_UINT16 == 2 &&
+             MEDAUG_SAMPLE_FLOAT32 == 3);
 
 PIN(abi_version, MEDAUG_ABI_VERSION == 1);
 PIN(kinds, MEDAUG_KIND_GENERATOR == 1 && MEDAUG_KIND_DISCRIMINATOR == 2 && MEDAUG_KIND_SEGMENTER == 3);
@@ -52,6 +57,37 @@ PIN(generate_seed, offsetof(medaug_generate_options_t, seed) == 16);
 PIN(segment_size, sizeof(medaug_segment_options_t) == 16);
 PIN(segment_normalization, offsetof(medaug_segment_options_t, normalization) == 8);
 PIN(segment_reserved, offsetof(medaug_segment_options_t, reserved) == 12);
+
+PIN(augment_size, sizeof(medaug_augment_options_t) == 32);
+PIN(augment_spacing, offsetof(medaug_augment_options_t, spacing_row) == 8 &&
+                     offsetof(medaug_augment_options_t, spacing_column) == 16);
+PIN(augment_threads, offsetof(medaug_augment_options_t, threads) == 24);
+PIN(augment_reserved, offsetof(medaug_augment_options_t, reserved) == 28);
+
+PIN(expand_size, sizeof(medaug_expand_options_t) == 112);
+PIN(expand_target, offsetof(medaug_expand_options_t, target) == 8);
+PIN(expand_shares, offsetof(medaug_expand_options_t, generated_share) == 16 &&
+                   offsetof(medaug_expand_options_t, edit_share) == 24);
+PIN(expand_edit_values, offsetof(medaug_expand_options_t, edit_values) == 32 &&
+                        offsetof(medaug_expand_options_t, edit_value_count) == 40);
+PIN(expand_pipelines, offsetof(medaug_expand_options_t, pipeline_json) == 48 &&
+                      offsetof(medaug_expand_options_t, mask_pipeline_json) == 56);
+PIN(expand_seed, offsetof(medaug_expand_options_t, seed) == 64);
+PIN(expand_modes, offsetof(medaug_expand_options_t, normalization) == 72 &&
+                  offsetof(medaug_expand_options_t, dropout) == 76);
+PIN(expand_flags, offsetof(medaug_expand_options_t, threads) == 80 && offsetof(medaug_expand_options_t, classic_only) == 84 &&
+                  offsetof(medaug_expand_options_t, overwrite) == 88 && offsetof(medaug_expand_options_t, reserved) == 92);
+PIN(expand_progress, offsetof(medaug_expand_options_t, progress) == 96 &&
+                     offsetof(medaug_expand_options_t, progress_user_data) == 104);
+
+PIN(metrics_size, sizeof(medaug_metrics_options_t) == 56);
+PIN(metrics_doubles, offsetof(medaug_metrics_options_t, smoothing) == 8 &&
+                     offsetof(medaug_metrics_options_t, hausdorff_percentile) == 16 &&
+                     offsetof(medaug_metrics_options_t, spacing_row) == 24 &&
+                     offsetof(medaug_metrics_options_t, spacing_column) == 32);
+PIN(metrics_regions, offsetof(medaug_metrics_options_t, regions_json) == 40);
+PIN(metrics_flags, offsetof(medaug_metrics_options_t, count_absent_as_one) == 48 &&
+                   offsetof(medaug_metrics_options_t, skip_hausdorff) == 52);
 
 /* One external definition, so the translation unit is not empty. */
 int abi_layout_checked(void);

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MedaugImaging
+
+/// Copies `values` into a malloc'ed buffer the caller frees with
+/// `medaug_buffer_free`.
+func mallocCopy(_ values: [Float], _ what: String) throws -> UnsafeMutablePointer<Float> {
+    guard let raw = malloc(max(1, values.count) * MemoryLayout<Float>.stride) else {
+        throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(values.count * 4) bytes for \(what)")
+    }
+    let buffer = raw.bindMemory(to: Float.self, capacity: max(1, values.count))
+    _ = UnsafeMutableBufferPointer(start: buffer, count: values.count).update(fromContentsOf: values)
+    return buffer
+}
+
+@_cdecl("medaug_buffer_free")
+public func medaug_buffer_free(_ buffer: UnsafeMutableRawPointer?) {
+    free(buffer)
+}
+
+@_cdecl("medaug_image_page_count")
+public func medaug_image_page_count(_ path: UnsafePointer<CChar>?, _ pages: UnsafeMutablePointer<UInt>?) -> Int32 {
+    serve("medaug_image_page_count") {
+        let out = try Arguments.required(pages, "pages")
+        out.pointee = UInt(try TIFFFile.open(path: try Arguments.string(path, "path")).pages.count)
+    }
+}
+
+@_cdecl("medaug_image_read")
+public func medaug_image_read(_ path: UnsafePointer<CChar>?, _ page: UInt, _ pixels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
+                              _ channels: UnsafeMutablePointer<UInt>?, _ height: UnsafeMutablePointer<UInt>?,
+                              _ width: UnsafeMutablePointer<UInt>?) -> Int32 {
+    serve("medaug_image_read") {
+        let out = try Arguments.required(pixels, "pixels")
+        out.pointee = nil
+        let (c, h, w) = (try Arguments.required(channels, "channels"), try Arguments.required(height, "height"),
+                         try Arguments.required(width, "width"))
+        let file = try TIFFFile.open(path: try Arguments.string(path, "path"))
+        guard page < UInt(file.pages.count) else {
+            throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
+        }
+        let image = try file.read(page: Int(page))
+        out.pointee = try mallocCopy(image.floatValues(), "the pixels")
+        (c.pointee, h.pointee, w.pointee) = (UInt(image.channels), UInt(image.height), UInt(image.width))
+    }
+}
+
+@_cdecl("medaug_image_write")
+public func medaug_image_write(_ path: UnsafePointer<CChar>?, _ pixels: UnsafePointer<Float>?, _ pages: UInt,
+                               _ height: UInt, _ width: UInt, _ sampleType: Int32) -> Int32 {
+    serve("medaug_image_write") {
+        let target = try Arguments.string(path, "path")
+        let count = try Arguments.imageElements(pages, height, width)
+        let values = try finiteArray(try Arguments.required(pixels, "pixels"), count: count, "pixels")
+        let plane = count / Int(pages)
+        let images = try (0..<Int(pages)).map { page -> TIFFImage in
+            let slice = Array(values[(page * plane)..<((page + 1) * plane)])
+            let data: PixelData
+            switch sampleType {
+            case 0, 3: data = .float32(slice)
+            case 1: data = .uint8(try integers(slice, page: page, in: 0...255).map(UInt8.init))
+            case 2: data = .uint16(try integers(slice, page: page, in: 0...65535).map(UInt16.init))
+            default:
+                throw ABIFailure.invalid("sample_type is \(sampleType), expected MEDAUG_SAMPLE_FLOAT32 (0 or 3), _UINT8 (1) or _UINT16 (2)")
+            }
+            return try TIFFImage(width: Int(width), height: Int(height), channels: 1, pixels: data)
+        }
+        try TIFFWriter.write(images: images, to: target, compression: .deflate)
+    }
+}
+
+/// Rounded values of an integer page, refusing any outside `range`.
+private func integers(_ values: [Float], page: Int, in range: ClosedRange<Int>) throws -> [Int] {
+    try values.enumerated().map { index, value in
+        let rounded = Int(value.rounded())
+        guard range.contains(rounded) else {
+            throw ABIFailure.invalid("pixel \(index) of page \(page) is \(value), outside \(range.lowerBound)...\(range.upperBound) of the sample type")
+        }
+        return rounded
+    }
+}
+
+@_cdecl("medaug_volume_read")
+public func medaug_volume_read(_ path: UnsafePointer<CChar>?, _ voxels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
+                               _ dims: UnsafeMutablePointer<UInt>?, _ voxelSize: UnsafeMutablePointer<Double>?) -> Int32 {
+    serve("medaug_volume_read") {
+        let out = try Arguments.required(voxels, "voxels")
+        out.pointee = nil
+        let dimensions = try Arguments.required(dims, "dims")
+        let volume = try NIfTIReader.read(path: try Arguments.string(path, "path"))
+        out.pointee = try mallocCopy(volume.values, "the voxels")
+        let d = volume.dimensions
+        for (index, value) in [d.x, d.y, d.z, d.t].enumerated() { dimensions[index] = UInt(value) }
+        if let voxelSize {
+            for index in 0..<3 { voxelSize[index] = volume.voxelSize[index] }
+        }
+    }
+}
