@@ -88,7 +88,13 @@ def test_struct_sizes_mirror_the_header():
     assert ctypes.sizeof(_ffi.SessionOptions) == word + 4 + 4 + 8
     assert ctypes.sizeof(_ffi.GenerateOptions) == word + 4 + 4 + 8
     assert ctypes.sizeof(_ffi.SegmentOptions) == word + 4 + 4
-    assert len(_ffi.PROTOTYPES) == 18
+    assert ctypes.sizeof(_ffi.AugmentOptions) == 32
+    assert ctypes.sizeof(_ffi.ExpandOptions) == 112
+    assert ctypes.sizeof(_ffi.MetricsOptions) == 56
+    import re
+    header = open(os.path.join(ROOT, "include", "medaug.h")).read()
+    declared = set(re.findall(r"^MEDAUG_API\b[^;]*?\b(medaug_\w+)\s*\(", header, re.M | re.S))
+    assert set(_ffi.PROTOTYPES) == declared
     assert _ffi.init(_ffi.GenerateOptions).struct_size == ctypes.sizeof(_ffi.GenerateOptions)
 
 

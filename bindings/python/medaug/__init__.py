@@ -1,7 +1,8 @@
 """medaug: Python bindings for libmedaug (ctypes, numpy in and out).
 
-Synthesise biomedical images from label maps with a pix2pix generator and
-segment images with a U-Net, through the C ABI of ``libmedaug.so``
+Synthesise biomedical images from label maps with a pix2pix generator,
+expand small annotated sets (30 -> 300 pairs), augment, score and segment,
+and read TIFF/NIfTI files, through the C ABI of ``libmedaug.so``
 (``include/medaug.h``, ABI 1).
 
 The library is found through the environment variable ``MEDAUG_LIBRARY``
@@ -18,6 +19,7 @@ Example::
 """
 from ._errors import (
     BufferTooSmallError,
+    CancelledError,
     ClosedError,
     Error,
     FileError,
@@ -29,6 +31,8 @@ from ._errors import (
     UnsupportedError,
 )
 from ._core import Model, ModelInfo, Session, abi_version, library_path, load_model, version, version_number
+from ._data import Expansion, augment, expand, expand_dataset, metrics
+from ._files import Volume, image_page_count, read_image, read_volume, write_image
 from ._ffi import (
     MEDAUG_ABI_VERSION as ABI_VERSION,
     MEDAUG_DROPOUT_OFF as DROPOUT_OFF,
@@ -41,7 +45,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABI_VERSION", "DROPOUT_OFF", "DROPOUT_ON", "NORMALIZATION_INSTANCE", "NORMALIZATION_RUNNING",
-    "BufferTooSmallError", "ClosedError", "Error", "FileError", "FormatError", "InternalError",
+    "BufferTooSmallError", "CancelledError", "ClosedError", "Expansion", "Volume", "augment", "expand",
+    "expand_dataset", "image_page_count", "metrics", "read_image", "read_volume", "write_image", "Error", "FileError", "FormatError", "InternalError",
     "InvalidArgumentError", "Model", "ModelInfo", "OutOfMemoryError", "Session", "ShapeError",
     "UnsupportedError", "abi_version", "library_path", "load_model", "version", "version_number",
 ]

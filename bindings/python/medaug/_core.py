@@ -15,7 +15,7 @@ from . import _ffi
 from ._errors import ClosedError, InternalError, InvalidArgumentError, ShapeError, error_for, _STATUS_NAMES
 
 _lib = _ffi.load_library()
-for _code in range(0, 9):
+for _code in range(0, 10):
     _STATUS_NAMES[_code] = _lib.medaug_status_string(_code).decode("utf-8", "replace")
 
 PathLike = Union[str, "os.PathLike[str]"]

@@ -48,7 +48,7 @@ class FileError(Error, OSError):
 
 
 class FormatError(Error):
-    """MEDAUG_FORMAT_ERROR: a model file or its configuration is malformed."""
+    """MEDAUG_FORMAT_ERROR: a file (model, image, volume) or its contents are malformed."""
 
 
 class ShapeError(Error, ValueError):
@@ -67,6 +67,10 @@ class UnsupportedError(Error):
     """MEDAUG_UNSUPPORTED: the operation does not apply to this model kind, or unknown option fields."""
 
 
+class CancelledError(Error):
+    """MEDAUG_CANCELLED: a progress callback asked to stop; nothing was written."""
+
+
 class ClosedError(Error):
     """The model or session was closed (or failed to open) and cannot be used."""
 
@@ -83,6 +87,7 @@ ERROR_CLASSES: Dict[int, Type[Error]] = {
     _ffi.MEDAUG_BUFFER_TOO_SMALL: BufferTooSmallError,
     _ffi.MEDAUG_OUT_OF_MEMORY: OutOfMemoryError,
     _ffi.MEDAUG_UNSUPPORTED: UnsupportedError,
+    _ffi.MEDAUG_CANCELLED: CancelledError,
 }
 
 _STATUS_NAMES: Dict[int, str] = {}  # filled from the library at import

@@ -27,6 +27,19 @@ MEDAUG_SHAPE_MISMATCH = 5
 MEDAUG_BUFFER_TOO_SMALL = 6
 MEDAUG_OUT_OF_MEMORY = 7
 MEDAUG_UNSUPPORTED = 8
+MEDAUG_CANCELLED = 9
+
+# CAPI: Expansion Origins
+MEDAUG_ORIGIN_REAL = 0
+MEDAUG_ORIGIN_CLASSIC = 1
+MEDAUG_ORIGIN_GENERATED = 2
+MEDAUG_ORIGIN_GENERATED_EDITED = 3
+
+# CAPI: Sample Types
+MEDAUG_SAMPLE_DEFAULT = 0
+MEDAUG_SAMPLE_UINT8 = 1
+MEDAUG_SAMPLE_UINT16 = 2
+MEDAUG_SAMPLE_FLOAT32 = 3
 
 # CAPI: Model Kinds
 MEDAUG_KIND_GENERATOR = 1
@@ -91,6 +104,61 @@ class SegmentOptions(ctypes.Structure):
     ]
 
 
+# CAPI: Progress Callbacks: int (*)(void *user_data, size_t done, size_t total)
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_size_t, c_size_t)
+
+
+class AugmentOptions(ctypes.Structure):
+    """medaug_augment_options_t"""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("spacing_row", ctypes.c_double),
+        ("spacing_column", ctypes.c_double),
+        ("threads", c_int32),
+        ("reserved", c_int32),
+    ]
+
+
+class ExpandOptions(ctypes.Structure):
+    """medaug_expand_options_t"""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("target", c_uint64),
+        ("generated_share", ctypes.c_double),
+        ("edit_share", ctypes.c_double),
+        ("edit_values", POINTER(c_int32)),
+        ("edit_value_count", c_size_t),
+        ("pipeline_json", c_char_p),
+        ("mask_pipeline_json", c_char_p),
+        ("seed", c_uint64),
+        ("normalization", c_int32),
+        ("dropout", c_int32),
+        ("threads", c_int32),
+        ("classic_only", c_int32),
+        ("overwrite", c_int32),
+        ("reserved", c_int32),
+        ("progress", PROGRESS_FN),
+        ("progress_user_data", c_void_p),
+    ]
+
+
+class MetricsOptions(ctypes.Structure):
+    """medaug_metrics_options_t"""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("smoothing", ctypes.c_double),
+        ("hausdorff_percentile", ctypes.c_double),
+        ("spacing_row", ctypes.c_double),
+        ("spacing_column", ctypes.c_double),
+        ("regions_json", c_char_p),
+        ("count_absent_as_one", c_int32),
+        ("skip_hausdorff", c_int32),
+    ]
+
+
 def init(struct_type):
     """The *_INIT macro: every field zero (the defaults), struct_size set."""
     value = struct_type()
@@ -104,7 +172,7 @@ session_p = c_void_p
 _float_p = POINTER(ctypes.c_float)
 _int32_p = POINTER(c_int32)
 
-# name: (restype, argtypes); exactly the 18 functions of the header.
+# name: (restype, argtypes); exactly the 27 functions of the header.
 PROTOTYPES = {
     "medaug_version": (c_char_p, []),
     "medaug_version_number": (c_int, []),
@@ -127,6 +195,20 @@ PROTOTYPES = {
     "medaug_segment_output_counts": (c_int, [session_p, c_size_t, POINTER(c_size_t), POINTER(c_size_t)]),
     "medaug_segment": (c_int, [session_p, _float_p, c_size_t, c_size_t, c_size_t, c_size_t,
                                POINTER(SegmentOptions), _float_p, c_size_t, _int32_p, c_size_t]),
+    "medaug_augment": (c_int, [_float_p, _int32_p, c_size_t, c_size_t, c_size_t, c_char_p, c_uint64,
+                               POINTER(AugmentOptions), _float_p, _int32_p]),
+    "medaug_expand": (c_int, [model_p, _float_p, _int32_p, c_size_t, c_size_t, c_size_t, c_size_t,
+                              POINTER(ExpandOptions), _float_p, c_size_t, _int32_p, c_size_t, _int32_p, c_size_t]),
+    "medaug_expand_dataset": (c_int, [model_p, c_char_p, c_char_p, POINTER(ExpandOptions)]),
+    "medaug_metrics": (c_int, [_int32_p, _int32_p, c_size_t, c_size_t, c_size_t, c_size_t,
+                               POINTER(MetricsOptions), POINTER(c_void_p)]),
+    "medaug_image_page_count": (c_int, [c_char_p, POINTER(c_size_t)]),
+    # float ** as void ** so the pointer survives for medaug_buffer_free.
+    "medaug_image_read": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), POINTER(c_size_t),
+                                  POINTER(c_size_t)]),
+    "medaug_image_write": (c_int, [c_char_p, _float_p, c_size_t, c_size_t, c_size_t, c_int32]),
+    "medaug_volume_read": (c_int, [c_char_p, POINTER(c_void_p), POINTER(c_size_t), POINTER(ctypes.c_double)]),
+    "medaug_buffer_free": (None, [c_void_p]),
 }
 
 _LIBRARY_NAMES = ("libmedaug.so", "libMedaugC.so")

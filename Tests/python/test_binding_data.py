@@ -1,0 +1,309 @@
+"""pytest suite for the binding's data functions: augment, expand, expand_dataset,
+metrics, read_image/write_image, read_volume, against independent references
+(numpy for metrics, tifffile and nibabel for files).
+
+Needs the debug build: .build/debug/libMedaugC.so and .build/debug/medaug
+(or MEDAUG_LIBRARY and MEDAUG_BIN). Skips with a message when they are missing.
+
+    python3 -m pytest -q Tests/python/test_binding_data.py
+"""
+import gc
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+np = pytest.importorskip("numpy")
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEBUG = os.path.join(ROOT, ".build", "debug")
+LIBRARY = os.environ.get("MEDAUG_LIBRARY") or os.path.join(DEBUG, "libMedaugC.so")
+MEDAUG_BIN = os.environ.get("MEDAUG_BIN") or os.path.join(DEBUG, "medaug")
+
+if not os.path.isfile(LIBRARY):
+    pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
+                allow_module_level=True)
+os.environ["MEDAUG_LIBRARY"] = LIBRARY
+sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+
+import medaug  # noqa: E402
+
+SIDE = 32
+GENERATOR_VALUES = (0, 1, 4)
+SEGMENTER_VALUES = (0, 2, 5)
+
+
+def _cli(*args):
+    if not os.access(MEDAUG_BIN, os.X_OK):
+        pytest.skip(f"the medaug CLI is not built ({MEDAUG_BIN} missing; set MEDAUG_BIN)")
+    result = subprocess.run([MEDAUG_BIN, *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    generator, segmenter = str(folder / "g.safetensors"), str(folder / "s.safetensors")
+    common = ["--image-size", str(SIDE), "--classes", "3"]
+    _cli("model", "init", "--kind", "generator", *common, "--down-filters", "8,16",
+         "--label-values", ",".join(map(str, GENERATOR_VALUES)), "--output", generator)
+    _cli("model", "init", "--kind", "segmenter", *common, "--depth", "2", "--base-filters", "4",
+         "--label-values", ",".join(map(str, SEGMENTER_VALUES)), "--output", segmenter)
+    return {"generator": generator, "segmenter": segmenter, "folder": folder}
+
+
+@pytest.fixture
+def generator(models):
+    with medaug.load_model(models["generator"]) as model, model.session() as session:
+        yield session
+
+
+@pytest.fixture
+def segmenter(models):
+    with medaug.load_model(models["segmenter"]) as model, model.session(threads=2) as session:
+        yield session
+
+
+def _label_map(n=None, values=GENERATOR_VALUES, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (SIDE, SIDE) if n is None else (n, SIDE, SIDE)
+    return np.asarray(values, dtype=np.int32)[rng.integers(0, len(values), size=shape)]
+
+
+
+tifffile = pytest.importorskip("tifffile")
+nibabel = pytest.importorskip("nibabel")
+
+
+def _pairs(n=3):
+    """Real pairs: tissue disk (1) with a lesion (4) on pair 0 and 2 only."""
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    masks = np.zeros((n, SIDE, SIDE), np.int32)
+    for i in range(n):
+        masks[i][(y - 16) ** 2 + (x - 16) ** 2 < 150] = 1
+        if i % 2 == 0:
+            masks[i][(y - 12 - i) ** 2 + (x - 14) ** 2 < 9] = 4
+    images = np.stack([[m / 4.0 - 0.5] for m in masks]).astype(np.float32)   # one channel, as the test generator
+    return images, masks
+
+
+# augment
+
+def test_augment_is_seeded_moves_image_and_mask_together_and_works_in_2d():
+    images, masks = _pairs(1)
+    pipeline = {"operations": [{"type": "flip", "probability": 1, "axis": "horizontal"}]}
+    image, mask = medaug.augment(np.concatenate([images[0], images[0] * 2]), masks[0], pipeline, seed=3)
+    np.testing.assert_array_equal(image, np.concatenate([images[0], images[0] * 2])[:, :, ::-1])
+    np.testing.assert_array_equal(mask, masks[0][:, ::-1])
+    a = medaug.augment(images[0][0], masks[0], seed=9)      # 2-D image, the paper's pipeline
+    b = medaug.augment(images[0][0], masks[0], seed=9)
+    assert a[0].shape == (SIDE, SIDE) and a[0].dtype == np.float32 and a[1].dtype == np.int32
+    np.testing.assert_array_equal(a[0], b[0])
+    assert any(not np.array_equal(medaug.augment(images[0][0], masks[0], seed=s)[1], a[1]) for s in range(10, 20))
+
+
+def test_augment_errors():
+    images, masks = _pairs(1)
+    bad = images[0].copy()
+    bad[0, 1, 2] = np.nan
+    with pytest.raises(medaug.InvalidArgumentError, match="finite"):
+        medaug.augment(bad, masks[0])
+    with pytest.raises(medaug.InvalidArgumentError, match="pipeline"):
+        medaug.augment(images[0], masks[0], '{"operations": [{"type": "spin"}]}')
+    with pytest.raises(medaug.ShapeError):
+        medaug.augment(images[0], masks[0][:5])
+    with pytest.raises(medaug.InvalidArgumentError):
+        medaug.augment(images[0], masks[0].astype(np.float32))
+
+
+# expand
+
+def test_expand_thirty_style_with_progress_and_origins(models):
+    images, masks = _pairs(3)
+    calls = []
+    result = medaug.expand(images, masks, 12, models["generator"], edit_labels=[4], edit_share=1, seed=5,
+                           progress=lambda done, total: calls.append((done, total)))
+    assert result.images.shape == (12, 1, SIDE, SIDE) and result.masks.shape == (12, SIDE, SIDE)
+    assert calls == [(i, 9) for i in range(1, 10)]
+    assert list(result.origins[:3]) == ["real"] * 3
+    np.testing.assert_array_equal(result.images[:3], images)
+    assert set(result.origins[3:]) <= {"classic", "generated", "generated_edited"}
+    assert "generated_edited" in set(result.origins)
+    assert set(np.unique(result.masks)) <= set(GENERATOR_VALUES)
+    generated = result.images[result.origins != "real"][result.origins[result.origins != "real"] != "classic"]
+    assert generated.size and np.all(np.abs(generated) <= 1)
+    again = medaug.expand(images, masks, 12, models["generator"], edit_labels=[4], edit_share=1, seed=5)
+    np.testing.assert_array_equal(again.images, result.images)
+    np.testing.assert_array_equal(again.masks, result.masks)
+    classic = medaug.expand(images[:, 0], masks, 6, generated_share=0)
+    assert classic.images.shape == (6, SIDE, SIDE) and set(classic.origins[3:]) == {"classic"}
+
+
+def test_expand_cancellation_and_errors(models):
+    images, masks = _pairs(3)
+    with pytest.raises(medaug.CancelledError):
+        medaug.expand(images, masks, 12, models["generator"], progress=lambda done, total: done < 2)
+
+    class Boom(Exception):
+        pass
+
+    def explode(done, total):
+        raise Boom()
+    with pytest.raises(Boom):
+        medaug.expand(images, masks, 12, models["generator"], progress=explode)
+    with pytest.raises(medaug.InvalidArgumentError, match="needs a generator"):
+        medaug.expand(images, masks, 12)
+    bad = masks.copy()
+    bad[1, 0, 0] = 2
+    with pytest.raises(medaug.InvalidArgumentError, match="label value 2"):
+        medaug.expand(images, bad, 12, models["generator"])
+    with pytest.raises(medaug.InvalidArgumentError):
+        medaug.expand(images, masks, 2, models["generator"])
+    with pytest.raises(medaug.ShapeError):
+        medaug.expand(images, masks[:2], 12, models["generator"])
+    with pytest.raises(medaug.InvalidArgumentError, match="edit"):
+        medaug.expand(images, masks, 12, models["generator"], edit_labels=[9])
+
+
+def test_expand_dataset_writes_a_folder_tifffile_reads(models, tmp_path):
+    images, masks = _pairs(3)
+    data = tmp_path / "data"
+    (data / "images").mkdir(parents=True)
+    (data / "masks").mkdir()
+    items = []
+    for i in range(3):
+        tifffile.imwrite(data / "images" / f"p{i}.tif", ((images[i, 0] + 1) * 1000).astype(np.uint16))
+        tifffile.imwrite(data / "masks" / f"p{i}.tif", masks[i].astype(np.uint8))
+        items.append({"id": f"p{i}", "image": f"images/p{i}.tif", "mask": f"masks/p{i}.tif",
+                      "split": "train", "synthetic": False, "source": {}})
+    manifest = {"format": "medaug-dataset", "version": 1, "classes": ["background", "tissue", "lesion"],
+                "label_values": list(GENERATOR_VALUES), "channels": ["T1"], "spacing_mm": [1, 1],
+                "intensity": {"stored": "uint16", "stored_range": [0, 2000], "network_range": [-1, 1]},
+                "items": items}
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    out = tmp_path / "out"
+    medaug.expand_dataset(data, out, 9, models["generator"], edit_labels=[4], seed=1)
+    written = json.loads((out / "manifest.json").read_text())
+    assert len(written["items"]) == 9 and sum(i["synthetic"] for i in written["items"]) == 6
+    for item in written["items"]:
+        assert tifffile.imread(out / item["image"]).shape == (SIDE, SIDE)
+        assert set(np.unique(tifffile.imread(out / item["mask"]))) <= set(GENERATOR_VALUES)
+    with pytest.raises(medaug.CancelledError):
+        medaug.expand_dataset(data, tmp_path / "cancelled", 9, models["generator"], progress=lambda d, t: False)
+    assert not (tmp_path / "cancelled").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "out"]
+    with pytest.raises(medaug.InvalidArgumentError, match="unknown option"):
+        medaug.expand_dataset(data, tmp_path / "x", 9, models["generator"], colour="red")
+
+
+# metrics
+
+def _numpy_dice(pred, truth, k):
+    tp = np.sum((pred == k) & (truth == k))
+    denominator = np.sum(pred == k) + np.sum(truth == k)
+    return None if denominator == 0 else 2 * tp / denominator
+
+
+def test_metrics_match_numpy():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, (4, 20, 20))
+    pred = np.where(rng.random(truth.shape) < 0.8, truth, rng.integers(0, 3, truth.shape))
+    report = medaug.metrics(pred, truth, 3, regions={"foreground": [1, 2]})
+    micro = report["micro"]
+    assert micro["accuracy"] == pytest.approx(np.mean(pred == truth))
+    for k in range(3):
+        assert micro["per_class_dice"][k] == pytest.approx(_numpy_dice(pred, truth, k))
+    assert report["mean_dice"] == pytest.approx(np.mean([_numpy_dice(pred, truth, k) for k in range(3)]))
+    fg = medaug.metrics(pred, truth, 3, include_background=False, hausdorff=False)
+    assert fg["mean_dice"] == pytest.approx(np.mean([_numpy_dice(pred, truth, k) for k in (1, 2)]))
+    assert micro["regions"][0]["dice"] == pytest.approx(_numpy_dice(pred > 0, truth > 0, True))
+    assert len(report["per_image"]) == 4
+    assert report["macro"]["per_class_dice"][1] == pytest.approx(
+        np.mean([_numpy_dice(pred[i], truth[i], 1) for i in range(4)]))
+    smoothed = medaug.metrics(pred[0], truth[0], 3, smooth=1.0, hausdorff=False)
+    tp = np.sum((pred[0] == 1) & (truth[0] == 1))
+    expected = (2 * tp + 1) / (np.sum(pred[0] == 1) + np.sum(truth[0] == 1) + 1)
+    assert smoothed["micro"]["per_class_dice"][1] == pytest.approx(expected)
+    with pytest.raises(medaug.InvalidArgumentError):
+        medaug.metrics(pred, np.full_like(truth, 3), 3)
+    with pytest.raises(medaug.ShapeError):
+        medaug.metrics(pred, truth[:2], 3)
+
+
+# files
+
+def test_write_image_is_read_by_tifffile_and_read_image_matches_tifffile(tmp_path):
+    rng = np.random.default_rng(1)
+    pages = rng.integers(0, 60000, (3, 9, 11)).astype(np.uint16)
+    medaug.write_image(tmp_path / "a.tif", pages)
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "a.tif"), pages)
+    assert medaug.image_page_count(tmp_path / "a.tif") == 3
+    np.testing.assert_array_equal(medaug.read_image(tmp_path / "a.tif", page=2), pages[2].astype(np.float32))
+    rgb = rng.integers(0, 255, (7, 5, 3)).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "rgb.tif", rgb, photometric="rgb")
+    np.testing.assert_array_equal(medaug.read_image(tmp_path / "rgb.tif"), np.moveaxis(rgb, -1, 0))
+    floats = rng.standard_normal((6, 4)).astype(np.float32)
+    medaug.write_image(tmp_path / "f.tif", floats)
+    np.testing.assert_array_equal(tifffile.imread(tmp_path / "f.tif"), floats)
+    medaug.write_image(tmp_path / "b.tif", floats * 0 + 200, dtype=np.uint8)
+    assert tifffile.imread(tmp_path / "b.tif").dtype == np.uint8
+
+
+def test_image_errors(tmp_path):
+    with pytest.raises(medaug.InvalidArgumentError, match="outside"):
+        medaug.write_image(tmp_path / "x.tif", np.full((4, 4), 300.0), dtype=np.uint8)
+    assert not (tmp_path / "x.tif").exists()
+    with pytest.raises(medaug.InvalidArgumentError):
+        medaug.write_image(tmp_path / "x.tif", np.full((4, 4), np.nan))
+    with pytest.raises(medaug.FileError):
+        medaug.read_image(tmp_path / "missing.tif")
+    (tmp_path / "junk.tif").write_bytes(b"II*\x00" + b"\xff" * 40)
+    with pytest.raises(medaug.FormatError):
+        medaug.read_image(tmp_path / "junk.tif")
+    medaug.write_image(tmp_path / "one.tif", np.zeros((2, 2), np.float32))
+    with pytest.raises(medaug.InvalidArgumentError, match="page"):
+        medaug.read_image(tmp_path / "one.tif", page=1)
+
+
+def test_read_volume_matches_nibabel(tmp_path):
+    rng = np.random.default_rng(2)
+    data = rng.integers(-500, 1500, (6, 5, 4)).astype(np.int16)
+    image = nibabel.Nifti1Image(data, np.diag([0.8, 1.0, 2.5, 1.0]))
+    image.header.set_slope_inter(0.5, 10)
+    nibabel.save(image, tmp_path / "v.nii.gz")
+    volume = medaug.read_volume(tmp_path / "v.nii.gz")
+    reference = nibabel.load(tmp_path / "v.nii.gz")
+    np.testing.assert_allclose(volume.voxels, reference.get_fdata(), rtol=1e-6)
+    assert volume.voxel_size == pytest.approx((0.8, 1.0, 2.5))
+    with pytest.raises(medaug.FileError):
+        medaug.read_volume(tmp_path / "missing.nii")
+
+
+def test_example_expands_thirty_tiff_pairs_to_three_hundred(models, tmp_path):
+    rng = np.random.default_rng(3)
+    (tmp_path / "pairs" / "images").mkdir(parents=True)
+    (tmp_path / "pairs" / "masks").mkdir()
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    for i in range(30):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        mask[(y - 16) ** 2 + (x - 16) ** 2 < 150] = 1
+        mask[(y - 10 - i % 9) ** 2 + (x - 12 - i % 7) ** 2 < 6] = 4
+        tifffile.imwrite(tmp_path / "pairs" / "images" / f"s{i:02d}.tif", (400 + 300 * mask.astype(np.float64) + rng.normal(0, 5, mask.shape)).astype(np.uint16))
+        tifffile.imwrite(tmp_path / "pairs" / "masks" / f"s{i:02d}.tif", mask)
+    script = os.path.join(ROOT, "bindings", "python", "examples", "expand_folder.py")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
+    result = subprocess.run([sys.executable, script, "--pairs", str(tmp_path / "pairs"), "--generator", models["generator"],
+                             "--target", "300", "--edit-labels", "4", "--out", str(tmp_path / "out")],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "wrote 300 pairs" in result.stdout
+    rows = (tmp_path / "out" / "pairs.csv").read_text().splitlines()
+    assert len(rows) == 301 and rows[1].startswith("000.tif,real,s00.tif")
+    assert len(list((tmp_path / "out" / "images").iterdir())) == 300
+    first = tifffile.imread(tmp_path / "out" / "images" / "000.tif")
+    original = tifffile.imread(tmp_path / "pairs" / "images" / "s00.tif").astype(np.float32)
+    assert np.abs(first - np.clip(original, *np.percentile(
+        np.stack([tifffile.imread(p) for p in sorted((tmp_path / "pairs" / "images").iterdir())]), [0.5, 99.5]))).max() < 1e-2

@@ -1,0 +1,108 @@
+"""TIFF images and NIfTI volumes through libmedaug's readers and writer."""
+from __future__ import annotations
+
+import ctypes
+from typing import Any, NamedTuple, Optional, Tuple
+
+import numpy as np
+
+from . import _ffi
+from ._core import PathLike, _check, _lib
+from ._data import _path
+from ._errors import InvalidArgumentError, ShapeError
+
+
+def _take(pointer: ctypes.c_void_p, count: int) -> np.ndarray:
+    """A numpy copy of a library-allocated float buffer, which is then freed."""
+    try:
+        return np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(count,)).copy() \
+            if count else np.empty(0, np.float32)
+    finally:
+        _lib.medaug_buffer_free(pointer)
+
+
+def image_page_count(path: PathLike) -> int:
+    """Pages (directories) of a TIFF file (``medaug_image_page_count``)."""
+    pages = ctypes.c_size_t()
+    _check(_lib.medaug_image_page_count(_path(path, "path"), ctypes.byref(pages)))
+    return pages.value
+
+
+def read_image(path: PathLike, page: int = 0) -> np.ndarray:
+    """One page of a TIFF file as float32 (``medaug_image_read``), stored values exactly.
+
+    Returns ``[h, w]`` for a one-channel page, ``[c, h, w]`` (channel-planar) for RGB
+    or multi-sample pages. In medaug's dataset folders an image has one page per
+    channel: read each page, or stack them.
+
+    Raises:
+        FileError: cannot open. FormatError: not a valid TIFF. UnsupportedError: a
+        TIFF feature medaug does not read. InvalidArgumentError: page out of range,
+        a page over the size limits.
+    """
+    if not isinstance(page, (int, np.integer)) or isinstance(page, bool) or page < 0:
+        raise InvalidArgumentError(f"page must be an int >= 0; got {page!r}", _ffi.MEDAUG_INVALID_ARGUMENT)
+    pixels = ctypes.c_void_p()
+    c, h, w = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t()
+    _check(_lib.medaug_image_read(_path(path, "path"), int(page), ctypes.byref(pixels), ctypes.byref(c),
+                                  ctypes.byref(h), ctypes.byref(w)))
+    values = _take(pixels, c.value * h.value * w.value).reshape(c.value, h.value, w.value)
+    return values[0] if c.value == 1 else values
+
+
+_SAMPLE_TYPES = {None: _ffi.MEDAUG_SAMPLE_DEFAULT, np.dtype(np.uint8): _ffi.MEDAUG_SAMPLE_UINT8,
+                 np.dtype(np.uint16): _ffi.MEDAUG_SAMPLE_UINT16, np.dtype(np.float32): _ffi.MEDAUG_SAMPLE_FLOAT32}
+
+
+def write_image(path: PathLike, array: Any, dtype: Optional[Any] = None) -> None:
+    """Writes ``[h, w]`` or ``[pages, h, w]`` as a (multi-page) TIFF, atomically
+    (``medaug_image_write``).
+
+    Args:
+        dtype: the stored sample type, ``np.uint8``, ``np.uint16`` or ``np.float32``;
+            None: the array's own if it is one of those, else float32. Integer types
+            store rounded values, which must lie in the type's range.
+
+    Raises:
+        InvalidArgumentError: NaN/inf or out-of-range values (nothing is written).
+        FileError: the file cannot be written.
+    """
+    values = np.asarray(array)
+    if values.dtype.kind not in "biuf":
+        raise InvalidArgumentError(f"array must hold real numbers; got dtype {values.dtype}", _ffi.MEDAUG_INVALID_ARGUMENT)
+    chosen = np.dtype(dtype) if dtype is not None else (values.dtype if values.dtype in _SAMPLE_TYPES else None)
+    if chosen not in _SAMPLE_TYPES:
+        raise InvalidArgumentError(f"dtype must be uint8, uint16 or float32; got {dtype!r}", _ffi.MEDAUG_INVALID_ARGUMENT)
+    if values.ndim == 2:
+        values = values[np.newaxis]
+    if values.ndim != 3:
+        raise ShapeError(f"array must be [h, w] or [pages, h, w]; got shape {np.shape(array)}",
+                         _ffi.MEDAUG_SHAPE_MISMATCH)
+    values = np.require(values, dtype=np.float32, requirements=["C", "A"])
+    pages, h, w = values.shape
+    _check(_lib.medaug_image_write(_path(path, "path"), values.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                   pages, h, w, _SAMPLE_TYPES[chosen]))
+
+
+class Volume(NamedTuple):
+    """What :func:`read_volume` returns."""
+
+    voxels: np.ndarray                      #: float32 [x, y, z] or [x, y, z, t], as nibabel's get_fdata()
+    voxel_size: Tuple[float, float, float]  #: millimetres along x, y, z
+
+
+def read_volume(path: PathLike) -> Volume:
+    """A NIfTI-1 volume (.nii/.nii.gz) with scl_slope/inter applied (``medaug_volume_read``).
+
+    Returns :class:`Volume` ``(voxels, voxel_size)``; ``voxels`` is indexed
+    ``[i, j, k]`` (``[i, j, k, t]`` for 4-D) in the file's storage order, like
+    nibabel's ``get_fdata()``.
+    """
+    pointer = ctypes.c_void_p()
+    dims = (ctypes.c_size_t * 4)()
+    size = (ctypes.c_double * 3)()
+    _check(_lib.medaug_volume_read(_path(path, "path"), ctypes.byref(pointer), dims, size))
+    x, y, z, t = (int(d) for d in dims)
+    flat = _take(pointer, x * y * z * t)
+    shape = (x, y, z) if t == 1 else (x, y, z, t)
+    return Volume(flat.reshape(shape, order="F"), (size[0], size[1], size[2]))
