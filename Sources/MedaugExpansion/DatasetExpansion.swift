@@ -1,44 +1,6 @@
 import Foundation
 import MedaugImaging
 
-/// The real pairs of a dataset folder's train split, as the expander takes
-/// them: images mapped to the network's range, masks as stored label values.
-public struct DatasetPairs: Sendable {
-    public var manifest: DatasetManifest
-    /// The real (not synthetic) train items, in manifest order.
-    public var items: [DatasetManifest.Item]
-    public var pairs: [ImagePair]
-
-    /// - Throws: `ExpansionError.invalidArgument` naming the file for a
-    ///   missing manifest, an unreadable image, or sizes that disagree.
-    public static func load(folder: String) throws(ExpansionError) -> DatasetPairs {
-        do {
-            let manifest = try DatasetManifest.read(folder: folder)
-            let items = manifest.items.filter { $0.split == .train && !$0.synthetic }
-            guard !items.isEmpty else { throw ExpansionError.invalidArgument("'\(folder)' has no real train items") }
-            let spacing = manifest.spacingMM.count == 2 ? (manifest.spacingMM[0], manifest.spacingMM[1]) : (1.0, 1.0)
-            let pairs = try items.map { item -> ImagePair in
-                let pages = try TIFFFile.open(path: folder + "/" + item.image).readAll()
-                let mask = try TIFFFile.read(path: folder + "/" + item.mask)
-                guard pages.allSatisfy({ $0.channels == 1 && $0.height == mask.height && $0.width == mask.width }),
-                      pages.count == manifest.channels.count, mask.channels == 1 else {
-                    throw ExpansionError.invalidArgument(
-                        "'\(folder)/\(item.image)' (\(pages.count) pages) and its mask '\(item.mask)' do not match the "
-                        + "manifest's \(manifest.channels.count) channel(s) on one grid")
-                }
-                let image = pages.flatMap { $0.floatValues().map(manifest.intensity.toNetwork) }
-                return try ImagePair(channels: pages.count, height: mask.height, width: mask.width, image: image,
-                                     mask: mask.floatValues().map { Int32($0) }, spacing: spacing)
-            }
-            return DatasetPairs(manifest: manifest, items: items, pairs: pairs)
-        } catch let error as ExpansionError {
-            throw error
-        } catch {
-            throw .invalidArgument("\(error)")
-        }
-    }
-}
-
 extension Expander {
     /// Expands the dataset folder `input` into a new folder `output`: its
     /// real train pairs and `options.target − n` new ones in the train
@@ -53,7 +15,8 @@ extension Expander {
     @discardableResult
     public func expandDataset(input: String, output: String, overwrite: Bool = false,
                               progress: (Int, Int) -> Bool = { _, _ in true }) throws(ExpansionError) -> DatasetManifest {
-        let source = try DatasetPairs.load(folder: input)
+        let source: DatasetPairs
+        do { source = try DatasetPairs.load(folder: input) } catch { throw .invalidArgument("\(error)") }
         try check(source.pairs)
         let steps = try planExpansion(realCount: source.pairs.count, options: options)
         let width = String(steps.count).count

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import MedaugEngine
+import MedaugImaging
+import MedaugModels
+
+/// `medaug segment`: label maps (and probabilities) for image TIFFs.
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment images (TIFF, one page per channel) with a segmenter; write label-map TIFFs.",
+        discussion: """
+        Intensities are mapped to the network's [-1, 1] from --range: 'auto' (each image's 0.5th to
+        99.5th percentile, what `medaug prepare` does per volume) or 'low,high' in stored units.
+        Writes OUT-DIR/NAME-mask.tif (stored label values) and, with --probabilities,
+        OUT-DIR/NAME-probabilities.tif (float32, one page per class).
+        Examples:
+          medaug segment --model s.safetensors --image slice.tif --out-dir out/seg
+          medaug segment --model s.safetensors --image a.tif --image b.tif --range 0,4000 --probabilities --out-dir out
+        """)
+
+    @Option(help: "Segmenter weights (.safetensors).")
+    var model: String
+    @Option(name: .customLong("image"), help: "Image TIFF (pages = channels); repeat for several.")
+    var imageFiles: [String]
+    @Option(help: "Output folder (created if missing).")
+    var outDir: String
+    @Option(help: "Intensity range mapped to [-1, 1]: 'auto' or 'low,high'.")
+    var range: String = "auto"
+    @Option(help: "BatchNorm statistics: running or instance (default: the model's recommendation).")
+    var normalization: NormalizationMode?
+    @Flag(help: "Also write the class probabilities.")
+    var probabilities = false
+    @Option(help: "Threads.")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard !imageFiles.isEmpty else { throw ValidationError("give at least one --image file") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
+    }
+
+    func run() throws {
+        let segmenter = try loadModel(model)
+        guard case .segmenter(let config) = segmenter.config else {
+            throw CLIError("'\(model)' holds a \(segmenter.config.kind.rawValue); segment needs a segmenter")
+        }
+        var fixed: (Float, Float)?
+        if range != "auto" {
+            let parts = range.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, parts[0] < parts[1], parts.allSatisfy(\.isFinite) else {
+                throw CLIError("--range must be 'auto' or 'low,high' with low < high, found '\(range)'")
+            }
+            fixed = (parts[0], parts[1])
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            let session = try segmenter.makeSession(threads: threads)
+            let side = config.common.imageSize, channels = config.common.inputChannels
+            for file in imageFiles {
+                let pages = try TIFFFile.open(path: file).readAll()
+                guard pages.reduce(0, { $0 + $1.channels }) == channels,
+                      pages.allSatisfy({ $0.height == side && $0.width == side }) else {
+                    throw CLIError("'\(file)' has \(pages.reduce(0) { $0 + $1.channels }) channel(s) of \(pages[0].width)x\(pages[0].height); the segmenter takes \(channels) of \(side)x\(side)")
+                }
+                let values = pages.flatMap { $0.floatValues() }
+                if let bad = values.firstIndex(where: { !$0.isFinite }) { throw CLIError("'\(file)' value \(bad) is not finite") }
+                let (low, high) = fixed ?? percentileRange(values)
+                let input = Tensor(shape: [1, channels, side, side],
+                                   values: values.map { min(max(($0 - low) / max(high - low, 1e-6) * 2 - 1, -1), 1) })
+                let result = try session.segment(input, options: RunOptions(normalization: normalization))
+                let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+                let labels: PixelData = result.labelValues.allSatisfy({ (0...255).contains($0) })
+                    ? .uint8(result.labelValues.map { UInt8($0) }) : .uint16(result.labelValues.map { UInt16(clamping: $0) })
+                try TIFFWriter.write(image: try TIFFImage(width: side, height: side, channels: 1, pixels: labels),
+                                     to: "\(outDir)/\(stem)-mask.tif", compression: .deflate)
+                if probabilities {
+                    let plane = side * side
+                    let classPages = try (0..<config.common.outputChannels).map { k in
+                        try TIFFImage(width: side, height: side, channels: 1,
+                                      pixels: .float32(Array(result.probabilities.values[(k * plane)..<((k + 1) * plane)])))
+                    }
+                    try TIFFWriter.write(images: classPages, to: "\(outDir)/\(stem)-probabilities.tif", compression: .deflate)
+                }
+            }
+            print("wrote \(imageFiles.count) label map(s) to \(outDir)")
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// The 0.5th and 99.5th percentiles.
+    func percentileRange(_ values: [Float]) -> (Float, Float) {
+        let sorted = values.sorted()
+        let low = sorted[Int(Double(sorted.count - 1) * 0.005)], high = sorted[Int(Double(sorted.count - 1) * 0.995)]
+        return high > low ? (low, high) : (low, low + 1)
+    }
+}
