@@ -65,6 +65,12 @@ let package = Package(
         // classic augmentation, dataset folders in and out.
         .target(name: "MedaugExpansion", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"],
                 swiftSettings: niftiHeaders),
+        // The paper's experiment: simulated lesions on MNI anatomy, GAN,
+        // expansion, segmenter arms, quality gate, report folder.
+        .target(name: "MedaugExperiment",
+                dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer",
+                               "MedaugExpansion", "MedaugReports"],
+                swiftSettings: niftiHeaders),
         // What people look at: PNG sample grids and SVG training curves.
         .target(name: "MedaugReports", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
@@ -84,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "MedaugCLI",
             dependencies: [
-                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion",
+                "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion", "MedaugExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: niftiHeaders),
@@ -95,6 +101,8 @@ let package = Package(
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"],
+                    swiftSettings: niftiHeaders),
+        .testTarget(name: "MedaugExperimentTests", dependencies: ["MedaugExperiment", "MedaugImaging", "MedaugExpansion"],
                     swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),

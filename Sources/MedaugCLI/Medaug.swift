@@ -7,5 +7,5 @@ struct Medaug: ParsableCommand {
         commandName: "medaug",
         abstract: "Synthetic biomedical images (pix2pix GAN) and classic augmentation.",
         version: "0.1.0",
-        subcommands: [ModelCommand.self, InspectCommand.self, PrepareCommand.self, AugmentCommand.self, ExpandCommand.self, TrainGANCommand.self, TrainSegmenterCommand.self, GenerateCommand.self, SegmentCommand.self, EvaluateCommand.self, RunCommand.self])
+        subcommands: [ModelCommand.self, InspectCommand.self, PrepareCommand.self, AugmentCommand.self, ExpandCommand.self, TrainGANCommand.self, TrainSegmenterCommand.self, GenerateCommand.self, SegmentCommand.self, EvaluateCommand.self, ExperimentCommand.self, RunCommand.self])
 }

@@ -15,6 +15,9 @@ public struct SampleGrid {
         case image([Float], range: ClosedRange<Float>)
         /// Class indices; index k gets `palette[k % palette.count]`.
         case labels([Int32])
+        /// An image with class colours blended over it at half strength
+        /// (class 0 left clear): a segmentation overlay.
+        case overlay([Float], range: ClosedRange<Float>, labels: [Int32])
     }
 
     /// Class colours: background black, then Tableau's ten.
@@ -52,6 +55,11 @@ public struct SampleGrid {
             switch tile {
             case .image(let values, _): count = values.count
             case .labels(let values): count = values.count
+            case .overlay(let values, _, let labels):
+                guard values.count == labels.count else {
+                    throw ImagingError.invalidArgument("an overlay tile has \(values.count) pixels and \(labels.count) labels")
+                }
+                count = values.count
             }
             guard count == side * side else {
                 throw ImagingError.invalidArgument("a sample grid tile has \(count) values, expected \(side)x\(side)")
@@ -59,6 +67,9 @@ public struct SampleGrid {
         }
         rows.append(tiles)
     }
+
+    /// Rows added so far.
+    public var rowCount: Int { rows.count }
 
     /// The picture's size in pixels.
     public var size: (width: Int, height: Int) {
@@ -100,12 +111,22 @@ public struct SampleGrid {
             let k = Int(labels[index])
             return k >= 0 ? palette[k % palette.count] : (255, 255, 255)
         case .image(let values, let range):
-            let v = values[index]
-            guard !v.isNaN else { return (255, 0, 0) }
-            let span = range.upperBound - range.lowerBound
-            let t = span > 0 ? (v - range.lowerBound) / span : 0.5
-            let g = UInt8(min(255, max(0, (t * 255).rounded())))
-            return (g, g, g)
+            return gray(values[index], range)
+        case .overlay(let values, let range, let labels):
+            let (g, _, _) = gray(values[index], range)
+            let k = Int(labels[index])
+            guard k > 0 else { return (g, g, g) }
+            let (r, gg, b) = palette[k % palette.count]
+            func mix(_ c: UInt8) -> UInt8 { UInt8((Int(g) + Int(c)) / 2) }
+            return (mix(r), mix(gg), mix(b))
         }
+    }
+
+    private static func gray(_ v: Float, _ range: ClosedRange<Float>) -> (UInt8, UInt8, UInt8) {
+        guard !v.isNaN else { return (255, 0, 0) }
+        let span = range.upperBound - range.lowerBound
+        let t = span > 0 ? (v - range.lowerBound) / span : 0.5
+        let g = UInt8(min(255, max(0, (t * 255).rounded())))
+        return (g, g, g)
     }
 }

@@ -52,9 +52,12 @@ final class ConcurrencyAndLeakTests: XCTestCase {
         _ = lib.sessionFree(generator)
         _ = lib.sessionFree(segmenter)
 
+        /// Each thread stores its results under a lock (the array itself is shared).
         final class Results: @unchecked Sendable {
-            var values: [([[Float]], [[Int32]], [Int32])?]
+            private(set) var values: [([[Float]], [[Int32]], [Int32])?]
+            private let lock = NSLock()
             init(_ count: Int) { values = Array(repeating: nil, count: count) }
+            func store(_ value: ([[Float]], [[Int32]], [Int32]), at index: Int) { lock.withLock { values[index] = value } }
         }
         let results = Results(threadCount)
         // Handles cross threads as addresses (OpaquePointer is not Sendable).
@@ -67,7 +70,7 @@ final class ConcurrencyAndLeakTests: XCTestCase {
                 guard let generatorModel = OpaquePointer(bitPattern: generatorAddress),
                       let segmenterModel = OpaquePointer(bitPattern: segmenterAddress),
                       let g = try? lib.makeSession(generatorModel), let s = try? lib.makeSession(segmenterModel) else { return }
-                results.values[t] = self.run(lib, generator: g, segmenter: s, work[t])
+                results.store(self.run(lib, generator: g, segmenter: s, work[t]), at: t)
                 _ = lib.sessionFree(g)
                 _ = lib.sessionFree(s)
             }.start()

@@ -24,6 +24,18 @@ final class SampleGridTests: XCTestCase {
         XCTAssertEqual(rgb(14, 6), [255, 0, 0], "NaN is red")
     }
 
+    func testOverlaysBlendClassColoursOverTheImage() throws {
+        var grid = try SampleGrid(columns: 1, side: 2, minimumTileSide: 2)
+        try grid.addRow([.overlay([1, 1, -1, -1], range: -1...1, labels: [0, 1, 0, 2])])
+        let pixels = grid.rgbPixels(), width = grid.size.width
+        func rgb(_ x: Int, _ y: Int) -> [UInt8] { Array(pixels[((y * width) + x) * 3..<((y * width) + x) * 3 + 3]) }
+        XCTAssertEqual(rgb(4, 4), [255, 255, 255], "class 0: the image")
+        let overWhite: [UInt8] = [143, 187, 217], overBlack: [UInt8] = [127, 63, 7]   // (255 + c) / 2, c / 2
+        XCTAssertEqual(rgb(5, 4), overWhite, "class 1 over white")
+        XCTAssertEqual(rgb(5, 5), overBlack, "class 2 over black")
+        XCTAssertThrowsError(try grid.addRow([.overlay([0, 0, 0, 0], range: 0...1, labels: [0])]))
+    }
+
     func testMismatchedRowsAreRefused() throws {
         var grid = try SampleGrid(columns: 2, side: 2)
         XCTAssertThrowsError(try grid.addRow([.labels([0, 0, 0, 0])]))

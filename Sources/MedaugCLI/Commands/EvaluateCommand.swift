@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedaugEngine
+import MedaugExperiment
 import MedaugImaging
 import MedaugMetrics
 import MedaugModels
@@ -58,33 +59,12 @@ struct EvaluateCommand: ParsableCommand {
         let pairs: DatasetPairs
         do { pairs = try DatasetPairs.load(folder: data, split: split) } catch { throw CLIError("\(error)") }
         let labelValues = config.common.labelValues
-        guard pairs.manifest.labelValues == labelValues else {
-            throw CLIError("the segmenter's label values \(labelValues) differ from the dataset's \(pairs.manifest.labelValues)")
-        }
         var options = MetricsOptions()
         if noHausdorff { options.surfaceDistance = nil }
         do {
             if regions == .brats { options.regions = try RegionDefinition.brats(labelValues: labelValues) }
-            let session = try segmenter.makeSession(threads: threads)
-            var accumulator = try MetricsAccumulator(classes: labelValues.count, options: options)
-            let classOf = Dictionary(uniqueKeysWithValues: labelValues.enumerated().map { (Int32($1), Int32($0)) })
-            for start in stride(from: 0, to: pairs.pairs.count, by: batch) {
-                let chunk = Array(pairs.pairs[start..<min(pairs.pairs.count, start + batch)])
-                let first = chunk[0]
-                let input = Tensor(shape: [chunk.count, first.channels, first.height, first.width], values: chunk.flatMap(\.image))
-                let result = try session.segment(input, options: RunOptions(normalization: normalization))
-                let plane = first.height * first.width
-                for (index, pair) in chunk.enumerated() {
-                    let truth = try pair.mask.enumerated().map { offset, value -> Int32 in
-                        guard let index = classOf[value] else {
-                            throw CLIError("'\(pairs.items[start + index].mask)' pixel \(offset) holds label value \(value), not one of \(labelValues)")
-                        }
-                        return index
-                    }
-                    try accumulator.add(prediction: Array(result.classIndices[(index * plane)..<((index + 1) * plane)]),
-                                        truth: truth, width: first.width, height: first.height)
-                }
-            }
+            let accumulator = try SegmenterEvaluation.run(segmenter, on: pairs, options: options, normalization: normalization,
+                                                          batch: batch, threads: threads).accumulator
             let micro = try accumulator.micro(), macro = try accumulator.macro()
             if json {
                 let encoder = JSONEncoder()

@@ -3,18 +3,22 @@ import Foundation
 /// A one-line progress bar with ETA on stderr.
 final class ProgressBar {
     let total: Int
+    let label: String
     var done = 0
     var midLine = false
     let start = Date()
 
-    init(total: Int) { self.total = max(1, total) }
+    init(total: Int, label: String = "") {
+        self.total = max(1, total)
+        self.label = label.isEmpty ? "" : label + " "
+    }
 
     func advance() {
         done += 1
         let elapsed = Date().timeIntervalSince(start)
         let eta = elapsed / Double(done) * Double(total - done)
         let width = 30, filled = width * done / total
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let line = "\r" + label + "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
         FileHandle.standardError.write(Data(line.utf8))
         midLine = true

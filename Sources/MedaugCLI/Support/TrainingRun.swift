@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedaugImaging
-import MedaugReports
+import MedaugExperiment
 import MedaugTrainer
 
 /// Options both training commands share: where the checkpoint goes and
@@ -72,42 +72,17 @@ struct PictureOptions: ParsableArguments {
     }
 }
 
-/// Writes the GAN's pictures: rows of (mask | real | generated) and the curves.
+/// Writes the GAN's pictures next to `out` (or where the options say).
 func writeGANPictures(_ training: GANTraining, options: PictureOptions, out: String) throws -> [String] {
-    let (samplesPath, curvesPath) = options.paths(out: out)
-    let samples = try training.samples(count: options.sampleCount)
-    var grid = try SampleGrid(columns: 3, side: samples.first?.side ?? 1)
-    for sample in samples {
-        try grid.addRow([.labels(sample.labels), .image(sample.real, range: -1...1), .image(sample.generated, range: -1...1)])
-    }
-    try grid.writePNG(to: samplesPath)
-    let history = training.history
-    try LineChart(title: "pix2pix training (\(history.count) epochs)", panels: [
-        .init(title: "L1(G(x), y)", series: [.init(name: "train", values: history.map(\.l1)),
-                                              .init(name: "validation", values: history.map(\.valLoss))]),
-        .init(title: "discriminator: BCE(D(x,y),1) + BCE(D(x,G(x)),0)",
-              series: [.init(name: "d_loss", values: history.map(\.dLoss))]),
-        .init(title: "generator: BCE(D(x,G(x)),1) + α·L1", series: [.init(name: "g_loss", values: history.map(\.gLoss))]),
-    ]).write(to: curvesPath)
-    return [samplesPath + " (rows: mask | real | generated)", curvesPath]
+    let (samples, curves) = options.paths(out: out)
+    try TrainingPictures.writeGAN(training, samples: samples, curves: curves, count: options.sampleCount)
+    return [samples + " (rows: mask | real | generated)", curves]
 }
 
-/// Writes the segmenter's pictures: rows of (image | truth | prediction) and the curves.
+/// Writes the segmenter's pictures next to `out` (or where the options say).
 func writeSegmenterPictures(_ training: SegmenterTraining, options: PictureOptions, out: String) throws -> [String] {
-    let (samplesPath, curvesPath) = options.paths(out: out)
-    let samples = try training.samples(count: options.sampleCount)
-    var grid = try SampleGrid(columns: 3, side: samples.first?.side ?? 1)
-    for sample in samples {
-        let finite = sample.image.filter(\.isFinite)
-        let low = finite.min() ?? 0, high = max(finite.max() ?? 1, low + 1e-6)
-        try grid.addRow([.image(sample.image, range: low...high), .labels(sample.truth), .labels(sample.predicted)])
-    }
-    try grid.writePNG(to: samplesPath)
-    let history = training.history
-    try LineChart(title: "segmenter training (\(history.count) epochs)", panels: [
-        .init(title: "loss: cross-entropy + soft Dice", series: [.init(name: "train", values: history.map(\.loss)),
-                                                                 .init(name: "validation", values: history.map(\.valLoss))]),
-        .init(title: "validation foreground Dice", series: [.init(name: "val_dice", values: history.map(\.valDice))]),
-    ]).write(to: curvesPath)
-    return [samplesPath + " (rows: image | truth | prediction)", curvesPath]
+    let (samples, curves) = options.paths(out: out)
+    try TrainingPictures.writeSegmenter(training, samples: samples, curves: curves, count: options.sampleCount)
+    return [samples + " (rows: image | truth | prediction)", curves]
 }
+

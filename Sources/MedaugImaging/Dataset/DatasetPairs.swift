@@ -8,6 +8,13 @@ public struct DatasetPairs: Sendable {
     public var items: [DatasetManifest.Item]
     public var pairs: [ImagePair]
 
+    /// Pairs already in memory (a subset of a loaded split, for example).
+    public init(manifest: DatasetManifest, items: [DatasetManifest.Item], pairs: [ImagePair]) {
+        self.manifest = manifest
+        self.items = items
+        self.pairs = pairs
+    }
+
     /// The real (not synthetic, unless `includeSynthetic`) items of `split`.
     /// - Throws: `ImagingError` naming the file for a
     ///   missing manifest, an unreadable image, or sizes that disagree.

@@ -31,6 +31,11 @@ public final class SegmenterTraining {
         public var batchSize = 4
         public var seed: UInt64 = 0
         public var threads = 1
+        /// Batches per epoch; nil: one pass over the training pairs. Set, it
+        /// fixes the number of gradient steps whatever the set's size (arms
+        /// of an experiment with 30 or 300 pairs train equally long): each
+        /// epoch draws full batches from fresh shuffles of the pairs.
+        public var stepsPerEpoch: Int?
         public var step = SegmenterStepOptions()
         public init() {}
     }
@@ -44,8 +49,9 @@ public final class SegmenterTraining {
     /// - Throws: `TrainerError.invalidArgument` if the data does not fit the
     ///   configuration (channels, classes, size) or an option is out of range.
     public init(config: SegmenterConfig, train: TrainingPairs, validation: TrainingPairs?, options: Options) throws {
-        guard options.epochs >= 1, (1...1024).contains(options.batchSize), options.threads >= 1 else {
-            throw TrainerError.invalidArgument("epochs must be >= 1, batch size in 1...1024, threads >= 1")
+        guard options.epochs >= 1, (1...1024).contains(options.batchSize), options.threads >= 1,
+              (options.stepsPerEpoch ?? 1) >= 1 else {
+            throw TrainerError.invalidArgument("epochs must be >= 1, batch size in 1...1024, threads >= 1, steps per epoch >= 1")
         }
         for pairs in [train] + (validation.map { [$0] } ?? []) {
             guard pairs.channels == config.common.inputChannels, pairs.classes == config.common.outputChannels,
@@ -93,19 +99,28 @@ public final class SegmenterTraining {
                     report: (SegmenterEpoch) -> Void = { _ in }) throws -> [SegmenterEpoch] {
         let images = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)
-        let batches = (train.count + options.batchSize - 1) / options.batchSize
+        let batches = options.stepsPerEpoch ?? (train.count + options.batchSize - 1) / options.batchSize
         for epoch in stride(from: history.count + 1, through: options.epochs, by: 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            var order = Array(0..<train.count)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-            var total = 0.0
+            var order: [Int] = []
+            var (total, seen) = (0.0, 0)
             for b in 0..<batches {
-                let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
+                let indices: [Int]
+                if options.stepsPerEpoch == nil {
+                    if order.isEmpty { order = shuffledOrder() }
+                    indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
+                } else {
+                    // Full batches from consecutive shuffles; leftovers end with the epoch.
+                    while order.count < min(options.batchSize, train.count) { order += shuffledOrder() }
+                    indices = Array(order.prefix(options.batchSize))
+                    order.removeFirst(indices.count)
+                }
                 try train.fill(images: images, labels: labels, indices: indices)
                 total += try step.step(images: images, labels: labels).total * Double(indices.count)
+                seen += indices.count
                 progress(epoch, b + 1, batches)
             }
-            var record = SegmenterEpoch(epoch: epoch, loss: total / Double(train.count), valLoss: nil, valDice: nil,
+            var record = SegmenterEpoch(epoch: epoch, loss: total / Double(seen), valLoss: nil, valDice: nil,
                                         seconds: 0, saved: false)
             if let validation {
                 (record.valLoss, record.valDice) = try evaluate(validation, images: images, labels: labels)
@@ -123,6 +138,12 @@ public final class SegmenterTraining {
             report(record)
         }
         return history
+    }
+
+    private func shuffledOrder() -> [Int] {
+        var order = Array(0..<train.count)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+        return order
     }
 
     private var parts: [TrainingCheckpoint<SegmenterEpoch>.Part] {

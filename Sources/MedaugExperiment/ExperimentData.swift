@@ -1,0 +1,93 @@
+import Foundation
+import MedaugImaging
+
+/// Where an experiment's slices come from.
+public enum ExperimentDataset: String, Codable, CaseIterable, Sendable {
+    /// MNI ICBM152 T1 with simulated lesions on the tissue map (default).
+    case mniLesion = "mni-lesion"
+    /// MNI ICBM152 T1 with its 4-class tissue map (SPEC §4).
+    case mniTissue = "mni-tissue"
+    /// A dataset folder the user prepared (`medaug prepare`).
+    case folder
+}
+
+/// Builds an experiment's dataset folder.
+public enum ExperimentData {
+    /// The MNI files `scripts/fetch-mni` writes.
+    public static func mniFiles(in folder: String) -> (t1: String, greyMatter: String, whiteMatter: String) {
+        (folder + "/mni_icbm152_t1.nii.gz", folder + "/mni_icbm152_gm.nii.gz", folder + "/mni_icbm152_wm.nii.gz")
+    }
+
+    /// Coronal slices of the MNI template as a dataset folder at `output`:
+    /// the tissue map (background, other, grey matter, white matter), or
+    /// with `lesions`, the same with one simulated lesion per slice
+    /// (`LesionSimulator`). Splits by slice position with `preset.gap`;
+    /// `preset.trainCount` training pairs drawn with `seed`.
+    @discardableResult
+    public static func prepareMNI(folder: String, lesions: Bool, preset: ExperimentPreset, seed: UInt64,
+                                  output: String) throws -> DatasetManifest {
+        let files = mniFiles(in: folder)
+        for path in [files.t1, files.greyMatter, files.whiteMatter] where !FileManager.default.fileExists(atPath: path) {
+            throw ImagingError.io(path: path, reason: "missing; run scripts/fetch-mni (or pass --mni FOLDER)")
+        }
+        let t1 = try NIfTIReader.read(path: files.t1).canonical()
+        let gm = try NIfTIReader.read(path: files.greyMatter).canonical()
+        let wm = try NIfTIReader.read(path: files.whiteMatter).canonical()
+        let simulator = LesionSimulator()
+        let tissueValues = lesions ? [0, Int(simulator.otherTissue), Int(simulator.greyMatter), Int(simulator.whiteMatter)] : [0, 1, 2, 3]
+        let labels = try LabelMapping.tissueClasses(t1: t1.values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
+            .map { Int32(tissueValues[Int($0)]) }
+        var options = DatasetPreparation.Options()
+        options.plane = .coronal
+        options.side = preset.side
+        options.trainCount = preset.trainCount
+        options.gap = preset.gap
+        options.seed = seed
+        let subject = DatasetPreparation.Subject(modalities: [t1], labels: labels,
+                                                 sourceFiles: [files.t1, files.greyMatter, files.whiteMatter])
+        let classes = ["background", "other_tissue", "grey_matter", "white_matter"]
+        guard lesions else {
+            return try DatasetPreparation.prepare(subjects: [subject], classes: classes, labelValues: tissueValues,
+                                                  channelNames: ["T1"], options: options, output: output, overwrite: true)
+        }
+        let tissue = output + ".tissue"
+        try DatasetPreparation.prepare(subjects: [subject], classes: classes, labelValues: tissueValues,
+                                       channelNames: ["T1"], options: options, output: tissue, overwrite: true)
+        defer { try? FileManager.default.removeItem(atPath: tissue) }
+        return try addLesions(from: tissue, to: output, seed: seed, simulator: simulator)
+    }
+
+    /// Every item of the dataset at `input` with a simulated lesion, as a
+    /// new dataset folder (item ids kept; the lesion's seed recorded).
+    @discardableResult
+    public static func addLesions(from input: String, to output: String, seed: UInt64,
+                                  simulator: LesionSimulator = LesionSimulator()) throws -> DatasetManifest {
+        let source = try DatasetManifest.read(folder: input)
+        var written: DatasetManifest?
+        try DatasetWriter.write(to: output, overwrite: true) { temporary in
+            var manifest = DatasetManifest(classes: LesionSimulator.classes, labelValues: LesionSimulator.labelValues,
+                                           channels: source.channels, spacingMM: source.spacingMM, intensity: source.intensity)
+            for split in DatasetManifest.Split.allCases where source.items.contains(where: { $0.split == split }) {
+                let pairs = try DatasetPairs.load(folder: input, split: split, includeSynthetic: true)
+                for (item, pair) in zip(pairs.items, pairs.pairs) {
+                    let lesionSeed = seed ^ stableHash(item.id)
+                    let lesioned = try simulator.simulate(pair, seed: lesionSeed)
+                    var newItem = item
+                    newItem.source["lesion"] = .string("simulated, seed \(lesionSeed)")
+                    try DatasetWriter.writePair(image: lesioned.image, channels: lesioned.channels, labels: lesioned.mask,
+                                                side: lesioned.height, item: newItem, intensity: manifest.intensity,
+                                                folder: temporary)
+                    manifest.items.append(newItem)
+                }
+            }
+            written = manifest
+            return manifest
+        }
+        return written!
+    }
+
+    /// FNV-1a: a seed per item id that does not depend on Swift's hashing.
+    static func stableHash(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
+    }
+}

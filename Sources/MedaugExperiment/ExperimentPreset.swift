@@ -1,0 +1,67 @@
+/// Sizes of an experiment run: image side, networks, epochs, seeds.
+///
+/// - `tiny`: 32x32, 10 training pairs expanded to 40, small networks, two
+///   seeds, two epochs: a smoke test that runs end to end in a few minutes
+///   even in a debug build (CI runs it).
+/// - `quick` (default): 128x128, the paper's 30 → 300, a reduced generator
+///   and U-Net, three seeds; sized for about half an hour on two cores.
+/// - `paper`: the paper's scale: 256x256, the full pix2pix generator and
+///   PatchGAN, 100 GAN epochs at batch 1, a depth-4 U-Net for 50 epochs.
+public struct ExperimentPreset: Codable, Equatable, Sendable {
+    public var name: String
+    /// Image side (slices are resized to it).
+    public var side: Int
+    /// Real training pairs drawn from the train split (the paper: 30).
+    public var trainCount: Int
+    /// Training pairs after expansion (the paper: 300).
+    public var target: Int
+    /// Slices left out between splits (no leakage between neighbours).
+    public var gap: Int
+    /// Generator down-block filters (up blocks mirror them); nil: the paper's.
+    public var generatorFilters: [Int]?
+    /// PatchGAN filters; nil: the paper's.
+    public var discriminatorFilters: [Int]?
+    public var ganEpochs: Int
+    public var ganLearningRate: Float
+    public var segmenterDepth: Int
+    public var segmenterBaseFilters: Int
+    /// Every arm trains epochs × steps per epoch gradient steps.
+    public var segmenterEpochs: Int
+    public var segmenterStepsPerEpoch: Int
+    public var segmenterBatch: Int
+    public var segmenterLearningRate: Float
+    /// Segmenter seeds per arm (mean ± std over them).
+    public var seeds: Int
+
+    public static let tiny = ExperimentPreset(
+        name: "tiny", side: 32, trainCount: 10, target: 40, gap: 1, generatorFilters: [8, 16, 32],
+        discriminatorFilters: [8, 16, 16], ganEpochs: 2, ganLearningRate: 2e-4, segmenterDepth: 2,
+        segmenterBaseFilters: 4, segmenterEpochs: 2, segmenterStepsPerEpoch: 4, segmenterBatch: 4,
+        segmenterLearningRate: 3e-3, seeds: 2)
+
+    public static let quick = ExperimentPreset(
+        name: "quick", side: 128, trainCount: 30, target: 300, gap: 5, generatorFilters: [32, 64, 128, 256, 256, 256],
+        discriminatorFilters: [32, 64, 128, 128], ganEpochs: 15, ganLearningRate: 2e-4, segmenterDepth: 3,
+        segmenterBaseFilters: 16, segmenterEpochs: 15, segmenterStepsPerEpoch: 25, segmenterBatch: 8,
+        segmenterLearningRate: 3e-3, seeds: 3)
+
+    public static let paper = ExperimentPreset(
+        name: "paper", side: 256, trainCount: 30, target: 300, gap: 5, generatorFilters: nil, discriminatorFilters: nil,
+        ganEpochs: 100, ganLearningRate: 1e-4, segmenterDepth: 4, segmenterBaseFilters: 32, segmenterEpochs: 50,
+        segmenterStepsPerEpoch: 75, segmenterBatch: 4, segmenterLearningRate: 1e-3, seeds: 3)
+
+    public static let all = [tiny, quick, paper]
+}
+
+/// The arms: the same segmenter, the same number of gradient steps, trained
+/// on different sets.
+public enum ExperimentArm: String, Codable, CaseIterable, Sendable {
+    /// The real training pairs alone.
+    case real
+    /// Real + classically augmented pairs up to the target.
+    case classic
+    /// Real + generator-rendered (label-edited) + classic pairs: the paper's method.
+    case gan
+    /// As `gan`, without the generated pairs the quality gate rejected.
+    case ganGated = "gan_gated"
+}

@@ -1,0 +1,225 @@
+import Dispatch
+import Foundation
+import MedaugEngine
+import MedaugExpansion
+import MedaugImaging
+import MedaugMetrics
+import MedaugModels
+import MedaugTrainer
+
+/// Everything that defines a run; written to `config.json` so it can be
+/// repeated exactly.
+public struct ExperimentConfig: Codable, Sendable {
+    public var dataset: ExperimentDataset
+    public var preset: ExperimentPreset
+    /// Seeds the data draw, the GAN, the expansion; segmenter seed k of an
+    /// arm is `seed + k`.
+    public var seed: UInt64
+    /// MNI folder (`scripts/fetch-mni`), for the MNI datasets.
+    public var mniFolder: String
+    /// A prepared dataset folder, for `dataset == .folder`.
+    public var dataFolder: String?
+    /// Label values label edits move (default: the BraTS lesion values when
+    /// the dataset has them).
+    public var editValues: [Int32]?
+    /// Generated pairs whose gate Dice is below this are dropped (gan_gated).
+    public var gateThreshold: Double = 0.5
+    /// Synthetic images at least this SSIM-similar to a real training
+    /// image are flagged as near-copies.
+    public var nearCopySSIM: Double = 0.95
+    public var threads: Int = 2
+
+    public init(dataset: ExperimentDataset, preset: ExperimentPreset, seed: UInt64, mniFolder: String,
+                dataFolder: String? = nil) {
+        self.dataset = dataset
+        self.preset = preset
+        self.seed = seed
+        self.mniFolder = mniFolder
+        self.dataFolder = dataFolder
+    }
+}
+
+/// The paper's experiment, end to end, into one report folder:
+///
+/// 1. `data/`: slices and label maps, split by position, the training
+///    pairs drawn with the seed;
+/// 2. the pix2pix GAN trained on the real training pairs
+///    (`weights/generator.safetensors`, `pictures/gan-samples.png`);
+/// 3. `sets/classic`, `sets/gan`: the training set expanded to the target
+///    (classic only; generator + label edits + classic), val/test real;
+/// 4. segmenters per arm and seed, the same number of gradient steps each;
+/// 5. the quality gate (`sets/gan_gated`) scored with the `real` arm's
+///    first segmenter;
+/// 6. every segmenter scored on the real train/val/test splits, test
+///    predictions saved (`predictions/<arm>/seed-<k>/<id>.tif`);
+/// 7. synthetic checks (memorisation SSIM, held-out SSIM/PSNR);
+/// 8. the report: `metrics.json`, `metrics.csv`, `table.md`, pictures,
+///    curves, `config.json`.
+public final class ExperimentRunner {
+    public let config: ExperimentConfig
+    public let out: String
+    /// Stage messages (one line each).
+    public var log: (String) -> Void = { _ in }
+    /// Progress within a stage: (stage, done, total).
+    public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+
+    public init(config: ExperimentConfig, out: String) {
+        self.config = config
+        self.out = out
+    }
+
+    var preset: ExperimentPreset { config.preset }
+    var data: String { out + "/data" }
+
+    /// Runs every stage and returns the report (also written to `out`).
+    @discardableResult
+    public func run() throws -> ExperimentReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var timing: [String: Double] = [:]
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            log("\(stage)…")
+            defer { timing[stage] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
+            return try body()
+        }
+        for folder in ["", "/weights", "/sets", "/pictures", "/curves", "/predictions"] {
+            try FileManager.default.createDirectory(atPath: out + folder, withIntermediateDirectories: true)
+        }
+        try write(json: config, to: out + "/config.json")
+
+        let manifest = try timed("data") { try prepareData() }
+        let lesions = Set(manifest.labelValues).isSuperset(of: [1, 2, 4]) && manifest.labelValues.count > 3
+        let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
+
+        let generatorPath = out + "/weights/generator.safetensors"
+        try timed("gan") { try trainGAN(to: generatorPath) }
+        let generator = try Model(path: generatorPath)
+        try timed("expand") {
+            try expand(generator: generator, editValues: editValues)
+        }
+        var runs: [ExperimentArm: [SegmenterRun]] = [:]
+        runs[.real] = try timed("segmenters: real") { try trainArm(.real, folder: data) }
+        let gate = try timed("quality gate") { try qualityGate(segmenter: runs[.real]![0].weights) }
+        for arm in [ExperimentArm.classic, .gan, .ganGated] {
+            runs[arm] = try timed("segmenters: \(arm.rawValue)") { try trainArm(arm, folder: setFolder(arm)) }
+        }
+        let scores = try timed("evaluation") { try evaluate(runs, lesions: lesions) }
+        let checks = try timed("synthetic checks") { try syntheticChecks(generator: generator) }
+        try timed("pictures") { try writePictures(runs: runs) }
+        timing["total"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let report = ExperimentReport(
+            dataset: config.dataset.rawValue, preset: preset.name, seeds: (0..<preset.seeds).map { config.seed + UInt64($0) },
+            classes: manifest.classes, labelValues: manifest.labelValues, arms: scores, gate: gate,
+            syntheticChecks: checks, seconds: timing)
+        try report.write(to: out)
+        return report
+    }
+
+    // MARK: Stages
+
+    func prepareData() throws -> DatasetManifest {
+        switch config.dataset {
+        case .mniLesion, .mniTissue:
+            return try ExperimentData.prepareMNI(folder: config.mniFolder, lesions: config.dataset == .mniLesion,
+                                                 preset: preset, seed: config.seed, output: data)
+        case .folder:
+            guard let source = config.dataFolder else { throw ImagingError.invalidArgument("the folder dataset needs a data folder") }
+            try? FileManager.default.removeItem(atPath: data)
+            try FileManager.default.copyItem(atPath: source, toPath: data)
+            let manifest = try DatasetManifest.read(folder: data)
+            guard manifest.items.contains(where: { $0.split == .val && !$0.synthetic }),
+                  manifest.items.contains(where: { $0.split == .test && !$0.synthetic }) else {
+                throw ImagingError.invalidArgument("'\(source)' needs real train, val and test items")
+            }
+            return manifest
+        }
+    }
+
+    func trainGAN(to path: String) throws {
+        let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: false)
+        let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+        let m = train.manifest
+        var generator = GeneratorConfig.paper(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
+                                              channelNames: m.channels)
+        if let filters = preset.generatorFilters {
+            generator.downFilters = filters
+            generator.upFilters = filters.reversed()
+            generator.bottleneckFilters = filters.last!
+            generator.dropoutUpBlocks = min(generator.dropoutUpBlocks, filters.count)
+        }
+        var discriminator = DiscriminatorConfig.paper(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
+                                                      channelNames: m.channels)
+        if let filters = preset.discriminatorFilters { discriminator.filters = filters }
+        var options = GANTraining.Options()
+        options.epochs = preset.ganEpochs
+        options.batchSize = 1
+        options.seed = config.seed
+        options.threads = config.threads
+        options.step.generatorAdam.learningRate = preset.ganLearningRate
+        options.step.discriminatorAdam.learningRate = preset.ganLearningRate
+        let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
+                                       validation: validation, options: options)
+        let total = preset.ganEpochs * train.count
+        var done = 0
+        try training.run(bestPath: path, checkpointPath: out + "/weights/generator.checkpoint.safetensors",
+                         progress: { _, _, _ in done += 1; self.progress("gan", done, total) }) { record in
+            self.log(String(format: "  gan epoch %d: l1 %.4f, val l1 %.4f", record.epoch, record.l1, record.valLoss ?? .nan))
+        }
+        try TrainingPictures.writeGAN(training, samples: out + "/pictures/gan-samples.png", curves: out + "/curves/gan.svg")
+        try? FileManager.default.removeItem(atPath: out + "/weights/generator.checkpoint.safetensors")
+    }
+
+    func setFolder(_ arm: ExperimentArm) -> String { out + "/sets/" + arm.rawValue }
+
+    func expand(generator: Model, editValues: [Int32]) throws {
+        var classic = ExpansionOptions(target: preset.target)
+        classic.generatedShare = 0
+        classic.seed = config.seed
+        classic.threads = config.threads
+        try Expander(generator: nil, options: classic).expandDataset(input: data, output: setFolder(.classic), overwrite: true) {
+            self.progress("expand classic", $0, $1); return true
+        }
+        var gan = classic
+        gan.generatedShare = 0.5
+        gan.editValues = editValues
+        try Expander(generator: generator, options: gan).expandDataset(input: data, output: setFolder(.gan), overwrite: true) {
+            self.progress("expand gan", $0, $1); return true
+        }
+    }
+
+    /// One trained segmenter.
+    public struct SegmenterRun {
+        public var seed: UInt64
+        public var weights: String
+        public var history: [SegmenterEpoch]
+    }
+
+    func trainArm(_ arm: ExperimentArm, folder: String) throws -> [SegmenterRun] {
+        let train = try TrainingPairs.load(folder: folder, split: .train, includeSynthetic: arm != .real)
+        let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
+        let m = train.manifest
+        let config = SegmenterConfig.standard(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
+                                              channelNames: m.channels, depth: preset.segmenterDepth,
+                                              baseFilters: preset.segmenterBaseFilters)
+        return try (0..<preset.seeds).map { k in
+            var options = SegmenterTraining.Options()
+            options.epochs = preset.segmenterEpochs
+            options.stepsPerEpoch = preset.segmenterStepsPerEpoch
+            options.batchSize = preset.segmenterBatch
+            options.seed = self.config.seed &+ UInt64(k)
+            options.threads = self.config.threads
+            options.step.adam.learningRate = preset.segmenterLearningRate
+            let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
+            let weights = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).safetensors"
+            let total = preset.segmenterEpochs * preset.segmenterStepsPerEpoch
+            var done = 0
+            let history = try training.run(bestPath: weights, progress: { _, _, _ in
+                done += 1
+                self.progress("\(arm.rawValue) seed \(k)", done, total)
+            })
+            try TrainingPictures.writeSegmenter(training, samples: out + "/pictures/segmenter-\(arm.rawValue)-seed\(k).png",
+                                                curves: out + "/curves/segmenter-\(arm.rawValue)-seed\(k).svg")
+            return SegmenterRun(seed: options.seed, weights: weights, history: history)
+        }
+    }
+}

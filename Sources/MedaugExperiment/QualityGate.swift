@@ -1,0 +1,85 @@
+import Foundation
+import MedaugEngine
+import MedaugImaging
+import MedaugMetrics
+
+/// Summary statistics of a list of numbers (for reports).
+public struct Distribution: Codable, Equatable, Sendable {
+    public var count: Int
+    public var mean: Double?
+    public var min: Double?
+    public var p25: Double?
+    public var median: Double?
+    public var p75: Double?
+    public var max: Double?
+
+    public init(_ values: [Double]) {
+        let sorted = values.filter(\.isFinite).sorted()
+        count = sorted.count
+        func quantile(_ q: Double) -> Double? {
+            sorted.isEmpty ? nil : sorted[Int((Double(sorted.count - 1) * q).rounded())]
+        }
+        mean = sorted.isEmpty ? nil : sorted.reduce(0, +) / Double(sorted.count)
+        (min, p25, median, p75, max) = (sorted.first, quantile(0.25), quantile(0.5), quantile(0.75), sorted.last)
+    }
+}
+
+/// The quality gate's outcome: each generated pair's Dice between the label
+/// map it was rendered from and what the `real` arm's segmenter sees in it.
+public struct GateReport: Codable, Sendable {
+    public struct Score: Codable, Sendable {
+        public var id: String
+        /// Foreground mean Dice; nil when neither map has foreground (kept).
+        public var dice: Double?
+        public var kept: Bool
+    }
+
+    public var threshold: Double
+    public var segmenter: String
+    public var kept: Int
+    public var dropped: Int
+    public var distribution: Distribution
+    public var scores: [Score]
+}
+
+extension ExperimentRunner {
+    /// Scores the generated pairs of `sets/gan` and writes `sets/gan_gated`
+    /// without those below the threshold.
+    func qualityGate(segmenter weights: String) throws -> GateReport {
+        let model = try Model(path: weights)
+        let folder = setFolder(.gan)
+        let all = try DatasetPairs.load(folder: folder, split: .train, includeSynthetic: true)
+        let generated = all.items.indices.filter { all.items[$0].source["origin"] == .string("generated") }
+        var options = MetricsOptions()
+        options.surfaceDistance = nil
+        var scores: [GateReport.Score] = []
+        for (n, index) in generated.enumerated() {
+            let single = DatasetPairs(manifest: all.manifest, items: [all.items[index]], pairs: [all.pairs[index]])
+            let evaluation = try SegmenterEvaluation.run(model, on: single, options: options, threads: config.threads)
+            let dice = try evaluation.accumulator.micro().meanDiceForeground
+            scores.append(.init(id: all.items[index].id, dice: dice, kept: (dice ?? 1) >= config.gateThreshold))
+            progress("quality gate", n + 1, generated.count)
+        }
+        let dropped = Set(scores.filter { !$0.kept }.map(\.id))
+        let source = try DatasetManifest.read(folder: folder)
+        try DatasetWriter.write(to: setFolder(.ganGated), overwrite: true) { temporary in
+            var manifest = source
+            manifest.items = source.items.filter { !dropped.contains($0.id) }
+            for item in manifest.items {
+                try FileManager.default.copyItem(atPath: folder + "/" + item.image, toPath: temporary + "/" + item.image)
+                try FileManager.default.copyItem(atPath: folder + "/" + item.mask, toPath: temporary + "/" + item.mask)
+            }
+            return manifest
+        }
+        log("  gate: kept \(scores.count - dropped.count) of \(scores.count) generated pairs (Dice ≥ \(config.gateThreshold))")
+        return GateReport(threshold: config.gateThreshold, segmenter: weights, kept: scores.count - dropped.count,
+                          dropped: dropped.count, distribution: Distribution(scores.compactMap(\.dice)), scores: scores)
+    }
+
+    func write<T: Encodable>(json value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

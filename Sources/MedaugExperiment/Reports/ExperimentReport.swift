@@ -1,0 +1,111 @@
+import Foundation
+
+/// Everything an experiment measured: written as `metrics.json` (every
+/// number, `arms.<arm>.<split>.<metric>`), `metrics.csv` and `table.md`
+/// (the paper's Table 1 layout).
+public struct ExperimentReport: Codable, Sendable {
+    public var dataset: String
+    public var preset: String
+    /// Segmenter seeds of every arm.
+    public var seeds: [UInt64]
+    public var classes: [String]
+    public var labelValues: [Int]
+    /// arm → split → scores.
+    public var arms: [String: [String: SplitScores]]
+    public var gate: GateReport
+    public var syntheticChecks: SyntheticChecks
+    /// Wall-clock seconds per stage and in total.
+    public var seconds: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, preset, seeds, classes, labelValues = "label_values", arms, gate
+        case syntheticChecks = "synthetic_checks", seconds
+    }
+
+    static let armOrder = ExperimentArm.allCases.map(\.rawValue)
+    static let splitOrder = ["train", "val", "test"]
+
+    /// Writes metrics.json, metrics.csv and table.md into `folder`.
+    public func write(to folder: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(self).write(to: URL(fileURLWithPath: folder + "/metrics.json"), options: .atomic)
+        try Data(csv().utf8).write(to: URL(fileURLWithPath: folder + "/metrics.csv"), options: .atomic)
+        try Data(markdown().utf8).write(to: URL(fileURLWithPath: folder + "/table.md"), options: .atomic)
+    }
+
+    /// `arm,split,metric,class,mean,std,runs` rows (class empty for scalars).
+    public func csv() -> String {
+        var rows = ["arm,split,metric,class,mean,std,runs"]
+        func number(_ value: Double?) -> String { value.map { String(format: "%.6f", $0) } ?? "" }
+        func runs(_ values: [Double?]) -> String { "\"" + values.map(number).joined(separator: ";") + "\"" }
+        for arm in Self.armOrder {
+            for split in Self.splitOrder {
+                guard let s = arms[arm]?[split] else { continue }
+                for (name, stat) in [("accuracy", s.accuracy), ("mean_iou", s.meanIoU), ("mean_dice", s.meanDice),
+                                     ("mean_dice_foreground", s.meanDiceForeground)] {
+                    rows.append("\(arm),\(split),\(name),,\(number(stat.mean)),\(number(stat.std)),\(runs(stat.runs))")
+                }
+                for (k, name) in classes.enumerated() {
+                    let column = s.perClassDice.runs.map { $0[k] }
+                    rows.append("\(arm),\(split),per_class_dice,\(name),\(number(s.perClassDice.mean[k])),\(number(s.perClassDice.std[k])),\(runs(column))")
+                }
+                for (region, stat) in (s.regionDice ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    rows.append("\(arm),\(split),region_dice,\(region),\(number(stat.mean)),\(number(stat.std)),\(runs(stat.runs))")
+                }
+            }
+        }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    /// The paper's Table 1 (Accuracy, Mean IoU, Dice × Train/Val/Test, one
+    /// column group per arm), per-class and region test Dice, the gate and
+    /// the synthetic checks, as Markdown.
+    public func markdown() -> String {
+        func cell(_ stat: SeedStatistic?) -> String {
+            guard let stat, let mean = stat.mean else { return "n/a" }
+            return String(format: "%.3f ± %.3f", mean, stat.std ?? 0)
+        }
+        var lines = ["# medaug experiment: \(dataset), preset \(preset)", "",
+                     "Segmenter seeds \(seeds.map(String.init).joined(separator: ", ")) per arm (mean ± sample std over seeds); "
+                        + "micro-averaged over each split's pixels; Mean IoU and Dice over all classes incl. background (as the paper).", ""]
+        let header = "| metric | " + Self.armOrder.flatMap { arm in Self.splitOrder.map { "\(arm) \($0)" } }.joined(separator: " | ") + " |"
+        lines.append(header)
+        lines.append("|---|" + String(repeating: "---|", count: Self.armOrder.count * Self.splitOrder.count))
+        for (name, key) in [("Accuracy", \SplitScores.accuracy), ("Mean IoU", \SplitScores.meanIoU), ("Dice", \SplitScores.meanDice),
+                            ("Dice (foreground)", \SplitScores.meanDiceForeground)] {
+            let cells = Self.armOrder.flatMap { arm in Self.splitOrder.map { cell(arms[arm]?[$0]?[keyPath: key]) } }
+            lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+        }
+        lines += ["", "Test Dice per class:", "", "| class | " + Self.armOrder.joined(separator: " | ") + " |",
+                  "|---|" + String(repeating: "---|", count: Self.armOrder.count)]
+        for (k, name) in classes.enumerated() {
+            let cells = Self.armOrder.map { arm -> String in
+                guard let s = arms[arm]?["test"] else { return "n/a" }
+                return cell(SeedStatistic(s.perClassDice.runs.map { $0[k] }))
+            }
+            lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+        }
+        if let regions = arms["real"]?["test"]?.regionDice?.keys.sorted(), !regions.isEmpty {
+            lines += ["", "Test Dice of the BraTS regions:", "", "| region | " + Self.armOrder.joined(separator: " | ") + " |",
+                      "|---|" + String(repeating: "---|", count: Self.armOrder.count)]
+            for region in regions {
+                lines.append("| \(region) | " + Self.armOrder.map { cell(arms[$0]?["test"]?.regionDice?[region]) }.joined(separator: " | ") + " |")
+            }
+        }
+        func dist(_ d: Distribution) -> String {
+            guard let median = d.median, let low = d.min, let high = d.max else { return "none" }
+            return String(format: "median %.3f (min %.3f, max %.3f, n = %d)", median, low, high, d.count)
+        }
+        lines += ["", "Quality gate (segmenter of the real arm, seed 0; foreground Dice against the rendered label map): "
+                    + "kept \(gate.kept), dropped \(gate.dropped) at threshold \(gate.threshold); scores \(dist(gate.distribution)).",
+                  "", "Memorisation: SSIM of each generated image to its nearest real training image: "
+                    + "\(dist(syntheticChecks.memorisation.nearestSSIM)); near-copies (≥ \(syntheticChecks.memorisation.threshold)): "
+                    + "\(syntheticChecks.memorisation.nearCopies.count).",
+                  "", "Generator on held-out test label maps vs the real test images: SSIM \(dist(syntheticChecks.heldOut.ssim)); "
+                    + "PSNR \(dist(syntheticChecks.heldOut.psnr)) dB.",
+                  "", String(format: "Wall time: %.0f s.", seconds["total"] ?? 0)]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
