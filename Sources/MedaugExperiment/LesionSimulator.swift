@@ -16,14 +16,15 @@ import MedaugImaging
 ///   coordinates warped by a smooth random displacement field (an elastic
 ///   deformation), so the shapes are irregular and differ from slice to
 ///   slice. Oedema radius `oedemaRadius` (a fraction of the side), rim
-///   0.45–0.7 of it, core 0.35–0.75 of the rim; 20 % of lesions have no
+///   0.4–0.65 of it, core 0.25–0.55 of the rim; 20 % of lesions have no
 ///   necrotic core.
 /// - Labels: 2 oedema, 4 enhancing rim, 1 necrotic core (BraTS), written
 ///   over brain tissue only (the background is never relabelled).
 /// - Intensities, relative to the slice's own tissue means: oedema between
 ///   grey matter and CSF (darker than white matter), necrosis CSF-dark,
 ///   the enhancing rim brighter than white matter; boundaries blend over
-///   about a pixel (soft edges), with smoothed multiplicative texture.
+///   about a pixel (soft edges), with smoothed multiplicative texture (±5 %
+///   typical).
 /// - Scan variation per slice: a smooth multiplicative bias field, a
 ///   contrast change and Gaussian noise (the classic augmenter's intensity
 ///   operations).
@@ -39,7 +40,7 @@ public struct LesionSimulator: Sendable {
     /// BraTS values written for the lesion.
     public static let necroticCore: Int32 = 1, oedema: Int32 = 2, enhancing: Int32 = 4
     /// Oedema radius range as a fraction of the image side.
-    public var oedemaRadius: ClosedRange<Double> = 0.05...0.14
+    public var oedemaRadius: ClosedRange<Double> = 0.06...0.16
 
     public init() {}
 
@@ -70,13 +71,16 @@ public struct LesionSimulator: Sendable {
         let targets: [Int32: Float] = [
             Self.oedema: gm - 0.35 * (gm - csf),             // darker than WM and GM, above CSF
             Self.necroticCore: csf + 0.1 * (gm - csf),       // CSF-dark
-            Self.enhancing: wm + 0.45 * max(wm - gm, 0.15),  // brighter than WM
+            Self.enhancing: min(1, wm + 0.8 * max(wm - gm, 0.15)),  // brighter than WM
         ]
 
         // Geometry: nested radii, contour harmonics, a smooth warp.
         let radius = (oedemaRadius.lowerBound + random.uniform() * (oedemaRadius.upperBound - oedemaRadius.lowerBound)) * Double(side)
-        let rim = radius * (0.45 + 0.25 * random.uniform())
-        let core = random.uniform() < 0.2 ? 0 : rim * (0.35 + 0.4 * random.uniform())
+        let rim = radius * (0.4 + 0.25 * random.uniform())
+        var core = random.uniform() < 0.2 ? 0 : rim * (0.25 + 0.3 * random.uniform())
+        // A core under 1.5 pixels would be all partial volume: enlarge it,
+        // or leave it out when the rim is too small to hold one.
+        if core > 0 && core < 1.5 { core = rim >= 3 ? 1.5 : 0 }
         let contours = (0..<3).map { _ in Contour(random: &random) }
         let warp = Warp(random: &random, amplitude: 0.25 * radius, wavelength: 2.5 * radius)
         // A centre in brain tissue with brain around it (best of a few tries).
@@ -99,18 +103,19 @@ public struct LesionSimulator: Sendable {
                 let dOedema = radius * contours[0].scale(theta) - r
                 let dRim = rim * contours[1].scale(theta) - r
                 let dCore = core > 0 ? core * contours[2].scale(theta) - r : -1
-                guard dOedema > -2 else { continue }
+                guard dOedema > -1.5 else { continue }
                 var label = pair.mask[index]
                 if dOedema > 0 { label = Self.oedema }
                 if dRim > 0 { label = Self.enhancing }
                 if dCore > 0 { label = Self.necroticCore }
                 result.mask[index] = label
-                // Intensity: nested soft blends over ~1 pixel.
+                // Intensity: nested soft blends centred on each contour, so
+                // pixels on a boundary mix both sides (partial volume).
                 var value = pair.image[index]
                 for (d, target) in [(dOedema, targets[Self.oedema]!), (dRim, targets[Self.enhancing]!),
                                     (dCore, targets[Self.necroticCore]!)] {
-                    let weight = Float(1 / (1 + exp(-d / 0.7)))
-                    value += weight * (target * (1 + 0.08 * texture[index]) - value)
+                    let weight = Float(1 / (1 + exp(-d / 0.3)))
+                    value += weight * (target * (1 + 0.05 * texture[index]) - value)
                 }
                 result.image[index] = value
             }
@@ -121,7 +126,9 @@ public struct LesionSimulator: Sendable {
     /// A bias field, a contrast change and noise on the image (not the mask).
     func scanVariation(_ pair: ImagePair, seed: UInt64) throws -> ImagePair {
         let pipeline = AugmentationPipeline(operations: [
-            .init(kind: .biasField, probability: 1, range: [0.05, 0.25], intensityRange: [-1, 1]),
+            // Coefficients of an order-3 polynomial in exp(): ±0.05 keeps the
+            // field within about ±10 % (larger fields saturate the image).
+            .init(kind: .biasField, probability: 1, range: [0.01, 0.05], intensityRange: [-1, 1]),
             .init(kind: .contrast, probability: 1, range: [0.9, 1.1]),
             .init(kind: .noise, probability: 1, range: [0.01, 0.03]),
         ])
