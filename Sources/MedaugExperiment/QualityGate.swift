@@ -35,6 +35,7 @@ public struct GateReport: Codable, Sendable {
     }
 
     public var threshold: Double
+    /// The scoring segmenter's weights, relative to the report folder.
     public var segmenter: String
     public var kept: Int
     public var dropped: Int
@@ -72,7 +73,8 @@ extension ExperimentRunner {
             return manifest
         }
         log("  gate: kept \(scores.count - dropped.count) of \(scores.count) generated pairs (Dice ≥ \(config.gateThreshold))")
-        return GateReport(threshold: config.gateThreshold, segmenter: weights, kept: scores.count - dropped.count,
+        let relative = weights.hasPrefix(out + "/") ? String(weights.dropFirst(out.count + 1)) : weights
+        return GateReport(threshold: config.gateThreshold, segmenter: relative, kept: scores.count - dropped.count,
                           dropped: dropped.count, distribution: Distribution(scores.compactMap(\.dice)), scores: scores)
     }
 
