@@ -34,7 +34,8 @@ extension ExperimentRunner {
         let all = try DatasetPairs.load(folder: setFolder(.gan), split: .train, includeSynthetic: true)
         let generated = all.items.indices.filter { all.items[$0].source["origin"] == .string("generated") }
         let (w, h) = (real.pairs[0].width, real.pairs[0].height)
-        func firstChannel(_ pair: ImagePair) -> [Float] { Array(pair.image.prefix(w * h)) }
+        // SSIM wants non-negative intensities: [-1, 1] becomes [0, 2].
+        func firstChannel(_ pair: ImagePair) -> [Float] { pair.image.prefix(w * h).map { $0 + 1 } }
         let realImages = real.pairs.map(firstChannel)
         var nearest: [Double] = [], copies: [String] = []
         for (n, index) in generated.enumerated() {
@@ -51,7 +52,7 @@ extension ExperimentRunner {
             var options = RunOptions()
             options.seed = config.seed &+ UInt64(index)
             let image = try session.generate(from: LabelMaps(count: 1, height: h, width: w, values: pair.mask), options: options)
-            let fake = Array(image.values.prefix(w * h)), truth = firstChannel(pair)
+            let fake = image.values.prefix(w * h).map { $0 + 1 }, truth = firstChannel(pair)
             ssims.append(try ImageSimilarity.ssim(fake, truth, width: w, height: h, dataRange: 2))
             psnrs.append(try ImageSimilarity.psnr(fake, truth, width: w, height: h, dataRange: 2))
         }

@@ -9,6 +9,9 @@ import Foundation
 /// window lies inside the image ("valid" positions, so no padding choice
 /// enters the number). Images smaller than the window use the largest
 /// square window that fits. 1 means identical; 0 no structural similarity.
+/// As with every SSIM, the luminance term assumes non-negative intensities
+/// (near a zero mean it collapses): shift signed images, e.g. the network's
+/// [-1, 1] to [0, 2], before comparing them.
 public enum ImageSimilarity {
     static let radius = 5, sigma = 1.5
 

@@ -14,42 +14,13 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEBUG = os.path.join(ROOT, ".build", "debug")
-LIBRARY = os.environ.get("MEDAUG_LIBRARY") or os.path.join(DEBUG, "libMedaugC.so")
-MEDAUG_BIN = os.environ.get("MEDAUG_BIN") or os.path.join(DEBUG, "medaug")
-
-if not os.path.isfile(LIBRARY):
-    pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
-                allow_module_level=True)
-os.environ["MEDAUG_LIBRARY"] = LIBRARY
-sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
-
-import medaug  # noqa: E402
-
-SIDE = 32
-GENERATOR_VALUES = (0, 1, 4)
-SEGMENTER_VALUES = (0, 2, 5)
-
-
-def _cli(*args):
-    if not os.access(MEDAUG_BIN, os.X_OK):
-        pytest.skip(f"the medaug CLI is not built ({MEDAUG_BIN} missing; set MEDAUG_BIN)")
-    result = subprocess.run([MEDAUG_BIN, *args], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result
+from medaug_binding import (GENERATOR_VALUES, LIBRARY, MEDAUG_BIN, ROOT, SEGMENTER_VALUES, SIDE,  # noqa: E402
+                            cli as _cli, make_models, medaug)
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("models")
-    generator, segmenter = str(folder / "g.safetensors"), str(folder / "s.safetensors")
-    common = ["--image-size", str(SIDE), "--classes", "3"]
-    _cli("model", "init", "--kind", "generator", *common, "--down-filters", "8,16",
-         "--label-values", ",".join(map(str, GENERATOR_VALUES)), "--output", generator)
-    _cli("model", "init", "--kind", "segmenter", *common, "--depth", "2", "--base-filters", "4",
-         "--label-values", ",".join(map(str, SEGMENTER_VALUES)), "--output", segmenter)
-    return {"generator": generator, "segmenter": segmenter, "folder": folder}
+    return make_models(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Needs the debug build: .build/debug/libMedaugC.so and .build/debug/medaug
 
     python3 -m pytest -q Tests/python/test_binding_data.py
 """
-import gc
 import json
 import os
 import subprocess
@@ -17,61 +16,12 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEBUG = os.path.join(ROOT, ".build", "debug")
-LIBRARY = os.environ.get("MEDAUG_LIBRARY") or os.path.join(DEBUG, "libMedaugC.so")
-MEDAUG_BIN = os.environ.get("MEDAUG_BIN") or os.path.join(DEBUG, "medaug")
-
-if not os.path.isfile(LIBRARY):
-    pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
-                allow_module_level=True)
-os.environ["MEDAUG_LIBRARY"] = LIBRARY
-sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
-
-import medaug  # noqa: E402
-
-SIDE = 32
-GENERATOR_VALUES = (0, 1, 4)
-SEGMENTER_VALUES = (0, 2, 5)
-
-
-def _cli(*args):
-    if not os.access(MEDAUG_BIN, os.X_OK):
-        pytest.skip(f"the medaug CLI is not built ({MEDAUG_BIN} missing; set MEDAUG_BIN)")
-    result = subprocess.run([MEDAUG_BIN, *args], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result
+from medaug_binding import GENERATOR_VALUES, ROOT, SIDE, make_models, medaug  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("models")
-    generator, segmenter = str(folder / "g.safetensors"), str(folder / "s.safetensors")
-    common = ["--image-size", str(SIDE), "--classes", "3"]
-    _cli("model", "init", "--kind", "generator", *common, "--down-filters", "8,16",
-         "--label-values", ",".join(map(str, GENERATOR_VALUES)), "--output", generator)
-    _cli("model", "init", "--kind", "segmenter", *common, "--depth", "2", "--base-filters", "4",
-         "--label-values", ",".join(map(str, SEGMENTER_VALUES)), "--output", segmenter)
-    return {"generator": generator, "segmenter": segmenter, "folder": folder}
-
-
-@pytest.fixture
-def generator(models):
-    with medaug.load_model(models["generator"]) as model, model.session() as session:
-        yield session
-
-
-@pytest.fixture
-def segmenter(models):
-    with medaug.load_model(models["segmenter"]) as model, model.session(threads=2) as session:
-        yield session
-
-
-def _label_map(n=None, values=GENERATOR_VALUES, seed=0):
-    rng = np.random.default_rng(seed)
-    shape = (SIDE, SIDE) if n is None else (n, SIDE, SIDE)
-    return np.asarray(values, dtype=np.int32)[rng.integers(0, len(values), size=shape)]
-
+    return make_models(tmp_path_factory.mktemp("models"))
 
 
 tifffile = pytest.importorskip("tifffile")

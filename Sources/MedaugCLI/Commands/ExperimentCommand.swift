@@ -66,8 +66,7 @@ struct ExperimentCommand: ParsableCommand {
         var stage = ""
         let started = Date()
         runner.log = { message in
-            bar?.endLine()
-            bar = nil
+            bar?.endLine()       // the bar goes on below the message
             FileHandle.standardError.write(Data(String(format: "[%5.0fs] %@\n", Date().timeIntervalSince(started), message).utf8))
         }
         runner.progress = { name, done, total in
@@ -76,7 +75,7 @@ struct ExperimentCommand: ParsableCommand {
                 stage = name
                 bar = ProgressBar(total: total, label: name)
             }
-            bar?.advance()
+            bar?.update(done: done)
         }
         do {
             let report = try runner.run()

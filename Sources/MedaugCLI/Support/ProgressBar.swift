@@ -1,7 +1,15 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A one-line progress bar with ETA on stderr.
+/// A one-line progress bar with ETA on stderr. When stderr is not a
+/// terminal (a log file, CI) it prints a plain line every 10 % instead of
+/// redrawing.
 final class ProgressBar {
+    static let interactive = isatty(2) != 0
+    private var lastDecile = -1
+
     let total: Int
     let label: String
     var done = 0
@@ -13,20 +21,29 @@ final class ProgressBar {
         self.label = label.isEmpty ? "" : label + " "
     }
 
-    func advance() {
-        done += 1
+    func advance() { update(done: done + 1) }
+
+    /// Draws the bar at `done` steps (for callers that count themselves).
+    func update(done newDone: Int) {
+        done = min(max(newDone, 0), total)
         let elapsed = Date().timeIntervalSince(start)
-        let eta = elapsed / Double(done) * Double(total - done)
+        let eta = elapsed / Double(max(done, 1)) * Double(total - done)
         let width = 30, filled = width * done / total
-        let line = "\r" + label + "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let bar = label + "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             + String(format: "] %d/%d  ETA %@", done, total, ProgressBar.format(eta))
-        FileHandle.standardError.write(Data(line.utf8))
-        midLine = true
+        if ProgressBar.interactive {
+            FileHandle.standardError.write(Data(("\r" + bar).utf8))
+            midLine = true
+        } else if done * 10 / total > lastDecile {
+            lastDecile = done * 10 / total
+            FileHandle.standardError.write(Data((bar + "\n").utf8))
+        }
     }
 
     /// Ends the bar's line with `message` (the bar continues on the next line).
     func finishLine(_ message: String) {
-        FileHandle.standardError.write(Data(("\r" + message + String(repeating: " ", count: 20) + "\n").utf8))
+        let prefix = ProgressBar.interactive ? "\r" : ""
+        FileHandle.standardError.write(Data((prefix + message + String(repeating: " ", count: 20) + "\n").utf8))
         midLine = false
     }
 

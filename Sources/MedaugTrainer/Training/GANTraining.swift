@@ -164,11 +164,7 @@ public final class GANTraining {
         return times
     }
 
-    private func shuffledOrder() -> [Int] {
-        var order = Array(0..<train.count)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-        return order
-    }
+    private func shuffledOrder() -> [Int] { random.permutation(train.count) }
 
     private var parts: [TrainingCheckpoint<GANEpoch>.Part] {
         [.init(name: "generator", network: generator, optimizer: step.generatorOptimizer),

@@ -140,11 +140,7 @@ public final class SegmenterTraining {
         return history
     }
 
-    private func shuffledOrder() -> [Int] {
-        var order = Array(0..<train.count)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(random.next() % UInt64(i + 1))) }
-        return order
-    }
+    private func shuffledOrder() -> [Int] { random.permutation(train.count) }
 
     private var parts: [TrainingCheckpoint<SegmenterEpoch>.Part] {
         [.init(name: "segmenter", network: network, optimizer: step.optimizer)]
@@ -212,5 +208,12 @@ struct ShuffleRandom {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// 0..<count in a random order (Fisher–Yates, from the last element).
+    mutating func permutation(_ count: Int) -> [Int] {
+        var order = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, Int(next() % UInt64(i + 1))) }
+        return order
     }
 }

@@ -1,0 +1,45 @@
+"""Shared set-up of the binding tests: finds the debug library and CLI, skips
+the importing test module with a message when they are not built, imports
+the package from bindings/python, and makes the small models the tests use."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEBUG = os.path.join(ROOT, ".build", "debug")
+LIBRARY = os.environ.get("MEDAUG_LIBRARY") or os.path.join(DEBUG, "libMedaugC.so")
+MEDAUG_BIN = os.environ.get("MEDAUG_BIN") or os.path.join(DEBUG, "medaug")
+
+if not os.path.isfile(LIBRARY):
+    pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
+                allow_module_level=True)
+os.environ["MEDAUG_LIBRARY"] = LIBRARY
+sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+
+import medaug  # noqa: E402,F401
+
+SIDE = 32
+GENERATOR_VALUES = (0, 1, 4)
+SEGMENTER_VALUES = (0, 2, 5)
+
+
+def cli(*args):
+    """Runs the medaug CLI; skips when it is not built, fails on a non-zero exit."""
+    if not os.access(MEDAUG_BIN, os.X_OK):
+        pytest.skip(f"the medaug CLI is not built ({MEDAUG_BIN} missing; set MEDAUG_BIN)")
+    result = subprocess.run([MEDAUG_BIN, *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def make_models(folder):
+    """A 32x32 generator (label values 0, 1, 4) and segmenter (0, 2, 5), random weights."""
+    generator, segmenter = str(folder / "g.safetensors"), str(folder / "s.safetensors")
+    common = ["--image-size", str(SIDE), "--classes", "3"]
+    cli("model", "init", "--kind", "generator", *common, "--down-filters", "8,16",
+        "--label-values", ",".join(map(str, GENERATOR_VALUES)), "--output", generator)
+    cli("model", "init", "--kind", "segmenter", *common, "--depth", "2", "--base-filters", "4",
+        "--label-values", ",".join(map(str, SEGMENTER_VALUES)), "--output", segmenter)
+    return {"generator": generator, "segmenter": segmenter, "folder": folder}
