@@ -71,4 +71,27 @@ final class AdamTests: XCTestCase {
         try Adam(parameters: [p]).zeroGradients()
         XCTAssertEqual(Array(p.gradient), [0, 0, 0])
     }
+
+    /// Threads split the update into blocks of elements: the same bits as one thread.
+    func testThreadsGiveTheSameParameters() throws {
+        func run(threads: Int) throws -> [Float] {
+            let big = Parameter(name: "big", shape: [(1 << 20) + 77])
+            let small = Parameter(name: "small", shape: [5])
+            for (k, parameter) in [big, small].enumerated() {
+                for i in 0..<parameter.count {
+                    parameter.value[i] = Float((i * 7 + k) % 13) / 13
+                    parameter.gradient[i] = Float((i * 5 + k) % 11) / 11 - 0.5
+                }
+            }
+            for beta1: Float in [0.5, 0.9] {   // both branches of the first-moment update
+                let adam = try Adam(parameters: [big, small], options: AdamOptions(learningRate: 1e-3, beta1: beta1))
+                adam.threads = threads
+                adam.update()
+                adam.update()
+            }
+            return big.values() + small.values()
+        }
+        let one = try run(threads: 1), two = try run(threads: 2), three = try run(threads: 3)
+        XCTAssertTrue(one == two && one == three, "threaded updates differ from the single-threaded one")
+    }
 }

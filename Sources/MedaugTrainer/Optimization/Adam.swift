@@ -1,4 +1,5 @@
 import Foundation
+import MedaugKernels
 
 /// Adam's hyper-parameters.
 public struct AdamOptions: Equatable, Sendable {
@@ -50,7 +51,9 @@ public struct AdamState: Equatable, Sendable {
 /// Float, as PyTorch does for float32 parameters; m is updated as PyTorch's
 /// `lerp_(g, 1 − β1)` rounds (two formulas, switching at weight 0.5).
 ///
-/// Moments are allocated once at creation; `update` allocates nothing.
+/// Moments are allocated once at creation; `update` allocates nothing. The
+/// update is elementwise, so splitting it over `threads` (in blocks of
+/// elements) gives bitwise the same parameters.
 public final class Adam {
     /// The trainable parameters it updates, in the order given.
     public let parameters: [Parameter]
@@ -58,7 +61,12 @@ public final class Adam {
     public var options: AdamOptions
     /// Steps taken so far.
     public private(set) var step = 0
+    /// Threads for `update` (the paper generator has 54 million parameters:
+    /// one pass reads and writes about 1 GB).
+    public var threads = 1
     private let moments: [(m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>)]
+    /// `update`'s work units: at most 1 M elements of one parameter each.
+    private let blocks: [(parameter: Int, range: Range<Int>)]
 
     /// An optimiser for the trainable ones among `parameters` (running
     /// statistics are skipped), with zero moments.
@@ -76,6 +84,9 @@ public final class Adam {
         }
         self.parameters = trainable
         self.options = options
+        blocks = trainable.enumerated().flatMap { index, parameter in
+            stride(from: 0, to: parameter.count, by: 1 << 20).map { (index, $0..<min(parameter.count, $0 + (1 << 20))) }
+        }
         moments = trainable.map { parameter in
             let m = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
             let v = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
@@ -105,14 +116,24 @@ public final class Adam {
         let rootCorrection2 = Float(correction2.squareRoot())
         let weight = Float(1 - Double(b1)), weight2 = Float(1 - Double(b2))
         let lowWeight = weight < 0.5, complement = 1 - weight
-        for (index, parameter) in parameters.enumerated() {
-            let (m, v) = moments[index]
-            let p = parameter.value, g = parameter.gradient
-            for i in 0..<parameter.count {
-                let difference = g[i] - m[i]
-                m[i] = lowWeight ? m[i] + weight * difference : g[i] - difference * complement
-                v[i] = v[i] * b2 + weight2 * g[i] * g[i]
-                p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+        let blocks = self.blocks, moments = self.moments, parameters = self.parameters
+        parallelFor(blocks.count, threads: threads) { b in
+            let (index, range) = blocks[b]
+            let m = moments[index].m.baseAddress!, v = moments[index].v.baseAddress!
+            let p = parameters[index].value.baseAddress!, g = parameters[index].gradient.baseAddress!
+            // Two loops rather than a branch per element, so each vectorises.
+            if lowWeight {
+                for i in range {
+                    m[i] += weight * (g[i] - m[i])
+                    v[i] = v[i] * b2 + weight2 * g[i] * g[i]
+                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                }
+            } else {
+                for i in range {
+                    m[i] = g[i] - (g[i] - m[i]) * complement
+                    v[i] = v[i] * b2 + weight2 * g[i] * g[i]
+                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+                }
             }
         }
     }

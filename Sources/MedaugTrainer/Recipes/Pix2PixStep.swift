@@ -116,6 +116,8 @@ public final class Pix2PixStep {
         let losses = try computeGradients(condition: condition, target: target)
         if !losses.generatorTotal.isFinite { throw .nonFiniteLoss(step: stepCount, loss: "generator") }
         if !losses.discriminator.isFinite { throw .nonFiniteLoss(step: stepCount, loss: "discriminator") }
+        discriminatorOptimizer.threads = discriminator.threads
+        generatorOptimizer.threads = generator.threads
         discriminatorOptimizer.update()
         generatorOptimizer.update()
         stepCount += 1

@@ -67,6 +67,7 @@ public final class SegmenterStep {
     public func step(images: TrainTensor, labels: LabelMap) throws(TrainerError) -> SegmenterLosses {
         let losses = try computeGradients(images: images, labels: labels)
         guard losses.total.isFinite else { throw .nonFiniteLoss(step: stepCount, loss: "segmenter") }
+        optimizer.threads = segmenter.threads
         optimizer.update()
         stepCount += 1
         return losses
