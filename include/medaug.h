@@ -437,7 +437,8 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file(const char *path, medaug_
 ** Returns:
 **   MEDAUG_OK                on success;
 **   MEDAUG_INVALID_ARGUMENT  bytes or model is NULL, or size is 0 or
-**                            larger than the address space allows;
+**                            above 64 GiB (the limit for a model file;
+**                            refused before any allocation);
 **   MEDAUG_FORMAT_ERROR      the bytes are not a valid medaug model
 **                            (including size below 8);
 **   MEDAUG_OUT_OF_MEMORY     the copy could not be allocated.

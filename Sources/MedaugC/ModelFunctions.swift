@@ -16,6 +16,10 @@ public func medaug_model_load_file(_ path: UnsafePointer<CChar>?, _ model: Unsaf
     }
 }
 
+/// The largest model file `medaug_model_load_memory` copies (the paper's
+/// generator is 218 MB); larger sizes are refused before any allocation.
+let maxModelBytes = 64 << 30
+
 @_cdecl("medaug_model_load_memory")
 public func medaug_model_load_memory(_ bytes: UnsafeRawPointer?, _ size: UInt,
                                      _ model: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
@@ -25,6 +29,9 @@ public func medaug_model_load_memory(_ bytes: UnsafeRawPointer?, _ size: UInt,
         guard let bytes else { throw ABIFailure.invalid("bytes is NULL") }
         guard size > 0 else { throw ABIFailure.invalid("size is 0") }
         let count = try Arguments.size(size, "size")
+        guard count <= maxModelBytes else {
+            throw ABIFailure.invalid("size is \(count) bytes, above the \(maxModelBytes >> 30) GiB limit for a model file")
+        }
         // The loader copies the bytes with an allocation that would trap on
         // failure; probe first so an impossible size is a status instead.
         guard let probe = malloc(count) else {
