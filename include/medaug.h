@@ -1086,7 +1086,7 @@ typedef struct medaug_metrics_options {
 **                      0...class_count-1 (not stored label values); not
 **                      NULL, 4-byte aligned.
 **   [in]  n, height, width  sizes, each >= 1, n*height*width <= 2^28.
-**   [in]  class_count  number of classes K, 1...65536.
+**   [in]  class_count  number of classes K, 1...1024.
 **   [in]  options      or NULL for the defaults.
 **   [out] json         not NULL; receives a NUL-terminated UTF-8 string
 **                      the caller frees with medaug_string_free(); NULL on

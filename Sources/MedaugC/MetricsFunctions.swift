@@ -48,7 +48,9 @@ public func medaug_metrics(_ prediction: UnsafePointer<Int32>?, _ truth: UnsafeP
     serve("medaug_metrics") {
         let out = try Arguments.required(json, "json")
         out.pointee = nil
-        guard (1...65_536).contains(classCount) else { throw ABIFailure.invalid("class_count is \(classCount), expected 1...65536") }
+        // K × K confusion counts per image and per region: 1024 classes is
+        // 8 MB of counts; more would be a memory hazard, not a label map.
+        guard (1...1024).contains(classCount) else { throw ABIFailure.invalid("class_count is \(classCount), expected 1...1024") }
         let plane = try Arguments.imageElements(1, height, width)
         guard n >= 1 else { throw ABIFailure.invalid("n is 0, expected at least 1") }
         let total = try Arguments.product([try Arguments.size(n, "n"), plane], "n × height × width")

@@ -68,6 +68,8 @@ final class MetricsFunctionsTests: XCTestCase {
         XCTAssertNil(text)
         XCTAssertEqual(lib.metrics(prediction, truth, 0, side, side, classes, nil, &text), Status.invalidArgument)
         XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, 0, nil, &text), Status.invalidArgument)
+        XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, 65_536, nil, &text), Status.invalidArgument)
+        XCTAssertTrue(lib.message.contains("1...1024"), lib.message)
         XCTAssertEqual(lib.metrics(prediction, truth, Int.max, side, side, classes, nil, &text), Status.invalidArgument)
         prediction[9] = 3
         XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, classes, nil, &text), Status.invalidArgument)
