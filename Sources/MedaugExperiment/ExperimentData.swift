@@ -9,6 +9,24 @@ public enum ExperimentDataset: String, Codable, CaseIterable, Sendable {
     case mniTissue = "mni-tissue"
     /// A dataset folder the user prepared (`medaug prepare`).
     case folder
+    /// The user's NIfTI volumes: images and label maps, sliced here.
+    case volumes
+}
+
+/// The user's NIfTI volumes for `ExperimentDataset.volumes`.
+public struct VolumeSource: Codable, Equatable, Sendable {
+    /// Image volumes, subject by subject, each subject's modalities in a row.
+    public var images: [String]
+    /// One label volume (stored label values) per subject.
+    public var labels: [String]
+    public var classes: [String]
+    public var labelValues: [Int]
+    /// axial, coronal or sagittal.
+    public var plane: String
+
+    public init(images: [String], labels: [String], classes: [String], labelValues: [Int], plane: String) {
+        (self.images, self.labels, self.classes, self.labelValues, self.plane) = (images, labels, classes, labelValues, plane)
+    }
 }
 
 /// Builds an experiment's dataset folder.
@@ -55,6 +73,36 @@ public enum ExperimentData {
                                        channelNames: ["T1"], options: options, output: tissue, overwrite: true)
         defer { try? FileManager.default.removeItem(atPath: tissue) }
         return try addLesions(from: tissue, to: output, seed: seed, simulator: simulator)
+    }
+
+    /// Slices of the user's volumes as a dataset folder at `output` (the
+    /// same preparation as `medaug prepare`: canonical orientation,
+    /// per-volume intensity normalisation, position or subject splits).
+    @discardableResult
+    public static func prepareVolumes(_ source: VolumeSource, preset: ExperimentPreset, seed: UInt64,
+                                      output: String) throws -> DatasetManifest {
+        guard !source.labels.isEmpty, source.images.count % source.labels.count == 0, !source.images.isEmpty else {
+            throw ImagingError.invalidArgument("\(source.images.count) image volumes for \(source.labels.count) label volumes: give the same number of modalities for every subject")
+        }
+        guard let plane = NIfTIVolume.Plane(rawValue: source.plane) else {
+            throw ImagingError.invalidArgument("plane '\(source.plane)': expected axial, coronal or sagittal")
+        }
+        let modalities = source.images.count / source.labels.count
+        let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
+            let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
+            let volumes = try files.map { try NIfTIReader.read(path: $0).canonical() }
+            let labels = try NIfTIReader.read(path: labelPath).canonical().values.map { Int32($0.rounded()) }
+            return .init(modalities: volumes, labels: labels, sourceFiles: files + [labelPath])
+        }
+        var options = DatasetPreparation.Options()
+        options.plane = plane
+        options.side = preset.side
+        options.trainCount = preset.trainCount
+        options.gap = preset.gap
+        options.seed = seed
+        return try DatasetPreparation.prepare(subjects: subjects, classes: source.classes, labelValues: source.labelValues,
+                                              channelNames: (0..<modalities).map { "channel_\($0)" }, options: options,
+                                              output: output, overwrite: true)
     }
 
     /// Every item of the dataset at `input` with a simulated lesion, as a

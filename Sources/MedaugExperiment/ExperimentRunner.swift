@@ -19,6 +19,8 @@ public struct ExperimentConfig: Codable, Sendable {
     public var mniFolder: String
     /// A prepared dataset folder, for `dataset == .folder`.
     public var dataFolder: String?
+    /// The user's NIfTI volumes, for `dataset == .volumes`.
+    public var volumes: VolumeSource?
     /// Label values label edits move (default: the BraTS lesion values when
     /// the dataset has them).
     public var editValues: [Int32]?
@@ -122,6 +124,9 @@ public final class ExperimentRunner {
         case .mniLesion, .mniTissue:
             return try ExperimentData.prepareMNI(folder: config.mniFolder, lesions: config.dataset == .mniLesion,
                                                  preset: preset, seed: config.seed, output: data)
+        case .volumes:
+            guard let source = config.volumes else { throw ImagingError.invalidArgument("the volumes dataset needs volumes") }
+            return try ExperimentData.prepareVolumes(source, preset: preset, seed: config.seed, output: data)
         case .folder:
             guard let source = config.dataFolder else { throw ImagingError.invalidArgument("the folder dataset needs a data folder") }
             try? FileManager.default.removeItem(atPath: data)

@@ -105,3 +105,24 @@ def test_the_same_seed_repeats_the_run(run, mni, tmp_path):
     first, second = (json.loads((d / "metrics.json").read_text()) for d in (run, again))
     first.pop("seconds"), second.pop("seconds")
     assert first == second
+
+
+def test_user_volumes_run_through_the_same_experiment(tmp_path):
+    nibabel = pytest.importorskip("nibabel")
+    x, y, z = np.meshgrid(np.arange(40), np.arange(40), np.arange(48), indexing="ij")
+    labels = np.zeros((40, 40, 48), np.uint8)
+    labels[(x - 20) ** 2 + (y - 20) ** 2 < 250] = 1
+    labels[(x - 14 - z % 9) ** 2 + (y - 18) ** 2 < 12] = 2
+    labels[:, :, :2] = 0
+    t1 = (100 + 60 * labels + np.random.default_rng(0).normal(0, 5, labels.shape)).astype(np.int16)
+    nibabel.save(nibabel.Nifti1Image(t1, np.eye(4)), tmp_path / "t1.nii.gz")
+    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    out = tmp_path / "report"
+    medaug("experiment", "--dataset", "volumes", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
+           "--classes", "background,tissue,lesion", "--preset", "tiny", "--seeds", 1, "--out", out)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["dataset"] == "volumes" and metrics["classes"] == ["background", "tissue", "lesion"]
+    assert set(metrics["arms"]) == {"real", "classic", "gan", "gan_gated"}
+    assert "region_dice" not in metrics["arms"]["real"]["test"] or metrics["arms"]["real"]["test"]["region_dice"] is None
+    bad = medaug("experiment", "--dataset", "volumes", "--out", out, check=False)
+    assert bad.returncode != 0 and "--labels" in bad.stderr

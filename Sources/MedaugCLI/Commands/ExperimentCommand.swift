@@ -9,8 +9,9 @@ struct ExperimentCommand: ParsableCommand {
         abstract: "Run the paper's experiment: 30 real pairs → GAN → 300 pairs → segmenter arms, with a report folder.",
         discussion: """
         Datasets: mni-lesion (default: the MNI152 T1 with one simulated BraTS-style lesion per slice, on the
-        real tissue anatomy), mni-tissue (the 4-class tissue map), or folder (--data: a dataset folder made
-        by `medaug prepare` from your own volumes, with train/val/test items).
+        real tissue anatomy), mni-tissue (the 4-class tissue map), volumes (your NIfTI volumes: --image per
+        modality and subject, --labels per subject, --classes, --label-values, --plane; sliced as
+        `medaug prepare` does), or folder (--data: a dataset folder with real train/val/test items).
         Arms (same segmenter, same number of gradient steps): real (the real training pairs), classic (+
         classic augmentation to the target), gan (+ generator-rendered, label-edited pairs: the paper's
         method), gan_gated (gan without the pairs the quality gate drops).
@@ -23,6 +24,8 @@ struct ExperimentCommand: ParsableCommand {
           medaug experiment --out out/experiment
           medaug experiment --dataset mni-tissue --preset tiny --out out/tiny
           medaug experiment --dataset folder --data my-dataset --preset quick --out out/mine
+          medaug experiment --dataset volumes --image t1.nii.gz --labels seg.nii.gz \\
+                            --classes background,core,oedema,enhancing --label-values 0,1,2,4 --out out/brats
         """)
 
     @Option(help: "mni-lesion, mni-tissue or folder.")
@@ -35,6 +38,16 @@ struct ExperimentCommand: ParsableCommand {
     var mni: String = "cache/mni"
     @Option(help: "Dataset folder, for --dataset folder.")
     var data: String?
+    @Option(help: "Image volume (NIfTI), for --dataset volumes: each subject's modalities in a row.")
+    var image: [String] = []
+    @Option(help: "Label volume (NIfTI, stored label values) per subject, for --dataset volumes.")
+    var labels: [String] = []
+    @Option(help: "Comma-separated class names, for --dataset volumes.")
+    var classes: String?
+    @Option(help: "Comma-separated stored label values, one per class (default 0, 1, ...), for --dataset volumes.")
+    var labelValues: String?
+    @Option(help: "Slice plane for --dataset volumes: axial, coronal or sagittal.")
+    var plane: String = "axial"
     @Option(help: "Seed of the data draw, the GAN and the expansion; segmenter seeds are SEED, SEED+1, ...")
     var seed: UInt64 = 0
     @Option(help: "Segmenter seeds per arm (default: the preset's).")
@@ -49,6 +62,9 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("--preset must be tiny, quick or paper")
         }
         guard (dataset == .folder) == (data != nil) else { throw ValidationError("--data goes with --dataset folder (and only with it)") }
+        guard (dataset == .volumes) == !labels.isEmpty, (dataset == .volumes) == (classes != nil) else {
+            throw ValidationError("--dataset volumes takes --image, --labels and --classes (and only it does)")
+        }
         if let seeds, !(1...20).contains(seeds) { throw ValidationError("--seeds must be in 1...20") }
         guard (0...1).contains(gateThreshold), (1...256).contains(threads) else {
             throw ValidationError("--gate-threshold must be in 0...1 and --threads in 1...256")
@@ -59,6 +75,11 @@ struct ExperimentCommand: ParsableCommand {
         var chosen = ExperimentPreset.all.first { $0.name == preset }!
         if let seeds { chosen.seeds = seeds }
         var config = ExperimentConfig(dataset: dataset, preset: chosen, seed: seed, mniFolder: mni, dataFolder: data)
+        if dataset == .volumes, let classes {
+            let names = try parseList(classes, option: "--classes")
+            let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<names.count)
+            config.volumes = VolumeSource(images: image, labels: labels, classes: names, labelValues: values, plane: plane)
+        }
         config.gateThreshold = gateThreshold
         config.threads = threads
         let runner = ExperimentRunner(config: config, out: out)
