@@ -5,20 +5,10 @@ import json
 
 import numpy as np
 import pytest
-from medaug_cli import medaug, requires_binary
+from medaug_cli import gan_dataset, medaug, nested_labels, requires_binary
 
 nibabel = pytest.importorskip("nibabel")
 pytestmark = requires_binary
-
-
-def nested_labels():
-    """A 20x20x36 label volume: tissue (1) in a box, a core (2) inside it."""
-    x, y, z = np.meshgrid(np.arange(20), np.arange(20), np.arange(36), indexing="ij")
-    labels = np.zeros((20, 20, 36), np.uint8)
-    labels[3:17, 3:17, 1:35] = 1
-    labels[(x - 10) ** 2 + (y - 10) ** 2 < 16] = 2
-    labels[:, :, :1] = 0
-    return labels
 
 
 def test_train_seg_logs_epochs_and_saves_the_best(tmp_path):
@@ -116,16 +106,6 @@ def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
     assert "non-finite" in result.stderr and "training stopped" in result.stderr
     assert not (tmp_path / "s.safetensors").exists()
     assert not (tmp_path / "s.samples.png").exists() and not (tmp_path / "s.curves.svg").exists()
-
-
-def gan_dataset(tmp_path):
-    labels = nested_labels()
-    nibabel.save(nibabel.Nifti1Image((50 + 60 * labels).astype(np.int16), np.eye(4)), tmp_path / "t1.nii.gz")
-    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
-    medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
-           "--classes", "background,tissue,core", "--plane", "axial", "--size", 16, "--train-count", 6,
-           "--gap", 1, "--out", tmp_path / "data")
-    return tmp_path / "data"
 
 
 def test_train_gan_resumes_to_the_uninterrupted_result(tmp_path):

@@ -12,27 +12,13 @@ import time
 
 import numpy as np
 import pytest
-from medaug_cli import BIN, medaug, requires_binary
+from medaug_cli import BIN, gan_dataset as dataset, medaug, requires_binary
 
 nibabel = pytest.importorskip("nibabel")
 safetensors = pytest.importorskip("safetensors")
 from safetensors import safe_open  # noqa: E402
 
 pytestmark = requires_binary
-
-
-def dataset(tmp_path):
-    x, y, z = np.meshgrid(np.arange(20), np.arange(20), np.arange(36), indexing="ij")
-    labels = np.zeros((20, 20, 36), np.uint8)
-    labels[3:17, 3:17, 1:35] = 1
-    labels[(x - 10) ** 2 + (y - 10) ** 2 < 16] = 2
-    labels[:, :, :1] = 0
-    nibabel.save(nibabel.Nifti1Image((50 + 60 * labels).astype(np.int16), np.eye(4)), tmp_path / "t1.nii.gz")
-    nibabel.save(nibabel.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
-    medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
-           "--classes", "background,tissue,core", "--plane", "axial", "--size", 16, "--train-count", 6,
-           "--gap", 1, "--out", tmp_path / "data")
-    return tmp_path / "data"
 
 
 def loads(path):
