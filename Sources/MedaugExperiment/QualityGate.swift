@@ -53,14 +53,15 @@ extension ExperimentRunner {
         let generated = all.items.indices.filter { all.items[$0].source["origin"] == .string("generated") }
         var options = MetricsOptions()
         options.surfaceDistance = nil
-        var scores: [GateReport.Score] = []
-        for (n, index) in generated.enumerated() {
-            let single = DatasetPairs(manifest: all.manifest, items: [all.items[index]], pairs: [all.pairs[index]])
-            let evaluation = try SegmenterEvaluation.run(model, on: single, options: options, threads: config.threads)
-            let dice = try evaluation.accumulator.micro().meanDiceForeground
-            scores.append(.init(id: all.items[index].id, dice: dice, kept: (dice ?? 1) >= config.gateThreshold))
-            progress("quality gate", n + 1, generated.count)
+        // One session over all generated pairs; each image's own scores.
+        let subset = DatasetPairs(manifest: all.manifest, items: generated.map { all.items[$0] },
+                                  pairs: generated.map { all.pairs[$0] })
+        let evaluation = try SegmenterEvaluation.run(model, on: subset, options: options, threads: config.threads)
+        let scores = zip(subset.items, evaluation.accumulator.imageScores).map { item, image in
+            GateReport.Score(id: item.id, dice: image.meanDiceForeground,
+                             kept: (image.meanDiceForeground ?? 1) >= config.gateThreshold)
         }
+        progress("quality gate", generated.count, generated.count)
         let dropped = Set(scores.filter { !$0.kept }.map(\.id))
         let source = try DatasetManifest.read(folder: folder)
         try DatasetWriter.write(to: setFolder(.ganGated), overwrite: true) { temporary in

@@ -71,13 +71,12 @@ public final class GANTraining {
         self.train = train
         self.validation = validation
         self.options = options
-        random = ShuffleRandom(seed: options.seed ^ 0x4741_4E)
+        loop = TrainingLoopState(random: ShuffleRandom(seed: options.seed ^ 0x4741_4E))
     }
 
     /// Epochs completed so far (restored ones included), oldest first.
-    public private(set) var history: [GANEpoch] = []
-    private var random: ShuffleRandom
-    private var best = Double.infinity
+    public var history: [GANEpoch] { loop.history }
+    private var loop: TrainingLoopState<GANEpoch>
 
     /// Continues the run saved in the checkpoint at `path`: weights, Adam
     /// moments, step count, shuffle state and history. The next `run` goes
@@ -87,11 +86,7 @@ public final class GANTraining {
     ///   a run with another seed, batch size, data or configuration.
     @discardableResult
     public func resume(from path: String) throws -> [GANEpoch] {
-        let checkpoint = try TrainingCheckpoint<GANEpoch>.restore(from: path, identity: identity, parts: parts)
-        step.stepCount = checkpoint.recipeSteps
-        random.state = UInt64(checkpoint.shuffleState)!
-        best = checkpoint.best ?? .infinity
-        history = checkpoint.history
+        step.stepCount = try loop.restore(from: path, identity: identity, parts: parts)
         return history
     }
 
@@ -124,8 +119,7 @@ public final class GANTraining {
             var record = GANEpoch(epoch: epoch, gLoss: g / n, dLoss: d / n, l1: l1 / n, valLoss: nil, seconds: 0, saved: false)
             if let validation { record.valLoss = try validationL1(validation, condition: condition, target: target, labels: labels) }
             let criterion = record.valLoss ?? record.l1
-            if validation == nil || criterion < best {
-                best = criterion
+            if loop.isNewBest(criterion, hasValidation: validation != nil) {
                 try save(generatorTo: bestPath)
                 record.saved = true
             }
@@ -134,7 +128,7 @@ public final class GANTraining {
                 try ModelFile.write(config: .discriminator(discriminator.config), tensors: discriminator.tensors(), to: discriminatorPath)
             }
             record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            history.append(record)
+            loop.history.append(record)
             if let checkpointPath { try writeCheckpoint(to: checkpointPath) }
             report(record)
         }
@@ -164,7 +158,7 @@ public final class GANTraining {
         return times
     }
 
-    private func shuffledOrder() -> [Int] { random.permutation(train.count) }
+    private func shuffledOrder() -> [Int] { loop.random.permutation(train.count) }
 
     private var parts: [TrainingCheckpoint<GANEpoch>.Part] {
         [.init(name: "generator", network: generator, optimizer: step.generatorOptimizer),
@@ -177,12 +171,7 @@ public final class GANTraining {
     }
 
     private func writeCheckpoint(to path: String) throws {
-        let checkpoint = TrainingCheckpoint(
-            identity: identity, epochsDone: history.count, recipeSteps: step.stepCount,
-            adamSteps: ["generator": step.generatorOptimizer.step, "discriminator": step.discriminatorOptimizer.step],
-            shuffleState: String(random.state), best: best.isFinite ? best : nil, threads: options.threads,
-            history: history)
-        try checkpoint.write(parts: parts, to: path)
+        try loop.write(to: path, identity: identity, recipeSteps: step.stepCount, threads: options.threads, parts: parts)
     }
 
     /// Mean L1 of the generator on `pairs`, one image at a time with its own

@@ -67,13 +67,12 @@ public final class SegmenterTraining {
         self.train = train
         self.validation = validation
         self.options = options
-        random = ShuffleRandom(seed: options.seed)
+        loop = TrainingLoopState(random: ShuffleRandom(seed: options.seed))
     }
 
     /// Epochs completed so far (restored ones included), oldest first.
-    public private(set) var history: [SegmenterEpoch] = []
-    private var random: ShuffleRandom
-    private var best = Double.infinity
+    public var history: [SegmenterEpoch] { loop.history }
+    private var loop: TrainingLoopState<SegmenterEpoch>
 
     /// Continues the run saved in the checkpoint at `path` (weights, Adam
     /// moments, shuffle state, history); see `GANTraining.resume(from:)`.
@@ -81,11 +80,7 @@ public final class SegmenterTraining {
     ///   a run with another seed, batch size, data or configuration.
     @discardableResult
     public func resume(from path: String) throws -> [SegmenterEpoch] {
-        let checkpoint = try TrainingCheckpoint<SegmenterEpoch>.restore(from: path, identity: identity, parts: parts)
-        step.stepCount = checkpoint.recipeSteps
-        random.state = UInt64(checkpoint.shuffleState)!
-        best = checkpoint.best ?? .infinity
-        history = checkpoint.history
+        step.stepCount = try loop.restore(from: path, identity: identity, parts: parts)
         return history
     }
 
@@ -126,21 +121,20 @@ public final class SegmenterTraining {
                 (record.valLoss, record.valDice) = try evaluate(validation, images: images, labels: labels)
             }
             let criterion = record.valLoss ?? record.loss
-            if validation == nil || criterion < best {
-                best = criterion
+            if loop.isNewBest(criterion, hasValidation: validation != nil) {
                 try save(to: bestPath)
                 record.saved = true
             }
             if let lastPath { try save(to: lastPath) }
             record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            history.append(record)
+            loop.history.append(record)
             if let checkpointPath { try writeCheckpoint(to: checkpointPath) }
             report(record)
         }
         return history
     }
 
-    private func shuffledOrder() -> [Int] { random.permutation(train.count) }
+    private func shuffledOrder() -> [Int] { loop.random.permutation(train.count) }
 
     private var parts: [TrainingCheckpoint<SegmenterEpoch>.Part] {
         [.init(name: "segmenter", network: network, optimizer: step.optimizer)]
@@ -152,11 +146,7 @@ public final class SegmenterTraining {
     }
 
     private func writeCheckpoint(to path: String) throws {
-        let checkpoint = TrainingCheckpoint(
-            identity: identity, epochsDone: history.count, recipeSteps: step.stepCount,
-            adamSteps: ["segmenter": step.optimizer.step], shuffleState: String(random.state),
-            best: best.isFinite ? best : nil, threads: options.threads, history: history)
-        try checkpoint.write(parts: parts, to: path)
+        try loop.write(to: path, identity: identity, recipeSteps: step.stepCount, threads: options.threads, parts: parts)
     }
 
     /// Validation loss and foreground Dice, BatchNorm with running statistics.

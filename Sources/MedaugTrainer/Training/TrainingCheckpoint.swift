@@ -153,3 +153,44 @@ struct TrainingCheckpoint<Record: Codable & Sendable>: Codable {
         return "different settings"
     }
 }
+
+/// What both training loops carry from epoch to epoch, and what their
+/// checkpoints save and restore: the history, the shuffle generator and the
+/// best validation criterion.
+struct TrainingLoopState<Record: Codable & Sendable> {
+    var history: [Record] = []
+    var random: ShuffleRandom
+    var best = Double.infinity
+
+    init(random: ShuffleRandom) { self.random = random }
+
+    /// The paper's rule: whether this epoch's weights are saved as the best
+    /// (its criterion beats every earlier one, or always without validation).
+    mutating func isNewBest(_ criterion: Double, hasValidation: Bool) -> Bool {
+        guard !hasValidation || criterion < best else { return false }
+        best = criterion
+        return true
+    }
+
+    /// Restores the state and `parts` from the checkpoint at `path`; returns
+    /// the recipe's step count (it keys the dropout masks).
+    mutating func restore(from path: String, identity: TrainingCheckpoint<Record>.RunIdentity,
+                          parts: [TrainingCheckpoint<Record>.Part]) throws -> Int {
+        let checkpoint = try TrainingCheckpoint<Record>.restore(from: path, identity: identity, parts: parts)
+        random.state = UInt64(checkpoint.shuffleState)!
+        best = checkpoint.best ?? .infinity
+        history = checkpoint.history
+        return checkpoint.recipeSteps
+    }
+
+    /// Writes this state and `parts` (values, Adam moments and step counts)
+    /// as a checkpoint at `path`.
+    func write(to path: String, identity: TrainingCheckpoint<Record>.RunIdentity, recipeSteps: Int, threads: Int,
+               parts: [TrainingCheckpoint<Record>.Part]) throws {
+        let checkpoint = TrainingCheckpoint(
+            identity: identity, epochsDone: history.count, recipeSteps: recipeSteps,
+            adamSteps: Dictionary(uniqueKeysWithValues: parts.map { ($0.name, $0.optimizer.step) }),
+            shuffleState: String(random.state), best: best.isFinite ? best : nil, threads: threads, history: history)
+        try checkpoint.write(parts: parts, to: path)
+    }
+}
