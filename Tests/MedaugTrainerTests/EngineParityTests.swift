@@ -42,6 +42,25 @@ final class EngineParityTests: XCTestCase {
         })
     }
 
+    /// The optional layouts (bottleneck BatchNorm; ReLU'd skips with
+    /// dropout from up block 1) are wired the same in trainer and engine.
+    func testOtherGeneratorLayoutsMatchEngine() throws {
+        var config = GeneratorConfig.paper(imageSize: 32, classes: Self.classes, labelValues: [0, 1, 4],
+                                           channelNames: ["T1"])
+        config.downFilters = [8, 16, 24]
+        config.upFilters = [24, 16, 8]
+        config.bottleneckFilters = 24
+        config.bottleneckBatchnorm = true
+        config.bottleneckActivation = .leaky_relu
+        config.skipActivation = .relu
+        config.dropoutFirstUpBlock = 1
+        config.dropoutUpBlocks = 2
+        let network = try GeneratorNetwork(config: config)
+        try checkParity(network, input: { batch, seed in self.oneHot(batch: batch, seed: seed) }, dropout: { seed in
+            network.dropoutSeed = seed
+        })
+    }
+
     func testDiscriminatorMatchesEngine() throws {
         var config = DiscriminatorConfig.paper(imageSize: 64, classes: Self.classes, labelValues: [0, 1, 4],
                                                channelNames: ["T1"])

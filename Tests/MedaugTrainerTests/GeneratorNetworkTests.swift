@@ -23,6 +23,27 @@ final class GeneratorNetworkTests: XCTestCase {
         }
     }
 
+    /// The layouts of generators trained elsewhere: BatchNorm + LeakyReLU in
+    /// the bottleneck (TensorFlow tutorial), and ReLU on the skips with
+    /// dropout from the second up block (junyanz's PyTorch UnetGenerator).
+    func testOtherLayoutsGradientsMatchFiniteDifferences() throws {
+        var rng = TestRandom(seed: 311)
+        let x = TinyNetworks.oneHot(rng.labels(n: 2, h: 16, w: 16, classes: 2), classes: 2)
+        for i in 0..<x.count { x.pointer[i] += 0.3 * rng.normal() }
+        var tutorial = TinyNetworks.generatorConfig(convBias: true)
+        tutorial.bottleneckBatchnorm = true
+        tutorial.bottleneckActivation = .leaky_relu
+        var junyanz = TinyNetworks.generatorConfig(convBias: true, dropoutUpBlocks: 1)
+        junyanz.skipActivation = .relu
+        junyanz.dropoutFirstUpBlock = 1
+        for (name, config) in [("tutorial", tutorial), ("junyanz", junyanz)] {
+            let network = try GeneratorNetwork(config: config)
+            TinyNetworks.randomize(network, seed: 6)
+            network.dropoutSeed = 19
+            try checkNetworkGradients(network, input: x, mode: .inference, seed: 312, "generator \(name) eval")
+        }
+    }
+
     func testOutputShapeAndRange() throws {
         let network = try GeneratorNetwork(config: TinyNetworks.generatorConfig())
         network.initialize(seed: 1)

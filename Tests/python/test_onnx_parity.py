@@ -51,6 +51,16 @@ MODELS = {
                      {"depth": 3, "base_filters": 16}),
     "segmenter-256": ("segmenter", 256, [], {"depth": 4, "base_filters": 32}),
 }
+# Generator layouts of models trained elsewhere (GeneratorConfig's optional
+# keys): a model above with its config edited and fresh parity tensors.
+VARIANTS = {
+    # TensorFlow tutorial: the innermost down block has BatchNorm + LeakyReLU.
+    "generator-64-tutorial": ("generator-64", {"bottleneck_batchnorm": True,
+                                               "bottleneck_activation": "leaky_relu"}),
+    # junyanz UnetGenerator: ReLU over the whole concatenation (skips too).
+    "generator-64-junyanz": ("generator-64", {"skip_activation": "relu", "dropout_first_up_block": 1,
+                                              "dropout_up_blocks": 2}),
+}
 IO_CHANNELS = {"generator": (CLASSES, IMAGE_CHANNELS),
                "discriminator": (CLASSES + IMAGE_CHANNELS, 1),
                "segmenter": (IMAGE_CHANNELS, CLASSES)}
@@ -58,7 +68,7 @@ IO_CHANNELS = {"generator": (CLASSES, IMAGE_CHANNELS),
 # 64x64 models at batch 1 and 3 (batch 3 catches per-image instance statistics
 # and batch-stride bugs); 256x256 models at batch 1 to bound the run time.
 CASES = [(m, norm, batch)
-         for m in MODELS
+         for m in [*MODELS, *VARIANTS]
          for norm in ("running", "instance")
          for batch in ((1, 3) if m.endswith("-64") else (1,))]
 
@@ -84,6 +94,13 @@ def workdir(tmp_path_factory):
 
 def prepared(name, workdir):
     """(config, init tensors, parity tensors, parity model path); once per model."""
+    if name in VARIANTS and name not in _prepared:
+        base, overrides = VARIANTS[name]
+        config = {**prepared(base, workdir)[0], **overrides}
+        parity = R.make_tensors(config, seed=sorted(VARIANTS).index(name) + 200)
+        path = workdir / f"{name}-parity.safetensors"
+        R.save_model(path, config, parity)
+        _prepared[name] = (config, None, parity, path)
     if name not in _prepared:
         kind, size, flags, _ = MODELS[name]
         init = workdir / f"{name}-init.safetensors"

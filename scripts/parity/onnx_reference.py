@@ -82,6 +82,8 @@ def expected_shapes(config):
             return s
         n, up = len(filters), config["up_filters"]
         conv("bottleneck.conv", config["bottleneck_filters"], filters[-1], k, bias)
+        if config.get("bottleneck_batchnorm", False):
+            s.update(_bn_shapes("bottleneck.bn", config["bottleneck_filters"]))
         cin = config["bottleneck_filters"]
         for j, f in enumerate(up):
             conv(f"up.{j}.convt", f, cin, k, bias, transposed=True)
@@ -254,6 +256,8 @@ class _Graph:
             y = self.normalize(y, bn_prefix, f"{out}/norm")
         if act == "leaky_relu":
             y = self.node("LeakyRelu", [y], out, alpha=float(slope))
+        elif act == "identity":
+            y = self.node("Identity", [y], out)
         else:
             y = self.node(_ACT[act], [y], out, **({"axis": 1} if act == "softmax" else {}))
         self.outputs.append(out)
@@ -271,12 +275,17 @@ def _generator(g, c, x):
         bn = f"down.{i}.bn" if (i > 0 or c["batchnorm_first_block"]) else None
         x = g.block(x, f"down.{i}.conv", bn, f"down.{i}", "leaky_relu", s, p, slope=slope)
         skips.append(x)
-    x = g.block(x, "bottleneck.conv", None, "bottleneck", c["bottleneck_activation"], s, p)
+    bn = "bottleneck.bn" if c.get("bottleneck_batchnorm", False) else None
+    x = g.block(x, "bottleneck.conv", bn, "bottleneck", c["bottleneck_activation"], s, p, slope=slope)
+    skip_act = c.get("skip_activation", "identity")
     for j in range(n):
         bn = f"up.{j}.bn" if c["batchnorm_up_blocks"] else None
         # Dropout is never applied: parity runs are deterministic.
         up = g.block(x, f"up.{j}.convt", bn, f"up.{j}", "relu", s, p, transposed=True)
-        x = g.node("Concat", [up, skips[n - 1 - j]], f"up.{j}/concat", axis=1)
+        skip = skips[n - 1 - j]
+        if skip_act != "identity":
+            skip = g.node(_ACT[skip_act], [skip], f"up.{j}/skip_act")
+        x = g.node("Concat", [up, skip], f"up.{j}/concat", axis=1)
     g.block(x, "out.convt", None, "out", c["output_activation"], s, p, transposed=True)
 
 

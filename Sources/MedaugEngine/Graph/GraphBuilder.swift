@@ -100,15 +100,20 @@ public struct GraphBuilder {
             skips.append(x)
         }
         x = conv("bottleneck.conv", x, outChannels: c.bottleneckFilters, geometry: g, bias: c.common.convBias)
+        if c.bottleneckBatchnorm { x = batchNorm("bottleneck.bn", x) }
         x = activation("bottleneck.act", Activation(c.bottleneckActivation, slope: Float(c.leakyReluSlope)), x)
         markBlock("bottleneck", x)
         for (j, filters) in c.upFilters.enumerated() {
             x = conv("up.\(j).convt", x, outChannels: filters, geometry: g, bias: c.common.convBias, transposed: true)
             if c.batchnormUpBlocks { x = batchNorm("up.\(j).bn", x) }
-            if j < c.dropoutUpBlocks { x = dropout("up.\(j).dropout", rate: c.dropout, x) }
+            if c.upHasDropout(j) { x = dropout("up.\(j).dropout", rate: c.dropout, x) }
             x = activation("up.\(j).act", .relu, x)
             markBlock("up.\(j)", x)
-            x = concat("up.\(j).concat", [x, skips[c.blocks - 1 - j]])
+            var skip = skips[c.blocks - 1 - j]
+            if c.skipActivation != .identity {
+                skip = activation("up.\(j).skip_act", Activation(c.skipActivation, slope: 0), skip)
+            }
+            x = concat("up.\(j).concat", [x, skip])
         }
         x = conv("out.convt", x, outChannels: c.common.outputChannels, geometry: g, bias: true, transposed: true)
         x = activation("out.act", Activation(c.outputActivation, slope: Float(c.leakyReluSlope)), x)

@@ -76,8 +76,12 @@ public struct Epilogue {
             let variance = squares / Double(spatial)
             let inverse = 1 / (variance + Double(epsilon)).squareRoot()
             let k = Double(s[channel]) * inverse
-            scale = Float(k)
-            shift = Float((Double(shift) - mean) * k + Double(t[channel]))
+            // One pixel normalises to exactly 0 (its own mean): the output is
+            // the BatchNorm shift. The folded form x·k + (b − mean)·k would
+            // leave a rounding residue of x·k, amplified by 1/√ε (the
+            // TensorFlow tutorial's 1×1 innermost block).
+            scale = spatial == 1 ? 0 : Float(k)
+            shift = spatial == 1 ? t[channel] : Float((Double(shift) - mean) * k + Double(t[channel]))
         }
         store(data, count: spatial, scale: scale, shift: shift,
               counter: UInt64((image * channels + channel) * spatial))

@@ -1,10 +1,19 @@
 /// The pix2pix U-Net generator (SPEC §1): label map (one-hot) → image.
 ///
 /// `n = downFilters.count` down blocks (Conv k, stride s, padding p, BatchNorm
-/// except optionally the first, LeakyReLU), a bottleneck conv (no BatchNorm),
-/// `n` up blocks (ConvTranspose, BatchNorm if `batchnormUpBlocks`, dropout in
-/// the innermost `dropoutUpBlocks`, ReLU) each concatenated `[up, skip]` with
-/// the matching down output, and an output ConvTranspose with bias + tanh.
+/// except optionally the first, LeakyReLU), a bottleneck conv (BatchNorm only
+/// if `bottleneckBatchnorm`), `n` up blocks (ConvTranspose, BatchNorm if
+/// `batchnormUpBlocks`, dropout in `dropoutUpBlocks` blocks from
+/// `dropoutFirstUpBlock`, ReLU) each concatenated `[up, skipActivation(skip)]`
+/// with the matching down output, and an output ConvTranspose with bias + tanh.
+///
+/// The paper's defaults need none of the last three options; they exist so
+/// that generators trained elsewhere run unchanged: the TensorFlow tutorial's
+/// innermost down block has BatchNorm + LeakyReLU (`bottleneckBatchnorm`,
+/// `bottleneckActivation = .leaky_relu`), and junyanz's PyTorch
+/// `UnetGenerator` applies ReLU to the whole concatenation, i.e. to the
+/// (LeakyReLU'd) skip as well (`skipActivation = .relu`), with dropout in the
+/// up blocks after the innermost (`dropoutFirstUpBlock = 1`).
 public struct GeneratorConfig: Codable, Equatable, Sendable {
     public var common: CommonConfig
     public var kernelSize: Int
@@ -20,6 +29,13 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
     public var dropout: Double
     public var dropoutUpBlocks: Int
     public var outputActivation: ActivationName
+    /// BatchNorm after the bottleneck conv (JSON `bottleneck_batchnorm`, optional, default false).
+    public var bottleneckBatchnorm: Bool = false
+    /// Applied to each skip as it enters its concatenation: `identity` or
+    /// `relu` (JSON `skip_activation`, optional, default identity).
+    public var skipActivation: ActivationName = .identity
+    /// First up block with dropout (JSON `dropout_first_up_block`, optional, default 0).
+    public var dropoutFirstUpBlock: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case kernelSize = "kernel_size", stride, padding
@@ -27,6 +43,8 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
         case batchnormFirstBlock = "batchnorm_first_block", batchnormUpBlocks = "batchnorm_up_blocks"
         case leakyReluSlope = "leaky_relu_slope", bottleneckActivation = "bottleneck_activation"
         case dropout, dropoutUpBlocks = "dropout_up_blocks", outputActivation = "output_activation"
+        case bottleneckBatchnorm = "bottleneck_batchnorm", skipActivation = "skip_activation"
+        case dropoutFirstUpBlock = "dropout_first_up_block"
     }
 
     /// The paper's generator for `imageSize` (down blocks so the bottleneck is
@@ -86,6 +104,10 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
         dropout = try c.decode(Double.self, forKey: .dropout)
         dropoutUpBlocks = try c.decode(Int.self, forKey: .dropoutUpBlocks)
         outputActivation = try c.decode(ActivationName.self, forKey: .outputActivation)
+        // Optional: files written before these options existed mean the paper's layout.
+        bottleneckBatchnorm = try c.decodeIfPresent(Bool.self, forKey: .bottleneckBatchnorm) ?? false
+        skipActivation = try c.decodeIfPresent(ActivationName.self, forKey: .skipActivation) ?? .identity
+        dropoutFirstUpBlock = try c.decodeIfPresent(Int.self, forKey: .dropoutFirstUpBlock) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -104,10 +126,18 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
         try c.encode(dropout, forKey: .dropout)
         try c.encode(dropoutUpBlocks, forKey: .dropoutUpBlocks)
         try c.encode(outputActivation, forKey: .outputActivation)
+        try c.encode(bottleneckBatchnorm, forKey: .bottleneckBatchnorm)
+        try c.encode(skipActivation, forKey: .skipActivation)
+        try c.encode(dropoutFirstUpBlock, forKey: .dropoutFirstUpBlock)
     }
 
     /// Number of down (and up) blocks.
     public var blocks: Int { downFilters.count }
+
+    /// Whether up block `j` has dropout (before its ReLU).
+    public func upHasDropout(_ j: Int) -> Bool {
+        dropout > 0 && j >= dropoutFirstUpBlock && j < dropoutFirstUpBlock + dropoutUpBlocks
+    }
 
     /// Throws `ModelError.invalidConfig` naming the first inconsistency.
     public func validate() throws {
@@ -137,8 +167,14 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
         }
         guard leakyReluSlope >= 0, leakyReluSlope < 1 else { throw fail("leaky_relu_slope \(leakyReluSlope) must be in [0, 1)") }
         guard dropout >= 0, dropout < 1 else { throw fail("dropout \(dropout) must be in [0, 1)") }
-        guard (0...blocks).contains(dropoutUpBlocks) else {
-            throw fail("dropout_up_blocks \(dropoutUpBlocks) must be in 0...\(blocks)")
+        guard (0...blocks).contains(dropoutFirstUpBlock) else {
+            throw fail("dropout_first_up_block \(dropoutFirstUpBlock) must be in 0...\(blocks)")
+        }
+        guard (0...(blocks - dropoutFirstUpBlock)).contains(dropoutUpBlocks) else {
+            throw fail("dropout_up_blocks \(dropoutUpBlocks) from block \(dropoutFirstUpBlock) must be in 0...\(blocks - dropoutFirstUpBlock)")
+        }
+        guard skipActivation == .identity || skipActivation == .relu else {
+            throw fail("skip_activation \(skipActivation.rawValue) must be identity or relu")
         }
         guard bottleneckActivation != .softmax, outputActivation != .softmax else {
             throw fail("softmax is not a generator activation")

@@ -72,6 +72,7 @@ extension GeneratorConfig {
         }
         specs += convSpecs("bottleneck.conv", weight: [bottleneckFilters, inChannels, k, k],
                            bias: bias ? bottleneckFilters : nil)
+        if bottleneckBatchnorm { specs += batchNormSpecs("bottleneck.bn", bottleneckFilters) }
         for (j, f) in upFilters.enumerated() {
             specs += convSpecs("up.\(j).convt", weight: [upInputChannels(j), f, k, k], bias: bias ? f : nil)
             if batchnormUpBlocks { specs += batchNormSpecs("up.\(j).bn", f) }

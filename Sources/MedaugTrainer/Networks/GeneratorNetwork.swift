@@ -7,9 +7,10 @@ import MedaugModels
 /// Layers exactly as `MedaugEngine`'s graph builder reads the configuration
 /// (docs/weights-format.md): `n` down blocks conv → BatchNorm (not on the
 /// first unless `batchnorm_first_block`) → LeakyReLU; bottleneck conv →
-/// its activation; `n` up blocks ConvTranspose → BatchNorm (if
-/// `batchnorm_up_blocks`) → dropout (the innermost `dropout_up_blocks`) →
-/// ReLU, each concatenated `[up, skip]` with down block `n − 1 − j`; output
+/// BatchNorm (if `bottleneck_batchnorm`) → its activation; `n` up blocks
+/// ConvTranspose → BatchNorm (if `batchnorm_up_blocks`) → dropout (the
+/// `dropout_up_blocks` from `dropout_first_up_block`) → ReLU, each
+/// concatenated `[up, skip_activation(skip)]` with down block `n − 1 − j`; output
 /// ConvTranspose with bias → tanh. Dropout masks use the engine's streams
 /// (`RandomInit.stableHash("up.j.dropout")`), so with the same seed and
 /// batch statistics at batch 1 the masks equal the engine's `instance` run.
@@ -40,6 +41,8 @@ public final class GeneratorNetwork: TrainableNetwork {
     private let bottleneck: LayerChain
     private let up: [LayerChain]
     private let concats: [Concat]
+    /// The activation each skip passes through into its concatenation (nil: identity), by up block.
+    private let skipActivations: [LayerChain?]
     private let head: LayerChain
     private let chains: [LayerChain]
     private let dropouts: [Dropout]
@@ -75,11 +78,16 @@ public final class GeneratorNetwork: TrainableNetwork {
             try Conv2D(name: "bottleneck.conv", inChannels: inChannels, outChannels: config.bottleneckFilters,
                        geometry: g, hasBias: bias, workspace: workspace),
         ]
+        if config.bottleneckBatchnorm {
+            bottleneckLayers.append(try BatchNorm2D(name: "bottleneck.bn", channels: config.bottleneckFilters,
+                                                    epsilon: epsilon, momentum: momentum))
+        }
         let bottleneckActivation = activation(named: config.bottleneckActivation, slope: config.leakyReluSlope)
         if bottleneckActivation != .identity {
             bottleneckLayers.append(try ActivationLayer(bottleneckActivation, name: "bottleneck.act"))
         }
         var up: [LayerChain] = [], concats: [Concat] = [], dropouts: [Dropout] = []
+        var skipActivations: [LayerChain?] = []
         for (j, filters) in config.upFilters.enumerated() {
             var layers: [Layer] = [
                 try ConvTranspose2D(name: "up.\(j).convt", inChannels: config.upInputChannels(j), outChannels: filters,
@@ -88,7 +96,7 @@ public final class GeneratorNetwork: TrainableNetwork {
             if config.batchnormUpBlocks {
                 layers.append(try BatchNorm2D(name: "up.\(j).bn", channels: filters, epsilon: epsilon, momentum: momentum))
             }
-            if j < config.dropoutUpBlocks && config.dropout > 0 {
+            if config.upHasDropout(j) {
                 let name = "up.\(j).dropout"
                 let layer = try Dropout(name: name, rate: Float(config.dropout), stream: RandomInit.stableHash(name))
                 dropouts.append(layer)
@@ -97,6 +105,9 @@ public final class GeneratorNetwork: TrainableNetwork {
             layers.append(try ActivationLayer(.relu, name: "up.\(j).act"))
             up.append(LayerChain(layers))
             concats.append(Concat(name: "up.\(j).concat"))
+            let skipActivation = activation(named: config.skipActivation, slope: 0)
+            skipActivations.append(skipActivation == .identity
+                ? nil : LayerChain([try ActivationLayer(skipActivation, name: "up.\(j).skip_act")]))
         }
         var headLayers: [Layer] = [
             try ConvTranspose2D(name: "out.convt", inChannels: config.upFilters[n - 1] + config.downFilters[0],
@@ -109,10 +120,11 @@ public final class GeneratorNetwork: TrainableNetwork {
         bottleneck = LayerChain(bottleneckLayers)
         self.up = up
         self.concats = concats
+        self.skipActivations = skipActivations
         head = LayerChain(headLayers)
         self.dropouts = dropouts
         self.firstConv = firstConv!
-        chains = down + [bottleneck] + up + [head]
+        chains = down + [bottleneck] + up + [head] + skipActivations.compactMap { $0 }
         parameters = chains.flatMap(\.parameters)
         skipGradients = Array(repeating: nil, count: n)
     }
@@ -142,7 +154,9 @@ public final class GeneratorNetwork: TrainableNetwork {
         x = try bottleneck.forward(x, mode: mode)
         for j in 0..<n {
             let upOutput = try up[j].forward(x, mode: mode)
-            x = try concats[j].forward(upOutput, down[n - 1 - j].output!)
+            var skip = down[n - 1 - j].output!
+            if let skipActivation = skipActivations[j] { skip = try skipActivation.forward(skip, mode: mode) }
+            x = try concats[j].forward(upOutput, skip)
         }
         return try head.forward(x, mode: mode)
     }
@@ -152,7 +166,8 @@ public final class GeneratorNetwork: TrainableNetwork {
         let n = config.blocks
         var g = try head.backward(gradOutput)
         for j in stride(from: n - 1, through: 0, by: -1) {
-            let (upGradient, skipGradient) = try concats[j].backward(g)
+            var (upGradient, skipGradient) = try concats[j].backward(g)
+            if let skipActivation = skipActivations[j] { skipGradient = try skipActivation.backward(skipGradient) }
             skipGradients[n - 1 - j] = skipGradient
             g = try up[j].backward(upGradient)
         }
