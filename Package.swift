@@ -40,6 +40,15 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]),
         // No pkg-config file in Debian's libnifti2-dev: the module map links it.
         .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI", providers: [.apt(["libnifti2-dev"])]),
+        // DICOM through GDCM (libgdcm-dev): a C interface over its C++ API.
+        // GDCM rather than DCMTK because Debian's GDCM decodes JPEG 2000
+        // (OpenJPEG) and JPEG-LS (CharLS) as well as JPEG and RLE; free
+        // DCMTK has no JPEG 2000. No pkg-config file: the header folder and
+        // libraries are named here.
+        .target(
+            name: "CDICOM",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
 
         // MARK: - Implementation
         // SIMD micro-kernels in C (AVX-512 with run-time dispatch; Swift cannot
@@ -51,9 +60,9 @@ let package = Package(
         .target(name: "MedaugModels", dependencies: ["MedaugKernels"]),
         // Inference graph, optimisation passes, arena planner, sessions.
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
-        // Image and volume files (TIFF, NIfTI, PNG pictures), slice
+        // Image and volume files (TIFF, NIfTI, DICOM, PNG pictures), slice
         // preparation, dataset folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "MedaugKernels", "MedaugMicroKernels"],
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugKernels", "MedaugMicroKernels"],
                 swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),

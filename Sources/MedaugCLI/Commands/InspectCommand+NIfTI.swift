@@ -4,7 +4,28 @@ extension InspectReport {
     /// A NIfTI volume (or one canonical slice of it): shape, datatype, voxel
     /// size, orientation, and the range of the scaled values.
     static func nifti(path: String, plane: NIfTIVolume.Plane?, slice: Int?) throws -> InspectReport {
-        let volume = try NIfTIReader.read(path: path)
+        try volume(try NIfTIReader.read(path: path), format: "nifti", path: path, plane: plane, slice: slice)
+    }
+
+    /// A DICOM file or series folder, as the volume medaug reads from it,
+    /// plus its modality (no other header field: nothing identifying).
+    static func dicom(path: String, series: Int?, plane: NIfTIVolume.Plane?, slice: Int?) throws -> InspectReport {
+        let all = try DICOMReader.scan(path: path)
+        let chosen = series ?? 1
+        var report = try volume(try DICOMReader.read(path: path, series: all.count > 1 ? chosen : series),
+                                format: "dicom", path: path, plane: plane, slice: slice)
+        let summary = all.first { $0.index == chosen } ?? all[0]
+        report.entries.append(("modality", .string(summary.modality)))
+        report.entries.append(("series", .integer(summary.index)))
+        report.entries.append(("series_count", .integer(all.count)))
+        report.entries.append(("series_list", .string(all.map(\.description).joined(separator: "; "))))
+        return report
+    }
+
+    /// Shape, datatype, voxel size, orientation and value range of a volume
+    /// (or of one canonical slice).
+    static func volume(_ volume: NIfTIVolume, format: String, path: String, plane: NIfTIVolume.Plane?,
+                       slice: Int?) throws -> InspectReport {
         let d = volume.dimensions
         var values = volume.values
         var shape = d.t > 1 ? [d.x, d.y, d.z, d.t] : [d.x, d.y, d.z]
@@ -26,15 +47,17 @@ extension InspectReport {
             ("mean", .number(summary.mean, dtype: .float64)),
             ("nan_count", .integer(summary.nanCount)),
             ("axes", .string(plane == nil ? (d.t > 1 ? "XYZT" : "XYZ") : "rows,columns")),
-            ("format", .string("nifti")),
+            ("format", .string(format)),
             ("file", .string(path)),
             ("voxel_size_mm", .string(spacing.map { "\($0)" }.joined(separator: ","))),
             ("orientation", .string(volume.axisCodes)),
             ("affine_source", .string("\(volume.affineSource)")),
             ("affine", .string(affine.description)),
-            ("scl_slope", .number(volume.scaling.slope, dtype: .float64)),
-            ("scl_inter", .number(volume.scaling.intercept, dtype: .float64)),
         ]
+        if format == "nifti" {
+            report.entries.append(("scl_slope", .number(volume.scaling.slope, dtype: .float64)))
+            report.entries.append(("scl_inter", .number(volume.scaling.intercept, dtype: .float64)))
+        }
         if let plane, let slice {
             report.entries.append(("plane", .string(plane.rawValue)))
             report.entries.append(("slice", .integer(slice)))

@@ -17,16 +17,21 @@ struct InspectCommand: ParsableCommand {
           medaug inspect slice.tif
           medaug inspect stack.tif --page 3 --json
           medaug inspect t1.nii.gz --plane coronal --slice 100 --json
-        NIfTI values are reported after scl_slope/scl_inter, with the voxel size and orientation.
+          medaug inspect dicom/series-folder --series 2
+        NIfTI values are reported after scl_slope/scl_inter, DICOM values after RescaleSlope/RescaleIntercept, \
+        with the voxel size and orientation. A DICOM folder is read as series (slices ordered by \
+        ImagePositionPatient); only geometry and the modality are shown from its headers.
         """)
 
-    @Argument(help: "Image file (.tif, .tiff, .nii or .nii.gz).")
+    @Argument(help: "Image file (.tif, .tiff, .nii, .nii.gz, DICOM) or a folder of DICOM files.")
     var file: String
     @Option(help: "Page to inspect, from 0 (default: all pages if they share shape and sample type, else page 0).")
     var page: Int?
-    @Option(help: "NIfTI: summarise one slice in this plane (axial, coronal or sagittal) instead of the volume.")
+    @Option(help: "DICOM folder with several series: which one, from 1 (default 1; all are listed).")
+    var series: Int?
+    @Option(help: "NIfTI/DICOM: summarise one slice in this plane (axial, coronal or sagittal) instead of the volume.")
     var plane: String?
-    @Option(help: "NIfTI: the slice index in --plane (RAS order: inferior→superior, posterior→anterior, left→right).")
+    @Option(help: "NIfTI/DICOM: the slice index in --plane (RAS order: inferior→superior, posterior→anterior, left→right).")
     var slice: Int?
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -36,6 +41,7 @@ struct InspectCommand: ParsableCommand {
         if let plane, NIfTIVolume.Plane(rawValue: plane) == nil {
             throw ValidationError("--plane must be axial, coronal or sagittal, got '\(plane)'")
         }
+        if let series, series < 1 { throw ValidationError("--series must be 1 or more, got \(series)") }
         guard (plane == nil) == (slice == nil) else { throw ValidationError("--plane and --slice go together") }
     }
 
@@ -47,8 +53,11 @@ struct InspectCommand: ParsableCommand {
                 report = try InspectReport.tiff(path: file, page: page)
             case .nifti:
                 report = try InspectReport.nifti(path: file, plane: plane.flatMap(NIfTIVolume.Plane.init), slice: slice)
+            case .dicom:
+                report = try InspectReport.dicom(path: file, series: series, plane: plane.flatMap(NIfTIVolume.Plane.init),
+                                                 slice: slice)
             case nil:
-                throw CLIError("'\(file)': unknown image format (medaug inspect reads .tif, .tiff, .nii and .nii.gz files)")
+                throw CLIError("'\(file)': unknown image format (medaug inspect reads .tif, .tiff, .nii, .nii.gz and DICOM files and folders)")
             }
         } catch let error as ImagingError {
             throw CLIError(error.description)
@@ -60,14 +69,17 @@ struct InspectCommand: ParsableCommand {
 /// Image file formats `inspect` knows, chosen by file extension. A new
 /// format adds a case here and a branch in `InspectCommand.run`.
 enum ImageFileFormat {
-    case tiff, nifti
+    case tiff, nifti, dicom
 
     init?(path: String) {
         let lower = path.lowercased()
         if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") { self = .nifti; return }
         switch (path as NSString).pathExtension.lowercased() {
         case "tif", "tiff": self = .tiff
-        default: return nil
+        default:
+            // A folder, a .dcm name or the DICM marker (many DICOM files have no extension).
+            guard DICOMReader.looksLikeDICOM(path: path) else { return nil }
+            self = .dicom
         }
     }
 }

@@ -1,0 +1,338 @@
+// GDCM behind medaug_dicom.h.
+//
+// Every read runs GDCM in a forked child process. Debian builds GDCM with
+// assertions on, and valid-but-unusual files (pydicom's rtdose_1frame.dcm)
+// as well as malformed ones reach an assert() and abort(): in-process that
+// would take the caller's whole program down. The child sends the result
+// back over a pipe and exits; a child that dies or hangs is an error for
+// that one file. Inside the child, every GDCM call runs inside one try
+// block, and its stderr (libjpeg and OpenJPEG print there) goes to
+// /dev/null. If fork() itself fails (no memory for the page tables), the
+// read runs in-process as a fallback.
+#include "medaug_dicom.h"
+
+#include <gdcmImageHelper.h>
+#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTag.h>
+#include <gdcmTrace.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <sstream>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <string>
+
+namespace {
+
+void set_error(char *error, size_t size, const std::string &message) {
+    if (error == nullptr || size == 0) return;
+    std::snprintf(error, size, "%s", message.c_str());
+}
+
+void copy_string(char *dst, size_t size, std::string value) {
+    // DICOM pads strings with spaces or NULs; trim them.
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\0')) value.pop_back();
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    std::snprintf(dst, size, "%s", value.c_str());
+}
+
+std::once_flag configured;
+// GDCM's diagnostics go to one global stream, and some problems are only
+// diagnostics: a truncated Pixel Data element is zero-padded with just the
+// warning "Incomplete Pixel Data". The stream is captured here (the child
+// is single-threaded; the in-process fallback takes the mutex) and searched
+// after each read.
+std::mutex gdcm_mutex;
+std::ostringstream diagnostics;
+
+void configure() {
+    gdcm::Trace::SetDebug(false);
+    gdcm::Trace::SetWarning(true);
+    gdcm::Trace::SetError(true);
+    gdcm::Trace::SetWarningStream(diagnostics);
+    gdcm::Trace::SetErrorStream(diagnostics);
+    // GDCM ignores Rescale Slope/Intercept for MR objects unless forced;
+    // MR data written with a rescale (e.g. Philips) would come out wrong.
+    gdcm::ImageHelper::SetForceRescaleInterceptSlope(true);
+    // Read Pixel Spacing also where the IOD says Imager Pixel Spacing.
+    gdcm::ImageHelper::SetForcePixelSpacing(true);
+}
+
+int sample_type(const gdcm::PixelFormat &pf, std::string &problem) {
+    switch (pf.GetScalarType()) {
+    case gdcm::PixelFormat::UINT8: return MDCM_UINT8;
+    case gdcm::PixelFormat::INT8: return MDCM_INT8;
+    case gdcm::PixelFormat::UINT12:
+    case gdcm::PixelFormat::UINT16: return MDCM_UINT16;
+    case gdcm::PixelFormat::INT12:
+    case gdcm::PixelFormat::INT16: return MDCM_INT16;
+    case gdcm::PixelFormat::UINT32: return MDCM_UINT32;
+    case gdcm::PixelFormat::INT32: return MDCM_INT32;
+    case gdcm::PixelFormat::FLOAT32: return MDCM_FLOAT32;
+    case gdcm::PixelFormat::FLOAT64: return MDCM_FLOAT64;
+    default:
+        problem = std::string("pixel format ") + pf.GetScalarTypeAsString() + " is not supported";
+        return 0;
+    }
+}
+
+int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_image *out,
+              char *error, size_t error_size) {
+    std::call_once(configured, configure);
+    std::lock_guard<std::mutex> lock(gdcm_mutex);
+    diagnostics.str("");
+    diagnostics.clear();
+    gdcm::ImageReader reader;
+    reader.SetFileName(path);
+    bool read = reader.Read();
+    if (diagnostics.str().find("Incomplete Pixel Data") != std::string::npos) {
+        set_error(error, error_size, "truncated: the Pixel Data element ends before its stated length");
+        return MDCM_ERROR_READ;
+    }
+    if (!read) {
+        // Tell "not an image" from "not DICOM": the plain reader may still parse it.
+        gdcm::Reader plain;
+        plain.SetFileName(path);
+        if (plain.Read()) {
+            set_error(error, error_size, "DICOM file without an image (no Pixel Data, or an IOD GDCM cannot read as an image)");
+            return MDCM_ERROR_UNSUPPORTED;
+        }
+        set_error(error, error_size, "not a readable DICOM file (truncated, malformed, or not DICOM)");
+        return MDCM_ERROR_READ;
+    }
+    const gdcm::Image &image = reader.GetImage();
+    const gdcm::PixelFormat &pf = image.GetPixelFormat();
+    std::string problem;
+    out->sample_type = sample_type(pf, problem);
+    if (out->sample_type == 0) {
+        set_error(error, error_size, problem);
+        return MDCM_ERROR_UNSUPPORTED;
+    }
+    out->samples_per_pixel = pf.GetSamplesPerPixel();
+    out->bits_allocated = pf.GetBitsAllocated();
+    out->bits_stored = pf.GetBitsStored();
+    unsigned int dimensions = image.GetNumberOfDimensions();
+    out->columns = image.GetDimension(0);
+    out->rows = image.GetDimension(1);
+    out->frames = dimensions >= 3 ? image.GetDimension(2) : 1;
+    if (out->columns == 0 || out->rows == 0 || out->frames == 0) {
+        set_error(error, error_size, "image has a zero dimension (Rows, Columns or Number of Frames)");
+        return MDCM_ERROR_READ;
+    }
+    out->slope = image.GetSlope();
+    out->intercept = image.GetIntercept();
+    for (int i = 0; i < 3; i++) {
+        out->spacing[i] = image.GetSpacing(i);
+        out->origin[i] = image.GetOrigin(i);
+    }
+    for (int i = 0; i < 6; i++) out->direction[i] = image.GetDirectionCosines(i);
+    copy_string(out->photometric, sizeof out->photometric, image.GetPhotometricInterpretation().GetString()
+                ? image.GetPhotometricInterpretation().GetString() : "");
+    copy_string(out->transfer_syntax, sizeof out->transfer_syntax,
+                image.GetTransferSyntax().GetString() ? image.GetTransferSyntax().GetString() : "");
+
+    const gdcm::File &file = reader.GetFile();
+    const gdcm::DataSet &dataset = file.GetDataSet();
+    gdcm::StringFilter strings;
+    strings.SetFile(file);
+    auto text = [&](uint16_t group, uint16_t element) -> std::string {
+        gdcm::Tag tag(group, element);
+        return dataset.FindDataElement(tag) ? strings.ToString(tag) : std::string();
+    };
+    copy_string(out->modality, sizeof out->modality, text(0x0008, 0x0060));
+    copy_string(out->series_uid, sizeof out->series_uid, text(0x0020, 0x000E));
+    std::string instance = text(0x0020, 0x0013);
+    out->instance_number = instance.empty() ? 0 : std::atoi(instance.c_str());
+    // Enhanced multi-frame objects keep the position per frame in functional groups.
+    out->has_position = (dataset.FindDataElement(gdcm::Tag(0x0020, 0x0032))
+                         && dataset.FindDataElement(gdcm::Tag(0x0020, 0x0037)))
+                        || dataset.FindDataElement(gdcm::Tag(0x5200, 0x9230));
+
+    // Every multiplication checked: the header's sizes are hostile input.
+    uint64_t samples = uint64_t(out->columns) * out->rows;
+    if (samples > UINT64_MAX / out->frames) {
+        set_error(error, error_size, "image size overflows");
+        return MDCM_ERROR_TOO_LARGE;
+    }
+    samples *= out->frames;
+    if (samples > UINT64_MAX / (out->samples_per_pixel ? out->samples_per_pixel : 1)) {
+        set_error(error, error_size, "image size overflows");
+        return MDCM_ERROR_TOO_LARGE;
+    }
+    uint64_t bytes = image.GetBufferLength();
+    if (bytes > max_pixel_bytes) {
+        set_error(error, error_size, "decoded pixel data of " + std::to_string(bytes) + " bytes exceeds the cap of "
+                  + std::to_string(max_pixel_bytes) + " bytes");
+        return MDCM_ERROR_TOO_LARGE;
+    }
+    if (!with_pixels) return MDCM_OK;
+    uint64_t bytes_per_sample = (out->sample_type == MDCM_UINT8 || out->sample_type == MDCM_INT8) ? 1
+        : (out->sample_type == MDCM_UINT16 || out->sample_type == MDCM_INT16) ? 2
+        : (out->sample_type == MDCM_FLOAT64) ? 8 : 4;
+    uint64_t expected = samples * out->samples_per_pixel * bytes_per_sample;
+    if (bytes != expected) {
+        set_error(error, error_size, "decoded pixel data would be " + std::to_string(bytes) + " bytes, the header says "
+                  + std::to_string(expected));
+        return MDCM_ERROR_DECODE;
+    }
+    void *buffer = std::malloc(bytes ? bytes : 1);
+    if (buffer == nullptr) {
+        set_error(error, error_size, "out of memory for " + std::to_string(bytes) + " bytes of pixels");
+        return MDCM_ERROR_MEMORY;
+    }
+    if (!image.GetBuffer(static_cast<char *>(buffer))) {
+        std::free(buffer);
+        set_error(error, error_size, std::string("pixel data could not be decoded (transfer syntax ")
+                  + out->transfer_syntax + ")");
+        return MDCM_ERROR_DECODE;
+    }
+    out->pixels = buffer;
+    out->pixel_bytes = bytes;
+    return MDCM_OK;
+}
+
+int read_guarded(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_image *out,
+                         char *error, size_t error_size) {
+    if (path == nullptr || out == nullptr) {
+        set_error(error, error_size, "path and out must not be NULL");
+        return MDCM_ERROR_READ;
+    }
+    try {
+        int status = read_file(path, with_pixels, max_pixel_bytes, out, error, error_size);
+        if (status != MDCM_OK) mdcm_image_free(out);
+        return status;
+    } catch (const std::bad_alloc &) {
+        mdcm_image_free(out);
+        set_error(error, error_size, "out of memory while reading");
+        return MDCM_ERROR_MEMORY;
+    } catch (const std::exception &e) {
+        mdcm_image_free(out);
+        set_error(error, error_size, std::string("malformed DICOM: ") + e.what());
+        return MDCM_ERROR_READ;
+    } catch (...) {
+        mdcm_image_free(out);
+        set_error(error, error_size, "malformed DICOM");
+        return MDCM_ERROR_READ;
+    }
+}
+
+bool write_all(int fd, const void *data, size_t size) {
+    const char *p = static_cast<const char *>(data);
+    while (size > 0) {
+        ssize_t n = ::write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= size_t(n);
+    }
+    return true;
+}
+
+// Reads exactly `size` bytes; false on EOF, error or `timeout_ms` without progress.
+bool read_all(int fd, void *data, size_t size, int timeout_ms) {
+    char *p = static_cast<char *>(data);
+    while (size > 0) {
+        pollfd pfd = {fd, POLLIN, 0};
+        int ready = ::poll(&pfd, 1, timeout_ms);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return false;
+        ssize_t n = ::read(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n;
+        size -= size_t(n);
+    }
+    return true;
+}
+
+// What the child sends before the pixels; the pixels are followed by kEnd.
+struct Reply {
+    int32_t status;
+    char error[512];
+    mdcm_image image;
+};
+const uint64_t kEnd = 0x6d64636d5f656e64ULL;
+// A child that sends nothing for this long is stuck in a decoder.
+const int kTimeoutMs = 120000;
+
+[[noreturn]] void run_child(int fd, const char *path, int with_pixels, uint64_t max_pixel_bytes) {
+    int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, STDERR_FILENO);
+    Reply reply;
+    std::memset(&reply, 0, sizeof reply);
+    reply.status = read_guarded(path, with_pixels, max_pixel_bytes, &reply.image, reply.error, sizeof reply.error);
+    void *pixels = reply.image.pixels;
+    reply.image.pixels = nullptr;
+    bool ok = write_all(fd, &reply, sizeof reply)
+        && (pixels == nullptr || write_all(fd, pixels, reply.image.pixel_bytes))
+        && write_all(fd, &kEnd, sizeof kEnd);
+    ::_exit(ok ? 0 : 1);
+}
+
+}  // namespace
+
+extern "C" int mdcm_read(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_image *out,
+                         char *error, size_t error_size) {
+    if (path == nullptr || out == nullptr) {
+        set_error(error, error_size, "path and out must not be NULL");
+        return MDCM_ERROR_READ;
+    }
+    std::memset(out, 0, sizeof *out);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return read_guarded(path, with_pixels, max_pixel_bytes, out, error, error_size);
+    pid_t child = ::fork();
+    if (child < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return read_guarded(path, with_pixels, max_pixel_bytes, out, error, error_size);
+    }
+    if (child == 0) {
+        ::close(fds[0]);
+        run_child(fds[1], path, with_pixels, max_pixel_bytes);
+    }
+    ::close(fds[1]);
+    Reply reply;
+    bool complete = read_all(fds[0], &reply, sizeof reply, kTimeoutMs);
+    void *pixels = nullptr;
+    if (complete && reply.status == MDCM_OK && reply.image.pixel_bytes > 0) {
+        pixels = std::malloc(reply.image.pixel_bytes);
+        complete = pixels != nullptr && read_all(fds[0], pixels, reply.image.pixel_bytes, kTimeoutMs);
+    }
+    uint64_t end = 0;
+    complete = complete && read_all(fds[0], &end, sizeof end, kTimeoutMs) && end == kEnd;
+    ::close(fds[0]);
+    if (!complete) ::kill(child, SIGKILL);
+    int wait_status = 0;
+    pid_t waited;
+    do { waited = ::waitpid(child, &wait_status, 0); } while (waited < 0 && errno == EINTR);
+    if (!complete) {
+        std::free(pixels);
+        std::string how = (waited == child && WIFSIGNALED(wait_status))
+            ? "signal " + std::to_string(WTERMSIG(wait_status)) : std::string("no complete answer");
+        set_error(error, error_size, "GDCM failed inside its decoder process (" + how
+                  + "): the file is malformed or uses a feature GDCM cannot read");
+        return MDCM_ERROR_READ;
+    }
+    *out = reply.image;
+    out->pixels = pixels;
+    if (reply.status != MDCM_OK) set_error(error, error_size, reply.error);
+    return reply.status;
+}
+
+extern "C" void mdcm_image_free(mdcm_image *image) {
+    if (image == nullptr) return;
+    std::free(image->pixels);
+    image->pixels = nullptr;
+    image->pixel_bytes = 0;
+}
