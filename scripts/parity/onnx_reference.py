@@ -5,7 +5,10 @@ Reads a medaug safetensors file (docs/weights-format.md), rebuilds the same
 network as an ONNX graph with onnx.helper (independent of the Swift engine:
 no BatchNorm folding, no fused epilogues, ORT's own kernels) and exposes every
 documented block output as a graph output under its block name, so the Swift
-`medaug run --all-layers` dump can be compared layer by layer.
+`medaug run --all-layers` dump can be compared layer by layer. The graph
+builder is the medaug package's (bindings/python/medaug/onnx_export.py, also
+behind `medaug-convert onnx`); this script adds the parity weights, the
+ONNX Runtime run and the CLI.
 
 CLI:
   python3 scripts/parity/onnx_reference.py --model M.safetensors \
@@ -13,15 +16,34 @@ CLI:
       --normalization running|instance
 """
 import argparse
+import importlib
 import json
+import sys
+import types
+from pathlib import Path
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 from safetensors import safe_open
 from safetensors.numpy import save_file
 
-OPSET = 17
+
+def _medaug_module(name):
+    """A pure-Python module of bindings/python/medaug, without running the
+    package's __init__ (which loads libmedaug through ctypes): the reference
+    must work before anything Swift is built. The folder is mounted as a
+    namespace package of its own name, so relative imports inside resolve."""
+    package = "_medaug_python"
+    if package not in sys.modules:
+        module = types.ModuleType(package)
+        module.__path__ = [str(Path(__file__).resolve().parents[2] / "bindings" / "python" / "medaug")]
+        sys.modules[package] = module
+    return importlib.import_module(f"{package}.{name}")
+
+
+_export = _medaug_module("onnx_export")
+expected_shapes = _medaug_module("_layout").expected_shapes
+build_onnx = _export.build_onnx
+OPSET = _export.OPSET
 
 
 # ---------------------------------------------------------------- file I/O --
@@ -49,72 +71,11 @@ def load_tensors(path):
         return {k: f.get_tensor(k) for k in f.keys()}
 
 
-# ------------------------------------------------------- naming / shapes ----
-# The expected tensor set, derived from the config alone. It restates the
-# naming scheme of docs/weights-format.md in one place, separate from the
-# graph builder, so a builder bug and a naming bug cannot hide each other.
-
-def _bn_shapes(prefix, c):
-    return {f"{prefix}.{p}": (c,) for p in ("weight", "bias", "running_mean", "running_var")}
-
-
-def expected_shapes(config):
-    """{tensor name: shape} that a file with this config must hold exactly."""
-    kind, bias = config["kind"], config["conv_bias"]
-    s = {}
-
-    def conv(prefix, cout, cin, k, with_bias, transposed=False):
-        s[f"{prefix}.weight"] = (cin, cout, k, k) if transposed else (cout, cin, k, k)
-        if with_bias:
-            s[f"{prefix}.bias"] = (cout,)
-
-    if kind in ("generator", "discriminator"):
-        k = config["kernel_size"]
-        filters = config["down_filters" if kind == "generator" else "filters"]
-        cin = config["input_channels"]
-        for i, f in enumerate(filters):
-            conv(f"down.{i}.conv", f, cin, k, bias)
-            if i > 0 or config["batchnorm_first_block"]:
-                s.update(_bn_shapes(f"down.{i}.bn", f))
-            cin = f
-        if kind == "discriminator":
-            conv("out.conv", 1, filters[-1], 4, True)
-            return s
-        n, up = len(filters), config["up_filters"]
-        conv("bottleneck.conv", config["bottleneck_filters"], filters[-1], k, bias)
-        if config.get("bottleneck_batchnorm", False):
-            s.update(_bn_shapes("bottleneck.bn", config["bottleneck_filters"]))
-        cin = config["bottleneck_filters"]
-        for j, f in enumerate(up):
-            conv(f"up.{j}.convt", f, cin, k, bias, transposed=True)
-            if config["batchnorm_up_blocks"]:
-                s.update(_bn_shapes(f"up.{j}.bn", f))
-            cin = f + filters[n - 1 - j]          # after concat with the skip
-        conv("out.convt", config["output_channels"], cin, k, True, transposed=True)
-        return s
-
-    if kind == "segmenter":
-        depth, b = config["depth"], config["base_filters"]
-        w = [b * 2 ** l for l in range(depth + 1)]
-
-        def double(prefix, cin, cout):
-            conv(f"{prefix}.conv1", cout, cin, 3, bias)
-            s.update(_bn_shapes(f"{prefix}.bn1", cout))
-            conv(f"{prefix}.conv2", cout, cout, 3, bias)
-            s.update(_bn_shapes(f"{prefix}.bn2", cout))
-
-        cin = config["input_channels"]
-        for l in range(depth):
-            double(f"enc.{l}", cin, w[l])
-            cin = w[l]
-        double("bottom", cin, w[depth])
-        for l in reversed(range(depth)):
-            conv(f"dec.{l}.up", w[l], w[l + 1], 2, True, transposed=True)
-            double(f"dec.{l}", 2 * w[l], w[l])
-        conv("out.conv", config["output_channels"], w[0], 1, True)
-        return s
-    raise ValueError(f"unknown kind {kind!r}")
-
+# ------------------------------------------------- naming / shapes / graph --
+# expected_shapes (the tensor set a config implies) and build_onnx (the ONNX
+# graph with every block output) live in the medaug package
+# (bindings/python/medaug/_layout.py, onnx_export.py), shared with
+# `medaug-convert onnx`.
 
 def make_tensors(config, seed=0):
     """A complete, well-named tensor set for config with parity values."""
@@ -199,155 +160,6 @@ def parity_weights(config, tensors, seed):
             raise ValueError(f"unknown parameter {name!r}")
         out[name] = np.ascontiguousarray(v, dtype=np.float32)
     return out
-
-
-# ----------------------------------------------------------- ONNX builder --
-
-class _Graph:
-    """Accumulates nodes/initializers; every tensor must be used once."""
-
-    def __init__(self, config, tensors, normalization):
-        if normalization not in ("running", "instance"):
-            raise ValueError(f"normalization must be running|instance, got {normalization!r}")
-        expected = expected_shapes(config)
-        problems = [f"missing {k}" for k in expected if k not in tensors]
-        problems += [f"unexpected {k}" for k in tensors if k not in expected]
-        problems += [f"{k}: shape {tuple(tensors[k].shape)}, expected {v}"
-                     for k, v in expected.items()
-                     if k in tensors and tuple(tensors[k].shape) != v]
-        if problems:
-            raise ValueError("tensor set does not match config: " + "; ".join(problems))
-        self.t, self.norm = tensors, normalization
-        self.eps = float(config["batchnorm_epsilon"])
-        self.nodes, self.inits, self.outputs = [], {}, []
-
-    def init(self, name):
-        if name not in self.inits:
-            self.inits[name] = numpy_helper.from_array(
-                np.ascontiguousarray(self.t[name], np.float32), name)
-        return name
-
-    def node(self, op, inputs, output, **attrs):
-        self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
-        return output
-
-    def conv(self, x, prefix, out, stride, pad, transposed=False):
-        w = self.t[f"{prefix}.weight"]
-        ins = [x, self.init(f"{prefix}.weight")]
-        if f"{prefix}.bias" in self.t:         # presence was checked against config
-            ins.append(self.init(f"{prefix}.bias"))
-        return self.node("ConvTranspose" if transposed else "Conv", ins, out,
-                         kernel_shape=list(w.shape[2:]), strides=[stride, stride],
-                         pads=[pad] * 4)
-
-    def normalize(self, x, prefix, out):
-        g, b = self.init(f"{prefix}.weight"), self.init(f"{prefix}.bias")
-        if self.norm == "instance":
-            # Per-image, per-channel statistics; gamma/beta as scale/bias.
-            return self.node("InstanceNormalization", [x, g, b], out, epsilon=self.eps)
-        m, v = self.init(f"{prefix}.running_mean"), self.init(f"{prefix}.running_var")
-        return self.node("BatchNormalization", [x, g, b, m, v], out, epsilon=self.eps)
-
-    def block(self, x, conv_prefix, bn_prefix, out, act, stride, pad,
-              transposed=False, slope=0.2):
-        """conv -> [norm] -> activation; the activation output is `out`."""
-        y = self.conv(x, conv_prefix, f"{out}/conv", stride, pad, transposed)
-        if bn_prefix is not None:
-            y = self.normalize(y, bn_prefix, f"{out}/norm")
-        if act == "leaky_relu":
-            y = self.node("LeakyRelu", [y], out, alpha=float(slope))
-        elif act == "identity":
-            y = self.node("Identity", [y], out)
-        else:
-            y = self.node(_ACT[act], [y], out, **({"axis": 1} if act == "softmax" else {}))
-        self.outputs.append(out)
-        return y
-
-
-_ACT = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "softmax": "Softmax"}
-
-
-def _generator(g, c, x):
-    k, s, p, slope = c["kernel_size"], c["stride"], c["padding"], c["leaky_relu_slope"]
-    n = len(c["down_filters"])
-    skips = []
-    for i in range(n):
-        bn = f"down.{i}.bn" if (i > 0 or c["batchnorm_first_block"]) else None
-        x = g.block(x, f"down.{i}.conv", bn, f"down.{i}", "leaky_relu", s, p, slope=slope)
-        skips.append(x)
-    bn = "bottleneck.bn" if c.get("bottleneck_batchnorm", False) else None
-    x = g.block(x, "bottleneck.conv", bn, "bottleneck", c["bottleneck_activation"], s, p, slope=slope)
-    skip_act = c.get("skip_activation", "identity")
-    for j in range(n):
-        bn = f"up.{j}.bn" if c["batchnorm_up_blocks"] else None
-        # Dropout is never applied: parity runs are deterministic.
-        up = g.block(x, f"up.{j}.convt", bn, f"up.{j}", "relu", s, p, transposed=True)
-        skip = skips[n - 1 - j]
-        if skip_act != "identity":
-            skip = g.node(_ACT[skip_act], [skip], f"up.{j}/skip_act")
-        x = g.node("Concat", [up, skip], f"up.{j}/concat", axis=1)
-    g.block(x, "out.convt", None, "out", c["output_activation"], s, p, transposed=True)
-
-
-def _discriminator(g, c, x):
-    s, p, slope = c["stride"], c["padding"], c["leaky_relu_slope"]
-    for i in range(len(c["filters"])):
-        bn = f"down.{i}.bn" if (i > 0 or c["batchnorm_first_block"]) else None
-        x = g.block(x, f"down.{i}.conv", bn, f"down.{i}", "leaky_relu", s, p, slope=slope)
-    # Output conv is fixed by the docs: kernel 4 (from the weight), stride 1, padding 1.
-    g.block(x, "out.conv", None, "out", c["output_activation"], 1, 1)
-
-
-def _segmenter(g, c, x):
-    def double(x, prefix):
-        x = g.block(x, f"{prefix}.conv1", f"{prefix}.bn1", f"{prefix}.conv1", "relu", 1, 1)
-        return g.block(x, f"{prefix}.conv2", f"{prefix}.bn2", f"{prefix}.conv2", "relu", 1, 1)
-
-    depth, skips = c["depth"], []
-    for l in range(depth):
-        skips.append(double(x, f"enc.{l}"))
-        x = g.node("MaxPool", [skips[-1]], f"enc.{l}/pool", kernel_shape=[2, 2], strides=[2, 2])
-    x = double(x, "bottom")
-    for l in reversed(range(depth)):
-        up = g.conv(x, f"dec.{l}.up", f"dec.{l}.up", 2, 0, transposed=True)
-        g.outputs.append(up)
-        x = g.node("Concat", [up, skips[l]], f"dec.{l}/concat", axis=1)
-        x = double(x, f"dec.{l}")
-    g.block(x, "out.conv", None, "out", c["output_activation"], 1, 0)
-
-
-def build_onnx(config, tensors, normalization, batch):
-    """ONNX model: input 'input' [batch, input_channels, S, S] float32; one
-    graph output per documented block output (the last one is 'out')."""
-    if config.get("format_version") != 1:
-        raise ValueError(f"unsupported format_version {config.get('format_version')!r}")
-    g = _Graph(config, tensors, normalization)
-    size = config["image_size"]
-    inp = helper.make_tensor_value_info(
-        "input", TensorProto.FLOAT, [batch, config["input_channels"], size, size])
-    {"generator": _generator, "discriminator": _discriminator,
-     "segmenter": _segmenter}[config["kind"]](g, config, "input")
-    unused = set(tensors) - set(g.inits)
-    if normalization == "instance":           # instance mode ignores running stats
-        unused = {k for k in unused if not k.endswith((".running_mean", ".running_var"))}
-    if unused:
-        raise ValueError(f"builder did not use tensors: {sorted(unused)}")
-    opset = [helper.make_opsetid("", OPSET)]
-    untyped = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in g.outputs]
-    # Infer output shapes (the checker requires them) on a skeleton whose
-    # weights are shape-only inputs: serialising the 217 MB paper generator
-    # through shape inference would dominate the build time. strict_mode
-    # fails loudly on any inconsistent channel count.
-    weights = [helper.make_tensor_value_info(i.name, i.data_type, list(i.dims))
-               for i in g.inits.values()]
-    skeleton = helper.make_model(helper.make_graph(g.nodes, "skeleton", [inp] + weights, untyped),
-                                 opset_imports=opset)
-    outputs = onnx.shape_inference.infer_shapes(skeleton, strict_mode=True).graph.output
-    graph = helper.make_graph(g.nodes, f"medaug_{config['kind']}", [inp], list(outputs),
-                              initializer=list(g.inits.values()))
-    model = helper.make_model(graph, opset_imports=opset, producer_name="medaug-parity")
-    model.ir_version = 8                      # readable by any ORT >= 1.10
-    return model
 
 
 def run_onnx(model, input_array):
