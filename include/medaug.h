@@ -163,8 +163,8 @@ extern "C" {
 **
 ** Since: 0.1.0 (ABI 1)
 */
-#define MEDAUG_VERSION        "0.1.0"
-#define MEDAUG_VERSION_NUMBER 1000
+#define MEDAUG_VERSION        "0.2.0"
+#define MEDAUG_VERSION_NUMBER 2000
 #define MEDAUG_ABI_VERSION    1
 
 /*
@@ -329,7 +329,7 @@ typedef struct medaug_segment_options {
 /*
 ** CAPI: Library Version
 **
-** medaug_version() returns the library's MEDAUG_VERSION string ("0.1.0"),
+** medaug_version() returns the library's MEDAUG_VERSION string ("0.2.0"),
 ** static, never NULL, never to be freed. medaug_version_number() returns
 ** its MEDAUG_VERSION_NUMBER. A program compares them with the macros of
 ** the header it was compiled with.
@@ -1214,32 +1214,95 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_image_write(const char *path, const float
                                                    size_t height, size_t width, int32_t sample_type);
 
 /*
-** CAPI: Read a NIfTI Volume
+** CAPI: Read a Volume (NIfTI or DICOM)
 **
-** Reads a NIfTI-1 file (.nii or .nii.gz, 3-D or 4-D) into a
-** library-allocated float buffer with scl_slope/scl_inter applied, in the
-** file's storage order: x fastest, then y, z, t (voxel (i, j, k, t) at
-** i + X*(j + Y*(k + Z*t)); nibabel's get_fdata() in Fortran order).
-** Slices are cut from it by the caller, or by `medaug prepare`.
+** Reads a NIfTI-1 file (.nii or .nii.gz, 3-D or 4-D), a DICOM file
+** (single- or multi-frame) or a folder of DICOM slices holding one series
+** into a library-allocated float buffer with the scaling applied
+** (scl_slope/scl_inter; RescaleSlope/RescaleIntercept per DICOM file), in
+** storage order: x fastest, then y, z, t (voxel (i, j, k, t) at
+** i + X*(j + Y*(k + Z*t)); nibabel's get_fdata() in Fortran order). For
+** DICOM, x is the column, y the row and z the slice, slices ordered by
+** ImagePositionPatient along the slice normal (see
+** medaug_volume_read_series() for folders with several series and for the
+** affine). Slices are cut from it by the caller, or by `medaug prepare`.
+**
+** DICOM is decoded by GDCM in a short-lived child process (fork()), so a
+** file that makes GDCM abort costs an error, not the caller's process;
+** only geometry and the modality are read from DICOM headers.
 **
 ** Parameters:
 **   [in]  path        UTF-8 path; not NULL.
 **   [out] voxels      not NULL; receives the buffer (free with
 **                     medaug_buffer_free()); NULL on failure.
 **   [out] dims        size_t [4], not NULL: X, Y, Z, T (T = 1 for 3-D).
-**   [out] voxel_size  double [3] in mm (pixdim 1...3), or NULL to skip.
+**   [out] voxel_size  double [3] in mm (pixdim 1...3; DICOM: column and
+**                     row spacing, slice step), or NULL to skip.
 **
 ** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, more than
-** 2^28 voxels); MEDAUG_IO_ERROR (cannot open or decompress);
-** MEDAUG_FORMAT_ERROR (malformed header: the message names the field);
-** MEDAUG_UNSUPPORTED (a datatype medaug does not read, e.g. complex);
-** MEDAUG_OUT_OF_MEMORY.
+** 2^28 voxels, a DICOM
+** folder with several series); MEDAUG_IO_ERROR (cannot open or
+** decompress); MEDAUG_FORMAT_ERROR (malformed header or framing, a
+** truncated file, slices that disagree in size or orientation, a missing
+** slice or uneven spacing: the message names the file or field);
+** MEDAUG_UNSUPPORTED (a datatype medaug does not read, e.g. complex or
+** colour DICOM; a deflated DICOM data set); MEDAUG_OUT_OF_MEMORY.
 **
 ** Thread-safety: any thread.
 ** Since: 0.1.0 (ABI 1)
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read(const char *path, float **voxels, size_t *dims,
                                                    double *voxel_size);
+
+/*
+** CAPI: Read One Series of a Volume, with Its Affine
+**
+** As medaug_volume_read(), choosing the series of a DICOM folder that
+** holds several, and returning the voxel-to-world affine.
+**
+** Parameters:
+**   [in]  path        UTF-8 path; not NULL.
+**   [in]  series      1-based series number in medaug_volume_series_json()
+**                     order; 0 requires the path to hold exactly one.
+**                     NIfTI files have one series.
+**   [out] voxels      not NULL; as medaug_volume_read().
+**   [out] dims        size_t [4], not NULL; as medaug_volume_read().
+**   [out] voxel_size  double [3] or NULL; as medaug_volume_read().
+**   [out] affine      double [16] or NULL: voxel (i, j, k) to world
+**                     millimetres in RAS+ (NIfTI's convention; DICOM's LPS
+**                     is converted), row-major with last row 0 0 0 1.
+**
+** Returns: as medaug_volume_read(); MEDAUG_INVALID_ARGUMENT also for a
+** series number the path does not hold.
+**
+** Thread-safety: any thread.
+** Since: 0.2.0 (ABI 1, symbol version MEDAUG_1.1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read_series(const char *path, size_t series, float **voxels,
+                                                          size_t *dims, double *voxel_size, double *affine);
+
+/*
+** CAPI: List the Series of a Volume Path
+**
+** Describes the series under a path without decoding pixels: a JSON array
+** of {"series": n, "modality": "MR", "files": f, "columns": c, "rows": r,
+** "slices": s} in the numbering medaug_volume_read_series() takes. A NIfTI
+** file is one entry with an empty modality. No identifier is reported
+** (no UIDs, no patient or study fields).
+**
+** Parameters:
+**   [in]  path  UTF-8 path of a NIfTI file, a DICOM file or a folder; not NULL.
+**   [out] json  not NULL; receives a NUL-terminated UTF-8 string the caller
+**               frees with medaug_string_free(); NULL on failure.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument);
+** MEDAUG_IO_ERROR; MEDAUG_FORMAT_ERROR (no DICOM image in the folder, a
+** malformed file); MEDAUG_UNSUPPORTED; MEDAUG_OUT_OF_MEMORY.
+**
+** Thread-safety: any thread.
+** Since: 0.2.0 (ABI 1, symbol version MEDAUG_1.1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char **json);
 
 #ifdef __cplusplus
 }

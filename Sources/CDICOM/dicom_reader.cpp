@@ -267,6 +267,11 @@ const uint64_t kEnd = 0x6d64636d5f656e64ULL;
 const int kTimeoutMs = 120000;
 
 [[noreturn]] void run_child(int fd, const char *path, int with_pixels, uint64_t max_pixel_bytes) {
+    // The host's signal handlers (crash reporters, Python's faulthandler)
+    // are inherited; a GDCM abort in here must just end this process.
+    for (int signal_number = 1; signal_number < NSIG; signal_number++) {
+        if (signal_number != SIGKILL && signal_number != SIGSTOP) ::signal(signal_number, SIG_DFL);
+    }
     int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, STDERR_FILENO);
     Reply reply;

@@ -80,20 +80,3 @@ private func integers(_ values: [Float], page: Int, in range: ClosedRange<Int>) 
         return rounded
     }
 }
-
-@_cdecl("medaug_volume_read")
-public func medaug_volume_read(_ path: UnsafePointer<CChar>?, _ voxels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
-                               _ dims: UnsafeMutablePointer<UInt>?, _ voxelSize: UnsafeMutablePointer<Double>?) -> Int32 {
-    serve("medaug_volume_read") {
-        let out = try Arguments.required(voxels, "voxels")
-        out.pointee = nil
-        let dimensions = try Arguments.required(dims, "dims")
-        let volume = try NIfTIReader.read(path: try Arguments.string(path, "path"))
-        out.pointee = try mallocCopy(volume.values, "the voxels")
-        let d = volume.dimensions
-        for (index, value) in [d.x, d.y, d.z, d.t].enumerated() { dimensions[index] = UInt(value) }
-        if let voxelSize {
-            for index in 0..<3 { voxelSize[index] = volume.voxelSize[index] }
-        }
-    }
-}

@@ -5,8 +5,8 @@ import Glibc
 /// The library's version, as `MEDAUG_VERSION`, `MEDAUG_VERSION_NUMBER` and
 /// `MEDAUG_ABI_VERSION` in include/medaug.h (scripts/test-abi checks they agree).
 enum Version {
-    static let string = "0.1.0"
-    static let number: Int32 = 1000
+    static let string = "0.2.0"
+    static let number: Int32 = 2000
     static let abi: Int32 = 1
 
     static let cString = StaticCString.make(string)

@@ -90,8 +90,10 @@ public enum ExperimentData {
         let modalities = source.images.count / source.labels.count
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
-            let volumes = try files.map { try NIfTIReader.read(path: $0).canonical() }
-            let labels = try NIfTIReader.read(path: labelPath).canonical().values.map { Int32($0.rounded()) }
+            let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
+            let labelVolume = try VolumeReader.read(path: labelPath).canonical()
+            try labelVolume.requireSameGrid(as: volumes[0], labelPath)
+            let labels = labelVolume.values.map { Int32($0.rounded()) }
             return .init(modalities: volumes, labels: labels, sourceFiles: files + [labelPath])
         }
         var options = DatasetPreparation.Options()

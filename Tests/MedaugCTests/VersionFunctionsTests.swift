@@ -5,8 +5,8 @@ import XCTest
 final class VersionFunctionsTests: XCTestCase {
     func testVersionsMatchTheHeader() throws {
         let lib = try MedaugLibrary.shared()
-        XCTAssertEqual(String(cString: try XCTUnwrap(lib.version())), "0.1.0")
-        XCTAssertEqual(lib.versionNumber(), 1000)
+        XCTAssertEqual(String(cString: try XCTUnwrap(lib.version())), "0.2.0")
+        XCTAssertEqual(lib.versionNumber(), 2000)
         XCTAssertEqual(lib.abiVersion(), 1)
         // Static: the same pointer every time.
         XCTAssertEqual(lib.version(), lib.version())

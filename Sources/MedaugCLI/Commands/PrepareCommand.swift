@@ -6,19 +6,22 @@ import MedaugImaging
 struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
-        abstract: "Turn NIfTI volumes and label volumes into a dataset folder of N×N slice pairs.",
+        abstract: "Turn NIfTI or DICOM volumes and label volumes into a dataset folder of N×N slice pairs.",
         discussion: """
         One subject per --labels (or --tissue-maps) in order; --image is repeated per modality
         (subject i uses images i·M ..< (i+1)·M for M = --channels count).
         Examples:
           medaug prepare --image t1.nii.gz --labels seg.nii.gz --classes background,core,edema,enhancing \\
                          --label-values 0,1,2,4 --plane axial --out data/brats
+          medaug prepare --image dicom/t1-series --labels seg.nii.gz --classes background,lesion --out data/dcm
           medaug prepare --image mni_t1.nii.gz --tissue-maps mni_gm.nii.gz,mni_wm.nii.gz --plane coronal --out data/mni
         """)
 
-    @Option(help: "Image volume (.nii or .nii.gz); repeat for modalities and subjects.")
+    @Option(help: "Image volume (.nii, .nii.gz, a DICOM file or a folder of DICOM slices); repeat for modalities and subjects.")
     var image: [String] = []
-    @Option(help: "Label volume of stored label values; repeat per subject.")
+    @Option(help: "For DICOM folders holding several series: which one, from 1 (`medaug inspect FOLDER` lists them).")
+    var series: Int?
+    @Option(help: "Label volume of stored label values (.nii, .nii.gz or DICOM), on the image's grid; repeat per subject.")
     var labels: [String] = []
     @Option(help: "Instead of --labels: grey- and white-matter probability maps 'GM,WM' (4-class tissue map, SPEC §4).")
     var tissueMaps: [String] = []
@@ -60,6 +63,7 @@ struct PrepareCommand: ParsableCommand {
                 throw ValidationError("--region takes --labels and sets the classes itself")
             }
         }
+        if let series, series < 1 { throw ValidationError("--series must be 1 or more, got \(series)") }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
         guard (0...1).contains(minForeground) else { throw ValidationError("--min-foreground must be in [0, 1]") }
         guard trainCount >= 0, gap >= 0 else { throw ValidationError("--train-count and --gap must be >= 0") }
@@ -90,17 +94,21 @@ struct PrepareCommand: ParsableCommand {
             var list: [DatasetPreparation.Subject] = []
             for s in 0..<subjects {
                 let files = Array(image[(s * modalityNames.count)..<((s + 1) * modalityNames.count)])
-                let volumes = try files.map { try NIfTIReader.read(path: $0).canonical() }
+                let volumes = try files.map { try VolumeReader.read(path: $0, series: series).canonical() }
                 let labelValuesVolume: [Int32]
                 if labels.isEmpty {
                     let maps = try parseList(tissueMaps[s], option: "--tissue-maps")
                     guard maps.count == 2 else { throw CLIError("--tissue-maps takes 'GM,WM'") }
-                    let gm = try NIfTIReader.read(path: maps[0]).canonical(), wm = try NIfTIReader.read(path: maps[1]).canonical()
+                    let gm = try VolumeReader.read(path: maps[0]).canonical(), wm = try VolumeReader.read(path: maps[1]).canonical()
+                    try gm.requireSameGrid(as: volumes[0], maps[0])
+                    try wm.requireSameGrid(as: volumes[0], maps[1])
                     labelValuesVolume = try LabelMapping.tissueClasses(
                         t1: volumes[0].values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
                         .map { Int32(values[Int($0)]) }
                 } else {
-                    let stored = try NIfTIReader.read(path: labels[s]).canonical().values.map { Int32($0.rounded()) }
+                    let labelVolume = try VolumeReader.read(path: labels[s]).canonical()
+                    try labelVolume.requireSameGrid(as: volumes[0], labels[s])
+                    let stored = labelVolume.values.map { Int32($0.rounded()) }
                     labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
                 }
                 list.append(.init(modalities: volumes, labels: labelValuesVolume,

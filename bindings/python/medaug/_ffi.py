@@ -208,6 +208,9 @@ PROTOTYPES = {
                                   POINTER(c_size_t)]),
     "medaug_image_write": (c_int, [c_char_p, _float_p, c_size_t, c_size_t, c_size_t, c_int32]),
     "medaug_volume_read": (c_int, [c_char_p, POINTER(c_void_p), POINTER(c_size_t), POINTER(ctypes.c_double)]),
+    "medaug_volume_read_series": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t),
+                                          POINTER(ctypes.c_double), POINTER(ctypes.c_double)]),
+    "medaug_volume_series_json": (c_int, [c_char_p, POINTER(c_void_p)]),
     "medaug_buffer_free": (None, [c_void_p]),
 }
 

@@ -1,4 +1,4 @@
-"""TIFF images and NIfTI volumes through libmedaug's readers and writer."""
+"""TIFF images, NIfTI and DICOM volumes through libmedaug's readers and writer."""
 from __future__ import annotations
 
 import ctypes
@@ -89,20 +89,46 @@ class Volume(NamedTuple):
 
     voxels: np.ndarray                      #: float32 [x, y, z] or [x, y, z, t], as nibabel's get_fdata()
     voxel_size: Tuple[float, float, float]  #: millimetres along x, y, z
+    affine: np.ndarray                      #: float64 [4, 4], voxel (i, j, k) to world mm, RAS+ (nibabel's .affine)
 
 
-def read_volume(path: PathLike) -> Volume:
-    """A NIfTI-1 volume (.nii/.nii.gz) with scl_slope/inter applied (``medaug_volume_read``).
+def read_volume(path: PathLike, series: Optional[int] = None) -> Volume:
+    """A volume with its scaling applied (``medaug_volume_read_series``).
 
-    Returns :class:`Volume` ``(voxels, voxel_size)``; ``voxels`` is indexed
-    ``[i, j, k]`` (``[i, j, k, t]`` for 4-D) in the file's storage order, like
-    nibabel's ``get_fdata()``.
+    ``path`` is a NIfTI-1 file (.nii/.nii.gz; scl_slope/inter applied), a
+    DICOM file (single- or multi-frame) or a folder of DICOM slices
+    (RescaleSlope/Intercept applied per file; slices ordered by
+    ImagePositionPatient). ``series`` picks one series (from 1, in
+    :func:`volume_series` order) when a folder holds several; None requires
+    exactly one. Returns :class:`Volume` ``(voxels, voxel_size, affine)``;
+    ``voxels`` is indexed ``[i, j, k]`` (``[i, j, k, t]`` for 4-D) in storage
+    order, like nibabel's ``get_fdata()``; for DICOM i is the column, j the
+    row and k the slice.
     """
+    if series is not None and (not isinstance(series, int) or isinstance(series, bool) or series < 1):
+        raise InvalidArgumentError(f"read_volume: series must be an int >= 1 or None, got {series!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
     pointer = ctypes.c_void_p()
     dims = (ctypes.c_size_t * 4)()
     size = (ctypes.c_double * 3)()
-    _check(_lib.medaug_volume_read(_path(path, "path"), ctypes.byref(pointer), dims, size))
+    affine = (ctypes.c_double * 16)()
+    _check(_lib.medaug_volume_read_series(_path(path, "path"), series or 0, ctypes.byref(pointer), dims, size,
+                                          affine))
     x, y, z, t = (int(d) for d in dims)
     flat = _take(pointer, x * y * z * t)
     shape = (x, y, z) if t == 1 else (x, y, z, t)
-    return Volume(flat.reshape(shape, order="F"), (size[0], size[1], size[2]))
+    return Volume(flat.reshape(shape, order="F"), (size[0], size[1], size[2]),
+                  np.array(affine[:], dtype=np.float64).reshape(4, 4))
+
+
+def volume_series(path: PathLike) -> list:
+    """The series under ``path`` (``medaug_volume_series_json``), without decoding pixels:
+    a list of dicts ``{"series", "modality", "files", "columns", "rows", "slices"}``.
+    No identifiers (UIDs, patient or study fields) are reported."""
+    import json
+    text = ctypes.c_void_p()
+    _check(_lib.medaug_volume_series_json(_path(path, "path"), ctypes.byref(text)))
+    try:
+        return json.loads(ctypes.string_at(text.value).decode("utf-8"))
+    finally:
+        _lib.medaug_string_free(text)

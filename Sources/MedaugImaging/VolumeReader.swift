@@ -1,0 +1,48 @@
+/// Reads a volume from any format medaug takes: NIfTI-1 (`.nii`, `.nii.gz`)
+/// or DICOM (a file, or a folder of slices). Both give the same
+/// ``NIfTIVolume`` (voxel values, grid, RAS+ affine), so everything
+/// downstream (slicing, `prepare`) is format-blind.
+public enum VolumeReader {
+    /// Whether `path` names a NIfTI file by its extension.
+    public static func isNIfTI(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz")
+    }
+
+    /// The volume at `path`.
+    ///
+    /// - Parameters:
+    ///   - series: for a DICOM folder with several series, which one (from
+    ///     1, in ``DICOMReader/scan(path:limits:)`` order); nil requires one.
+    ///   - maxVoxels: cap on x·y·z·t, checked before the voxels are allocated.
+    /// - Throws: `ImagingError`; an unknown format says which ones are read.
+    public static func read(path: String, series: Int? = nil, maxVoxels: Int = 1 << 28) throws -> NIfTIVolume {
+        if isNIfTI(path) {
+            guard series == nil || series == 1 else {
+                throw ImagingError.invalidArgument("a series number applies to DICOM folders, not to '\(path)'")
+            }
+            return try NIfTIReader.read(path: path, limits: NIfTILimits(maxVoxels: maxVoxels))
+        }
+        guard DICOMReader.looksLikeDICOM(path: path) else {
+            throw ImagingError.unsupported(path: path, reason: "not a volume medaug reads (.nii, .nii.gz, a DICOM file or a folder of DICOM files)")
+        }
+        return try DICOMReader.read(path: path, series: series, limits: DICOMLimits(maxVoxels: maxVoxels))
+    }
+}
+
+extension NIfTIVolume {
+    /// Throws unless `other` has the same spatial grid and lies on the same
+    /// place in the world (affines equal within 1e-3 mm + 1e-4 relative:
+    /// NIfTI stores its affine in float32). A label volume drawn on another
+    /// grid would silently label the wrong voxels.
+    public func requireSameGrid(as other: NIfTIVolume, _ what: String) throws {
+        let a = dimensions, b = other.dimensions
+        guard a.x == b.x, a.y == b.y, a.z == b.z else {
+            throw ImagingError.invalidArgument("\(what): grid \(a.x)×\(a.y)×\(a.z) differs from the image's \(b.x)×\(b.y)×\(b.z)")
+        }
+        let differs = zip(affine.elements, other.affine.elements).contains { abs($0 - $1) > 1e-3 + 1e-4 * abs($1) }
+        guard !differs else {
+            throw ImagingError.invalidArgument("\(what): voxel-to-world affine \(affine) differs from the image's \(other.affine)")
+        }
+    }
+}
