@@ -53,7 +53,8 @@ def medaug(*args, writes=None):
 
 def python_cli(*args, check=True):
     """`python3 -m medaug.convert ARGS` with the package and library of the tests."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "bindings" / "python"), MEDAUG_LIBRARY=str(LIBRARY))
+    path = os.pathsep.join(p for p in (str(ROOT / "bindings" / "python"), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, MEDAUG_LIBRARY=str(LIBRARY))
     if not _package_import:
         probe = subprocess.run([sys.executable, "-c", "import medaug"], capture_output=True, text=True,
                                env=env, timeout=TIMEOUT)
