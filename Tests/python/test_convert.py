@@ -174,7 +174,7 @@ def test_keras_refuses_other_layouts(keras):
     cases = [
         (tutorial_generator(keras, concat_skip_first=True), r"Concatenate\(\)\(\[x, skip\]\)"),
         (tutorial_generator(keras, down_kernel=3), r"kernel \(3, 3\)"),
-        (keras.Sequential([keras.layers.Input((SIZE, SIZE, 3)), keras.layers.Dense(4)]), "Dense"),
+        (keras.Sequential([keras.layers.Input((SIZE, SIZE, 3)), keras.layers.Dense(4)]), "down block's Conv2D at layer 'dense'"),
     ]
     for model, message in cases:
         with pytest.raises(ValueError, match=message):

@@ -98,12 +98,14 @@ class _Walker:
             self.i += 1
         return layer
 
+    def where(self):
+        found = self.steps[self.i] if self.i < len(self.steps) else None
+        return f"layer {found.name!r} ({type(found).__name__})" if found else "the end of the model"
+
     def expect(self, what, *types):
         layer = self.take(*types)
         if layer is None:
-            found = self.steps[self.i] if self.i < len(self.steps) else None
-            where = f"layer {found.name!r} ({type(found).__name__})" if found else "the end of the model"
-            raise ValueError(f"expected {what} at {where}")
+            raise ValueError(f"expected {what} at {self.where()}")
         return layer
 
 
@@ -160,6 +162,8 @@ def _weights(layer):
 def _parse(keras, model):
     L, w = keras.layers, _Walker(keras, model)
     downs, ups = [], []
+    if not w.peek(L.Conv2D) or w.peek(L.Conv2DTranspose):
+        raise ValueError(f"expected the first down block's Conv2D at {w.where()}")
     while w.peek(L.Conv2D) and not w.peek(L.Conv2DTranspose):
         conv = w.take(L.Conv2D)
         _check_conv(conv, False)
