@@ -64,7 +64,11 @@ public enum DICOMReader {
     /// The series under `path` (a file is one series), in the order
     /// ``read(path:series:limits:)`` numbers them.
     public static func scan(path: String, limits: DICOMLimits = .standard) throws -> [SeriesSummary] {
-        try collect(path: path, pixels: false, limits: limits).series.enumerated().map { offset, files in
+        summaries(try collect(path: path, pixels: false, limits: limits).series)
+    }
+
+    private static func summaries(_ series: [[DICOMFile]]) -> [SeriesSummary] {
+        series.enumerated().map { offset, files in
             SeriesSummary(index: offset + 1, modality: files[0].modality, files: files.count,
                           columns: files[0].columns, rows: files[0].rows, slices: files.reduce(0) { $0 + $1.frames })
         }
@@ -76,13 +80,15 @@ public enum DICOMReader {
     ///   several (see ``scan(path:limits:)``); nil requires exactly one.
     /// - Throws: `ImagingError` naming the file and the problem.
     public static func read(path: String, series: Int? = nil, limits: DICOMLimits = .standard) throws -> NIfTIVolume {
-        let headers = try collect(path: path, pixels: false, limits: limits)
-        let all = headers.series
+        // One pass decodes every image (each file costs a decoder process,
+        // so reading headers first and pixels second would double it); the
+        // voxel cap bounds the memory of all series together.
+        let all = try collect(path: path, pixels: true, limits: limits).series
         let chosen: [DICOMFile]
         switch (series, all.count) {
         case (nil, 1): chosen = all[0]
         case (nil, _):
-            let list = try scan(path: path, limits: limits).map(\.description).joined(separator: "; ")
+            let list = summaries(all).map(\.description).joined(separator: "; ")
             throw ImagingError.invalidArgument("'\(path)' holds \(all.count) DICOM series (\(list)); choose one by number")
         case (let n?, _):
             guard (1...all.count).contains(n) else {
@@ -90,10 +96,7 @@ public enum DICOMReader {
             }
             chosen = all[n - 1]
         }
-        let ordered = try DICOMSeries.order(chosen, folder: path)
-        // Decode pixels only for the chosen series, after the geometry checks.
-        let files = try ordered.map { try DICOMFile(path: $0.path, pixels: true, limits: limits) }
-        return try DICOMSeries.volume(files, folder: path)
+        return try DICOMSeries.volume(try DICOMSeries.order(chosen, folder: path), folder: path)
     }
 
     /// Headers of every image under `path`, grouped by series (sorted by

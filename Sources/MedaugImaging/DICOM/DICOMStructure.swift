@@ -76,6 +76,9 @@ enum DICOMStructure {
                 let start = offset
                 let (tag, _, length) = try header(le)
                 guard let length else { throw fail("undefined length in the file meta information at offset \(start)") }
+                guard offset + length <= bytes.count else {
+                    throw fail("element \(hex(tag)) at offset \(start) states \(length) bytes, \(bytes.count - offset) remain (truncated)")
+                }
                 if tag == 0x0002_0010 {
                     let value = bytes[offset..<offset + length]
                     syntax = String(decoding: value, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
