@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "MedaugImaging", targets: ["MedaugImaging"]),
         .library(name: "MedaugMetrics", targets: ["MedaugMetrics"]),
         .executable(name: "medaug", targets: ["MedaugCLI"]),
+        // Fuzz targets: libFuzzer entry under scripts/fuzz, a replayer otherwise.
+        .executable(name: "medaug-fuzz", targets: ["MedaugFuzz"]),
         // The C ABI (include/medaug.h), installed as libmedaug.so. The product
         // cannot be named "medaug": SwiftPM keys products by name, and a second
         // product "medaug" silently replaces the executable above. The soname
@@ -102,6 +104,12 @@ let package = Package(
                 "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion", "MedaugExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: niftiHeaders),
+
+        // Hostile-input targets for libFuzzer (scripts/fuzz) and their replayer.
+        .executableTarget(
+            name: "MedaugFuzz",
+            dependencies: ["MedaugC", "MedaugEngine", "MedaugModels", "MedaugImaging"],
             swiftSettings: niftiHeaders),
 
         // MARK: - Unit tests (one bundle per target)

@@ -142,8 +142,8 @@ struct AugmentCommand: ParsableCommand {
 /// A pipeline from a JSON file or a preset name.
 func loadPipeline(_ argument: String) throws -> AugmentationPipeline {
     if argument == "paper" { return .paper }
-    guard let data = FileManager.default.contents(atPath: argument) else {
-        throw CLIError("cannot read pipeline file '\(argument)' (or use the preset 'paper')")
+    guard let data = try? FileBytes.read(path: argument, maxBytes: 16 << 20) else {
+        throw CLIError("cannot read pipeline file '\(argument)' (missing, unreadable or over 16 MiB; or use the preset 'paper')")
     }
     do {
         return try AugmentationPipeline(json: String(decoding: data, as: UTF8.self))

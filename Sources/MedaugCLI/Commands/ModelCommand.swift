@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedaugEngine
+import MedaugImaging
 import MedaugModels
 
 /// `medaug model`: create and inspect model files.
@@ -70,7 +71,9 @@ struct ModelCommand: ParsableCommand {
         }
 
         func readConfig(_ path: String) throws -> ModelConfig {
-            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read '\(path)'") }
+            guard let data = try? FileBytes.read(path: path, maxBytes: 16 << 20) else {
+                throw CLIError("cannot read '\(path)' (missing, unreadable or over 16 MiB)")
+            }
             do {
                 return try ModelConfig(json: String(decoding: data, as: UTF8.self))
             } catch {

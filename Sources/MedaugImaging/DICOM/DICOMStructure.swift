@@ -14,7 +14,7 @@ import Foundation
 /// big endian, or explicit VR little endian for every other, compressed
 /// ones included). Deflated data sets are refused: their framing cannot be
 /// checked without inflating them.
-enum DICOMStructure {
+public enum DICOMStructure {
     static let implicitLittleEndian = "1.2.840.10008.1.2"
     static let explicitBigEndian = "1.2.840.10008.1.2.2"
     static let deflatedLittleEndian = "1.2.840.10008.1.2.1.99"
@@ -23,11 +23,9 @@ enum DICOMStructure {
 
     /// Throws `ImagingError.malformed` naming the offset and element of the
     /// first problem, `.unsupported` for a deflated data set.
-    static func validate(path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw ImagingError.io(path: path, reason: error.localizedDescription)
-        }
+    public static func validate(path: String) throws {
+        // 4 GiB: DICOM's 32-bit lengths cannot frame more.
+        let data = try FileBytes.read(path: path, maxBytes: 1 << 32)
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var walker = Walker(bytes: raw, path: path)
             try walker.run()

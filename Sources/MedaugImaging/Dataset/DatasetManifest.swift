@@ -99,10 +99,10 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
     /// - Throws: `ImagingError` naming the file and the bad key.
     public static func read(folder: String) throws -> DatasetManifest {
         let path = (folder as NSString).appendingPathComponent("manifest.json")
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ImagingError.io(path: path, reason: "no such file (is '\(folder)' a dataset folder?)")
         }
-        guard data.count <= 256 << 20 else { throw ImagingError.tooLarge(path: path, reason: "\(data.count) bytes") }
+        let data = try FileBytes.read(path: path, maxBytes: 256 << 20)
         let manifest: DatasetManifest
         do {
             manifest = try JSONDecoder().decode(DatasetManifest.self, from: data)

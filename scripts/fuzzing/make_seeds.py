@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Seed corpora for scripts/fuzz: small valid files per target, made here
+with independent writers (tifffile, nibabel, pydicom) and the medaug CLI.
+
+    make_seeds.py OUT_FOLDER MEDAUG_BIN
+
+Writes OUT_FOLDER/<target>/seed-*. Small files on purpose: libFuzzer
+mutates bytes, and a few hundred bytes reach the decoders fastest.
+"""
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+
+def put(folder, name, data):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def tiff_seeds(out):
+    import tifffile
+    rng = np.random.default_rng(1)
+    cases = {
+        "u8": rng.integers(0, 255, (8, 8), dtype=np.uint8),
+        "u16": rng.integers(0, 4000, (6, 10), dtype=np.uint16),
+        "i16": rng.integers(-300, 300, (5, 7), dtype=np.int16),
+        "f32": rng.standard_normal((4, 4)).astype(np.float32),
+        "rgb": rng.integers(0, 255, (4, 4, 3), dtype=np.uint8),
+        "pages": rng.integers(0, 255, (3, 4, 4), dtype=np.uint8),
+    }
+    for name, array in cases.items():
+        for compression in (None, "zlib", "lzw", "packbits"):
+            buffer = io.BytesIO()
+            kwargs = {"photometric": "rgb"} if name == "rgb" else {}
+            try:
+                tifffile.imwrite(buffer, array, compression=compression, **kwargs)
+            except Exception:  # a codec tifffile cannot write here: skip it
+                continue
+            put(out, f"seed-{name}-{compression or 'none'}.tif", buffer.getvalue())
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, cases["u16"], tile=(16, 16))
+    put(out, "seed-tiled.tif", buffer.getvalue())
+
+
+def nifti_seeds(out):
+    import nibabel as nib
+    rng = np.random.default_rng(2)
+    for name, array, dtype in [("f32", rng.standard_normal((4, 5, 3)), np.float32),
+                               ("i16", rng.integers(-50, 50, (3, 3, 2)), np.int16),
+                               ("u8-4d", rng.integers(0, 9, (2, 3, 2, 2)), np.uint8)]:
+        affine = np.diag([1.5, -2.0, 3.0, 1.0])
+        affine[:3, 3] = [4, 5, 6]
+        image = nib.Nifti1Image(array.astype(dtype), affine)
+        image.header.set_slope_inter(2.0, -1.0) if name == "i16" else None
+        data = image.to_bytes()
+        put(out, f"seed-{name}.nii", data)
+        put(out, f"seed-{name}.nii.gz", gzip.compress(data, mtime=0))
+
+
+def dicom_seeds(out):
+    import pydicom
+    from pydicom.data import get_testdata_file
+    for name in ["MR_small.dcm", "MR_small_RLE.dcm", "MR_small_bigendian.dcm", "MR_small_implicit.dcm",
+                 "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm", "CT_small.dcm", "rtdose.dcm",
+                 "JPEGLSNearLossless_08.dcm", "nested_priv_SQ.dcm", "UN_sequence.dcm"]:
+        with open(get_testdata_file(name), "rb") as f:
+            put(out, f"seed-{name}", f.read())
+    # A 4x4 MR made from MR_small: reaches the decoders with few bytes.
+    ds = pydicom.dcmread(get_testdata_file("MR_small.dcm"))
+    ds.Rows = ds.Columns = 4
+    ds.PixelData = np.arange(16, dtype=np.int16).tobytes()
+    buffer = io.BytesIO()
+    ds.save_as(buffer)
+    put(out, "seed-tiny-mr.dcm", buffer.getvalue())
+
+
+def safetensors_seeds(out, medaug):
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = {
+            "generator": ["--kind", "generator", "--image-size", "16", "--classes", "2", "--down-filters", "2,3"],
+            "discriminator": ["--kind", "discriminator", "--image-size", "64", "--classes", "2", "--filters", "2,2,2,2,2"],
+            "segmenter": ["--kind", "segmenter", "--image-size", "8", "--classes", "2", "--depth", "1", "--base-filters", "2"],
+        }
+        for name, flags in cases.items():
+            path = os.path.join(tmp, f"{name}.safetensors")
+            result = subprocess.run([medaug, "model", "init", *flags, "--output", path], capture_output=True, text=True)
+            if result.returncode != 0:
+                sys.exit(f"make_seeds: medaug model init {' '.join(flags)} failed: {result.stderr}")
+            with open(path, "rb") as f:
+                put(out, f"seed-{name}.safetensors", f.read())
+        return {name: open(os.path.join(out, f"seed-{name}.safetensors"), "rb").read() for name in cases}
+
+
+AUGMENTATIONS = [
+    {"border": {"mode": "constant", "value": -1}, "operations": [
+        {"type": "rotate", "probability": 0.5, "degrees": [-15, 15]},
+        {"type": "shift", "probability": 0.5, "fraction": [-0.1, 0.1]},
+        {"type": "flip", "probability": 0.5, "axis": "horizontal"},
+        {"type": "zoom", "probability": 0.5, "scale": [0.9, 1.1]}]},
+    {"border": {"mode": "reflect"}, "operations": [
+        {"type": "elastic", "probability": 1, "alpha_mm": [2, 6], "sigma_mm": 4},
+        {"type": "blur", "sigma_mm": [0.5, 1.5]}]},
+    {"border": {"mode": "edge"}, "operations": [
+        {"type": "brightness", "delta": [-0.1, 0.1]}, {"type": "contrast", "factor": [0.8, 1.2]},
+        {"type": "gamma", "gamma": [0.7, 1.5], "intensity_range": [-1, 1]}, {"type": "noise", "std": [0, 0.05]},
+        {"type": "bias_field", "coefficient": [0.1, 0.3], "intensity_range": [-1, 1]},
+        {"type": "flip", "axis": "vertical"}]},
+]
+
+MANIFEST = {
+    "format": "medaug-dataset", "version": 1, "classes": ["background", "lesion"], "label_values": [0, 4],
+    "channels": ["T1"], "spacing_mm": [1.0, 1.0],
+    "intensity": {"stored": "uint16", "stored_range": [0, 65535], "network_range": [-1, 1]},
+    "items": [{"id": "a", "image": "images/a.tif", "mask": "masks/a.tif", "split": "train", "synthetic": False,
+               "source": {"file": "x.nii.gz", "slice": 3}},
+              {"id": "b", "image": "images/b.tif", "mask": "masks/b.tif", "split": "val", "synthetic": True,
+               "source": {"origin": "classic", "seed": 1}}],
+}
+
+
+def main():
+    out, medaug = sys.argv[1], sys.argv[2]
+    tiff_seeds(os.path.join(out, "tiff"))
+    nifti_seeds(os.path.join(out, "nifti"))
+    dicom_seeds(os.path.join(out, "dicom"))
+    models = safetensors_seeds(os.path.join(out, "safetensors"), medaug)
+    for i, pipeline in enumerate(AUGMENTATIONS):
+        put(os.path.join(out, "augmentation"), f"seed-{i}.json", json.dumps(pipeline).encode())
+    put(os.path.join(out, "manifest"), "seed-0.json", json.dumps(MANIFEST).encode())
+    abi = os.path.join(out, "abi")
+    for name, data in models.items():
+        put(abi, f"seed-model-{name}", bytes([0]) + data)
+    for i, pipeline in enumerate(AUGMENTATIONS):
+        put(abi, f"seed-augment-{i}", bytes([1, 2, 9, 11]) + json.dumps(pipeline).encode())
+    put(abi, "seed-metrics", bytes([2, 3, 7, 5]) + bytes(range(40)))
+    counts = {t: len(os.listdir(os.path.join(out, t))) for t in sorted(os.listdir(out))}
+    print("seeds: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+
+
+if __name__ == "__main__":
+    main()
