@@ -437,8 +437,8 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file(const char *path, medaug_
 ** Returns:
 **   MEDAUG_OK                on success;
 **   MEDAUG_INVALID_ARGUMENT  bytes or model is NULL, or size is 0 or
-**                            above 64 GiB (the limit for a model file;
-**                            refused before any allocation);
+**                            above MEDAUG_LIMIT_MODEL_BYTES (default
+**                            64 GiB; refused before any allocation);
 **   MEDAUG_FORMAT_ERROR      the bytes are not a valid medaug model
 **                            (including size below 8);
 **   MEDAUG_OUT_OF_MEMORY     the copy could not be allocated.
@@ -660,7 +660,7 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_generate_output_count(const medaug_sessio
 **   [in]  session       a live session on a generator model; not NULL.
 **   [in]  labels        int32 [n][height][width] stored label values; not
 **                       NULL, 4-byte aligned. Only read during the call.
-**   [in]  n             number of label maps, 1...1024.
+**   [in]  n             number of label maps, 1...MEDAUG_LIMIT_BATCH (default 1024).
 **   [in]  height        rows; must equal the model's image_size.
 **   [in]  width         columns; must equal the model's image_size.
 **   [in]  options       modes and seed, or NULL for the model file's modes
@@ -1149,8 +1149,8 @@ MEDAUG_API void medaug_buffer_free(void *buffer);
 **   [out] pages  not NULL; receives the count (untouched on failure).
 **
 ** Returns:
-**   MEDAUG_OK, or MEDAUG_INVALID_ARGUMENT (NULL argument, a page over the
-**   size limits of 8192 x 8192 pixels and 2 GiB), MEDAUG_IO_ERROR (cannot
+**   MEDAUG_OK, or MEDAUG_INVALID_ARGUMENT (NULL argument, a page over
+**   MEDAUG_LIMIT_IMAGE_PIXELS, default 8192 x 8192), MEDAUG_IO_ERROR (cannot
 **   open), MEDAUG_FORMAT_ERROR (not a valid TIFF file: the message says
 **   what libtiff reported), MEDAUG_UNSUPPORTED (a TIFF feature medaug does
 **   not read, e.g. palette or tiled JPEG).
@@ -1239,8 +1239,8 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_image_write(const char *path, const float
 **   [out] voxel_size  double [3] in mm (pixdim 1...3; DICOM: column and
 **                     row spacing, slice step), or NULL to skip.
 **
-** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, more than
-** 2^28 voxels, a DICOM
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, more voxels
+** than MEDAUG_LIMIT_VOLUME_VOXELS (default 2^28), a DICOM
 ** folder with several series); MEDAUG_IO_ERROR (cannot open or
 ** decompress); MEDAUG_FORMAT_ERROR (malformed header or framing, a
 ** truncated file, slices that disagree in size or orientation, a missing
@@ -1303,6 +1303,52 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read_series(const char *path, size
 ** Since: 0.2.0 (ABI 1, symbol version MEDAUG_1.1)
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char **json);
+
+/*
+** CAPI: Limits That Protect the Host
+**
+** Process-wide caps that the reading and inference functions check when a
+** call starts, refusing input over a cap with MEDAUG_INVALID_ARGUMENT and a
+** message naming the limit, before any large allocation:
+**
+**   MEDAUG_LIMIT_IMAGE_PIXELS   pixels of one TIFF page (medaug_image_read,
+**                               medaug_image_page_count; all pages of one
+**                               read together at most 32 times this many
+**                               bytes). Default 8192*8192; at most 2^31.
+**   MEDAUG_LIMIT_VOLUME_VOXELS  voxels of a volume (NIfTI x*y*z*t; DICOM all
+**                               images under the path) in medaug_volume_read,
+**                               medaug_volume_read_series,
+**                               medaug_volume_series_json. Default 2^28
+**                               (1 GiB of float); at most 2^31.
+**   MEDAUG_LIMIT_MODEL_BYTES    size of a model file or buffer
+**                               (medaug_model_load_file checks the file size
+**                               before mapping it; medaug_model_load_memory
+**                               before copying). Default 64 GiB; at most 2^40.
+**   MEDAUG_LIMIT_BATCH          n of one medaug_generate or medaug_segment
+**                               call. Default 1024, which is also its
+**                               maximum (the engine's bound).
+**
+** Memory per session is capped separately (medaug_session_options_t's
+** memory_limit_bytes).
+**
+** Parameters:
+**   [in]  id         one of MEDAUG_LIMIT_*.
+**   [in]  new_value  the new cap; negative leaves it unchanged (to query);
+**                    0 or values above the maximum are clamped to
+**                    1...maximum.
+**
+** Returns: the cap's previous value, or -1 for an unknown id.
+**
+** Thread-safety: any thread; the change applies to calls that start after
+** it returns (calls in flight keep the caps they read).
+** Since: 0.2.0 (ABI 1, symbol version MEDAUG_1.1)
+*/
+#define MEDAUG_LIMIT_IMAGE_PIXELS  1
+#define MEDAUG_LIMIT_VOLUME_VOXELS 2
+#define MEDAUG_LIMIT_MODEL_BYTES   3
+#define MEDAUG_LIMIT_BATCH         4
+
+MEDAUG_API int64_t medaug_limit(int32_t id, int64_t new_value);
 
 #ifdef __cplusplus
 }

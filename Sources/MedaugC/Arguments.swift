@@ -29,7 +29,7 @@ enum Arguments {
     /// A batch size: 1...Session.maxBatch.
     static func batch(_ value: UInt, limit: Int) throws -> Int {
         guard value >= 1 else { throw ABIFailure.invalid("n is 0, expected at least 1") }
-        guard value <= UInt(limit) else { throw ABIFailure.invalid("n is \(value), above the largest batch of \(limit)") }
+        guard value <= UInt(limit) else { throw ABIFailure.invalid("n is \(value), above the largest batch of \(limit) (MEDAUG_LIMIT_BATCH)") }
         return Int(value)
     }
 

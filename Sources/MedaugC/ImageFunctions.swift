@@ -14,6 +14,13 @@ func mallocCopy(_ values: [Float], _ what: String) throws -> UnsafeMutablePointe
     return buffer
 }
 
+/// TIFF budgets from MEDAUG_LIMIT_IMAGE_PIXELS: a page of at most that many
+/// pixels, 4 channels of 8 bytes, and all pages together at most 32 such.
+func imageLimits() -> TIFFLimits {
+    let pixels = Limits.value(.imagePixels)
+    return TIFFLimits(maxPixels: pixels, maxBytes: pixels * 32)
+}
+
 @_cdecl("medaug_buffer_free")
 public func medaug_buffer_free(_ buffer: UnsafeMutableRawPointer?) {
     free(buffer)
@@ -23,7 +30,7 @@ public func medaug_buffer_free(_ buffer: UnsafeMutableRawPointer?) {
 public func medaug_image_page_count(_ path: UnsafePointer<CChar>?, _ pages: UnsafeMutablePointer<UInt>?) -> Int32 {
     serve("medaug_image_page_count") {
         let out = try Arguments.required(pages, "pages")
-        out.pointee = UInt(try TIFFFile.open(path: try Arguments.string(path, "path")).pages.count)
+        out.pointee = UInt(try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits()).pages.count)
     }
 }
 
@@ -36,7 +43,7 @@ public func medaug_image_read(_ path: UnsafePointer<CChar>?, _ page: UInt, _ pix
         out.pointee = nil
         let (c, h, w) = (try Arguments.required(channels, "channels"), try Arguments.required(height, "height"),
                          try Arguments.required(width, "width"))
-        let file = try TIFFFile.open(path: try Arguments.string(path, "path"))
+        let file = try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits())
         guard page < UInt(file.pages.count) else {
             throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
         }

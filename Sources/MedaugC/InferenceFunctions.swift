@@ -100,7 +100,7 @@ public func medaug_generate(_ session: OpaquePointer?, _ labels: UnsafePointer<I
                                         seed: fields.uint64(at: 16))
             let config = session.model.config
             try requireKind(config, .generator, "medaug_generate")
-            let count = try Arguments.batch(n, limit: Session.maxBatch)
+            let count = try Arguments.batch(n, limit: Limits.value(.batch))
             let common = config.common
             try requireSize(height, width, side: common.imageSize, "the label map")
             let sizes = CallSizes(side: common.imageSize)
@@ -162,7 +162,7 @@ public func medaug_segment(_ session: OpaquePointer?, _ images: UnsafePointer<Fl
             }
             let config = session.model.config
             try requireKind(config, .segmenter, "medaug_segment")
-            let count = try Arguments.batch(n, limit: Session.maxBatch)
+            let count = try Arguments.batch(n, limit: Limits.value(.batch))
             let common = config.common
             guard channels == UInt(common.inputChannels) else {
                 throw ABIFailure(status: Status.shapeMismatch,

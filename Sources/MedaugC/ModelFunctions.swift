@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,13 +13,14 @@ public func medaug_model_load_file(_ path: UnsafePointer<CChar>?, _ model: Unsaf
         guard let path = String(validatingCString: try Arguments.required(path, "path")) else {
             throw ABIFailure.invalid("path is not valid UTF-8")
         }
+        // The cap applies before the file is mapped.
+        let limit = Limits.value(.modelBytes)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+            throw ABIFailure.invalid("'\(path)' is \(size) bytes, above the model size limit of \(limit) bytes (MEDAUG_LIMIT_MODEL_BYTES)")
+        }
         out.pointee = HandleRegistry.shared.register(try Model(path: path))
     }
 }
-
-/// The largest model file `medaug_model_load_memory` copies (the paper's
-/// generator is 218 MB); larger sizes are refused before any allocation.
-let maxModelBytes = 64 << 30
 
 @_cdecl("medaug_model_load_memory")
 public func medaug_model_load_memory(_ bytes: UnsafeRawPointer?, _ size: UInt,
@@ -29,8 +31,9 @@ public func medaug_model_load_memory(_ bytes: UnsafeRawPointer?, _ size: UInt,
         guard let bytes else { throw ABIFailure.invalid("bytes is NULL") }
         guard size > 0 else { throw ABIFailure.invalid("size is 0") }
         let count = try Arguments.size(size, "size")
-        guard count <= maxModelBytes else {
-            throw ABIFailure.invalid("size is \(count) bytes, above the \(maxModelBytes >> 30) GiB limit for a model file")
+        let limit = Limits.value(.modelBytes)
+        guard count <= limit else {
+            throw ABIFailure.invalid("size is \(count) bytes, above the model size limit of \(limit) bytes (MEDAUG_LIMIT_MODEL_BYTES)")
         }
         // The loader copies the bytes with an allocation that would trap on
         // failure; probe first so an impossible size is a status instead.

@@ -26,7 +26,7 @@ public func medaug_volume_read(_ path: UnsafePointer<CChar>?, _ voxels: UnsafeMu
         let out = try Arguments.required(voxels, "voxels")
         out.pointee = nil
         let dimensions = try Arguments.required(dims, "dims")
-        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"))
+        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"), maxVoxels: Limits.value(.volumeVoxels))
         try deliver(volume, out, dimensions, voxelSize, nil)
     }
 }
@@ -43,7 +43,8 @@ public func medaug_volume_read_series(_ path: UnsafePointer<CChar>?, _ series: U
         guard series <= UInt(Int32.max) else {
             throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
         }
-        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"), series: series == 0 ? nil : Int(series))
+        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"), series: series == 0 ? nil : Int(series),
+                                           maxVoxels: Limits.value(.volumeVoxels))
         try deliver(volume, out, dimensions, voxelSize, affine)
     }
 }
@@ -60,14 +61,14 @@ public func medaug_volume_series_json(_ path: UnsafePointer<CChar>?,
         }
         let entries: [Entry]
         if VolumeReader.isNIfTI(file) {
-            let volume = try VolumeReader.read(path: file)
+            let volume = try VolumeReader.read(path: file, maxVoxels: Limits.value(.volumeVoxels))
             let d = volume.dimensions
             entries = [Entry(series: 1, modality: "", files: 1, columns: d.x, rows: d.y, slices: d.z)]
         } else {
             guard DICOMReader.looksLikeDICOM(path: file) else {
                 throw ImagingError.unsupported(path: file, reason: "not a volume medaug reads (.nii, .nii.gz, DICOM)")
             }
-            entries = try DICOMReader.scan(path: file).map {
+            entries = try DICOMReader.scan(path: file, limits: DICOMLimits(maxVoxels: Limits.value(.volumeVoxels))).map {
                 Entry(series: $0.index, modality: $0.modality, files: $0.files, columns: $0.columns, rows: $0.rows,
                       slices: $0.slices)
             }

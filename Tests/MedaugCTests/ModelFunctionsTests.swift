@@ -119,7 +119,7 @@ final class ModelFunctionsTests: XCTestCase {
         check(lib.modelLoadMemory(bytes, sizeMax, &model), Status.invalidArgument, "larger than any valid size", model)
         // Not readable, but refused before the bytes are touched.
         model = bogusHandle
-        check(lib.modelLoadMemory(bytes, 1 << 62, &model), Status.invalidArgument, "limit for a model file", model)
+        check(lib.modelLoadMemory(bytes, 1 << 62, &model), Status.invalidArgument, "MEDAUG_LIMIT_MODEL_BYTES", model)
         XCTAssertEqual(lib.modelLoadMemory(bytes, 16, nil), Status.invalidArgument)
     }
 

@@ -47,6 +47,30 @@ def version_number() -> int:
     return int(_lib.medaug_version_number())
 
 
+_LIMITS = {"image_pixels": _ffi.MEDAUG_LIMIT_IMAGE_PIXELS, "volume_voxels": _ffi.MEDAUG_LIMIT_VOLUME_VOXELS,
+           "model_bytes": _ffi.MEDAUG_LIMIT_MODEL_BYTES, "batch": _ffi.MEDAUG_LIMIT_BATCH}
+
+
+def limit(name: str, value: Optional[int] = None) -> int:
+    """A process-wide cap of the library (``medaug_limit``); returns its value
+    before the call, and sets it when ``value`` is given.
+
+    ``name``: ``"image_pixels"`` (one TIFF page, default 8192*8192),
+    ``"volume_voxels"`` (a NIfTI or DICOM volume, default 2**28),
+    ``"model_bytes"`` (a model file or buffer, default 64 GiB) or ``"batch"``
+    (images per generate/segment call, default and maximum 1024). Input over
+    a cap raises :class:`InvalidArgumentError` before any large allocation.
+    Values are clamped to 1...the cap's maximum.
+    """
+    if name not in _LIMITS:
+        raise InvalidArgumentError(f"limit: name must be one of {sorted(_LIMITS)}, got {name!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise InvalidArgumentError(f"limit: value must be an int >= 0 or None, got {value!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
+    return int(_lib.medaug_limit(_LIMITS[name], -1 if value is None else value))
+
+
 def abi_version() -> int:
     """The library's ABI version (``medaug_abi_version``); this binding requires 1."""
     return int(_lib.medaug_abi_version())

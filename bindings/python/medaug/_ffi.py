@@ -13,9 +13,15 @@ from ctypes import POINTER, c_char_p, c_int, c_int32, c_size_t, c_uint64, c_void
 from typing import Optional
 
 # CAPI: Compile-Time Versions (the header this module mirrors)
-MEDAUG_VERSION = "0.1.0"
-MEDAUG_VERSION_NUMBER = 1000
+MEDAUG_VERSION = "0.2.0"
+MEDAUG_VERSION_NUMBER = 2000
 MEDAUG_ABI_VERSION = 1
+
+# medaug_limit ids
+MEDAUG_LIMIT_IMAGE_PIXELS = 1
+MEDAUG_LIMIT_VOLUME_VOXELS = 2
+MEDAUG_LIMIT_MODEL_BYTES = 3
+MEDAUG_LIMIT_BATCH = 4
 
 # CAPI: Status Codes
 MEDAUG_OK = 0
@@ -211,6 +217,7 @@ PROTOTYPES = {
     "medaug_volume_read_series": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t),
                                           POINTER(ctypes.c_double), POINTER(ctypes.c_double)]),
     "medaug_volume_series_json": (c_int, [c_char_p, POINTER(c_void_p)]),
+    "medaug_limit": (ctypes.c_int64, [ctypes.c_int32, ctypes.c_int64]),
     "medaug_buffer_free": (None, [c_void_p]),
 }
 
