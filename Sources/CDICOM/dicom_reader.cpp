@@ -14,6 +14,7 @@
 #include <gdcmImageHelper.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTag.h>
 #include <gdcmTrace.h>
@@ -158,6 +159,33 @@ int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
     out->has_position = (dataset.FindDataElement(gdcm::Tag(0x0020, 0x0032))
                          && dataset.FindDataElement(gdcm::Tag(0x0020, 0x0037)))
                         || dataset.FindDataElement(gdcm::Tag(0x5200, 0x9230));
+
+    // Enhanced multi-frame: the last frame's Plane Position, so the slice
+    // step keeps its sign (frames may run against the normal).
+    if (out->frames > 1 && dataset.FindDataElement(gdcm::Tag(0x5200, 0x9230))) {
+        gdcm::SmartPointer<gdcm::SequenceOfItems> frames = dataset.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+        if (frames && frames->GetNumberOfItems() == out->frames) {
+            const gdcm::DataSet &last = frames->GetItem(frames->GetNumberOfItems()).GetNestedDataSet();
+            gdcm::Tag plane(0x0020, 0x9113);
+            if (last.FindDataElement(plane)) {
+                gdcm::SmartPointer<gdcm::SequenceOfItems> position = last.GetDataElement(plane).GetValueAsSQ();
+                if (position && position->GetNumberOfItems() >= 1) {
+                    const gdcm::DataSet &item = position->GetItem(1).GetNestedDataSet();
+                    gdcm::Tag ipp(0x0020, 0x0032);
+                    if (item.FindDataElement(ipp)) {
+                        std::string value = strings.ToString(item.GetDataElement(ipp));
+                        double x, y, z;
+                        if (std::sscanf(value.c_str(), "%lf\\%lf\\%lf", &x, &y, &z) == 3) {
+                            out->last_origin[0] = x;
+                            out->last_origin[1] = y;
+                            out->last_origin[2] = z;
+                            out->has_last_origin = 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     // Every multiplication checked: the header's sizes are hostile input.
     uint64_t samples = uint64_t(out->columns) * out->rows;

@@ -265,3 +265,46 @@ def test_inspect_reads_a_dicom_folder(tmp_path):
     assert report["shape"] in ([64, 64, 3], [64, 64, 2])
     result = run_cli("inspect", tmp_path / "s", "--series", "3", check=False)
     assert result.returncode != 0 and "series 3 does not exist" in result.stderr
+
+
+def test_enhanced_multi_frame_keeps_frame_order_and_direction(tmp_path):
+    """An Enhanced MR object (per-frame positions, shared orientation, spacing
+    and rescale in functional groups) whose frames run against the normal."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import ExplicitVRLittleEndian
+    frames, rows, columns = 5, 6, 7
+    pixels = np.arange(frames * rows * columns, dtype=np.int16).reshape(frames, rows, columns)
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.4.1"
+    ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID, ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.SeriesInstanceUID, ds.NumberOfFrames = "MR", generate_uid(), frames
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = rows, columns, 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+    measures, orientation, transform = Dataset(), Dataset(), Dataset()
+    measures.PixelSpacing, measures.SliceThickness = ["0.8", "0.6"], "2.5"
+    orientation.ImageOrientationPatient = ["1", "0", "0", "0", "1", "0"]
+    transform.RescaleIntercept, transform.RescaleSlope, transform.RescaleType = "-100", "2", "US"
+    shared = Dataset()
+    shared.PixelMeasuresSequence = Sequence([measures])
+    shared.PlaneOrientationSequence = Sequence([orientation])
+    shared.PixelValueTransformationSequence = Sequence([transform])
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+    per_frame = []
+    for k in range(frames):                      # z decreases frame by frame
+        position, item = Dataset(), Dataset()
+        position.ImagePositionPatient = ["10", "20", f"{50 - 2.5 * k}"]
+        item.PlanePositionSequence = Sequence([position])
+        per_frame.append(item)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(per_frame)
+    ds.PixelData = pixels.tobytes()
+    path = tmp_path / "enhanced.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    volume = medaug.read_volume(path)
+    assert volume.voxels.shape == (columns, rows, frames)
+    np.testing.assert_array_equal(volume.voxels, (np.transpose(pixels, (2, 1, 0)) * 2.0 - 100).astype(np.float32))
+    expected = np.array([[-0.6, 0, 0, -10], [0, -0.8, 0, -20], [0, 0, -2.5, 50], [0, 0, 0, 1]])
+    np.testing.assert_allclose(volume.affine, expected, atol=1e-6)

@@ -44,6 +44,8 @@ typedef struct {
     double origin[3];                 /* first pixel centre, DICOM patient coordinates (LPS, mm) */
     double direction[6];              /* row then column direction cosines (ImageOrientationPatient) */
     int32_t has_position;             /* 1 if the file states ImagePositionPatient / ImageOrientationPatient */
+    double last_origin[3];            /* multi-frame with per-frame positions: the last frame's position (LPS) */
+    int32_t has_last_origin;          /* 1 if last_origin is set */
     int32_t instance_number;          /* 0 if absent */
     char photometric[32];
     char modality[17];

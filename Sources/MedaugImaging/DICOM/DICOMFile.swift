@@ -42,6 +42,8 @@ struct DICOMFile {
     let rowDirection: SIMD3<Double>, columnDirection: SIMD3<Double>
     /// Whether the file states its position and orientation.
     let hasPosition: Bool
+    /// A multi-frame file's last frame position (per-frame functional groups), if stated.
+    let lastOrigin: SIMD3<Double>?
     let instanceNumber: Int
     let seriesUID: String
     /// `frames·rows·columns` values (column fastest) with slope and
@@ -102,6 +104,8 @@ struct DICOMFile {
         rowDirection = SIMD3(image.direction.0, image.direction.1, image.direction.2)
         columnDirection = SIMD3(image.direction.3, image.direction.4, image.direction.5)
         hasPosition = image.has_position != 0
+        lastOrigin = image.has_last_origin != 0
+            ? SIMD3(image.last_origin.0, image.last_origin.1, image.last_origin.2) : nil
         instanceNumber = Int(image.instance_number)
         guard let type = Self.datatype(image.sample_type) else {
             throw ImagingError.unsupported(path: path, reason: "sample type \(image.sample_type)")

@@ -57,10 +57,14 @@ enum DICOMSeries {
         let first = files[0]
         let slices = files.count == 1 ? first.frames : files.count
         // Slice step: measured between the first and last positions (keeps a
-        // gantry tilt as shear); a single file uses GDCM's frame spacing.
+        // gantry tilt as shear, and the sign of frames that run against the
+        // normal); a multi-frame file without per-frame positions uses GDCM's
+        // frame spacing along the normal.
         let step: SIMD3<Double>
         if files.count > 1 {
             step = (files[files.count - 1].origin - first.origin) / Double(files.count - 1)
+        } else if let last = first.lastOrigin, first.frames > 1, last != first.origin {
+            step = (last - first.origin) / Double(first.frames - 1)
         } else {
             step = first.normal * (first.spacing.z > 0 && first.spacing.z.isFinite ? first.spacing.z : 1)
         }
