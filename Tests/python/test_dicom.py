@@ -308,3 +308,23 @@ def test_enhanced_multi_frame_keeps_frame_order_and_direction(tmp_path):
     np.testing.assert_array_equal(volume.voxels, (np.transpose(pixels, (2, 1, 0)) * 2.0 - 100).astype(np.float32))
     expected = np.array([[-0.6, 0, 0, -10], [0, -0.8, 0, -20], [0, 0, -2.5, 50], [0, 0, 0, 1]])
     np.testing.assert_allclose(volume.affine, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("bits,stored,signed", [(8, 8, False), (8, 8, True), (16, 16, False), (16, 12, True),
+                                                (16, 12, False), (32, 32, True)])
+def test_sample_formats_match_pydicom(tmp_path, bits, stored, signed):
+    """MR_small rewritten by pydicom in other sample formats, uncompressed."""
+    ds = pydicom.dcmread(MR_SMALL)
+    rng = np.random.default_rng(bits + stored)
+    low, high = (-(1 << (stored - 1)), (1 << (stored - 1)) - 1) if signed else (0, (1 << stored) - 1)
+    dtype = {8: np.int8, 16: np.int16, 32: np.int32}[bits] if signed else {8: np.uint8, 16: np.uint16, 32: np.uint32}[bits]
+    values = rng.integers(low, high, size=(64, 64), endpoint=True).astype(dtype)
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, stored, stored - 1, int(signed)
+    ds.RescaleSlope, ds.RescaleIntercept = "0.5", "3"
+    # Stored values in their bit field: a signed 12-bit value is sign-extended in 16 bits.
+    ds.PixelData = values.tobytes()
+    path = tmp_path / "format.dcm"
+    ds.save_as(path)
+    expected, _ = reference(path)
+    np.testing.assert_array_equal(medaug.read_volume(path).voxels, expected.astype(np.float32))
+    assert expected.min() < expected.max()
