@@ -225,6 +225,37 @@ int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
                   + out->transfer_syntax + ")");
         return MDCM_ERROR_DECODE;
     }
+    // Pixel Representation 1 with fewer bits stored than allocated: the
+    // samples are sign-extended from Bits Stored. A codestream (JPEG 2000
+    // especially) may call its samples unsigned against the data set, and
+    // GDCM then hands them over with the sign bit not extended; DICOM's
+    // attribute wins, as in pydicom. Extending an already extended value
+    // changes nothing.
+    std::string representation = text(0x0028, 0x0103);
+    if (!representation.empty() && std::atoi(representation.c_str()) == 1 && out->bits_stored >= 2) {
+        uint64_t count = samples * out->samples_per_pixel;
+        switch (out->sample_type) {
+        case MDCM_UINT8: case MDCM_INT8: out->sample_type = MDCM_INT8; break;
+        case MDCM_UINT16: case MDCM_INT16: out->sample_type = MDCM_INT16; break;
+        case MDCM_UINT32: case MDCM_INT32: out->sample_type = MDCM_INT32; break;
+        default: count = 0; break;
+        }
+        int bits = out->sample_type == MDCM_INT8 ? 8 : out->sample_type == MDCM_INT16 ? 16 : 32;
+        int shift = bits - int(out->bits_stored);
+        for (uint64_t i = 0; shift > 0 && i < count; i++) {
+            // Move the sign bit to the top, then shift back arithmetically.
+            if (bits == 8) {
+                uint8_t *p = static_cast<uint8_t *>(buffer) + i;
+                *p = uint8_t(int8_t(uint8_t(*p << shift)) >> shift);
+            } else if (bits == 16) {
+                uint16_t *p = static_cast<uint16_t *>(buffer) + i;
+                *p = uint16_t(int16_t(uint16_t(*p << shift)) >> shift);
+            } else {
+                uint32_t *p = static_cast<uint32_t *>(buffer) + i;
+                *p = uint32_t(int32_t(uint32_t(*p << shift)) >> shift);
+            }
+        }
+    }
     out->pixels = buffer;
     out->pixel_bytes = bytes;
     return MDCM_OK;
