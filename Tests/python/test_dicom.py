@@ -271,8 +271,10 @@ def test_prepare_from_dicom_equals_prepare_from_nifti_and_leaks_no_identifier(tm
 def test_inspect_reads_a_dicom_folder(tmp_path):
     write_series(tmp_path / "s", 3)
     write_series(tmp_path / "s", 2, prefix="b", base=10)
+    (tmp_path / "s" / "notes.txt").write_text("not DICOM")
     report = json.loads(run_cli("inspect", tmp_path / "s", "--series", "1", "--json").stdout)
     assert report["format"] == "dicom" and report["modality"] == "MR" and report["series_count"] == 2
+    assert report["skipped_files"] == 1
     assert report["shape"] in ([64, 64, 3], [64, 64, 2])
     result = run_cli("inspect", tmp_path / "s", "--series", "3", check=False)
     assert result.returncode != 0 and "series 3 does not exist" in result.stderr

@@ -10,7 +10,8 @@ extension InspectReport {
     /// A DICOM file or series folder, as the volume medaug reads from it,
     /// plus its modality (no other header field: nothing identifying).
     static func dicom(path: String, series: Int?, plane: NIfTIVolume.Plane?, slice: Int?) throws -> InspectReport {
-        let all = try DICOMReader.scan(path: path)
+        let survey = try DICOMReader.survey(path: path)
+        let all: [DICOMReader.SeriesSummary] = survey.series
         let chosen = series ?? 1
         var report = try volume(try DICOMReader.read(path: path, series: all.count > 1 ? chosen : series),
                                 format: "dicom", path: path, plane: plane, slice: slice)
@@ -19,6 +20,7 @@ extension InspectReport {
         report.entries.append(("series", .integer(summary.index)))
         report.entries.append(("series_count", .integer(all.count)))
         report.entries.append(("series_list", .string(all.map(\.description).joined(separator: "; "))))
+        report.entries.append(("skipped_files", .integer(survey.skippedFiles)))
         return report
     }
 

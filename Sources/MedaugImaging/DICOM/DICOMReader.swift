@@ -64,7 +64,15 @@ public enum DICOMReader {
     /// The series under `path` (a file is one series), in the order
     /// ``read(path:series:limits:)`` numbers them.
     public static func scan(path: String, limits: DICOMLimits = .standard) throws -> [SeriesSummary] {
-        summaries(try collect(path: path, pixels: false, limits: limits).series)
+        try survey(path: path, limits: limits).series
+    }
+
+    /// ``scan(path:limits:)`` plus how many files under `path` were skipped
+    /// as not DICOM images (text, DICOMDIR, reports, ...).
+    public static func survey(path: String, limits: DICOMLimits = .standard)
+        throws -> (series: [SeriesSummary], skippedFiles: Int) {
+        let found = try collect(path: path, pixels: false, limits: limits)
+        return (summaries(found.series), found.skipped)
     }
 
     private static func summaries(_ series: [[DICOMFile]]) -> [SeriesSummary] {
