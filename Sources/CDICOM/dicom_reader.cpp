@@ -70,6 +70,16 @@ void configure() {
     gdcm::ImageHelper::SetForcePixelSpacing(true);
 }
 
+// Sign-extends `count` samples of type Signed from bit `bits_stored` - 1:
+// move the sign bit to the top, then shift back arithmetically.
+template <typename Unsigned, typename Signed>
+void sign_extend(void *buffer, uint64_t count, unsigned bits_stored) {
+    const int shift = int(8 * sizeof(Unsigned)) - int(bits_stored);
+    if (shift <= 0) return;
+    Unsigned *p = static_cast<Unsigned *>(buffer);
+    for (uint64_t i = 0; i < count; i++) p[i] = Unsigned(Signed(Unsigned(p[i] << shift)) >> shift);
+}
+
 int sample_type(const gdcm::PixelFormat &pf, std::string &problem) {
     switch (pf.GetScalarType()) {
     case gdcm::PixelFormat::UINT8: return MDCM_UINT8;
@@ -235,25 +245,19 @@ int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
     if (!representation.empty() && std::atoi(representation.c_str()) == 1 && out->bits_stored >= 2) {
         uint64_t count = samples * out->samples_per_pixel;
         switch (out->sample_type) {
-        case MDCM_UINT8: case MDCM_INT8: out->sample_type = MDCM_INT8; break;
-        case MDCM_UINT16: case MDCM_INT16: out->sample_type = MDCM_INT16; break;
-        case MDCM_UINT32: case MDCM_INT32: out->sample_type = MDCM_INT32; break;
-        default: count = 0; break;
-        }
-        int bits = out->sample_type == MDCM_INT8 ? 8 : out->sample_type == MDCM_INT16 ? 16 : 32;
-        int shift = bits - int(out->bits_stored);
-        for (uint64_t i = 0; shift > 0 && i < count; i++) {
-            // Move the sign bit to the top, then shift back arithmetically.
-            if (bits == 8) {
-                uint8_t *p = static_cast<uint8_t *>(buffer) + i;
-                *p = uint8_t(int8_t(uint8_t(*p << shift)) >> shift);
-            } else if (bits == 16) {
-                uint16_t *p = static_cast<uint16_t *>(buffer) + i;
-                *p = uint16_t(int16_t(uint16_t(*p << shift)) >> shift);
-            } else {
-                uint32_t *p = static_cast<uint32_t *>(buffer) + i;
-                *p = uint32_t(int32_t(uint32_t(*p << shift)) >> shift);
-            }
+        case MDCM_UINT8: case MDCM_INT8:
+            out->sample_type = MDCM_INT8;
+            sign_extend<uint8_t, int8_t>(buffer, count, out->bits_stored);
+            break;
+        case MDCM_UINT16: case MDCM_INT16:
+            out->sample_type = MDCM_INT16;
+            sign_extend<uint16_t, int16_t>(buffer, count, out->bits_stored);
+            break;
+        case MDCM_UINT32: case MDCM_INT32:
+            out->sample_type = MDCM_INT32;
+            sign_extend<uint32_t, int32_t>(buffer, count, out->bits_stored);
+            break;
+        default: break;
         }
     }
     out->pixels = buffer;
@@ -261,29 +265,29 @@ int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
     return MDCM_OK;
 }
 
+// read_file with every C++ exception turned into a status; on failure
+// nothing is left to free.
 int read_guarded(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_image *out,
-                         char *error, size_t error_size) {
-    if (path == nullptr || out == nullptr) {
-        set_error(error, error_size, "path and out must not be NULL");
-        return MDCM_ERROR_READ;
-    }
+                 char *error, size_t error_size) {
+    int status;
+    std::string message;
     try {
-        int status = read_file(path, with_pixels, max_pixel_bytes, out, error, error_size);
+        status = read_file(path, with_pixels, max_pixel_bytes, out, error, error_size);
         if (status != MDCM_OK) mdcm_image_free(out);
         return status;
     } catch (const std::bad_alloc &) {
-        mdcm_image_free(out);
-        set_error(error, error_size, "out of memory while reading");
-        return MDCM_ERROR_MEMORY;
+        status = MDCM_ERROR_MEMORY;
+        message = "out of memory while reading";
     } catch (const std::exception &e) {
-        mdcm_image_free(out);
-        set_error(error, error_size, std::string("malformed DICOM: ") + e.what());
-        return MDCM_ERROR_READ;
+        status = MDCM_ERROR_READ;
+        message = std::string("malformed DICOM: ") + e.what();
     } catch (...) {
-        mdcm_image_free(out);
-        set_error(error, error_size, "malformed DICOM");
-        return MDCM_ERROR_READ;
+        status = MDCM_ERROR_READ;
+        message = "malformed DICOM";
     }
+    mdcm_image_free(out);
+    set_error(error, error_size, message);
+    return status;
 }
 
 bool write_all(int fd, const void *data, size_t size) {

@@ -91,9 +91,7 @@ public enum ExperimentData {
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
             let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
-            let labelVolume = try VolumeReader.read(path: labelPath).canonical()
-            try labelVolume.requireSameGrid(as: volumes[0], labelPath)
-            let labels = labelVolume.values.map { Int32($0.rounded()) }
+            let labels = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0])
             return .init(modalities: volumes, labels: labels, sourceFiles: files + [labelPath])
         }
         var options = DatasetPreparation.Options()

@@ -30,6 +30,17 @@ public enum VolumeReader {
     }
 }
 
+extension VolumeReader {
+    /// The stored label values of the label volume at `path`, in canonical
+    /// (RAS+) voxel order, after checking that it lies on `image`'s grid
+    /// (`image` canonical too).
+    public static func readLabels(path: String, onGridOf image: NIfTIVolume) throws -> [Int32] {
+        let labels = try read(path: path).canonical()
+        try labels.requireSameGrid(as: image, path)
+        return labels.values.map { Int32($0.rounded()) }
+    }
+}
+
 extension NIfTIVolume {
     /// Throws unless `other` has the same spatial grid and lies on the same
     /// place in the world (affines equal within 1e-3 mm + 1e-4 relative:

@@ -1,4 +1,4 @@
-"""Shared by test_onnx_export.py and test_convert.py: the built CLI (the
+"""Shared by test_onnx_parity.py, test_onnx_export.py and test_convert.py: the built CLI (the
 importing test module is skipped with a message when it is missing), the
 parity helpers of scripts/parity/onnx_reference.py, the pure-Python modules
 of bindings/python/medaug, `medaug run` on an input batch, `python3 -m

@@ -12,30 +12,18 @@ the bound leaves the Swift engine room for its own summation order and
 BatchNorm folding, and still catches any real wiring mistake.
 
 Needs the Swift CLI: MEDAUG_BIN (default .build/debug/medaug under the repo
-root). Without it the whole file is skipped.
+root). Without it the whole file is skipped (interop_helpers).
 """
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts" / "parity"))
-import onnx_reference as R  # noqa: E402
-
-BIN = Path(os.environ.get("MEDAUG_BIN", ".build/debug/medaug"))
-BIN = BIN if BIN.is_absolute() else ROOT / BIN
-pytestmark = pytest.mark.skipif(
-    not BIN.exists(),
-    reason=f"Swift CLI not found at {BIN}: build it (swift build) or set MEDAUG_BIN")
+# The CLI runner (skips this module when the CLI is not built), the reference
+# and the one-hot inputs are shared with the export and converter tests.
+from interop_helpers import R, medaug, one_hot_input
 
 TOLERANCE = 1e-4
 CLASSES, IMAGE_CHANNELS = 4, 1
-TIMEOUT = 1800          # seconds per CLI call: a debug build on 2 cores is slow
 
 # name -> (kind, image size, extra init flags, expected config values)
 MODELS = {
@@ -73,17 +61,6 @@ CASES = [(m, norm, batch)
          for batch in ((1, 3) if m.endswith("-64") else (1,))]
 
 
-def medaug(*args, writes):
-    """Run the Swift CLI; fail with its output on a non-zero exit or when the
-    file it should write is missing (a stub CLI exits 0 and writes nothing)."""
-    cmd = [str(BIN), *map(str, args)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
-    problem = (f"exit {p.returncode}" if p.returncode != 0
-               else None if Path(writes).exists() else f"exit 0 but {writes} was not written")
-    if problem:
-        pytest.fail(f"{' '.join(cmd)}\n{problem}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
-
-
 _prepared = {}
 
 
@@ -116,12 +93,10 @@ def prepared(name, workdir):
 
 
 def random_input(config, batch, seed):
-    rng = np.random.default_rng(seed)
     c, s = config["input_channels"], config["image_size"]
     if config["kind"] == "generator":        # one-hot label map, 0/1 channels
-        labels = rng.integers(0, c, (batch, s, s))
-        return np.ascontiguousarray(np.eye(c, dtype=np.float32)[labels].transpose(0, 3, 1, 2))
-    return rng.standard_normal((batch, c, s, s), dtype=np.float32)
+        return one_hot_input(c, s, batch, seed)
+    return np.random.default_rng(seed).standard_normal((batch, c, s, s), dtype=np.float32)
 
 
 def compare(swift, ref, order):

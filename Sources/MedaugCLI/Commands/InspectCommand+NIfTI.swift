@@ -10,17 +10,17 @@ extension InspectReport {
     /// A DICOM file or series folder, as the volume medaug reads from it,
     /// plus its modality (no other header field: nothing identifying).
     static func dicom(path: String, series: Int?, plane: NIfTIVolume.Plane?, slice: Int?) throws -> InspectReport {
-        let survey = try DICOMReader.survey(path: path)
-        let all: [DICOMReader.SeriesSummary] = survey.series
+        // Series 1 when the folder holds several and none is chosen.
         let chosen = series ?? 1
-        var report = try volume(try DICOMReader.read(path: path, series: all.count > 1 ? chosen : series),
-                                format: "dicom", path: path, plane: plane, slice: slice)
-        let summary = all.first { $0.index == chosen } ?? all[0]
+        let read = try DICOMReader.readSurveying(path: path, series: chosen)
+        let all = read.series
+        var report = try volume(read.volume, format: "dicom", path: path, plane: plane, slice: slice)
+        let summary = all[chosen - 1]
         report.entries.append(("modality", .string(summary.modality)))
         report.entries.append(("series", .integer(summary.index)))
         report.entries.append(("series_count", .integer(all.count)))
         report.entries.append(("series_list", .string(all.map(\.description).joined(separator: "; "))))
-        report.entries.append(("skipped_files", .integer(survey.skippedFiles)))
+        report.entries.append(("skipped_files", .integer(read.skippedFiles)))
         return report
     }
 

@@ -72,8 +72,7 @@ enum ImageFileFormat {
     case tiff, nifti, dicom
 
     init?(path: String) {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".nii") || lower.hasSuffix(".nii.gz") { self = .nifti; return }
+        if VolumeReader.isNIfTI(path) { self = .nifti; return }
         switch (path as NSString).pathExtension.lowercased() {
         case "tif", "tiff": self = .tiff
         default:

@@ -106,9 +106,7 @@ struct PrepareCommand: ParsableCommand {
                         t1: volumes[0].values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
                         .map { Int32(values[Int($0)]) }
                 } else {
-                    let labelVolume = try VolumeReader.read(path: labels[s]).canonical()
-                    try labelVolume.requireSameGrid(as: volumes[0], labels[s])
-                    let stored = labelVolume.values.map { Int32($0.rounded()) }
+                    let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0])
                     labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
                 }
                 list.append(.init(modalities: volumes, labels: labelValuesVolume,

@@ -64,14 +64,8 @@ struct DICOMFile {
     ///   lengths), `.unsupported` (no image, colour, 64-bit samples),
     ///   `.tooLarge` (over `limits.maxVoxels`), `.io` (unreadable).
     init(path: String, pixels: Bool, limits: DICOMLimits = .standard) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ImagingError.io(path: path, reason: "no such file")
-        }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw ImagingError.io(path: path, reason: "permission denied")
-        }
-        // GDCM may abort() on broken framing: prove the framing first.
+        // GDCM may abort() on broken framing: prove the framing first (this
+        // read also reports a missing, unreadable or folder path).
         try DICOMStructure.validate(path: path)
         var image = mdcm_image()
         var message = [CChar](repeating: 0, count: 512)
@@ -118,15 +112,15 @@ struct DICOMFile {
         guard photometric.hasPrefix("MONOCHROME") else {
             throw ImagingError.unsupported(path: path, reason: "photometric interpretation \(photometric); medaug reads MONOCHROME1/2 only")
         }
-        let (count, overflow) = columns.multipliedReportingOverflow(by: rows)
-        guard !overflow, count.multipliedReportingOverflow(by: frames).partialValue <= limits.maxVoxels,
-              !count.multipliedReportingOverflow(by: frames).overflow else {
+        let (area, areaOverflow) = columns.multipliedReportingOverflow(by: rows)
+        let (count, countOverflow) = area.multipliedReportingOverflow(by: frames)
+        guard !areaOverflow, !countOverflow, count <= limits.maxVoxels else {
             throw ImagingError.tooLarge(path: path, reason: "\(columns)×\(rows)×\(frames) voxels exceed the cap of \(limits.maxVoxels)")
         }
         guard slope.isFinite, intercept.isFinite, slope != 0 else {
             throw ImagingError.malformed(path: path, reason: "rescale slope \(slope) / intercept \(intercept) must be finite, slope non-zero")
         }
-        values = pixels ? Self.rescaled(image, count: count * frames, type: type, slope: slope, intercept: intercept) : []
+        values = pixels ? Self.rescaled(image, count: count, type: type, slope: slope, intercept: intercept) : []
     }
 
     private static func datatype(_ code: Int32) -> NIfTIDatatype? {

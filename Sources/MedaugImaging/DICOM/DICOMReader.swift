@@ -54,25 +54,13 @@ public enum DICOMReader {
         }
         if isDirectory.boolValue { return true }
         let lower = path.lowercased()
-        if lower.hasSuffix(".dcm") || lower.hasSuffix(".dicom") { return true }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 132), head.count == 132 else { return false }
-        return head.suffix(4).elementsEqual("DICM".utf8)
+        return lower.hasSuffix(".dcm") || lower.hasSuffix(".dicom") || hasDICOMMarker(path)
     }
 
     /// The series under `path` (a file is one series), in the order
     /// ``read(path:series:limits:)`` numbers them.
     public static func scan(path: String, limits: DICOMLimits = .standard) throws -> [SeriesSummary] {
-        try survey(path: path, limits: limits).series
-    }
-
-    /// ``scan(path:limits:)`` plus how many files under `path` were skipped
-    /// as not DICOM images (text, DICOMDIR, reports, ...).
-    public static func survey(path: String, limits: DICOMLimits = .standard)
-        throws -> (series: [SeriesSummary], skippedFiles: Int) {
-        let found = try collect(path: path, pixels: false, limits: limits)
-        return (summaries(found.series), found.skipped)
+        summaries(try collect(path: path, pixels: false, limits: limits).series)
     }
 
     private static func summaries(_ series: [[DICOMFile]]) -> [SeriesSummary] {
@@ -88,10 +76,19 @@ public enum DICOMReader {
     ///   several (see ``scan(path:limits:)``); nil requires exactly one.
     /// - Throws: `ImagingError` naming the file and the problem.
     public static func read(path: String, series: Int? = nil, limits: DICOMLimits = .standard) throws -> NIfTIVolume {
+        try readSurveying(path: path, series: series, limits: limits).volume
+    }
+
+    /// ``read(path:series:limits:)``, the ``scan(path:limits:)`` summaries
+    /// and how many files were skipped as not DICOM images (text, DICOMDIR,
+    /// reports, ...), from one pass over the files.
+    public static func readSurveying(path: String, series: Int? = nil, limits: DICOMLimits = .standard)
+        throws -> (volume: NIfTIVolume, series: [SeriesSummary], skippedFiles: Int) {
         // One pass decodes every image (each file costs a decoder process,
         // so reading headers first and pixels second would double it); the
         // voxel cap bounds the memory of all series together.
-        let all = try collect(path: path, pixels: true, limits: limits).series
+        let found = try collect(path: path, pixels: true, limits: limits)
+        let all = found.series
         let chosen: [DICOMFile]
         switch (series, all.count) {
         case (nil, 1): chosen = all[0]
@@ -104,7 +101,8 @@ public enum DICOMReader {
             }
             chosen = all[n - 1]
         }
-        return try DICOMSeries.volume(try DICOMSeries.order(chosen, folder: path), folder: path)
+        let volume = try DICOMSeries.volume(try DICOMSeries.order(chosen, folder: path), folder: path)
+        return (volume, summaries(all), found.skipped)
     }
 
     /// Headers of every image under `path`, grouped by series (sorted by
