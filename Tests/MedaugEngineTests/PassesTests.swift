@@ -1,6 +1,7 @@
 import XCTest
 @testable import MedaugEngine
 @testable import MedaugModels
+import MedaugKernels
 
 /// Every pass checked the ncnn way: the optimised graph against the unfused
 /// one, layer by layer, on models whose BatchNorm is far from identity.
@@ -28,6 +29,23 @@ final class PassesTests: XCTestCase {
                 try compare(config, normalization: mode, batch: 1)
                 try compare(config, normalization: mode, batch: 3, threads: 2)
             }
+        }
+    }
+
+    /// The Winograd layers against the unfused graph's direct OIHW
+    /// convolutions, in both modes (bias + ReLU at the kernel's store, and
+    /// instance norm after it).
+    func testWinogradLayersMatchUnfused() throws {
+        try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        let model = try TestModels.model(TestModels.wideSegmenter)
+        let graph = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))
+        let winograd = graph.nodes.filter { if case .conv(let p) = $0.operation { return p.layout == .winogradF23 }; return false }
+        // Every 3×3 convolution: 66 wide, and 33 wide (odd) at the bottom.
+        XCTAssertEqual(winograd.map(\.name), ["enc.0.conv1", "enc.0.conv2", "bottom.conv1", "bottom.conv2",
+                                               "dec.0.conv1", "dec.0.conv2"], graph.listing)
+        for mode in NormalizationMode.allCases {
+            try compare(TestModels.wideSegmenter, normalization: mode, batch: 1)
+            try compare(TestModels.wideSegmenter, normalization: mode, batch: 3, threads: 2)
         }
     }
 

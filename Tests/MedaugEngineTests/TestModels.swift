@@ -29,6 +29,13 @@ enum TestModels {
                              depth: 2, baseFilters: 5))
     }
 
+    /// Wide enough (66 pixels: 33 tiles, a partial 16-tile vector) for its
+    /// first level's 3×3 convolutions to run on Winograd.
+    static var wideSegmenter: ModelConfig {
+        .segmenter(.standard(imageSize: 66, classes: classes, labelValues: [0, 1, 4], channelNames: ["T1"],
+                             depth: 1, baseFilters: 9))
+    }
+
     /// Weights as described above, deterministic in `seed`.
     static func weights(for config: ModelConfig, seed: UInt64) -> [String: [Float]] {
         var tensors = RandomInit.weights(for: config, seed: seed)

@@ -49,11 +49,22 @@ public struct DropoutSpec: Equatable, Sendable {
     public var stream: UInt64
 }
 
+/// How a convolution's weights are stored.
+public enum ConvWeightLayout: Sendable {
+    /// OIHW as in the file.
+    case oihw
+    /// Winograd F(2×2, 3×3)'s U[16][O][I] (`Winograd.transformWeights`): the
+    /// convolution runs on `Winograd.forward`.
+    case winogradF23
+}
+
 /// A convolution's weights and geometry.
 public struct ConvParameters: @unchecked Sendable {
-    /// OIHW for convolutions, IOHW for transposed ones (until
-    /// `PackTransposedWeights` repacks them; see `transposedLayout`).
+    /// OIHW for convolutions (until `SelectWinograd` transforms them; see
+    /// `layout`), IOHW for transposed ones (until `PackTransposedWeights`
+    /// repacks them; see `transposedLayout`).
     public var weights: TensorValues
+    public var layout: ConvWeightLayout = .oihw
     public var transposedLayout: Convolution.TransposedWeightLayout = .iohw
     public var geometry: ConvGeometry
     public var epilogue: EpilogueSpec

@@ -3,8 +3,8 @@ import MedaugKernels
 /// The optimisation passes, in their fixed order (ncnn's `main`): remove what
 /// the mode makes dead, fold BatchNorm, fuse dropout and activation into the
 /// producing convolution's epilogue, let concatenations happen in place, and
-/// finally repack transposed-convolution weights for the GEMM (after folding,
-/// which works on the file's IOHW layout).
+/// finally transform or repack weights for their kernels (after folding,
+/// which works on the file's OIHW and IOHW layouts).
 public enum Pipeline {
     /// Options that decide which passes run.
     public struct Options: Sendable {
@@ -33,6 +33,7 @@ public enum Pipeline {
         FuseActivation.run(&graph, log: log)
         ConcatInPlace.run(&graph, log: log)
         PackTransposedWeights.run(&graph, log: log)
+        SelectWinograd.run(&graph, log: log)
     }
 
     /// If the node at `index` has a (transposed) convolution producing its

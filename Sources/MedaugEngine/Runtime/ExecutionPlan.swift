@@ -43,6 +43,9 @@ public struct ExecutionPlan: Sendable {
         let input = graph.shapes[node.inputs[0]]
         let output = graph.shapes[node.output]
         switch node.operation {
+        case .conv(let p) where p.layout == .winogradF23:
+            return (1, Winograd.scratchCount(inChannels: input.channels, outChannels: output.channels,
+                                             height: input.height, width: input.width, threads: threads))
         case .conv(let p):
             let group = max(1, min(batch, targetColumns / max(1, output.spatial)))
             return (group, Convolution.scratchCount(

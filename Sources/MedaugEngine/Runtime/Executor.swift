@@ -64,6 +64,14 @@ struct Executor {
         let inShape = graph.shapes[input]
         let outShape = graph.shapes[node.output]
         switch node.operation {
+        case .conv(let p) where p.layout == .winogradF23:
+            for n in 0..<batch {
+                Winograd.forward(
+                    input: pointer(input, image: n), inChannels: inShape.channels, height: inShape.height,
+                    width: inShape.width, transformedWeights: p.weights.buffer.baseAddress!,
+                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
+                    epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
+            }
         case .conv(let p):
             let group = plan.groupSizes[step]
             for start in stride(from: 0, to: batch, by: group) {

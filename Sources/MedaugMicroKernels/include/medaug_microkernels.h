@@ -40,6 +40,28 @@ int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int co
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
 
+// Activations the Winograd kernel applies at its store.
+#define MEDAUG_ACTIVATION_NONE 0
+#define MEDAUG_ACTIVATION_RELU 1
+#define MEDAUG_ACTIVATION_LEAKY_RELU 2
+
+// Floats of scratch medaug_winograd_f23 needs for a band of `tile_rows`
+// tile rows (2 output rows each) of a `w`-wide image.
+long medaug_winograd_f23_scratch(int cin, int cout, int w, int tile_rows);
+
+// 3×3, stride 1, padding 1 convolution of one image by Winograd's F(2×2,
+// 3×3), for output rows [2·tile_row_begin, 2·tile_row_end) ∩ [0, h):
+// input [cin][h][w]; u = the transformed weights U[16][cout][cin] (see
+// Winograd.transformWeights); output [cout][h][w]. Then, per output
+// element, + bias[co] (when bias is not NULL) and the activation
+// (MEDAUG_ACTIVATION_*; `slope` for leaky ReLU). `scratch` holds
+// medaug_winograd_f23_scratch(cin, cout, w, tile_row_end − tile_row_begin)
+// floats (64-byte aligned is fastest); each concurrent call needs its own. Returns 1
+// when it ran, 0 when the CPU lacks AVX-512F (output untouched).
+int medaug_winograd_f23(int cin, int h, int w, const float *input, int cout, const float *u,
+                        int tile_row_begin, int tile_row_end, float *scratch, float *output,
+                        const float *bias, int activation, float slope);
+
 // Bilinear resampling of `count` output pixels (one output row) of an image
 // with `channels` planes of h×w floats (plane = h·w) and its int32 mask:
 // pixel x reads source position (rows[x], cols[x]) (row, column, pixels).
