@@ -32,20 +32,32 @@ final class PassesTests: XCTestCase {
         }
     }
 
-    /// The Winograd layers against the unfused graph's direct OIHW
-    /// convolutions, in both modes (bias + ReLU at the kernel's store, and
-    /// instance norm after it).
+    /// The Winograd layers against the unfused graph's OIHW/IOHW kernels, in
+    /// both modes (bias + activation at the kernel's store, instance norm and
+    /// dropout-free tanh after it).
     func testWinogradLayersMatchUnfused() throws {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
-        let model = try TestModels.model(TestModels.wideSegmenter)
-        let graph = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))
-        let winograd = graph.nodes.filter { if case .conv(let p) = $0.operation { return p.layout == .winogradF23 }; return false }
+        func winogradNodes(_ config: ModelConfig) throws -> [String] {
+            let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false, optimize: true))
+            return graph.nodes.compactMap { node in
+                switch node.operation {
+                case .conv(let p) where p.layout == .winogradF23 || p.layout == .winogradF22: return node.name
+                case .convTranspose(let p) where p.layout == .winogradF22: return node.name
+                default: return nil
+                }
+            }
+        }
         // Every 3×3 convolution: 66 wide, and 33 wide (odd) at the bottom.
-        XCTAssertEqual(winograd.map(\.name), ["enc.0.conv1", "enc.0.conv2", "bottom.conv1", "bottom.conv2",
-                                               "dec.0.conv1", "dec.0.conv2"], graph.listing)
-        for mode in NormalizationMode.allCases {
-            try compare(TestModels.wideSegmenter, normalization: mode, batch: 1)
-            try compare(TestModels.wideSegmenter, normalization: mode, batch: 3, threads: 2)
+        XCTAssertEqual(try winogradNodes(TestModels.wideSegmenter),
+                       ["enc.0.conv1", "enc.0.conv2", "bottom.conv1", "bottom.conv2", "dec.0.conv1", "dec.0.conv2"])
+        // Down blocks with outputs 64 and 32 wide; the up block reading 32
+        // wide (not the 2-channel output layer).
+        XCTAssertEqual(try winogradNodes(TestModels.wideGenerator), ["down.0.conv", "down.1.conv", "up.2.convt"])
+        for config in [TestModels.wideSegmenter, TestModels.wideGenerator] {
+            for mode in NormalizationMode.allCases {
+                try compare(config, normalization: mode, batch: 1)
+                try compare(config, normalization: mode, batch: 3, threads: 2)
+            }
         }
     }
 

@@ -18,6 +18,14 @@ enum TestModels {
         return .generator(g)
     }
 
+    /// 128 pixels: its first two down blocks and its last up block are wide
+    /// enough for the Winograd F(2×2, 2×2) kernels.
+    static var wideGenerator: ModelConfig {
+        guard case .generator(var g) = generator else { preconditionFailure() }
+        g.common.imageSize = 128
+        return .generator(g)
+    }
+
     static var discriminator: ModelConfig {
         var d = DiscriminatorConfig.paper(imageSize: 64, classes: classes, labelValues: [0, 1, 4], channelNames: ["T1"])
         d.filters = [8, 16, 16, 24, 24]

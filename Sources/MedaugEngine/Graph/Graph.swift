@@ -49,23 +49,27 @@ public struct DropoutSpec: Equatable, Sendable {
     public var stream: UInt64
 }
 
-/// How a convolution's weights are stored.
+/// How a (transposed) convolution's weights are stored, and so which kernel
+/// runs it. The file's layouts until a pass rewrites them.
 public enum ConvWeightLayout: Sendable {
-    /// OIHW as in the file.
-    case oihw
-    /// Winograd F(2×2, 3×3)'s U[16][O][I] (`Winograd.transformWeights`): the
-    /// convolution runs on `Winograd.forward`.
+    /// As in the file: OIHW for convolutions, IOHW for transposed ones.
+    case file
+    /// Transposed convolutions repacked to (O·k·k)×I for the GEMM
+    /// (`PackTransposedWeights`).
+    case outputMajor
+    /// 3×3 stride-1 padding-1 convolutions: Winograd F(2×2, 3×3)'s
+    /// U[16][O][I], run by `Winograd.forward`.
     case winogradF23
+    /// 4×4 stride-2 padding-1 convolutions and transposed convolutions:
+    /// F(2×2, 2×2)'s U, run by `StridedWinograd`.
+    case winogradF22
 }
 
 /// A convolution's weights and geometry.
 public struct ConvParameters: @unchecked Sendable {
-    /// OIHW for convolutions (until `SelectWinograd` transforms them; see
-    /// `layout`), IOHW for transposed ones (until `PackTransposedWeights`
-    /// repacks them; see `transposedLayout`).
+    /// Laid out as `layout` says.
     public var weights: TensorValues
-    public var layout: ConvWeightLayout = .oihw
-    public var transposedLayout: Convolution.TransposedWeightLayout = .iohw
+    public var layout: ConvWeightLayout = .file
     public var geometry: ConvGeometry
     public var epilogue: EpilogueSpec
 }

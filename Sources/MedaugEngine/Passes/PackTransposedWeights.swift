@@ -9,12 +9,12 @@ import MedaugModels
 enum PackTransposedWeights {
     static func run(_ graph: inout Graph, log: (String) -> Void) {
         for index in graph.nodes.indices {
-            guard case .convTranspose(var p) = graph.nodes[index].operation, p.transposedLayout == .iohw else { continue }
+            guard case .convTranspose(var p) = graph.nodes[index].operation, p.layout == .file else { continue }
             let inChannels = graph.shapes[graph.nodes[index].inputs[0]].channels
             let packed = Convolution.packTransposedWeights(p.weights.buffer, inChannels: inChannels)
             p.weights.releaseFilePages()
             p.weights = TensorValues(copy: packed)
-            p.transposedLayout = .outputMajor
+            p.layout = .outputMajor
             graph.nodes[index].operation = .convTranspose(p)
             log("pack \(graph.nodes[index].name) weights output-major")
         }

@@ -32,8 +32,8 @@ public enum Pipeline {
         FuseDropout.run(&graph, log: log)
         FuseActivation.run(&graph, log: log)
         ConcatInPlace.run(&graph, log: log)
-        PackTransposedWeights.run(&graph, log: log)
         SelectWinograd.run(&graph, log: log)
+        PackTransposedWeights.run(&graph, log: log)
     }
 
     /// If the node at `index` has a (transposed) convolution producing its

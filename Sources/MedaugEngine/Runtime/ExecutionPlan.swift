@@ -46,6 +46,14 @@ public struct ExecutionPlan: Sendable {
         case .conv(let p) where p.layout == .winogradF23:
             return (1, Winograd.scratchCount(inChannels: input.channels, outChannels: output.channels,
                                              height: input.height, width: input.width, threads: threads))
+        case .conv(let p) where p.layout == .winogradF22:
+            return (1, StridedWinograd.convolutionScratchCount(
+                inChannels: input.channels, outChannels: output.channels, height: input.height, width: input.width,
+                threads: threads))
+        case .convTranspose(let p) where p.layout == .winogradF22:
+            return (1, StridedWinograd.transposedScratchCount(
+                inChannels: input.channels, outChannels: output.channels, height: input.height, width: input.width,
+                threads: threads))
         case .conv(let p):
             let group = max(1, min(batch, targetColumns / max(1, output.spatial)))
             return (group, Convolution.scratchCount(

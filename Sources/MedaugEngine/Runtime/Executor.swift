@@ -72,6 +72,14 @@ struct Executor {
                     outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
                     epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
             }
+        case .conv(let p) where p.layout == .winogradF22:
+            for n in 0..<batch {
+                StridedWinograd.convolutionForward(
+                    input: pointer(input, image: n), inChannels: inShape.channels, height: inShape.height,
+                    width: inShape.width, transformedWeights: p.weights.buffer.baseAddress!,
+                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
+                    epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
+            }
         case .conv(let p):
             let group = plan.groupSizes[step]
             for start in stride(from: 0, to: batch, by: group) {
@@ -84,13 +92,21 @@ struct Executor {
                     images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
                     scratch: scratch(step), threads: threads)
             }
+        case .convTranspose(let p) where p.layout == .winogradF22:
+            for n in 0..<batch {
+                StridedWinograd.transposedForward(
+                    input: pointer(input, image: n), inChannels: inShape.channels, height: inShape.height,
+                    width: inShape.width, transformedWeights: p.weights.buffer.baseAddress!,
+                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
+                    epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
+            }
         case .convTranspose(let p):
             let group = plan.groupSizes[step]
             for start in stride(from: 0, to: batch, by: group) {
                 Convolution.transposedForward(
                     input: pointer(input, image: start), inputStride: imageStride(input),
                     inChannels: inShape.channels, inHeight: inShape.height, inWidth: inShape.width,
-                    weights: p.weights.buffer.baseAddress!, layout: p.transposedLayout,
+                    weights: p.weights.buffer.baseAddress!, layout: p.layout == .outputMajor ? .outputMajor : .iohw,
                     outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,

@@ -57,12 +57,17 @@ public enum Winograd {
         }
     }
 
-    /// Tile rows per band: about 128 tiles, so the GEMMs of a band reuse each
-    /// U[ξ] over many columns (U of a 512-channel layer is 16 MiB and comes
-    /// from memory once per band), while V and M of a band stay a few MiB.
+    /// Tile rows per band: about `tiles` tiles (rows padded to 16 tiles), so
+    /// a band's GEMMs reuse each U[ξ] over many columns (U of a 512-channel
+    /// layer is 16 MiB and comes from memory once per band), while V and M of
+    /// a band stay a few MiB.
+    static func bandTileRows(tilesPerRow: Int, tileRows: Int, tiles: Int = 128) -> Int {
+        let perRow = (tilesPerRow + 15) / 16 * 16
+        return min(tileRows, max(1, (tiles + perRow - 1) / perRow))
+    }
+
     static func bandTileRows(width: Int, height: Int) -> Int {
-        let perRow = ((width + 1) / 2 + 15) / 16 * 16
-        return min((height + 1) / 2, max(1, (128 + perRow - 1) / perRow))
+        bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2)
     }
 
     /// Scratch floats `forward` needs.
@@ -90,13 +95,32 @@ public enum Winograd {
         output: UnsafeMutablePointer<Float>, imageIndex: Int = 0, epilogue: Epilogue = Epilogue(),
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(isAvailable, "Winograd.forward needs AVX-512F")
-        let spatial = height * width
-        let tileRows = (height + 1) / 2
         let bandRows = bandTileRows(width: width, height: height)
-        let bands = (tileRows + bandRows - 1) / bandRows
         let slotFloats = medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
                                                      Int32(bandRows))
+        runBands(tileRows: (height + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 2, slotFloats: slotFloats,
+                 output: output, outChannels: outChannels, outHeight: height, outWidth: width,
+                 imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads) {
+            first, last, slot, bias, activation, slope in
+            medaug_winograd_f23(Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), u,
+                                Int32(first), Int32(last), slot, output, bias, activation, slope)
+        }
+    }
+
+    /// The band driver shared by the Winograd kernels: bands of `bandRows`
+    /// tile rows spread over the threads, each worker with its own scratch
+    /// slot of `slotFloats`; `kernel(first, last, slot, bias, activation,
+    /// slope)` computes tile rows first..<last and applies the store-time
+    /// epilogue it is given; the rest of the epilogue follows here.
+    static func runBands(
+        tileRows: Int, bandRows: Int, outputRowsPerTileRow: Int, slotFloats: Int,
+        output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
+        imageIndex: Int, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>, threads: Int,
+        kernel: (Int, Int, UnsafeMutablePointer<Float>, UnsafePointer<Float>?, Int32, Float) -> Int32
+    ) {
+        precondition(isAvailable, "the Winograd kernels need AVX-512F")
+        let spatial = outHeight * outWidth
+        let bands = (tileRows + bandRows - 1) / bandRows
         let fused = storeActivation(of: epilogue)
         let bandEpilogue = fused == nil && epilogue.isElementwise && !epilogue.isIdentity
         let workers = max(1, min(threads, bands))
@@ -104,12 +128,11 @@ public enum Winograd {
             let slot = scratch + worker * slotFloats
             for band in splitRange(bands, parts: workers, part: worker) {
                 let first = band * bandRows, last = min(tileRows, first + bandRows)
-                _ = medaug_winograd_f23(
-                    Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), u,
-                    Int32(first), Int32(last), slot, output, fused == nil ? nil : epilogue.bias,
-                    fused?.code ?? MEDAUG_ACTIVATION_NONE, fused?.slope ?? 0)
+                _ = kernel(first, last, slot, fused == nil ? nil : epilogue.bias,
+                           fused?.code ?? MEDAUG_ACTIVATION_NONE, fused?.slope ?? 0)
                 if bandEpilogue {
-                    let start = 2 * first * width, end = min(spatial, 2 * last * width)
+                    let start = outputRowsPerTileRow * first * outWidth
+                    let end = min(spatial, outputRowsPerTileRow * last * outWidth)
                     for c in 0..<outChannels {
                         epilogue.apply(toSlice: output + c * spatial + start, range: start..<end, channel: c,
                                        channels: outChannels, spatial: spatial, image: imageIndex)

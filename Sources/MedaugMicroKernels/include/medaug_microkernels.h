@@ -62,6 +62,33 @@ int medaug_winograd_f23(int cin, int h, int w, const float *input, int cout, con
                         int tile_row_begin, int tile_row_end, float *scratch, float *output,
                         const float *bias, int activation, float slope);
 
+// Winograd F(2×2, 2×2) for the 4×4 stride-2 padding-1 layers of pix2pix
+// (winograd_f22.c explains the split into 2-tap correlations). Weights:
+// medaug_winograd_f22_conv_weights turns OIHW cout×cin×4×4 weights into
+// U[9][cout][4·cin]; medaug_winograd_f22_transposed_weights turns IOHW
+// cin×cout×4×4 weights into U[4][9][cout][cin]; `u` holds 36·cin·cout floats.
+void medaug_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u);
+void medaug_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u);
+
+// Scratch floats for a band of `tile_rows` tile rows: for the convolution,
+// of an output `out_w` wide (a tile row is 2 output rows); for the transposed
+// convolution, of an input `w` wide (a tile row is 2 input rows, 4 output
+// rows).
+long medaug_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows);
+long medaug_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows);
+
+// Convolution (kernel 4, stride 2, padding 1) of one image [cin][h][w] into
+// [cout][h/2][w/2], output rows [2·tile_row_begin, 2·tile_row_end) ∩ [0, h/2);
+// transposed convolution of one image [cin][h][w] into [cout][2h][2w],
+// output rows [4·tile_row_begin, 4·tile_row_end) ∩ [0, 2h). Bias, activation,
+// scratch and the return value as for medaug_winograd_f23.
+int medaug_winograd_f22_conv(int cin, int h, int w, const float *input, int cout, const float *u,
+                             int tile_row_begin, int tile_row_end, float *scratch, float *output,
+                             const float *bias, int activation, float slope);
+int medaug_winograd_f22_transposed(int cin, int h, int w, const float *input, int cout, const float *u,
+                                   int tile_row_begin, int tile_row_end, float *scratch, float *output,
+                                   const float *bias, int activation, float slope);
+
 // Bilinear resampling of `count` output pixels (one output row) of an image
 // with `channels` planes of h×w floats (plane = h·w) and its int32 mask:
 // pixel x reads source position (rows[x], cols[x]) (row, column, pixels).
