@@ -3,9 +3,11 @@ import XCTest
 
 final class StridedWinogradTests: XCTestCase {
     /// Odd and even sides, widths below, at and above the 16-tile vector
-    /// (and the fifth load of the convolution's input gather), channel counts
-    /// that are not multiples of 8, one and two threads.
-    let shapes = [(5, 7, 9, 3), (3, 8, 8, 11), (2, 13, 66, 7), (1, 2, 2, 2), (4, 5, 130, 9), (6, 64, 63, 5)]
+    /// (and the fifth load of the convolution's input gather), rows of ≤ 8
+    /// tiles stacked two to a vector over several bands with an odd last
+    /// one, channel counts that are not multiples of 8, one and two threads.
+    let shapes = [(5, 7, 9, 3), (3, 8, 8, 11), (2, 13, 66, 7), (1, 2, 2, 2), (4, 5, 130, 9), (6, 64, 63, 5),
+                  (3, 70, 30, 4), (2, 45, 16, 3), (2, 66, 33, 3)]
 
     func testConvolutionMatchesNaive() throws {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
@@ -52,11 +54,16 @@ final class StridedWinogradTests: XCTestCase {
         }
     }
 
-    /// Bias + activation at the store, and the general epilogue after it.
+    /// Bias + activation at the store, and the general epilogue after it,
+    /// in plain and stacked vectors over several bands.
     func testEpilogues() throws {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        try checkEpilogues(c: 3, h: 10, w: 36, o: 5)
+        try checkEpilogues(c: 3, h: 70, w: 16, o: 5)
+    }
+
+    func checkEpilogues(c: Int, h: Int, w: Int, o: Int) throws {
         var rng = TestRandom(seed: 23)
-        let (c, h, w, o) = (3, 10, 36, 5)
         let x = rng.normals(c * h * w)
         let weights = rng.normals(o * c * 16, scale: 0.3)
         let bias = rng.normals(o), scale = rng.normals(o), shift = rng.normals(o)

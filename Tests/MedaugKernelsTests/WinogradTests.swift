@@ -19,12 +19,13 @@ final class WinogradTests: XCTestCase {
     }
 
     /// Odd and even sides (1, odd widths, widths around 32 and 16-tile
-    /// vectors), channel counts that are not multiples of 8.
+    /// vectors, rows of ≤ 8 tiles stacked two to a vector over several
+    /// bands), channel counts that are not multiples of 8.
     func testMatchesNaiveConvolution() throws {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
         var rng = TestRandom(seed: 5)
         for (c, h, w, o) in [(5, 7, 9, 3), (3, 8, 8, 11), (16, 13, 6, 7), (1, 1, 1, 2), (2, 2, 3, 1),
-                             (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5)] {
+                             (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5), (4, 37, 16, 6), (3, 9, 15, 5)] {
             let x = rng.normals(c * h * w)
             let weights = rng.normals(o * c * 9, scale: 0.3)
             let (expected, oh, ow) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o,

@@ -8,7 +8,7 @@ import MedaugModels
 /// padding-1 convolutions and transposed convolutions onto F(2×2, 2×2). The
 /// file-layout copy is dropped, so each weight is still held once.
 enum SelectWinograd {
-    /// (A variable so measurements can compare both paths.)
+    /// (A variable so tests can see the other passes' layouts.)
     nonisolated(unsafe) static var enabled = true
 
     static let winograd3 = ConvGeometry(kernel: 3, stride: 1, padding: 1)
@@ -51,27 +51,30 @@ enum SelectWinograd {
         p.layout = layout
     }
 
-    /// Whether F(2×2, 3×3) is the faster kernel for this layer. Measured on
-    /// the segmenter (MEDAUG_PROFILE=1, 2 threads): 2.0–2.4× faster than the
-    /// direct kernel at widths 32–256 with 32–512 channels, but 1.4× slower
-    /// at 16×16, where a tile row has 8 tiles and the kernel's 16-tile
-    /// vectors run half empty.
+    // The rules below were measured with MEDAUG_PROFILE=1 on 2 threads
+    // (per-layer minimum over 15 runs, alternating processes), on the paper
+    // generator and the default segmenter at 256×256. Layers at most 16
+    // pixels wide stack two tile rows per vector, and a band smaller than
+    // the thread count is shared step by step (Winograd.runBands).
+
+    /// F(2×2, 3×3) against the direct kernel / im2col: 2.0–2.4× faster at
+    /// widths 32–256 (32–256 channels), 1.7× at 16 (512 channels).
     static func pays3x3(inChannels: Int, outChannels: Int, width: Int) -> Bool {
-        width >= 32
+        width >= 16
     }
 
-    /// The same for F(2×2, 2×2) on a 4×4 stride-2 convolution. Measured on
-    /// the paper generator: 1.9–2.1× faster than im2col + GEMM at output
-    /// widths 32–128, 1.9× slower at 16 (half-empty vectors again).
+    /// F(2×2, 2×2) on a 4×4 stride-2 convolution against im2col + GEMM:
+    /// 1.3–2× faster at output widths 8–128; at 4 and 2 (512 channels) 1.6–2×
+    /// slower: the transformed weights are 2.25× the size of the plain ones,
+    /// and there the layer is bound by reading its weights.
     static func paysStrided(outWidth: Int) -> Bool {
-        outWidth >= 32
+        outWidth >= 8
     }
 
-    /// The same for the transposed convolution, against GEMM + col2im:
-    /// 1.1–1.3× faster at input widths 32 and 64 (the generator's last two
-    /// up blocks), slower at 16, and 1.9× slower for the single-channel
-    /// output layer, whose GEMMs have one row.
+    /// The same for the transposed convolution against GEMM + col2im: 1.1–1.4×
+    /// faster at input widths 8–64, 2× slower at 2 and 4, and 1.9× slower
+    /// for the single-channel output layer, whose GEMMs have one row.
     static func paysTransposed(inWidth: Int, outChannels: Int) -> Bool {
-        inWidth >= 32 && outChannels >= 8
+        inWidth >= 8 && outChannels >= 8
     }
 }

@@ -73,13 +73,11 @@ public enum StridedWinograd {
         let bandRows = convolutionBandRows(outHeight: outHeight, outWidth: outWidth)
         let slotFloats = medaug_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels), Int32(outWidth),
                                                           Int32(bandRows))
-        Winograd.runBands(tileRows: (outHeight + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 2,
-                          slotFloats: slotFloats, output: output, outChannels: outChannels, outHeight: outHeight,
-                          outWidth: outWidth, imageIndex: imageIndex, epilogue: epilogue, scratch: scratch,
-                          threads: threads) { first, last, slot, bias, activation, slope in
-            medaug_winograd_f22_conv(Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), u,
-                                     Int32(first), Int32(last), slot, output, bias, activation, slope)
-        }
+        Winograd.runBands(medaug_winograd_f22_conv, input: input, inChannels: inChannels, height: height,
+                          width: width, transformedWeights: u, output: output, outChannels: outChannels,
+                          outHeight: outHeight, outWidth: outWidth, tileRows: (outHeight + 1) / 2, bandRows: bandRows,
+                          outputRowsPerTileRow: 2, slotFloats: slotFloats, imageIndex: imageIndex, epilogue: epilogue,
+                          scratch: scratch, threads: threads)
     }
 
     /// output = epilogue(convTranspose(input, weights)), kernel 4, stride 2,
@@ -94,12 +92,10 @@ public enum StridedWinograd {
         let bandRows = transposedBandRows(inHeight: height, inWidth: width)
         let slotFloats = medaug_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
                                                                 Int32(bandRows))
-        Winograd.runBands(tileRows: (height + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 4,
-                          slotFloats: slotFloats, output: output, outChannels: outChannels, outHeight: 2 * height,
-                          outWidth: 2 * width, imageIndex: imageIndex, epilogue: epilogue, scratch: scratch,
-                          threads: threads) { first, last, slot, bias, activation, slope in
-            medaug_winograd_f22_transposed(Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels),
-                                           u, Int32(first), Int32(last), slot, output, bias, activation, slope)
-        }
+        Winograd.runBands(medaug_winograd_f22_transposed, input: input, inChannels: inChannels, height: height,
+                          width: width, transformedWeights: u, output: output, outChannels: outChannels,
+                          outHeight: 2 * height, outWidth: 2 * width, tileRows: (height + 1) / 2, bandRows: bandRows,
+                          outputRowsPerTileRow: 4, slotFloats: slotFloats, imageIndex: imageIndex, epilogue: epilogue,
+                          scratch: scratch, threads: threads)
     }
 }

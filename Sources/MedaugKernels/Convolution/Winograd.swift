@@ -57,13 +57,16 @@ public enum Winograd {
         }
     }
 
-    /// Tile rows per band: about `tiles` tiles (rows padded to 16 tiles), so
-    /// a band's GEMMs reuse each U[ξ] over many columns (U of a 512-channel
-    /// layer is 16 MiB and comes from memory once per band), while V and M of
-    /// a band stay a few MiB.
+    /// Tile rows per band: about `tiles` tiles (GEMM columns), so a band's
+    /// GEMMs reuse each U[ξ] over many columns (U of a 512-channel layer is
+    /// 16 MiB and comes from memory once per band), while V and M of a band
+    /// stay a few MiB. Rows of at most 8 tiles are stacked two to a vector
+    /// (`winograd_lanes.h`), so bands then hold an even number of rows.
     static func bandTileRows(tilesPerRow: Int, tileRows: Int, tiles: Int = 128) -> Int {
-        let perRow = (tilesPerRow + 15) / 16 * 16
-        return min(tileRows, max(1, (tiles + perRow - 1) / perRow))
+        let stacked = tilesPerRow <= 8
+        let perVectorRow = stacked ? 16 : (tilesPerRow + 15) / 16 * 16
+        let vectorRows = max(1, (tiles + perVectorRow - 1) / perVectorRow)
+        return min(tileRows, vectorRows * (stacked ? 2 : 1))
     }
 
     static func bandTileRows(width: Int, height: Int) -> Int {
@@ -98,45 +101,78 @@ public enum Winograd {
         let bandRows = bandTileRows(width: width, height: height)
         let slotFloats = medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
                                                      Int32(bandRows))
-        runBands(tileRows: (height + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 2, slotFloats: slotFloats,
-                 output: output, outChannels: outChannels, outHeight: height, outWidth: width,
-                 imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads) {
-            first, last, slot, bias, activation, slope in
-            medaug_winograd_f23(Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), u,
-                                Int32(first), Int32(last), slot, output, bias, activation, slope)
-        }
+        runBands(medaug_winograd_f23, input: input, inChannels: inChannels, height: height, width: width,
+                 transformedWeights: u, output: output, outChannels: outChannels, outHeight: height, outWidth: width,
+                 tileRows: (height + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 2, slotFloats: slotFloats,
+                 imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads)
     }
 
-    /// The band driver shared by the Winograd kernels: bands of `bandRows`
-    /// tile rows spread over the threads, each worker with its own scratch
-    /// slot of `slotFloats`; `kernel(first, last, slot, bias, activation,
-    /// slope)` computes tile rows first..<last and applies the store-time
-    /// epilogue it is given; the rest of the epilogue follows here.
+    /// A band kernel of `medaug_microkernels.h`.
+    typealias BandKernel = @convention(c) (UnsafePointer<medaug_winograd_layer>?, Int32, Int32, Int32, Int32, Int32,
+                                           UnsafeMutablePointer<Float>?) -> Int32
+
+    /// The band driver shared by the Winograd kernels. With at least as many
+    /// bands as threads (and no lopsided remainder), each worker runs whole
+    /// bands in its own scratch slot of `slotFloats`; otherwise (a small
+    /// image) the threads share each band, step by step: input transform
+    /// split by input channels, GEMMs and output transform by output
+    /// channels. The kernel applies bias and ReLU/LeakyReLU as it stores;
+    /// the rest of the epilogue follows here.
     static func runBands(
-        tileRows: Int, bandRows: Int, outputRowsPerTileRow: Int, slotFloats: Int,
-        output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
-        imageIndex: Int, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>, threads: Int,
-        kernel: (Int, Int, UnsafeMutablePointer<Float>, UnsafePointer<Float>?, Int32, Float) -> Int32
+        _ kernel: BandKernel, input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        transformedWeights u: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, outChannels: Int,
+        outHeight: Int, outWidth: Int, tileRows: Int, bandRows: Int, outputRowsPerTileRow: Int, slotFloats: Int,
+        imageIndex: Int, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(isAvailable, "the Winograd kernels need AVX-512F")
         let spatial = outHeight * outWidth
         let bands = (tileRows + bandRows - 1) / bandRows
         let fused = storeActivation(of: epilogue)
         let bandEpilogue = fused == nil && epilogue.isElementwise && !epilogue.isIdentity
-        let workers = max(1, min(threads, bands))
-        parallelFor(workers, threads: workers) { worker in
-            let slot = scratch + worker * slotFloats
-            for band in splitRange(bands, parts: workers, part: worker) {
-                let first = band * bandRows, last = min(tileRows, first + bandRows)
-                _ = kernel(first, last, slot, fused == nil ? nil : epilogue.bias,
-                           fused?.code ?? MEDAUG_ACTIVATION_NONE, fused?.slope ?? 0)
-                if bandEpilogue {
-                    let start = outputRowsPerTileRow * first * outWidth
-                    let end = min(spatial, outputRowsPerTileRow * last * outWidth)
-                    for c in 0..<outChannels {
-                        epilogue.apply(toSlice: output + c * spatial + start, range: start..<end, channel: c,
-                                       channels: outChannels, spatial: spatial, image: imageIndex)
-                    }
+        let layer = medaug_winograd_layer(
+            cin: Int32(inChannels), h: Int32(height), w: Int32(width), cout: Int32(outChannels), input: input, u: u,
+            bias: fused == nil ? nil : epilogue.bias, output: output,
+            activation: fused?.code ?? MEDAUG_ACTIVATION_NONE, slope: fused?.slope ?? 0)
+        func run(_ step: Int32, _ band: Int, _ channels: Range<Int>, _ slot: UnsafeMutablePointer<Float>) {
+            let first = band * bandRows, last = min(tileRows, first + bandRows)
+            _ = withUnsafePointer(to: layer) {
+                kernel($0, step, Int32(first), Int32(last), Int32(channels.lowerBound), Int32(channels.upperBound), slot)
+            }
+        }
+        func finish(_ band: Int, channels: Range<Int>) {
+            guard bandEpilogue else { return }
+            let start = outputRowsPerTileRow * band * bandRows * outWidth
+            let end = min(spatial, outputRowsPerTileRow * min(tileRows, (band + 1) * bandRows) * outWidth)
+            for c in channels {
+                epilogue.apply(toSlice: output + c * spatial + start, range: start..<end, channel: c,
+                               channels: outChannels, spatial: spatial, image: imageIndex)
+            }
+        }
+        let shared = threads > 1 && (bands < threads || (bands < 4 * threads && bands % threads != 0))
+        if shared {
+            let blocks = (outChannels + 7) / 8
+            for band in 0..<bands {
+                parallelFor(threads, threads: threads) { part in
+                    run(MEDAUG_WINOGRAD_INPUT, band, splitRange(inChannels, parts: threads, part: part), scratch)
+                }
+                parallelFor(threads, threads: threads) { part in
+                    let rows = splitRange(blocks, parts: threads, part: part)
+                    run(MEDAUG_WINOGRAD_MULTIPLY, band, (rows.lowerBound * 8)..<min(outChannels, rows.upperBound * 8),
+                        scratch)
+                }
+                parallelFor(threads, threads: threads) { part in
+                    let channels = splitRange(outChannels, parts: threads, part: part)
+                    run(MEDAUG_WINOGRAD_OUTPUT, band, channels, scratch)
+                    finish(band, channels: channels)
+                }
+            }
+        } else {
+            let workers = max(1, min(threads, bands))
+            parallelFor(workers, threads: workers) { worker in
+                let slot = scratch + worker * slotFloats
+                for band in splitRange(bands, parts: workers, part: worker) {
+                    run(MEDAUG_WINOGRAD_ALL, band, 0..<0, slot)
+                    finish(band, channels: 0..<outChannels)
                 }
             }
         }

@@ -45,22 +45,43 @@ int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int co
 #define MEDAUG_ACTIVATION_RELU 1
 #define MEDAUG_ACTIVATION_LEAKY_RELU 2
 
-// Floats of scratch medaug_winograd_f23 needs for a band of `tile_rows`
+// Floats of scratch the F(2×2, 3×3) kernel needs for a band of `tile_rows`
 // tile rows (2 output rows each) of a `w`-wide image.
 long medaug_winograd_f23_scratch(int cin, int cout, int w, int tile_rows);
 
+// One layer of one image for the Winograd kernels below: input
+// [cin][h][w]; u = the transformed weights; output [cout][out_h][out_w]
+// (set by the kernel from h and w); then, per output element, + bias[co]
+// (when bias is not NULL) and the activation (MEDAUG_ACTIVATION_*; `slope`
+// for leaky ReLU).
+typedef struct {
+    int cin, h, w, cout;
+    const float *input, *u, *bias;
+    float *output;
+    int activation;
+    float slope;
+} medaug_winograd_layer;
+
+// The steps of a band: transform the input tiles of input channels
+// [begin, end) into scratch; multiply them for output channels [begin, end)
+// (multiples of 8 except at cout); transform back and store output channels
+// [begin, end). MEDAUG_WINOGRAD_ALL runs the three over every channel.
+// Different ranges of one step may run concurrently on one scratch; the
+// steps of a band must run in order.
+#define MEDAUG_WINOGRAD_ALL 0
+#define MEDAUG_WINOGRAD_INPUT 1
+#define MEDAUG_WINOGRAD_MULTIPLY 2
+#define MEDAUG_WINOGRAD_OUTPUT 3
+
 // 3×3, stride 1, padding 1 convolution of one image by Winograd's F(2×2,
-// 3×3), for output rows [2·tile_row_begin, 2·tile_row_end) ∩ [0, h):
-// input [cin][h][w]; u = the transformed weights U[16][cout][cin] (see
-// Winograd.transformWeights); output [cout][h][w]. Then, per output
-// element, + bias[co] (when bias is not NULL) and the activation
-// (MEDAUG_ACTIVATION_*; `slope` for leaky ReLU). `scratch` holds
-// medaug_winograd_f23_scratch(cin, cout, w, tile_row_end − tile_row_begin)
-// floats (64-byte aligned is fastest); each concurrent call needs its own. Returns 1
-// when it ran, 0 when the CPU lacks AVX-512F (output untouched).
-int medaug_winograd_f23(int cin, int h, int w, const float *input, int cout, const float *u,
-                        int tile_row_begin, int tile_row_end, float *scratch, float *output,
-                        const float *bias, int activation, float slope);
+// 3×3), band of tile rows [tile_row_begin, tile_row_end) = output rows
+// [2·tile_row_begin, 2·tile_row_end) ∩ [0, h); u = U[16][cout][cin] (see
+// Winograd.transformWeights). `scratch` holds medaug_winograd_f23_scratch(
+// cin, cout, w, tile_row_end − tile_row_begin) floats (64-byte aligned is
+// fastest); concurrent bands need their own. Returns 1 when it ran, 0 when
+// the CPU lacks AVX-512F (output untouched).
+int medaug_winograd_f23(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                        int begin, int end, float *scratch);
 
 // Winograd F(2×2, 2×2) for the 4×4 stride-2 padding-1 layers of pix2pix
 // (winograd_f22.c explains the split into 2-tap correlations). Weights:
@@ -80,14 +101,12 @@ long medaug_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_r
 // Convolution (kernel 4, stride 2, padding 1) of one image [cin][h][w] into
 // [cout][h/2][w/2], output rows [2·tile_row_begin, 2·tile_row_end) ∩ [0, h/2);
 // transposed convolution of one image [cin][h][w] into [cout][2h][2w],
-// output rows [4·tile_row_begin, 4·tile_row_end) ∩ [0, 2h). Bias, activation,
+// output rows [4·tile_row_begin, 4·tile_row_end) ∩ [0, 2h). Steps, ranges,
 // scratch and the return value as for medaug_winograd_f23.
-int medaug_winograd_f22_conv(int cin, int h, int w, const float *input, int cout, const float *u,
-                             int tile_row_begin, int tile_row_end, float *scratch, float *output,
-                             const float *bias, int activation, float slope);
-int medaug_winograd_f22_transposed(int cin, int h, int w, const float *input, int cout, const float *u,
-                                   int tile_row_begin, int tile_row_end, float *scratch, float *output,
-                                   const float *bias, int activation, float slope);
+int medaug_winograd_f22_conv(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                             int begin, int end, float *scratch);
+int medaug_winograd_f22_transposed(const medaug_winograd_layer *layer, int step, int tile_row_begin,
+                                   int tile_row_end, int begin, int end, float *scratch);
 
 // Bilinear resampling of `count` output pixels (one output row) of an image
 // with `channels` planes of h×w floats (plane = h·w) and its int32 mask:

@@ -1,0 +1,131 @@
+// What the Winograd kernels share (private to winograd_f23.c and
+// winograd_f22.c): how tiles fill vectors, where a band's matrices lie, and
+// the order of a band's steps.
+//
+// A vector holds 16 consecutive tiles of one tile row. A tile row of at most
+// 8 tiles (an image at most 16 pixels wide) would leave half the lanes
+// empty, so there a vector is "stacked": lanes 0–7 hold a tile row and lanes
+// 8–15 the next one. Loads and stores of the second half then go to the next
+// tile row's rows at the same columns, instead of 16 columns further.
+#ifndef MEDAUG_WINOGRAD_COMMON_H
+#define MEDAUG_WINOGRAD_COMMON_H
+
+#include <immintrin.h>
+
+#include "medaug_microkernels.h"
+
+#define WINOGRAD_TARGET __attribute__((target("avx512f")))
+
+typedef struct {
+    int stacked;           // two tile rows per vector
+    int rows_per_vector;   // 2 when stacked, else 1
+    int vector_row_tiles;  // lanes of one vector row: 16 when stacked, else the row's tiles rounded up to 16
+} winograd_lanes;
+
+static inline winograd_lanes winograd_lanes_for(int tiles_per_row) {
+    winograd_lanes l;
+    l.stacked = tiles_per_row <= 8;
+    l.rows_per_vector = l.stacked ? 2 : 1;
+    l.vector_row_tiles = l.stacked ? 16 : (tiles_per_row + 15) / 16 * 16;
+    return l;
+}
+
+// Tiles (GEMM columns) of a band of `tile_rows` tile rows.
+static inline long winograd_band_tiles(winograd_lanes l, int tile_rows) {
+    return (long)(tile_rows + l.rows_per_vector - 1) / l.rows_per_vector * l.vector_row_tiles;
+}
+
+// GEMM B matrices are packed in strips of 32 columns.
+static inline long winograd_strip_columns(long tiles) { return (tiles + 31) / 32 * 32; }
+
+// A band of tile rows: `groups` GEMMs M[g] (cout × tiles) = U[g] (cout × k)
+// · V[g] (k × tiles, packed in strips of 32 columns), V first in scratch.
+typedef struct {
+    winograd_lanes lanes;
+    int tile_row_begin, tile_row_end, vector_rows, groups, k;
+    long tiles, v_stride, m_stride;
+    float *v, *m;
+} winograd_band;
+
+static inline winograd_band winograd_band_of(int tiles_per_row, int tile_row_begin, int tile_row_end, int groups,
+                                             int k, int cout, float *scratch) {
+    winograd_band b;
+    b.lanes = winograd_lanes_for(tiles_per_row);
+    b.tile_row_begin = tile_row_begin;
+    b.tile_row_end = tile_row_end;
+    int tile_rows = tile_row_end - tile_row_begin;
+    b.vector_rows = (tile_rows + b.lanes.rows_per_vector - 1) / b.lanes.rows_per_vector;
+    b.groups = groups;
+    b.k = k;
+    b.tiles = winograd_band_tiles(b.lanes, tile_rows);
+    b.v_stride = (long)k * winograd_strip_columns(b.tiles);
+    b.m_stride = (long)cout * b.tiles;
+    b.v = scratch;
+    b.m = scratch + groups * b.v_stride;
+    return b;
+}
+
+// Floats of scratch of such a band.
+static inline long winograd_band_scratch(int tiles_per_row, int tile_rows, int groups, int k, int cout) {
+    long tiles = winograd_band_tiles(winograd_lanes_for(tiles_per_row), tile_rows);
+    return groups * ((long)k * winograd_strip_columns(tiles) + (long)cout * tiles);
+}
+
+// The GEMMs of output channels [begin, end).
+static inline void winograd_multiply(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+    for (int g = 0; g < b->groups; g++) {
+        medaug_sgemm_packed_strips(end - begin, (int)b->tiles, b->k, layer->u + ((long)g * layer->cout + begin) * b->k,
+                                   b->k, b->v + g * b->v_stride, b->m + g * b->m_stride + begin * b->tiles,
+                                   (int)b->tiles);
+    }
+}
+
+// Lanes of the 16 floats starting at column `x` that lie inside [0, w).
+static inline WINOGRAD_TARGET __mmask16 winograd_inside(int x, int w) {
+    unsigned bits = 0;
+    for (int lane = 0; lane < 16; lane++) {
+        if (x + lane >= 0 && x + lane < w) bits |= 1u << lane;
+    }
+    return (__mmask16)bits;
+}
+
+// The store-time activation (MEDAUG_ACTIVATION_*).
+static inline WINOGRAD_TARGET __m512 winograd_activate(__m512 x, int activation, __m512 slope) {
+    if (activation == MEDAUG_ACTIVATION_RELU) return _mm512_max_ps(x, _mm512_setzero_ps());
+    if (activation == MEDAUG_ACTIVATION_LEAKY_RELU) {
+        __mmask16 positive = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+        return _mm512_mask_blend_ps(positive, _mm512_mul_ps(x, slope), x);
+    }
+    return x;
+}
+
+// Output rows to store (at most `limit`) for the two halves of the vector
+// row whose first tile row is `ty`, with `per_tile_row` output rows per tile
+// row. A stacked second tile row past the band belongs to the next band.
+static inline void winograd_rows_to_store(winograd_lanes l, int ty, int tile_row_end, int per_tile_row, int out_h,
+                                          int limit, int *rows_a, int *rows_b) {
+    int y = per_tile_row * ty;
+    *rows_a = out_h - y < limit ? out_h - y : limit;
+    if (!l.stacked) {
+        *rows_b = *rows_a;
+    } else if (ty + 1 >= tile_row_end) {
+        *rows_b = 0;
+    } else {
+        int left = out_h - y - per_tile_row;
+        *rows_b = left < limit ? left : limit;
+    }
+}
+
+typedef void (*winograd_transform)(const medaug_winograd_layer *, const winograd_band *, int, int);
+
+// Runs `step` (MEDAUG_WINOGRAD_*) of a band over channels [begin, end), or
+// all three steps over every channel.
+static inline void winograd_run(const medaug_winograd_layer *layer, const winograd_band *b, int step, int begin,
+                                int end, winograd_transform input, winograd_transform output) {
+    int all = step == MEDAUG_WINOGRAD_ALL;
+    if (all || step == MEDAUG_WINOGRAD_INPUT) input(layer, b, all ? 0 : begin, all ? layer->cin : end);
+    if (all || step == MEDAUG_WINOGRAD_MULTIPLY) winograd_multiply(layer, b, all ? 0 : begin, all ? layer->cout : end);
+    if (all || step == MEDAUG_WINOGRAD_OUTPUT) output(layer, b, all ? 0 : begin, all ? layer->cout : end);
+}
+
+#endif
