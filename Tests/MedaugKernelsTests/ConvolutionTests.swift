@@ -129,7 +129,9 @@ final class ConvolutionTests: XCTestCase {
                     let x = rng.normals(t.n * t.c * t.h * t.w)
                     let iohw = rng.normals(t.c * t.o * t.k * t.k, scale: 0.3)
                     let wts = layout == .iohw ? iohw
-                        : iohw.withUnsafeBufferPointer { Convolution.packTransposedWeights($0, inChannels: t.c) }
+                        : iohw.withUnsafeBufferPointer { w in
+                            filled(w.count) { Convolution.packTransposedWeights(w, inChannels: t.c, into: $0) }
+                        }
                     let bias = rng.normals(t.o)
                     let (expected, oh, ow) = Naive.convTranspose(x, n: t.n, c: t.c, h: t.h, w: t.w, weights: iohw,
                                                                  o: t.o, k: t.k, s: t.s, p: t.p, bias: bias)

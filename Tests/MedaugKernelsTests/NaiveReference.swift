@@ -43,6 +43,14 @@ enum Naive {
     }
 }
 
+/// An array filled by a function that writes into a buffer (NaN first, so
+/// a float it skips shows).
+func filled(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+    var values = [Float](repeating: .nan, count: count)
+    values.withUnsafeMutableBufferPointer { fill($0) }
+    return values
+}
+
 /// Deterministic pseudo-random test data.
 struct TestRandom {
     var state: UInt64

@@ -9,6 +9,22 @@ final class StridedWinogradTests: XCTestCase {
     let shapes = [(5, 7, 9, 3), (3, 8, 8, 11), (2, 13, 66, 7), (1, 2, 2, 2), (4, 5, 130, 9), (6, 64, 63, 5),
                   (3, 70, 30, 4), (2, 45, 16, 3), (2, 66, 33, 3)]
 
+    func convolutionWeights(_ weights: [Float], o: Int, c: Int) -> [Float] {
+        weights.withUnsafeBufferPointer { w in
+            filled(StridedWinograd.transformedWeightCount(outChannels: o, inChannels: c)) {
+                StridedWinograd.transformConvolutionWeights(w.baseAddress!, outChannels: o, inChannels: c, into: $0)
+            }
+        }
+    }
+
+    func transposedWeights(_ weights: [Float], o: Int, c: Int) -> [Float] {
+        weights.withUnsafeBufferPointer { w in
+            filled(StridedWinograd.transformedWeightCount(outChannels: o, inChannels: c)) {
+                StridedWinograd.transformTransposedWeights(w.baseAddress!, outChannels: o, inChannels: c, into: $0)
+            }
+        }
+    }
+
     func testConvolutionMatchesNaive() throws {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
         var rng = TestRandom(seed: 21)
@@ -17,9 +33,7 @@ final class StridedWinogradTests: XCTestCase {
             let weights = rng.normals(o * c * 16, scale: 0.3)
             let (expected, oh, ow) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1, bias: nil)
             XCTAssertEqual([oh, ow], [h / 2, w / 2])
-            let u = weights.withUnsafeBufferPointer {
-                StridedWinograd.transformConvolutionWeights($0.baseAddress!, outChannels: o, inChannels: c)
-            }
+            let u = convolutionWeights(weights, o: o, c: c)
             for threads in [1, 2] {
                 var out = [Float](repeating: .nan, count: expected.count)
                 var scratch = [Float](repeating: .nan, count: StridedWinograd.convolutionScratchCount(
@@ -40,9 +54,7 @@ final class StridedWinogradTests: XCTestCase {
             let (expected, oh, ow) = Naive.convTranspose(x, n: 1, c: c, h: h, w: w, weights: weights, o: o,
                                                          k: 4, s: 2, p: 1, bias: nil)
             XCTAssertEqual([oh, ow], [2 * h, 2 * w])
-            let u = weights.withUnsafeBufferPointer {
-                StridedWinograd.transformTransposedWeights($0.baseAddress!, outChannels: o, inChannels: c)
-            }
+            let u = transposedWeights(weights, o: o, c: c)
             for threads in [1, 2] {
                 var out = [Float](repeating: .nan, count: expected.count)
                 var scratch = [Float](repeating: .nan, count: StridedWinograd.transposedScratchCount(
@@ -70,12 +82,8 @@ final class StridedWinogradTests: XCTestCase {
         let (conv, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1, bias: nil)
         let (transposed, _, _) = Naive.convTranspose(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1,
                                                      bias: nil)
-        let uc = weights.withUnsafeBufferPointer {
-            StridedWinograd.transformConvolutionWeights($0.baseAddress!, outChannels: o, inChannels: c)
-        }
-        let ut = weights.withUnsafeBufferPointer {
-            StridedWinograd.transformTransposedWeights($0.baseAddress!, outChannels: o, inChannels: c)
-        }
+        let uc = convolutionWeights(weights, o: o, c: c)
+        let ut = transposedWeights(weights, o: o, c: c)
         bias.withUnsafeBufferPointer { b in
             scale.withUnsafeBufferPointer { s in
                 shift.withUnsafeBufferPointer { t in

@@ -28,25 +28,28 @@ enum FoldBatchNorm {
                     let oldBias = Double(p.epilogue.bias?[c] ?? 0)
                     bias[c] = Float((oldBias - Double(bn.mean[c])) * b + Double(bn.shift[c]))
                 }
-                var weights = Array(p.weights.buffer)
-                if transposed {
-                    // IOHW: [in][out][k·k]
-                    let taps = p.geometry.kernel * p.geometry.kernel
-                    let inputs = weights.count / (channels * taps)
-                    for i in 0..<inputs {
-                        for c in 0..<channels {
-                            let start = (i * channels + c) * taps
-                            for t in 0..<taps { weights[start + t] *= factor[c] }
+                let source = p.weights.buffer
+                let taps = p.geometry.kernel * p.geometry.kernel
+                // Scaled straight into the new buffer (no intermediate copy).
+                let folded = TensorValues(count: source.count) { weights in
+                    if transposed {
+                        // IOHW: [in][out][k·k]
+                        let inputs = source.count / (channels * taps)
+                        for i in 0..<inputs {
+                            for c in 0..<channels {
+                                let start = (i * channels + c) * taps
+                                for t in 0..<taps { weights[start + t] = source[start + t] * factor[c] }
+                            }
                         }
-                    }
-                } else {
-                    let perChannel = weights.count / channels
-                    for c in 0..<channels {
-                        for t in 0..<perChannel { weights[c * perChannel + t] *= factor[c] }
+                    } else {
+                        let perChannel = source.count / channels
+                        for c in 0..<channels {
+                            for t in 0..<perChannel { weights[c * perChannel + t] = source[c * perChannel + t] * factor[c] }
+                        }
                     }
                 }
                 p.weights.releaseFilePages()
-                p.weights = TensorValues(copy: weights)
+                p.weights = folded
                 p.epilogue.bias = TensorValues(copy: bias)
             }
             log("fold \(name) into \(graph.nodes[producer].name)")

@@ -11,9 +11,11 @@ enum PackTransposedWeights {
         for index in graph.nodes.indices {
             guard case .convTranspose(var p) = graph.nodes[index].operation, p.layout == .file else { continue }
             let inChannels = graph.shapes[graph.nodes[index].inputs[0]].channels
-            let packed = Convolution.packTransposedWeights(p.weights.buffer, inChannels: inChannels)
+            let packed = TensorValues(count: p.weights.count) {
+                Convolution.packTransposedWeights(p.weights.buffer, inChannels: inChannels, into: $0)
+            }
             p.weights.releaseFilePages()
-            p.weights = TensorValues(copy: packed)
+            p.weights = packed
             p.layout = .outputMajor
             graph.nodes[index].operation = .convTranspose(p)
             log("pack \(graph.nodes[index].name) weights output-major")

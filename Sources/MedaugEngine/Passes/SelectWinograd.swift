@@ -22,20 +22,29 @@ enum SelectWinograd {
             switch node.operation {
             case .conv(var p) where p.layout == .file && p.geometry == winograd3
                 && pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width):
-                let u = Winograd.transformWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
-                                                  inChannels: input.channels)
+                let u = TensorValues(count: Winograd.transformedWeightCount(outChannels: output.channels,
+                                                                            inChannels: input.channels)) {
+                    Winograd.transformWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
+                                              inChannels: input.channels, into: $0)
+                }
                 replace(&p, weights: u, layout: .winogradF23)
                 graph.nodes[index].operation = .conv(p)
             case .conv(var p) where p.layout == .file && p.geometry == strided4
                 && paysStrided(outWidth: output.width):
-                let u = StridedWinograd.transformConvolutionWeights(
-                    p.weights.buffer.baseAddress!, outChannels: output.channels, inChannels: input.channels)
+                let u = TensorValues(count: StridedWinograd.transformedWeightCount(outChannels: output.channels,
+                                                                                   inChannels: input.channels)) {
+                    StridedWinograd.transformConvolutionWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
+                                                                inChannels: input.channels, into: $0)
+                }
                 replace(&p, weights: u, layout: .winogradF22)
                 graph.nodes[index].operation = .conv(p)
             case .convTranspose(var p) where p.layout == .file && p.geometry == strided4
                 && paysTransposed(inWidth: input.width, outChannels: output.channels):
-                let u = StridedWinograd.transformTransposedWeights(
-                    p.weights.buffer.baseAddress!, outChannels: output.channels, inChannels: input.channels)
+                let u = TensorValues(count: StridedWinograd.transformedWeightCount(outChannels: output.channels,
+                                                                                   inChannels: input.channels)) {
+                    StridedWinograd.transformTransposedWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
+                                                               inChannels: input.channels, into: $0)
+                }
                 replace(&p, weights: u, layout: .winogradF22)
                 graph.nodes[index].operation = .convTranspose(p)
             default:
@@ -45,9 +54,9 @@ enum SelectWinograd {
         }
     }
 
-    private static func replace(_ p: inout ConvParameters, weights: [Float], layout: ConvWeightLayout) {
+    private static func replace(_ p: inout ConvParameters, weights: TensorValues, layout: ConvWeightLayout) {
         p.weights.releaseFilePages()
-        p.weights = TensorValues(copy: weights)
+        p.weights = weights
         p.layout = layout
     }
 

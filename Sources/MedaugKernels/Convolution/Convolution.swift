@@ -246,18 +246,17 @@ public enum Convolution {
     /// Repacks IOHW weights into the `outputMajor` layout: a transpose of an
     /// I×(O·k·k) matrix, done in 64×64 blocks so the strided writes of a
     /// block stay in L1 (a 1024×8192 layer in tens of ms instead of seconds).
-    public static func packTransposedWeights(_ weights: UnsafeBufferPointer<Float>, inChannels: Int) -> [Float] {
+    public static func packTransposedWeights(_ weights: UnsafeBufferPointer<Float>, inChannels: Int,
+                                             into packed: UnsafeMutableBufferPointer<Float>) {
+        precondition(packed.count >= weights.count)
         let rows = weights.count / max(1, inChannels)
         let block = 64
-        return [Float](unsafeUninitializedCapacity: weights.count) { packed, count in
-            for i0 in stride(from: 0, to: inChannels, by: block) {
-                for r0 in stride(from: 0, to: rows, by: block) {
-                    for i in i0..<min(inChannels, i0 + block) {
-                        for r in r0..<min(rows, r0 + block) { packed[r * inChannels + i] = weights[i * rows + r] }
-                    }
+        for i0 in stride(from: 0, to: inChannels, by: block) {
+            for r0 in stride(from: 0, to: rows, by: block) {
+                for i in i0..<min(inChannels, i0 + block) {
+                    for r in r0..<min(rows, r0 + block) { packed[r * inChannels + i] = weights[i * rows + r] }
                 }
             }
-            count = weights.count
         }
     }
 

@@ -12,24 +12,19 @@ public enum StridedWinograd {
         36 * outChannels * inChannels
     }
 
-    /// U[9][O][4·I] from OIHW O×I×4×4 convolution weights.
+    /// U[9][O][4·I] from OIHW O×I×4×4 convolution weights, into `u`
+    /// (`transformedWeightCount` floats).
     public static func transformConvolutionWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                   inChannels: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: transformedWeightCount(outChannels: outChannels, inChannels: inChannels)) {
-            u, count in
-            medaug_winograd_f22_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
-            count = u.count
-        }
+                                                   inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+        precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
+        medaug_winograd_f22_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
     }
 
-    /// U[4][9][O][I] from IOHW I×O×4×4 transposed-convolution weights.
+    /// U[4][9][O][I] from IOHW I×O×4×4 transposed-convolution weights, into `u`.
     public static func transformTransposedWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                  inChannels: Int) -> [Float] {
-        [Float](unsafeUninitializedCapacity: transformedWeightCount(outChannels: outChannels, inChannels: inChannels)) {
-            u, count in
-            medaug_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
-            count = u.count
-        }
+                                                  inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+        precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
+        medaug_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
     }
 
     /// Tile rows per band of the convolution (a tile row = 2 output rows).

@@ -28,34 +28,41 @@ public enum Winograd {
     /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
     public static func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int)
         -> [Float] {
-        let plane = outChannels * inChannels
-        return [Float](unsafeUninitializedCapacity: 16 * plane) { u, count in
-            // G applied to three values (a column or a row of a kernel).
-            func expand(_ g0: Float, _ g1: Float, _ g2: Float) -> (Float, Float, Float, Float) {
-                (g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
-            }
-            for o in 0..<outChannels {
-                for i in 0..<inChannels {
-                    let g = weights + (o * inChannels + i) * 9
-                    // t = G·g (4×3): the columns of g expanded; then each row
-                    // of t expanded (t·Gᵀ) is row r of the 4×4 result.
-                    let c0 = expand(g[0], g[3], g[6]), c1 = expand(g[1], g[4], g[7]), c2 = expand(g[2], g[5], g[8])
-                    func store(_ r: Int, _ row: (Float, Float, Float, Float)) {
-                        let base = r * 4 * plane + o * inChannels + i
-                        u[base] = row.0
-                        u[base + plane] = row.1
-                        u[base + 2 * plane] = row.2
-                        u[base + 3 * plane] = row.3
-                    }
-                    store(0, expand(c0.0, c1.0, c2.0))
-                    store(1, expand(c0.1, c1.1, c2.1))
-                    store(2, expand(c0.2, c1.2, c2.2))
-                    store(3, expand(c0.3, c1.3, c2.3))
-                }
-            }
-            count = 16 * plane
+        [Float](unsafeUninitializedCapacity: transformedWeightCount(outChannels: outChannels, inChannels: inChannels)) {
+            u, count in
+            transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
+            count = u.count
         }
     }
+
+    /// The same into `u` (`transformedWeightCount` floats).
+    public static func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+                                        into u: UnsafeMutableBufferPointer<Float>) {
+        let plane = outChannels * inChannels
+        // G applied to three values (a column or a row of a kernel).
+        func expand(_ g0: Float, _ g1: Float, _ g2: Float) -> (Float, Float, Float, Float) {
+            (g0, 0.5 * (g0 + g1 + g2), 0.5 * (g0 - g1 + g2), g2)
+        }
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                let g = weights + (o * inChannels + i) * 9
+                // t = G·g (4×3): the columns of g expanded; then each row
+                // of t expanded (t·Gᵀ) is row r of the 4×4 result.
+                let c0 = expand(g[0], g[3], g[6]), c1 = expand(g[1], g[4], g[7]), c2 = expand(g[2], g[5], g[8])
+                func store(_ r: Int, _ row: (Float, Float, Float, Float)) {
+                    let base = r * 4 * plane + o * inChannels + i
+                    u[base] = row.0
+                    u[base + plane] = row.1
+                    u[base + 2 * plane] = row.2
+                    u[base + 3 * plane] = row.3
+                }
+                store(0, expand(c0.0, c1.0, c2.0))
+                store(1, expand(c0.1, c1.1, c2.1))
+                store(2, expand(c0.2, c1.2, c2.2))
+                store(3, expand(c0.3, c1.3, c2.3))
+            }
+        }
+}
 
     /// Tile rows per band: about `tiles` tiles (GEMM columns), so a band's
     /// GEMMs reuse each U[ξ] over many columns (U of a 512-channel layer is

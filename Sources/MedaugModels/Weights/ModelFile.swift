@@ -89,6 +89,16 @@ public struct TensorValues: @unchecked Sendable {
         self.buffer = UnsafeBufferPointer(box.pointer)
     }
 
+    /// Owns `count` floats that `initialize` fills in place (weights
+    /// transformed at load: one allocation, no intermediate array).
+    public init(count: Int, initializingWith initialize: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let box = FloatBox(count: count)
+        initialize(box.pointer)
+        self.owner = box
+        self.name = nil
+        self.buffer = UnsafeBufferPointer(box.pointer)
+    }
+
     public var count: Int { buffer.count }
     public subscript(i: Int) -> Float { buffer[i] }
 }
@@ -99,6 +109,11 @@ final class FloatBox {
     init(_ values: [Float]) {
         pointer = .allocate(capacity: max(values.count, 1))
         _ = pointer.initialize(from: values)
+    }
+    /// `count` floats, zeroed.
+    init(count: Int) {
+        pointer = UnsafeMutableBufferPointer(rebasing: UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))[0..<count])
+        pointer.initialize(repeating: 0)
     }
     deinit { pointer.deallocate() }
 }
