@@ -11,7 +11,8 @@ import MedaugMicroKernels
 /// (`winograd_f23.c`) transforms the input tiles into V[ξ][i][t], runs 16
 /// GEMMs M[ξ] = U[ξ]·V[ξ] (O×I by I×T) and transforms M back into 2×2 output
 /// tiles, adding bias and activation at the store. Bands are spread over the
-/// threads, each with its own scratch slot.
+/// threads (`runBands`), each with its own scratch slot; an image with fewer
+/// bands than threads shares each band between them step by step.
 ///
 /// Numerics: the transforms use only ±1 and ½, so results differ from direct
 /// convolution by summation order (relative error ~1e-6 in float32).
@@ -38,6 +39,7 @@ public enum Winograd {
     /// The same into `u` (`transformedWeightCount` floats).
     public static func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
                                         into u: UnsafeMutableBufferPointer<Float>) {
+        precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
         let plane = outChannels * inChannels
         // G applied to three values (a column or a row of a kernel).
         func expand(_ g0: Float, _ g1: Float, _ g2: Float) -> (Float, Float, Float, Float) {
@@ -62,13 +64,13 @@ public enum Winograd {
                 store(3, expand(c0.3, c1.3, c2.3))
             }
         }
-}
+    }
 
     /// Tile rows per band: about `tiles` tiles (GEMM columns), so a band's
     /// GEMMs reuse each U[ξ] over many columns (U of a 512-channel layer is
     /// 16 MiB and comes from memory once per band), while V and M of a band
     /// stay a few MiB. Rows of at most 8 tiles are stacked two to a vector
-    /// (`winograd_lanes.h`), so bands then hold an even number of rows.
+    /// (`winograd_common.h`), so bands then hold an even number of rows.
     static func bandTileRows(tilesPerRow: Int, tileRows: Int, tiles: Int = 128) -> Int {
         let stacked = tilesPerRow <= 8
         let perVectorRow = stacked ? 16 : (tilesPerRow + 15) / 16 * 16
