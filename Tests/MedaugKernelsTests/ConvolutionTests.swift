@@ -70,7 +70,7 @@ final class ConvolutionTests: XCTestCase {
     func testPackedStripsKernelMatchesNaive() throws {
         try XCTSkipUnless(Gemm.hasPackedStrips, "this CPU has no AVX-512F")
         var rng = TestRandom(seed: 8)
-        for (m, n, k) in [(1, 1, 1), (7, 33, 5), (8, 64, 9), (13, 70, 31), (32, 31, 288), (17, 100, 3)] {
+        for (m, n, k) in [(1, 1, 1), (7, 33, 5), (8, 64, 9), (13, 70, 31), (32, 31, 288), (17, 100, 3), (9, 16, 20), (5, 48, 7)] {
             let a = rng.normals(m * k), b = rng.normals(k * n)
             var packed = [Float](repeating: .nan, count: Gemm.packedStripsCount(n: n, k: k))
             for j in 0..<n { for p in 0..<k { packed[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j] } }
