@@ -34,6 +34,47 @@ final class EpilogueTests: XCTestCase {
         }
     }
 
+    /// The vectorised tanh, sigmoid and softmax (exp by a polynomial) against
+    /// Double references over the whole float range: tiny, around the
+    /// polynomial/exp switch at 0.625, saturated, infinite and NaN inputs, a
+    /// length that is not a multiple of 16, and a scale and shift.
+    func testVectorisedTranscendentalsMatchDouble() {
+        var rng = TestRandom(seed: 41)
+        var data: [Float] = [0, -0, 1e-30, -1e-7, 1e-4, 0.624, 0.625, 0.626, -0.625, 3, -9, 9.5, 20, -40, 88, -88,
+                             100, -200, .infinity, -.infinity]
+        data += rng.normals(203, scale: 4)
+        for (scale, shift) in [(Float(1), Float(0)), (0.7, -0.3)] {
+            var tanh = data, sigmoid = data
+            Pointwise.affineActivate(&tanh, count: tanh.count, scale: scale, shift: shift, activation: .tanh)
+            Pointwise.affineActivate(&sigmoid, count: sigmoid.count, scale: scale, shift: shift, activation: .sigmoid)
+            for i in data.indices {
+                let x = Double(data[i] * scale + shift)
+                XCTAssertEqual(Double(tanh[i]), Foundation.tanh(x), accuracy: 3e-7 * max(1, abs(Foundation.tanh(x))), "tanh \(x)")
+                XCTAssertEqual(Double(sigmoid[i]), 1 / (1 + Foundation.exp(-x)), accuracy: 3e-7, "sigmoid \(x)")
+                if abs(x) < 0.625 { XCTAssertEqual(Double(tanh[i]), Foundation.tanh(x), accuracy: 1e-6 * abs(x), "tanh \(x) relative") }
+            }
+        }
+        var nan: [Float] = [.nan, 1]
+        Pointwise.affineActivate(&nan, count: 2, scale: 1, shift: 0, activation: .tanh)
+        XCTAssertTrue(nan[0].isNaN)
+        nan = [.nan, 1]
+        Pointwise.affineActivate(&nan, count: 2, scale: 1, shift: 0, activation: .sigmoid)
+        XCTAssertTrue(nan[0].isNaN)
+        // Softmax of 5 channels over 37 pixels (logits up to ±60).
+        let (channels, pixels) = (5, 37)
+        var logits = rng.normals(channels * pixels, scale: 20)
+        let original = logits
+        Pointwise.softmax(&logits, channels: channels, pixels: pixels, stride: pixels)
+        for p in 0..<pixels {
+            let column = (0..<channels).map { Double(original[$0 * pixels + p]) }
+            let peak = column.max()!
+            let sum = column.map { Foundation.exp($0 - peak) }.reduce(0, +)
+            for c in 0..<channels {
+                XCTAssertEqual(Double(logits[c * pixels + p]), Foundation.exp(column[c] - peak) / sum, accuracy: 3e-7)
+            }
+        }
+    }
+
     func testActivationsAndSoftmax() {
         var data: [Float] = [-2, -0.5, 0, 0.5, 2, 40]
         let expectations: [(Activation, (Float) -> Float)] = [

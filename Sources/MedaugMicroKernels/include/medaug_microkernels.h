@@ -40,10 +40,24 @@ int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int co
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
 
-// Activations the Winograd kernel applies at its store.
+// Activation codes: the first three are applied by the Winograd kernels at
+// their store, tanh and sigmoid by medaug_affine_activate.
 #define MEDAUG_ACTIVATION_NONE 0
 #define MEDAUG_ACTIVATION_RELU 1
 #define MEDAUG_ACTIVATION_LEAKY_RELU 2
+#define MEDAUG_ACTIVATION_TANH 3
+#define MEDAUG_ACTIVATION_SIGMOID 4
+
+// data[i] = act(data[i]·scale + shift) for act = MEDAUG_ACTIVATION_TANH or
+// _SIGMOID, vectorised (exp by range reduction and a polynomial: within
+// ~2e-7 of the correctly rounded value; NaN stays NaN). Returns 1 when it
+// ran, 0 when the CPU lacks AVX-512F or the activation is another one.
+int medaug_affine_activate(float *data, long count, float scale, float shift, int activation);
+
+// Softmax over `channels` planes `stride` floats apart, for `pixels`
+// pixels, max-subtracted, vectorised over pixels. Returns 1 when it ran, 0
+// when the CPU lacks AVX-512F.
+int medaug_softmax_channels(float *data, int channels, long pixels, long stride);
 
 // Floats of scratch the F(2×2, 3×3) kernel needs for a band of `tile_rows`
 // tile rows (2 output rows each) of a `w`-wide image.
