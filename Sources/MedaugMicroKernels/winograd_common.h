@@ -99,6 +99,54 @@ static inline WINOGRAD_TARGET __m512 winograd_activate(__m512 x, int activation,
     return x;
 }
 
+// Loading the columns 2t−1 … 2t+2 of 16 tiles t, for kernels whose tile
+// rows lie 2 input rows apart (F(2×2, 3×3) and the transposed F(2×2, 2×2)):
+// 32 floats from column 2t0−1 and 32 from 2t0+1, split into even and odd
+// lanes, give the four columns without a gather. The second 16 floats of
+// each load come from `half` floats further: 16 columns on, or (stacked) the
+// next tile row, `half_rows` = 2 rows down at the same columns. `masks`
+// select the columns inside the image.
+typedef struct {
+    __mmask16 masks[4];
+    int half, half_rows;
+} winograd_columns;
+
+static inline WINOGRAD_TARGET winograd_columns winograd_columns_at(winograd_lanes l, int x, int w) {
+    winograd_columns g;
+    g.masks[0] = winograd_inside(x, w);
+    g.masks[1] = winograd_inside(l.stacked ? x : x + 16, w);
+    g.masks[2] = winograd_inside(x + 2, w);
+    g.masks[3] = winograd_inside(l.stacked ? x + 2 : x + 18, w);
+    g.half = l.stacked ? 2 * w : 16;
+    g.half_rows = l.stacked ? 2 : 0;
+    return g;
+}
+
+// The four column vectors c[0..3] of input row y from column x (zero where
+// a half's row or column lies outside the image).
+static inline WINOGRAD_TARGET void winograd_load_columns(const float *plane, int h, int w, int y, int x,
+                                                         const winograd_columns *g, __m512 c[4]) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    int in_a = y >= 0 && y < h, in_b = y + g->half_rows >= 0 && y + g->half_rows < h;
+    if (!in_a && !in_b) {
+        for (int j = 0; j < 4; j++) c[j] = _mm512_setzero_ps();
+        return;
+    }
+    // When only the second half's row is inside, point `row` so that
+    // row + half is that row; the first half's loads are masked off.
+    const float *row = plane + (long)(in_a ? y : y + g->half_rows) * w + x - (in_a ? 0 : g->half);
+    __mmask16 ma = in_a ? 0xFFFF : 0, mb = in_b ? 0xFFFF : 0;
+    __m512 a = _mm512_maskz_loadu_ps(g->masks[0] & ma, row);
+    __m512 b = _mm512_maskz_loadu_ps(g->masks[1] & mb, row + g->half);
+    __m512 d = _mm512_maskz_loadu_ps(g->masks[2] & ma, row + 2);
+    __m512 e = _mm512_maskz_loadu_ps(g->masks[3] & mb, row + g->half + 2);
+    c[0] = _mm512_permutex2var_ps(a, even, b);
+    c[1] = _mm512_permutex2var_ps(a, odd, b);
+    c[2] = _mm512_permutex2var_ps(d, even, e);
+    c[3] = _mm512_permutex2var_ps(d, odd, e);
+}
+
 // Output rows to store (at most `limit`) for the two halves of the vector
 // row whose first tile row is `ty`, with `per_tile_row` output rows per tile
 // row. A stacked second tile row past the band belongs to the next band.
@@ -113,6 +161,34 @@ static inline void winograd_rows_to_store(winograd_lanes l, int ty, int tile_row
     } else {
         int left = out_h - y - per_tile_row;
         *rows_b = left < limit ? left : limit;
+    }
+}
+
+// Transforms one input channel's 16 tiles whose columns start at x, rows at
+// top, into `slot` (V's column of the first tile; matrices v_stride apart).
+typedef void (*winograd_tiles)(const float *plane, int h, int w, int top, int x, const winograd_columns *columns,
+                               float *slot, long v_stride);
+
+// The input step of the kernels with tile rows 2 input rows apart: every
+// vector of 16 tiles of the band, input channels [begin, end).
+static inline WINOGRAD_TARGET void winograd_transform_pairs(const medaug_winograd_layer *layer,
+                                                            const winograd_band *b, int begin, int end,
+                                                            winograd_tiles tiles) {
+    int h = layer->h, w = layer->w;
+    winograd_lanes l = b->lanes;
+    long plane = (long)h * w;
+    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
+        int x = 2 * tx - 1;
+        winograd_columns columns = winograd_columns_at(l, x, w);
+        for (int vr = 0; vr < b->vector_rows; vr++) {
+            long t = (long)vr * l.vector_row_tiles + tx;
+            // Column t of B = V[g] (k × tiles) packed in strips of 32.
+            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
+            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
+            for (int i = begin; i < end; i++) {
+                tiles(layer->input + i * plane, h, w, top, x, &columns, slot + 32 * i, b->v_stride);
+            }
+        }
     }
 }
 

@@ -243,37 +243,20 @@ int medaug_winograd_f22_conv(const medaug_winograd_layer *layer, int step, int t
 // ------------------------------------------------ transposed convolution --
 
 // V for 16 tiles (input positions 2t, 2t+1) of one input channel: rows
-// top … top+3 and columns 2t−1 … 2t+2; phase p = (py, px) reads rows
-// top+py … top+py+2 and columns 2t−1+px … 2t+1+px. The second 16 floats of
-// each load come from `half` floats further, as in winograd_f23.c.
-static TARGET void transposed_input_tiles(const float *plane, int h, int w, int top, int x, int half,
-                                          int half_rows, const __mmask16 masks[4], float *slot,
-                                          long phase_stride, long xi_stride) {
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+// top … top+3 and columns 2t−1 … 2t+2 (winograd_load_columns); phase
+// p = (py, px) reads rows top+py … top+py+2 and columns 2t−1+px … 2t+1+px.
+static TARGET void transposed_input_tiles(const float *plane, int h, int w, int top, int x,
+                                          const winograd_columns *columns, float *slot, long xi_stride) {
     __m512 hrow[4][2][3];
     for (int r = 0; r < 4; r++) {
-        int y = top + r;
-        int in_a = y >= 0 && y < h, in_b = y + half_rows >= 0 && y + half_rows < h;
-        if (!in_a && !in_b) {
-            for (int px = 0; px < 2; px++) {
-                for (int b = 0; b < 3; b++) hrow[r][px][b] = _mm512_setzero_ps();
-            }
-            continue;
-        }
-        const float *row = plane + (long)(in_a ? y : y + half_rows) * w + x - (in_a ? 0 : half);
-        __mmask16 ma = in_a ? 0xFFFF : 0, mb = in_b ? 0xFFFF : 0;
-        __m512 a = _mm512_maskz_loadu_ps(masks[0] & ma, row), b = _mm512_maskz_loadu_ps(masks[1] & mb, row + half);
-        __m512 c = _mm512_maskz_loadu_ps(masks[2] & ma, row + 2);
-        __m512 d = _mm512_maskz_loadu_ps(masks[3] & mb, row + half + 2);
-        __m512 c0 = _mm512_permutex2var_ps(a, even, b), c1 = _mm512_permutex2var_ps(a, odd, b);
-        __m512 c2 = _mm512_permutex2var_ps(c, even, d), c3 = _mm512_permutex2var_ps(c, odd, d);
-        TRANSFORM3(c0, c1, c2, hrow[r][0]);
-        TRANSFORM3(c1, c2, c3, hrow[r][1]);
+        __m512 c[4];
+        winograd_load_columns(plane, h, w, top + r, x, columns, c);
+        TRANSFORM3(c[0], c[1], c[2], hrow[r][0]);
+        TRANSFORM3(c[1], c[2], c[3], hrow[r][1]);
     }
     for (int py = 0; py < 2; py++) {
         for (int px = 0; px < 2; px++) {
-            float *dst = slot + (py * 2 + px) * phase_stride;
+            float *dst = slot + (py * 2 + px) * 9 * xi_stride;     // phase-major: 9 matrices a phase
             for (int b = 0; b < 3; b++) {
                 __m512 v[3];
                 TRANSFORM3(hrow[py][px][b], hrow[py + 1][px][b], hrow[py + 2][px][b], v);
@@ -283,26 +266,8 @@ static TARGET void transposed_input_tiles(const float *plane, int h, int w, int 
     }
 }
 
-static TARGET void transposed_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin,
-                                    int end) {
-    int h = layer->h, w = layer->w;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    int half = l.stacked ? 2 * w : 16, half_rows = l.stacked ? 2 : 0;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        int x = 2 * tx - 1;
-        __mmask16 masks[4] = {winograd_inside(x, w), winograd_inside(l.stacked ? x : x + 16, w), winograd_inside(x + 2, w),
-                              winograd_inside(l.stacked ? x + 2 : x + 18, w)};
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int i = begin; i < end; i++) {
-                transposed_input_tiles(layer->input + i * plane, h, w, top, x, half, half_rows, masks, slot + 32 * i,
-                                       9 * b->v_stride, b->v_stride);
-            }
-        }
-    }
+static void transposed_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+    winograd_transform_pairs(layer, b, begin, end, transposed_input_tiles);
 }
 
 static TARGET void transposed_output(const medaug_winograd_layer *layer, const winograd_band *b, int begin,

@@ -10,36 +10,18 @@ long medaug_winograd_f23_scratch(int cin, int cout, int w, int tile_rows) {
 
 // V[ξ] for 16 tiles of one channel: the 4×4 input tiles d (zero outside the
 // image) become Bᵀ d B, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0],
-// [0, 1, 0, −1]]. Tile t's columns are input columns 2t−1 … 2t+2: loading
-// 32 floats from 2t−1 and from 2t+1 and splitting even and odd lanes gives
-// the four columns of all 16 tiles without a gather. The second 16 floats
-// of each load come from `half` floats further (16, or the next tile row's
-// rows when stacked), `masks` select columns inside the image, and rows
-// outside it (`rows_a`, `rows_b`: the valid rows of each half) read zeros.
-static TARGET void input_tiles(const float *plane, int h, int w, int top, int x, int half, int half_rows,
-                               const __mmask16 *masks, float *v, long xi_stride) {
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+// [0, 1, 0, −1]]. Tile t's columns are input columns 2t−1 … 2t+2
+// (winograd_load_columns).
+static TARGET void input_tiles(const float *plane, int h, int w, int top, int x, const winograd_columns *columns,
+                               float *v, long xi_stride) {
     __m512 t[4][4];
     for (int r = 0; r < 4; r++) {
-        int y = top + r;
-        int in_a = y >= 0 && y < h, in_b = y + half_rows >= 0 && y + half_rows < h;
-        if (!in_a && !in_b) {
-            for (int j = 0; j < 4; j++) t[r][j] = _mm512_setzero_ps();
-            continue;
-        }
-        const float *row = plane + (long)(in_a ? y : y + half_rows) * w + x - (in_a ? 0 : half);
-        __mmask16 ma = in_a ? 0xFFFF : 0, mb = in_b ? 0xFFFF : 0;
-        __m512 a = _mm512_maskz_loadu_ps(masks[0] & ma, row);
-        __m512 b = _mm512_maskz_loadu_ps(masks[1] & mb, row + half);
-        __m512 c = _mm512_maskz_loadu_ps(masks[2] & ma, row + 2);
-        __m512 d = _mm512_maskz_loadu_ps(masks[3] & mb, row + half + 2);
-        __m512 c0 = _mm512_permutex2var_ps(a, even, b), c1 = _mm512_permutex2var_ps(a, odd, b);
-        __m512 c2 = _mm512_permutex2var_ps(c, even, d), c3 = _mm512_permutex2var_ps(c, odd, d);
-        t[r][0] = _mm512_sub_ps(c0, c2);
-        t[r][1] = _mm512_add_ps(c1, c2);
-        t[r][2] = _mm512_sub_ps(c2, c1);
-        t[r][3] = _mm512_sub_ps(c1, c3);
+        __m512 c[4];
+        winograd_load_columns(plane, h, w, top + r, x, columns, c);
+        t[r][0] = _mm512_sub_ps(c[0], c[2]);
+        t[r][1] = _mm512_add_ps(c[1], c[2]);
+        t[r][2] = _mm512_sub_ps(c[2], c[1]);
+        t[r][3] = _mm512_sub_ps(c[1], c[3]);
     }
     for (int j = 0; j < 4; j++) {
         _mm512_storeu_ps(v + (0 * 4 + j) * xi_stride, _mm512_sub_ps(t[0][j], t[2][j]));
@@ -78,27 +60,8 @@ static TARGET void output_tiles(const float *m, long xi_stride, float *row0, int
     }
 }
 
-static TARGET void transform_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
-    int h = layer->h, w = layer->w, cin = layer->cin;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    // The second half of a vector: 16 columns on, or (stacked) the next tile
-    // row, 2 rows down at the same columns.
-    int half = l.stacked ? 2 * w : 16, half_rows = l.stacked ? 2 : 0;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        int x = 2 * tx - 1;
-        __mmask16 masks[4] = {winograd_inside(x, w), winograd_inside(l.stacked ? x : x + 16, w), winograd_inside(x + 2, w),
-                              winograd_inside(l.stacked ? x + 2 : x + 18, w)};
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            // Column t of B = V[ξ] (cin × tiles) packed in strips of 32.
-            float *slot = b->v + (t / 32) * 32 * cin + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int i = begin; i < end; i++) {
-                input_tiles(layer->input + i * plane, h, w, top, x, half, half_rows, masks, slot + 32 * i, b->v_stride);
-            }
-        }
-    }
+static void transform_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+    winograd_transform_pairs(layer, b, begin, end, input_tiles);
 }
 
 static TARGET void transform_output(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {

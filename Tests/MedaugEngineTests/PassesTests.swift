@@ -41,8 +41,8 @@ final class PassesTests: XCTestCase {
             let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false, optimize: true))
             return graph.nodes.compactMap { node in
                 switch node.operation {
-                case .conv(let p) where p.layout == .winogradF23 || p.layout == .winogradF22: return node.name
-                case .convTranspose(let p) where p.layout == .winogradF22: return node.name
+                case .conv(let p) where p.winogradKernel != nil: return node.name
+                case .convTranspose(let p) where p.winogradKernel != nil: return node.name
                 default: return nil
                 }
             }

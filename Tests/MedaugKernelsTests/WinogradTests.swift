@@ -44,7 +44,7 @@ final class WinogradTests: XCTestCase {
         try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
         var rng = TestRandom(seed: 6)
         let (c, h, w, o) = (12, 54, 50, 10)
-        XCTAssertLessThan(Winograd.bandTileRows(width: w, height: h) * 4, (h + 1) / 2)
+        XCTAssertLessThan(Winograd.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 1) / 2)
         let x = rng.normals(c * h * w)
         let weights = rng.normals(o * c * 9, scale: 0.1)
         let (expected, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 3, s: 1, p: 1, bias: nil)

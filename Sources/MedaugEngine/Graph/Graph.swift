@@ -51,18 +51,15 @@ public struct DropoutSpec: Equatable, Sendable {
 
 /// How a (transposed) convolution's weights are stored, and so which kernel
 /// runs it. The file's layouts until a pass rewrites them.
-public enum ConvWeightLayout: Sendable {
+public enum ConvWeightLayout: Sendable, Equatable {
     /// As in the file: OIHW for convolutions, IOHW for transposed ones.
     case file
     /// Transposed convolutions repacked to (O·k·k)×I for the GEMM
     /// (`PackTransposedWeights`).
     case outputMajor
-    /// 3×3 stride-1 padding-1 convolutions: Winograd F(2×2, 3×3)'s
-    /// U[16][O][I], run by `Winograd.forward`.
-    case winogradF23
-    /// 4×4 stride-2 padding-1 convolutions and transposed convolutions:
-    /// F(2×2, 2×2)'s U, run by `StridedWinograd`.
-    case winogradF22
+    /// Transformed for a Winograd kernel, which then runs the layer
+    /// (`SelectWinograd`).
+    case winograd(WinogradKernel)
 }
 
 /// A convolution's weights and geometry.
@@ -72,6 +69,13 @@ public struct ConvParameters: @unchecked Sendable {
     public var layout: ConvWeightLayout = .file
     public var geometry: ConvGeometry
     public var epilogue: EpilogueSpec
+
+    /// The Winograd kernel that runs this layer, if its weights are
+    /// transformed for one.
+    public var winogradKernel: WinogradKernel? {
+        if case .winograd(let kernel) = layout { return kernel }
+        return nil
+    }
 }
 
 /// One operation of the graph.

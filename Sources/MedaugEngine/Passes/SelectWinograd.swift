@@ -18,46 +18,42 @@ enum SelectWinograd {
         guard enabled, Winograd.isAvailable else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            let input = graph.shapes[node.inputs[0]], output = graph.shapes[node.output]
+            var p: ConvParameters, transposed: Bool
             switch node.operation {
-            case .conv(var p) where p.layout == .file && p.geometry == winograd3
-                && pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width):
-                let u = TensorValues(count: Winograd.transformedWeightCount(outChannels: output.channels,
-                                                                            inChannels: input.channels)) {
-                    Winograd.transformWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
-                                              inChannels: input.channels, into: $0)
-                }
-                replace(&p, weights: u, layout: .winogradF23)
-                graph.nodes[index].operation = .conv(p)
-            case .conv(var p) where p.layout == .file && p.geometry == strided4
-                && paysStrided(outWidth: output.width):
-                let u = TensorValues(count: StridedWinograd.transformedWeightCount(outChannels: output.channels,
-                                                                                   inChannels: input.channels)) {
-                    StridedWinograd.transformConvolutionWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
-                                                                inChannels: input.channels, into: $0)
-                }
-                replace(&p, weights: u, layout: .winogradF22)
-                graph.nodes[index].operation = .conv(p)
-            case .convTranspose(var p) where p.layout == .file && p.geometry == strided4
-                && paysTransposed(inWidth: input.width, outChannels: output.channels):
-                let u = TensorValues(count: StridedWinograd.transformedWeightCount(outChannels: output.channels,
-                                                                                   inChannels: input.channels)) {
-                    StridedWinograd.transformTransposedWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
-                                                               inChannels: input.channels, into: $0)
-                }
-                replace(&p, weights: u, layout: .winogradF22)
-                graph.nodes[index].operation = .convTranspose(p)
-            default:
-                continue
+            case .conv(let parameters): (p, transposed) = (parameters, false)
+            case .convTranspose(let parameters): (p, transposed) = (parameters, true)
+            default: continue
             }
+            let input = graph.shapes[node.inputs[0]], output = graph.shapes[node.output]
+            guard p.layout == .file,
+                  let kernel = kernel(for: p.geometry, transposed: transposed, input: input, output: output)
+            else { continue }
+            let u = TensorValues(count: kernel.transformedWeightCount(outChannels: output.channels,
+                                                                      inChannels: input.channels)) {
+                kernel.transformWeights(p.weights.buffer.baseAddress!, outChannels: output.channels,
+                                        inChannels: input.channels, into: $0)
+            }
+            p.weights.releaseFilePages()
+            p.weights = u
+            p.layout = .winograd(kernel)
+            graph.nodes[index].operation = transposed ? .convTranspose(p) : .conv(p)
             log("winograd \(node.name)")
         }
     }
 
-    private static func replace(_ p: inout ConvParameters, weights: TensorValues, layout: ConvWeightLayout) {
-        p.weights.releaseFilePages()
-        p.weights = weights
-        p.layout = layout
+    /// The Winograd kernel that pays for this layer, if any.
+    static func kernel(for geometry: ConvGeometry, transposed: Bool, input: ValueShape, output: ValueShape)
+        -> WinogradKernel? {
+        switch (geometry, transposed) {
+        case (winograd3, false):
+            return pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width) ? .f23 : nil
+        case (strided4, false):
+            return paysStrided(outWidth: output.width) ? .stridedConvolution : nil
+        case (strided4, true):
+            return paysTransposed(inWidth: input.width, outChannels: output.channels) ? .stridedTransposed : nil
+        default:
+            return nil
+        }
     }
 
     // The rules below were measured with MEDAUG_PROFILE=1 on 2 threads

@@ -43,17 +43,9 @@ public struct ExecutionPlan: Sendable {
         let input = graph.shapes[node.inputs[0]]
         let output = graph.shapes[node.output]
         switch node.operation {
-        case .conv(let p) where p.layout == .winogradF23:
-            return (1, Winograd.scratchCount(inChannels: input.channels, outChannels: output.channels,
-                                             height: input.height, width: input.width, threads: threads))
-        case .conv(let p) where p.layout == .winogradF22:
-            return (1, StridedWinograd.convolutionScratchCount(
-                inChannels: input.channels, outChannels: output.channels, height: input.height, width: input.width,
-                threads: threads))
-        case .convTranspose(let p) where p.layout == .winogradF22:
-            return (1, StridedWinograd.transposedScratchCount(
-                inChannels: input.channels, outChannels: output.channels, height: input.height, width: input.width,
-                threads: threads))
+        case .conv(let p) where p.winogradKernel != nil, .convTranspose(let p) where p.winogradKernel != nil:
+            return (1, p.winogradKernel!.scratchCount(inChannels: input.channels, outChannels: output.channels,
+                                                      height: input.height, width: input.width, threads: threads))
         case .conv(let p):
             let group = max(1, min(batch, targetColumns / max(1, output.spatial)))
             return (group, Convolution.scratchCount(

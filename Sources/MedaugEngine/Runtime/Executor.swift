@@ -64,10 +64,15 @@ struct Executor {
         let inShape = graph.shapes[input]
         let outShape = graph.shapes[node.output]
         switch node.operation {
-        case .conv(let p) where p.layout == .winogradF23:
-            runWinograd(node, p, step: step, Winograd.forward)
-        case .conv(let p) where p.layout == .winogradF22:
-            runWinograd(node, p, step: step, StridedWinograd.convolutionForward)
+        case .conv(let p) where p.winogradKernel != nil, .convTranspose(let p) where p.winogradKernel != nil:
+            // Image by image: the kernel spreads one image over the threads.
+            for n in 0..<batch {
+                p.winogradKernel!.forward(
+                    input: pointer(input, image: n), inChannels: inShape.channels, height: inShape.height,
+                    width: inShape.width, transformedWeights: p.weights.buffer.baseAddress!,
+                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
+                    epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
+            }
         case .conv(let p):
             let group = plan.groupSizes[step]
             for start in stride(from: 0, to: batch, by: group) {
@@ -80,8 +85,6 @@ struct Executor {
                     images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
                     scratch: scratch(step), threads: threads)
             }
-        case .convTranspose(let p) where p.layout == .winogradF22:
-            runWinograd(node, p, step: step, StridedWinograd.transposedForward)
         case .convTranspose(let p):
             let group = plan.groupSizes[step]
             for start in stride(from: 0, to: batch, by: group) {
@@ -133,24 +136,6 @@ struct Executor {
                                 output: pointer(node.output, image: n), outHeight: outShape.height,
                                 outWidth: outShape.width, threads: threads)
             }
-        }
-    }
-
-    /// The signature shared by the Winograd kernels' forward passes.
-    typealias WinogradForward = (
-        _ input: UnsafePointer<Float>, _ inChannels: Int, _ height: Int, _ width: Int,
-        _ transformedWeights: UnsafePointer<Float>, _ outChannels: Int, _ output: UnsafeMutablePointer<Float>,
-        _ imageIndex: Int, _ epilogue: Epilogue, _ scratch: UnsafeMutablePointer<Float>, _ threads: Int
-    ) -> Void
-
-    /// A Winograd layer, image by image (its kernel spreads one image over
-    /// the threads).
-    func runWinograd(_ node: Node, _ p: ConvParameters, step: Int, _ forward: WinogradForward) {
-        let inShape = graph.shapes[node.inputs[0]], outShape = graph.shapes[node.output]
-        for n in 0..<batch {
-            forward(pointer(node.inputs[0], image: n), inShape.channels, inShape.height, inShape.width,
-                    p.weights.buffer.baseAddress!, outShape.channels, pointer(node.output, image: n), n,
-                    makeEpilogue(p.epilogue), scratch(step), threads)
         }
     }
 

@@ -27,31 +27,37 @@ public enum StridedWinograd {
         medaug_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
     }
 
-    /// Tile rows per band of the convolution (a tile row = 2 output rows).
-    static func convolutionBandRows(outHeight: Int, outWidth: Int) -> Int {
-        Winograd.bandTileRows(tilesPerRow: (outWidth + 1) / 2, tileRows: (outHeight + 1) / 2)
+    /// Tile rows per band of the convolution (a tile row = 2 output rows) and
+    /// the scratch floats of one band.
+    static func convolutionBand(inChannels: Int, outChannels: Int, height: Int, width: Int)
+        -> (rows: Int, floats: Int) {
+        let outWidth = width / 2
+        let rows = Winograd.bandTileRows(tilesPerRow: (outWidth + 1) / 2, tileRows: (height / 2 + 1) / 2)
+        return (rows, medaug_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels), Int32(outWidth),
+                                                       Int32(rows)))
     }
 
-    /// Tile rows per band of the transposed convolution (a tile row = 2
-    /// input rows): 64 tiles, since it keeps 36 transformed matrices.
-    static func transposedBandRows(inHeight: Int, inWidth: Int) -> Int {
-        Winograd.bandTileRows(tilesPerRow: (inWidth + 1) / 2, tileRows: (inHeight + 1) / 2, tiles: 64)
+    /// The same for the transposed convolution (a tile row = 2 input rows):
+    /// 64 tiles a band, since it keeps 36 transformed matrices.
+    static func transposedBand(inChannels: Int, outChannels: Int, height: Int, width: Int)
+        -> (rows: Int, floats: Int) {
+        let rows = Winograd.bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2, tiles: 64)
+        return (rows, medaug_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
+                                                             Int32(rows)))
     }
 
     /// Scratch floats `convolutionForward` needs.
     public static func convolutionScratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int,
                                                threads: Int) -> Int {
-        let rows = convolutionBandRows(outHeight: height / 2, outWidth: width / 2)
-        return max(1, threads) * medaug_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels),
-                                                                  Int32(width / 2), Int32(rows))
+        max(1, threads) * convolutionBand(inChannels: inChannels, outChannels: outChannels, height: height,
+                                          width: width).floats
     }
 
     /// Scratch floats `transposedForward` needs.
     public static func transposedScratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int,
                                               threads: Int) -> Int {
-        let rows = transposedBandRows(inHeight: height, inWidth: width)
-        return max(1, threads) * medaug_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels),
-                                                                        Int32(width), Int32(rows))
+        max(1, threads) * transposedBand(inChannels: inChannels, outChannels: outChannels, height: height,
+                                         width: width).floats
     }
 
     /// output = epilogue(conv(input, weights)), kernel 4, stride 2, padding
@@ -65,13 +71,11 @@ public enum StridedWinograd {
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let outHeight = height / 2, outWidth = width / 2
-        let bandRows = convolutionBandRows(outHeight: outHeight, outWidth: outWidth)
-        let slotFloats = medaug_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels), Int32(outWidth),
-                                                          Int32(bandRows))
+        let band = convolutionBand(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
         Winograd.runBands(medaug_winograd_f22_conv, input: input, inChannels: inChannels, height: height,
                           width: width, transformedWeights: u, output: output, outChannels: outChannels,
-                          outHeight: outHeight, outWidth: outWidth, tileRows: (outHeight + 1) / 2, bandRows: bandRows,
-                          outputRowsPerTileRow: 2, slotFloats: slotFloats, imageIndex: imageIndex, epilogue: epilogue,
+                          outHeight: outHeight, outWidth: outWidth, tileRows: (outHeight + 1) / 2, bandRows: band.rows,
+                          outputRowsPerTileRow: 2, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,
                           scratch: scratch, threads: threads)
     }
 
@@ -84,13 +88,11 @@ public enum StridedWinograd {
         output: UnsafeMutablePointer<Float>, imageIndex: Int = 0, epilogue: Epilogue = Epilogue(),
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let bandRows = transposedBandRows(inHeight: height, inWidth: width)
-        let slotFloats = medaug_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
-                                                                Int32(bandRows))
+        let band = transposedBand(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
         Winograd.runBands(medaug_winograd_f22_transposed, input: input, inChannels: inChannels, height: height,
                           width: width, transformedWeights: u, output: output, outChannels: outChannels,
-                          outHeight: 2 * height, outWidth: 2 * width, tileRows: (height + 1) / 2, bandRows: bandRows,
-                          outputRowsPerTileRow: 4, slotFloats: slotFloats, imageIndex: imageIndex, epilogue: epilogue,
+                          outHeight: 2 * height, outWidth: 2 * width, tileRows: (height + 1) / 2, bandRows: band.rows,
+                          outputRowsPerTileRow: 4, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,
                           scratch: scratch, threads: threads)
     }
 }

@@ -78,15 +78,15 @@ public enum Winograd {
         return min(tileRows, vectorRows * (stacked ? 2 : 1))
     }
 
-    static func bandTileRows(width: Int, height: Int) -> Int {
-        bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2)
+    /// Tile rows per band and the scratch floats of one band.
+    static func band(inChannels: Int, outChannels: Int, height: Int, width: Int) -> (rows: Int, floats: Int) {
+        let rows = bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2)
+        return (rows, medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width), Int32(rows)))
     }
 
     /// Scratch floats `forward` needs.
     public static func scratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int, threads: Int) -> Int {
-        let rows = bandTileRows(width: width, height: height)
-        return max(1, threads) * medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
-                                                             Int32(rows))
+        max(1, threads) * band(inChannels: inChannels, outChannels: outChannels, height: height, width: width).floats
     }
 
     /// output = epilogue(conv3×3(input, weights)), stride 1, padding 1, for
@@ -107,12 +107,10 @@ public enum Winograd {
         output: UnsafeMutablePointer<Float>, imageIndex: Int = 0, epilogue: Epilogue = Epilogue(),
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        let bandRows = bandTileRows(width: width, height: height)
-        let slotFloats = medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
-                                                     Int32(bandRows))
+        let band = band(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
         runBands(medaug_winograd_f23, input: input, inChannels: inChannels, height: height, width: width,
                  transformedWeights: u, output: output, outChannels: outChannels, outHeight: height, outWidth: width,
-                 tileRows: (height + 1) / 2, bandRows: bandRows, outputRowsPerTileRow: 2, slotFloats: slotFloats,
+                 tileRows: (height + 1) / 2, bandRows: band.rows, outputRowsPerTileRow: 2, slotFloats: band.floats,
                  imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads)
     }
 

@@ -1,0 +1,68 @@
+/// The Winograd kernels as one choice, so a graph can name the kernel a
+/// convolution's transformed weights are for and run it without knowing
+/// which one it is.
+public enum WinogradKernel: Sendable, Equatable {
+    /// 3×3, stride 1, padding 1: F(2×2, 3×3) (`Winograd`).
+    case f23
+    /// 4×4, stride 2, padding 1 convolution: F(2×2, 2×2) (`StridedWinograd`).
+    case stridedConvolution
+    /// 4×4, stride 2, padding 1 transposed convolution (`StridedWinograd`).
+    case stridedTransposed
+
+    /// Floats of the transformed weights of an O×I layer.
+    public func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
+        switch self {
+        case .f23: return Winograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
+        case .stridedConvolution, .stridedTransposed:
+            return StridedWinograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
+        }
+    }
+
+    /// Transforms the file-layout weights (OIHW, or IOHW when transposed)
+    /// into `u` (`transformedWeightCount` floats).
+    public func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+                                 into u: UnsafeMutableBufferPointer<Float>) {
+        switch self {
+        case .f23:
+            Winograd.transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
+        case .stridedConvolution:
+            StridedWinograd.transformConvolutionWeights(weights, outChannels: outChannels, inChannels: inChannels,
+                                                        into: u)
+        case .stridedTransposed:
+            StridedWinograd.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
+                                                       into: u)
+        }
+    }
+
+    /// Scratch floats `forward` needs for one image `height`×`width`.
+    public func scratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int, threads: Int) -> Int {
+        switch self {
+        case .f23:
+            return Winograd.scratchCount(inChannels: inChannels, outChannels: outChannels, height: height,
+                                         width: width, threads: threads)
+        case .stridedConvolution:
+            return StridedWinograd.convolutionScratchCount(inChannels: inChannels, outChannels: outChannels,
+                                                           height: height, width: width, threads: threads)
+        case .stridedTransposed:
+            return StridedWinograd.transposedScratchCount(inChannels: inChannels, outChannels: outChannels,
+                                                          height: height, width: width, threads: threads)
+        }
+    }
+
+    /// One image through the kernel; parameters as in `Winograd.forward`.
+    public func forward(
+        input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        transformedWeights u: UnsafePointer<Float>, outChannels: Int,
+        output: UnsafeMutablePointer<Float>, imageIndex: Int, epilogue: Epilogue,
+        scratch: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let run: (UnsafePointer<Float>, Int, Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
+                  Epilogue, UnsafeMutablePointer<Float>, Int) -> Void
+        switch self {
+        case .f23: run = Winograd.forward
+        case .stridedConvolution: run = StridedWinograd.convolutionForward
+        case .stridedTransposed: run = StridedWinograd.transposedForward
+        }
+        run(input, inChannels, height, width, u, outChannels, output, imageIndex, epilogue, scratch, threads)
+    }
+}
