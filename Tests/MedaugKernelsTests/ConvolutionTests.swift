@@ -14,8 +14,13 @@ final class ConvolutionTests: XCTestCase {
         (2, 5, 2, 2, 4, 4, 2, 1),
     ]
 
-    func runConv(threads: Int, groupSize: Int, relu: Bool) throws {
+    /// Runs every case in groups of `groupSize` images (grouped images need
+    /// the column-exact GEMM, which `columnExact` also forces on groups of 1)
+    /// and returns the outputs.
+    @discardableResult
+    func runConv(threads: Int, groupSize: Int, relu: Bool, columnExact: Bool = false) throws -> [[Float]] {
         var rng = TestRandom(seed: 1)
+        var outputs: [[Float]] = []
         for t in cases {
             let x = rng.normals(t.n * t.c * t.h * t.w)
             let wts = rng.normals(t.o * t.c * t.k * t.k, scale: 0.3)
@@ -27,7 +32,8 @@ final class ConvolutionTests: XCTestCase {
             var out = [Float](repeating: .nan, count: expected.count)
             let group = min(groupSize, t.n)
             var scratch = [Float](repeating: 0, count: Convolution.scratchCount(
-                inChannels: t.c, outChannels: t.o, geometry: g, outHeight: oh, outWidth: ow, images: group, threads: threads))
+                inChannels: t.c, outChannels: t.o, geometry: g, outHeight: oh, outWidth: ow, images: group,
+                columnExact: columnExact, threads: threads))
             bias.withUnsafeBufferPointer { b in
                 let epilogue = Epilogue(bias: b.baseAddress, activation: relu ? .relu : .identity)
                 var start = 0
@@ -39,14 +45,16 @@ final class ConvolutionTests: XCTestCase {
                         weights: wts, outChannels: t.o, geometry: g,
                         output: out.withUnsafeMutableBufferPointer { $0.baseAddress! } + start * t.o * oh * ow,
                         outputStride: t.o * oh * ow, outHeight: oh, outWidth: ow,
-                        images: count, imageIndex: start, epilogue: epilogue,
+                        images: count, imageIndex: start, epilogue: epilogue, columnExact: columnExact,
                         scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }, threads: threads)
                     start += count
                 }
             }
             let err = relativeError(out, expected)
             XCTAssertLessThan(err, 1e-5, "conv \(t) threads \(threads) group \(group): rel err \(err)")
+            outputs.append(out)
         }
+        return outputs
     }
 
     func testTiledConvolutionMatchesNaive() throws {
@@ -117,14 +125,28 @@ final class ConvolutionTests: XCTestCase {
     func testConvolutionMatchesNaive() throws {
         try runConv(threads: 1, groupSize: 1, relu: false)
         try runConv(threads: 2, groupSize: 1, relu: true)
-        try runConv(threads: 2, groupSize: 3, relu: false)
-        try runConv(threads: 1, groupSize: 2, relu: true)
+    }
+
+    /// Images grouped into one GEMM get the bits they get alone (on the same
+    /// column-exact GEMM), and match the reference.
+    func testGroupedImagesMatchNaiveAndThemselvesAlone() throws {
+        try XCTSkipUnless(Gemm.hasColumnExactKernel, "this CPU has no column-exact GEMM")
+        for (threads, relu) in [(2, false), (1, true)] {
+            let alone = try runConv(threads: threads, groupSize: 1, relu: relu, columnExact: true)
+            for group in [2, 3] {
+                let grouped = try runConv(threads: threads, groupSize: group, relu: relu, columnExact: true)
+                XCTAssertEqual(grouped.map { $0.map(\.bitPattern) }, alone.map { $0.map(\.bitPattern) },
+                               "group of \(group), \(threads) thread(s): bitwise as alone")
+            }
+        }
     }
 
     func testTransposedConvolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 2)
         for threads in [1, 2] {
-            for (group, layout) in [(1, Convolution.TransposedWeightLayout.iohw), (3, .iohw), (1, .outputMajor), (2, .outputMajor)] {
+            var runs: [(Int, Convolution.TransposedWeightLayout)] = [(1, .iohw), (1, .outputMajor)]
+            if Gemm.hasColumnExactKernel { runs.append((2, .outputMajor)) }
+            for (group, layout) in runs {
                 for t in cases {
                     let x = rng.normals(t.n * t.c * t.h * t.w)
                     let iohw = rng.normals(t.c * t.o * t.k * t.k, scale: 0.3)
@@ -151,7 +173,7 @@ final class ConvolutionTests: XCTestCase {
                                 output: out.withUnsafeMutableBufferPointer { $0.baseAddress! } + start * t.o * oh * ow,
                                 outputStride: t.o * oh * ow, outHeight: oh, outWidth: ow,
                                 images: count, imageIndex: start, epilogue: Epilogue(bias: b.baseAddress),
-                                scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }, threads: threads)
+                                columnExact: group > 1, scratch: scratch.withUnsafeMutableBufferPointer { $0.baseAddress! }, threads: threads)
                             start += count
                         }
                     }

@@ -39,4 +39,31 @@ final class GemmTests: XCTestCase {
             }
         }
     }
+
+    /// Every element of a column-exact product has the bits it has when its
+    /// column is multiplied alone, at any width and thread count.
+    func testColumnExactProductDoesNotDependOnItsNeighbours() throws {
+        try XCTSkipUnless(Gemm.hasColumnExactKernel, "this CPU has no column-exact GEMM")
+        var rng = TestRandom(seed: 132)
+        for (m, n, k) in [(13, 37, 9), (9, 1, 300), (17, 70, 40), (8, 33, 5)] {
+            let a = rng.normals(m * k), b = rng.normals(k * n)
+            for threads in [1, 2] {
+                var c = [Float](repeating: .nan, count: m * n)
+                XCTAssertTrue(Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n,
+                                                       threads: threads))
+                for j in 0..<n {
+                    let column = (0..<k).map { b[$0 * n + j] }
+                    var alone = [Float](repeating: .nan, count: m)
+                    _ = Gemm.multiplyColumnExact(m: m, n: 1, k: k, a: a, lda: k, b: column, ldb: 1, c: &alone, ldc: 1,
+                                                 threads: 1)
+                    XCTAssertEqual((0..<m).map { c[$0 * n + j].bitPattern }, alone.map(\.bitPattern),
+                                   "m \(m) n \(n) k \(k) column \(j) threads \(threads)")
+                    for i in 0..<m {
+                        let sum = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(column[$1]) }
+                        XCTAssertEqual(Double(alone[i]), sum, accuracy: 1e-4)
+                    }
+                }
+            }
+        }
+    }
 }

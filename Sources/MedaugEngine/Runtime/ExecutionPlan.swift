@@ -12,10 +12,17 @@ public struct ExecutionPlan: Sendable {
     public let scratchOffsets: [Int]
     /// Images per GEMM for each node (1 for non-convolutions).
     public let groupSizes: [Int]
+    /// Whether each node's GEMMs run on `Gemm.multiplyColumnExact`: true for
+    /// the convolutions whose images may be grouped, at every batch size
+    /// (batch 1 included), so an image gets the same bits in any batch.
+    public let columnExact: [Bool]
     public let arena: ArenaPlan
 
     /// GEMMs get at least this many columns by grouping images when a layer
     /// has few pixels, so deep layers read their weights once per group.
+    /// Only where a column-exact GEMM exists (`Gemm.hasColumnExactKernel`):
+    /// elsewhere every image runs alone, which keeps it independent of its
+    /// batch on any GEMM.
     static let targetColumns = 1024
 
     public init(graph: Graph, batch: Int, keepAll: Bool, threads: Int) {
@@ -26,40 +33,61 @@ public struct ExecutionPlan: Sendable {
         var requests = storage.buffers.indices.map { b in
             AllocationRequest(bytes: batch * storage.buffers[b].floatsPerImage * 4, lifetime: lifetimes[b])
         }
-        var groups: [Int] = []
+        var groups: [Int] = [], exact: [Bool] = []
         for (step, node) in graph.nodes.enumerated() {
-            let (group, floats) = ExecutionPlan.scratch(for: node, in: graph, batch: batch, threads: threads)
+            let grouping = ExecutionPlan.grouping(of: node, in: graph)
+            let group = grouping.map { min(batch, $0) } ?? 1
+            let floats = ExecutionPlan.scratch(for: node, in: graph, group: group, columnExact: grouping != nil,
+                                               threads: threads)
             groups.append(group)
+            exact.append(grouping != nil)
             requests.append(AllocationRequest(bytes: floats * 4, lifetime: Lifetime(first: step, last: step)))
         }
         groupSizes = groups
+        columnExact = exact
         arena = ArenaPlanner.plan(requests)
         bufferOffsets = Array(arena.offsets[0..<storage.buffers.count])
         scratchOffsets = Array(arena.offsets[storage.buffers.count...])
     }
 
-    /// Group size and scratch floats of one node.
-    static func scratch(for node: Node, in graph: Graph, batch: Int, threads: Int) -> (group: Int, floats: Int) {
+    /// The most images one GEMM of `node` may take, whatever the batch; nil
+    /// when its images run one by one (not a GEMM convolution, too many
+    /// pixels to gain from grouping, or no column-exact GEMM for it).
+    static func grouping(of node: Node, in graph: Graph) -> Int? {
+        let pixels: Int
+        switch node.operation {
+        case .conv(let p) where p.winogradKernel == nil:
+            pixels = graph.shapes[node.output].spatial
+        case .convTranspose(let p) where p.winogradKernel == nil && p.layout == .outputMajor:
+            pixels = graph.shapes[node.inputs[0]].spatial
+        default:
+            return nil
+        }
+        let limit = targetColumns / max(1, pixels)
+        return limit >= 2 && Gemm.hasColumnExactKernel ? limit : nil
+    }
+
+    /// Scratch floats of one node for `group` images per GEMM.
+    static func scratch(for node: Node, in graph: Graph, group: Int, columnExact: Bool, threads: Int) -> Int {
         let input = graph.shapes[node.inputs[0]]
         let output = graph.shapes[node.output]
         switch node.operation {
         case .conv(let p) where p.winogradKernel != nil, .convTranspose(let p) where p.winogradKernel != nil:
-            return (1, p.winogradKernel!.scratchCount(inChannels: input.channels, outChannels: output.channels,
-                                                      height: input.height, width: input.width, threads: threads))
+            return p.winogradKernel!.scratchCount(inChannels: input.channels, outChannels: output.channels,
+                                                  height: input.height, width: input.width, threads: threads)
         case .conv(let p):
-            let group = max(1, min(batch, targetColumns / max(1, output.spatial)))
-            return (group, Convolution.scratchCount(
+            return Convolution.scratchCount(
                 inChannels: input.channels, outChannels: output.channels, geometry: p.geometry,
-                outHeight: output.height, outWidth: output.width, images: group, threads: threads))
+                outHeight: output.height, outWidth: output.width, images: group, columnExact: columnExact,
+                threads: threads)
         case .convTranspose(let p):
-            let group = max(1, min(batch, targetColumns / max(1, input.spatial)))
-            return (group, Convolution.transposedScratchCount(
+            return Convolution.transposedScratchCount(
                 inChannels: input.channels, outChannels: output.channels, geometry: p.geometry,
-                inHeight: input.height, inWidth: input.width, images: group))
+                inHeight: input.height, inWidth: input.width, images: group)
         case .batchNorm:
-            return (1, 2 * output.channels)
+            return 2 * output.channels
         default:
-            return (1, 0)
+            return 0
         }
     }
 
@@ -70,7 +98,7 @@ public struct ExecutionPlan: Sendable {
             lines.append("buffer \(b): values \(buffer.values) \(buffer.channels)×\(buffer.spatial) at +\(bufferOffsets[b])")
         }
         for (i, offset) in scratchOffsets.enumerated() where offset > 0 || groupSizes[i] > 1 {
-            lines.append("scratch of node \(i): \(groupSizes[i]) image(s) per GEMM at +\(offset)")
+            lines.append("scratch of node \(i): \(groupSizes[i]) image(s) per GEMM\(columnExact[i] ? " (column-exact)" : "") at +\(offset)")
         }
         return lines.joined(separator: "\n")
     }

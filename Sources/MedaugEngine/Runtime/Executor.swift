@@ -83,7 +83,7 @@ struct Executor {
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
                     images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
-                    scratch: scratch(step), threads: threads)
+                    columnExact: plan.columnExact[step], scratch: scratch(step), threads: threads)
             }
         case .convTranspose(let p):
             let group = plan.groupSizes[step]
@@ -96,7 +96,7 @@ struct Executor {
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
                     images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
-                    scratch: scratch(step), threads: threads)
+                    columnExact: plan.columnExact[step], scratch: scratch(step), threads: threads)
             }
         case .batchNorm(let bn, let use):
             let epilogue: Epilogue

@@ -4,6 +4,13 @@ import MedaugMicroKernels
 /// fused epilogue. They work on a group of `images` images at once: the
 /// columns of the whole group go into one GEMM, so deep layers with few
 /// pixels read their weights once per group instead of once per image.
+///
+/// An image's output must not depend on the other images of its group
+/// (README, "Determinism"). The caller therefore groups a layer's images
+/// only with `columnExact` set, on every run of that layer, grouped or not:
+/// its GEMMs then go to `Gemm.multiplyColumnExact`, whose elements do not
+/// depend on how many columns sit beside them, and the one-image shortcuts
+/// (direct kernel, tiles) are skipped.
 public enum Convolution {
     /// Floats of im2col columns one tile may hold: 1 MiB keeps a tile and its
     /// GEMM's packed panels in a core's L2 instead of streaming a column
@@ -51,10 +58,11 @@ public enum Convolution {
     /// Scratch floats `forward` needs for a group of `images` images.
     public static func scratchCount(
         inChannels: Int, outChannels: Int, geometry: ConvGeometry,
-        outHeight: Int, outWidth: Int, images: Int, threads: Int = 1
+        outHeight: Int, outWidth: Int, images: Int, columnExact: Bool = false, threads: Int = 1
     ) -> Int {
-        if images == 1 && usesDirect(geometry: geometry, inChannels: inChannels, outWidth: outWidth) { return 0 }
-        if images == 1, let tiling = tiling(inChannels: inChannels, geometry: geometry, outHeight: outHeight,
+        let shortcuts = images == 1 && !columnExact
+        if shortcuts && usesDirect(geometry: geometry, inChannels: inChannels, outWidth: outWidth) { return 0 }
+        if shortcuts, let tiling = tiling(inChannels: inChannels, geometry: geometry, outHeight: outHeight,
                                             outWidth: outWidth, threads: threads) {
             let depth = inChannels * geometry.kernel * geometry.kernel
             return threads * Gemm.packedStripsCount(n: tiling.rowsPerTile * outWidth, k: depth)
@@ -74,25 +82,29 @@ public enum Convolution {
     ///   - output: image `n` starts at `output + n·outputStride`.
     ///   - imageIndex: index of the first image in the caller's batch (it
     ///     keys the dropout mask).
+    ///   - columnExact: every GEMM on `Gemm.multiplyColumnExact` (required
+    ///     for `images` > 1; see the type's documentation).
     ///   - scratch: at least `scratchCount(...)` floats.
     public static func forward(
         input: UnsafePointer<Float>, inputStride: Int, inChannels: Int, height: Int, width: Int,
         weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outputStride: Int, outHeight: Int, outWidth: Int,
-        images: Int, imageIndex: Int, epilogue: Epilogue,
+        images: Int, imageIndex: Int, epilogue: Epilogue, columnExact: Bool = false,
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
+        precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
         let spatial = outHeight * outWidth
         let columns = images * spatial
         let depth = inChannels * g.kernel * g.kernel
-        if images == 1 && usesDirect(geometry: g, inChannels: inChannels, outWidth: outWidth) {
+        let shortcuts = images == 1 && !columnExact
+        if shortcuts && usesDirect(geometry: g, inChannels: inChannels, outWidth: outWidth) {
             forwardDirect(input: input, inChannels: inChannels, height: height, width: width, weights: weights,
                           outChannels: outChannels, geometry: g, output: output, outHeight: outHeight,
                           outWidth: outWidth, imageIndex: imageIndex, epilogue: epilogue, threads: threads)
             return
         }
-        if images == 1, let tiling = tiling(inChannels: inChannels, geometry: g, outHeight: outHeight,
-                                            outWidth: outWidth, threads: threads) {
+        if shortcuts, let tiling = tiling(inChannels: inChannels, geometry: g, outHeight: outHeight,
+                                          outWidth: outWidth, threads: threads) {
             forwardTiled(input: input, inChannels: inChannels, height: height, width: width, weights: weights,
                          outChannels: outChannels, geometry: g, output: output, outHeight: outHeight,
                          outWidth: outWidth, rowsPerTile: tiling.rowsPerTile, tiles: tiling.tiles,
@@ -108,8 +120,8 @@ public enum Convolution {
                               geometry: g, outHeight: outHeight, outWidth: outWidth,
                               cols: scratch, ldc: spatial, column: 0, threads: threads)
             }
-            Gemm.multiply(m: outChannels, n: spatial, k: depth, a: weights, lda: depth,
-                          b: b, ldb: spatial, c: output, ldc: spatial, threads: threads)
+            multiply(m: outChannels, n: spatial, k: depth, a: weights, lda: depth,
+                     b: b, ldb: spatial, c: output, ldc: spatial, columnExact: columnExact, threads: threads)
             epilogue.apply(toImage: output, channels: outChannels, spatial: spatial,
                            image: imageIndex, threads: threads)
             return
@@ -121,8 +133,8 @@ public enum Convolution {
                           geometry: g, outHeight: outHeight, outWidth: outWidth,
                           cols: cols, ldc: columns, column: n * spatial, threads: threads)
         }
-        Gemm.multiply(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
-                      b: cols, ldb: columns, c: staged, ldc: columns, threads: threads)
+        multiply(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+                 b: cols, ldb: columns, c: staged, ldc: columns, columnExact: true, threads: threads)
         // Scatter the channel-major GEMM result into each image's NCHW slot
         // and run the epilogue while the plane is in cache.
         for n in 0..<images {
@@ -137,6 +149,20 @@ public enum Convolution {
             if epilogue.activation == .softmax {
                 Pointwise.softmax(dst, channels: outChannels, pixels: spatial, stride: spatial)
             }
+        }
+    }
+
+    /// C = A·B on `Gemm.multiplyColumnExact` when `columnExact`, else on
+    /// `Gemm.multiply`.
+    static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                         columnExact: Bool, threads: Int) {
+        if columnExact {
+            let ran = Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                                               threads: threads)
+            precondition(ran, "columnExact asked for on a CPU without a column-exact GEMM")
+        } else {
+            Gemm.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
         }
     }
 
@@ -266,15 +292,18 @@ public enum Convolution {
     /// - Parameters:
     ///   - weights: IOHW, `inChannels`×`outChannels`×k×k, or repacked as
     ///     `layout` says.
+    ///   - columnExact: as in `forward`; needs the `outputMajor` layout.
     ///   - Other parameters as in `forward`.
     public static func transposedForward(
         input: UnsafePointer<Float>, inputStride: Int, inChannels: Int, inHeight: Int, inWidth: Int,
         weights: UnsafePointer<Float>, layout: TransposedWeightLayout = .iohw,
         outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outputStride: Int, outHeight: Int, outWidth: Int,
-        images: Int, imageIndex: Int, epilogue: Epilogue,
+        images: Int, imageIndex: Int, epilogue: Epilogue, columnExact: Bool = false,
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
+        precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
+        precondition(!columnExact || layout == .outputMajor, "the column-exact GEMM needs output-major weights")
         let inSpatial = inHeight * inWidth
         let columns = images * inSpatial
         let rows = outChannels * g.kernel * g.kernel
@@ -291,9 +320,14 @@ public enum Convolution {
             }
             b = UnsafePointer(packed)
         }
-        Gemm.multiply(m: rows, n: columns, k: inChannels, a: weights,
-                      lda: layout == .iohw ? rows : inChannels, transposeA: layout == .iohw,
-                      b: b, ldb: columns, c: cols, ldc: columns, threads: threads)
+        if columnExact {
+            multiply(m: rows, n: columns, k: inChannels, a: weights, lda: inChannels,
+                     b: b, ldb: columns, c: cols, ldc: columns, columnExact: true, threads: threads)
+        } else {
+            Gemm.multiply(m: rows, n: columns, k: inChannels, a: weights,
+                          lda: layout == .iohw ? rows : inChannels, transposeA: layout == .iohw,
+                          b: b, ldb: columns, c: cols, ldc: columns, threads: threads)
+        }
         for n in 0..<images {
             Col2im.fold(cols: cols, ldc: columns, column: n * inSpatial,
                         channels: outChannels, inHeight: inHeight, inWidth: inWidth,

@@ -97,21 +97,40 @@ public enum Gemm {
     /// is bound by streaming A from memory once. medaug's strips kernel reads
     /// A in place, 8 rows at a time, with B in L1; OpenBLAS would first copy A
     /// into packed panels (measured on the paper generator's 512-channel
-    /// layers at 1×1 to 4×4 pixels: 15–30% faster). Rows of C are split over
-    /// the threads in blocks of 8, so every element is one kernel's full k
-    /// loop whatever the split.
+    /// layers at 1×1 to 4×4 pixels: 15–30% faster).
     static func multiplyNarrow(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                                threads: Int) {
+        _ = multiplyColumnExact(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
+    }
+
+    /// Whether `multiplyColumnExact` runs on this CPU.
+    public static var hasColumnExactKernel: Bool { hasPackedStrips }
+
+    /// C[M×N] = A·B (row-major, C overwritten) where every element of C is
+    /// one fused multiply-add chain over k in order, so its bits depend on
+    /// its row of A and column of B only: not on N, on the column's
+    /// position, or on the thread count. This is what lets the engine put
+    /// several images' columns into one GEMM and still give each image the
+    /// bits it gets alone (OpenBLAS blocks k and picks edge kernels by
+    /// position, so its results move in the last bit with N). Runs medaug's
+    /// strips kernel with rows of C split over the threads in blocks of 8.
+    /// Returns false (C untouched) when this CPU has no such kernel.
+    public static func multiplyColumnExact(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                           b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
+                                           ldc: Int, threads: Int) -> Bool {
+        guard hasColumnExactKernel else { return false }
         let blocks = (m + 7) / 8
         let parts = max(1, min(threads, blocks))
         parallelFor(parts, threads: parts) { part in
             let rows = splitRange(blocks, parts: parts, part: part)
             let first = rows.lowerBound * 8, count = min(m, rows.upperBound * 8) - first
             guard count > 0 else { return }
-            _ = medaug_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b, Int32(ldb),
-                                    c + first * ldc, Int32(ldc))
+            let ran = medaug_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b,
+                                          Int32(ldb), c + first * ldc, Int32(ldc))
+            precondition(ran == 1, "the strips kernel refused a CPU it reported as supported")
         }
+        return true
     }
 
     /// Whether `multiplyPackedStrips` runs on this CPU (AVX-512F).
