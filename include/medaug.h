@@ -999,7 +999,7 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_expand(const medaug_model_t *generator, c
 ** CAPI: Expand a Dataset Folder
 **
 ** As medaug_expand(), from the real train items of the dataset folder
-** input (manifest.json, images/, masks/: docs and SPEC section 3) to a new
+** input (manifest.json, images/, masks/: docs/design.md section 3.3) to a new
 ** dataset folder output: its real train pairs, the new train pairs (each
 ** flagged "synthetic": true, with "origin", "from", "edit" and "seed" in
 ** its "source"), and the input's val and test items copied unchanged.

@@ -5,7 +5,7 @@ import MedaugImaging
 public enum ExperimentDataset: String, Codable, CaseIterable, Sendable {
     /// MNI ICBM152 T1 with simulated lesions on the tissue map (default).
     case mniLesion = "mni-lesion"
-    /// MNI ICBM152 T1 with its 4-class tissue map (SPEC §4).
+    /// MNI ICBM152 T1 with its 4-class tissue map (docs/design.md §4).
     case mniTissue = "mni-tissue"
     /// A dataset folder the user prepared (`medaug prepare`).
     case folder

@@ -163,7 +163,7 @@ public struct OverlapCounts: Equatable, Sendable {
     public var isPresent: Bool { truePositives + falsePositives + falseNegatives > 0 }
 
     /// TP / (TP + FP + FN), or nil when absent from both. Unsmoothed, as in
-    /// SPEC §1 and Keras's MeanIoU.
+    /// docs/design.md §1 and Keras's MeanIoU.
     public var iou: Double? {
         guard isPresent else { return nil }
         return Double(truePositives) / Double(truePositives + falsePositives + falseNegatives)

@@ -27,7 +27,7 @@
 /// - `surfaceDistance` on with percentile 95 and unit spacing (pixels).
 public struct MetricsOptions: Equatable, Sendable {
     /// Dice smoothing S in (2·TP + S)/(2·TP + FP + FN + S); finite, ≥ 0.
-    /// IoU is never smoothed (SPEC §1 gives it without S).
+    /// IoU is never smoothed (docs/design.md §1 gives it without S).
     public var smoothing: Double
     /// Whether classes absent from both truth and prediction are left out of
     /// the means (true) or counted there as 1 (false).

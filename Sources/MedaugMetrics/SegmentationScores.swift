@@ -13,7 +13,7 @@
 ///   image's mean over classes, skipping images where that mean is
 ///   undefined (MONAI's "mean" reduction).
 /// - `meanIoU`/`meanDice` average over all K classes including background
-///   class 0 (SPEC §1's Mean IoU over N classes, as the paper reports);
+///   class 0 (docs/design.md §1's Mean IoU over N classes, as the paper reports);
 ///   `meanIoUForeground`/`meanDiceForeground` over classes 1..<K. Absent
 ///   classes are left out of both unless `excludeAbsentClasses` is false,
 ///   then they count as 1.

@@ -69,7 +69,7 @@ struct ReferenceOverlap {
 
     var present: Bool { tp + fp + fn > 0 }
     var iou: Double? { present ? Double(tp) / Double(tp + fp + fn) : nil }
-    // Dice as SPEC §1 writes it: (2|T∩P| + S) / (|T| + |P| + S).
+    // Dice as docs/design.md §1 writes it: (2|T∩P| + S) / (|T| + |P| + S).
     func dice(_ s: Double) -> Double? {
         present ? (2 * Double(tp) + s) / (Double(tp + fn) + Double(tp + fp) + s) : nil
     }

@@ -96,7 +96,7 @@ func assertGradient(_ analytic: [Double], _ numeric: [Double], tolerance: Double
 /// Double for a fixed random r; backward(r) must give dJ/dx and add dJ/dθ
 /// to every trainable parameter's gradient.
 ///
-/// Tolerance 1e-2 relative (SPEC §1); eps 1e-3 by default.
+/// Tolerance 1e-2 relative (docs/design.md §1); eps 1e-3 by default.
 func checkLayerGradients(_ layer: Layer, input: TrainTensor, training: Bool = true, eps: Float = 1e-3,
                          tolerance: Double = 1e-2, seed: UInt64 = 99, _ what: String,
                          file: StaticString = #filePath, line: UInt = #line) throws {

@@ -4,7 +4,7 @@
   scripts/bench train [--json] [--steps N] [--rounds R]
 
 One full pix2pix training step at 256x256, batch 1, the paper's recipe
-(SPEC §1): G forward, D forward on the fake and the real pair, both
+(docs/design.md §1): G forward, D forward on the fake and the real pair, both
 backward, Adam (lr 1e-4, beta1 0.5) on both; loss BCE from logits + 100 x L1.
 G: 7 down blocks 64, 128, 256, 512, 512, 512, 512, bottleneck 512 (1x1, ReLU,
 no BatchNorm), 7 up blocks with BatchNorm and dropout 0.3, ConvTranspose
@@ -52,7 +52,7 @@ BOTTLENECK_FILTERS = 512
 UP_FILTERS = DOWN_FILTERS[::-1]
 DROPOUT = 0.3
 # medaug's paper config puts dropout in every up block (dropout_up_blocks = 7;
-# SPEC §1: "7 up blocks: ConvTranspose, Dropout(0.3), ReLU"); the TensorFlow
+# docs/design.md §1: "7 up blocks: ConvTranspose, Dropout(0.3), ReLU"); the TensorFlow
 # tutorial has it only in the first 3. Same work as medaug: all 7.
 DROPOUT_UP_BLOCKS = 7
 DISCRIMINATOR_FILTERS = [64, 128, 256, 512, 512]
@@ -75,7 +75,7 @@ def die(msg):
 
 
 # -------------------------------------------------------------- dataset --
-# A dataset folder (SPEC §3; Sources/MedaugImaging/Dataset/DatasetManifest.swift):
+# A dataset folder (docs/design.md §3.3; Sources/MedaugImaging/Dataset/DatasetManifest.swift):
 # manifest.json + images/ID.tif (uint16, one page) + masks/ID.tif (uint8
 # label values), every item in the train split.
 

@@ -23,7 +23,7 @@ struct PrepareCommand: ParsableCommand {
     var series: Int?
     @Option(help: "Label volume of stored label values (.nii, .nii.gz or DICOM), on the image's grid; repeat per subject.")
     var labels: [String] = []
-    @Option(help: "Instead of --labels: grey- and white-matter probability maps 'GM,WM' (4-class tissue map, SPEC §4).")
+    @Option(help: "Instead of --labels: grey- and white-matter probability maps 'GM,WM' (4-class tissue map, docs/design.md §4).")
     var tissueMaps: [String] = []
     @Option(help: "Comma-separated class names (default for --tissue-maps: background,other,grey_matter,white_matter).")
     var classes: String?

@@ -67,7 +67,7 @@ public struct AugmentationPipeline: Codable, Equatable, Sendable {
         guard border.value.isFinite else { throw ImagingError.invalidArgument("border value must be finite") }
     }
 
-    /// The paper's classic set (SPEC §1): rotation, shift, flip on both axes,
+    /// The paper's classic set (docs/design.md §1): rotation, shift, flip on both axes,
     /// brightness, zoom, each at probability 0.5.
     public static let paper = AugmentationPipeline(operations: [
         .init(kind: .rotate, probability: 0.5, range: [-15, 15]),

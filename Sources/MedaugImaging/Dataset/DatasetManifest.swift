@@ -1,6 +1,6 @@
 import Foundation
 
-/// `manifest.json` of a dataset folder (SPEC §3): the folder holds
+/// `manifest.json` of a dataset folder (docs/design.md §3.3): the folder holds
 /// `manifest.json`, `images/ID.tif` and `masks/ID.tif`; prepare and expand
 /// write it, the trainer and the experiment read it.
 ///

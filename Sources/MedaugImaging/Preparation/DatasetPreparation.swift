@@ -2,7 +2,7 @@ import Foundation
 
 /// The paper's data preparation (§2.1), generalised: volumes → 2-D slices
 /// in one anatomical plane → N×N image/mask pairs with train/val/test splits
-/// and a random K-pair training subset → a dataset folder (SPEC §3).
+/// and a random K-pair training subset → a dataset folder (docs/design.md §3.3).
 public enum DatasetPreparation {
     /// One subject: its modality volumes (same grid) and its labels.
     public struct Subject: Sendable {

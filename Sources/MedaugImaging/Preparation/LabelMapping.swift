@@ -1,5 +1,5 @@
 /// Label values ↔ class indices, region presets, and the tissue map derived
-/// from the MNI template (SPEC §4).
+/// from the MNI template (docs/design.md §4).
 public enum LabelMapping {
     /// Class index of every stored label value (`labelValues[i]` ↦ i).
     /// - Throws: `ImagingError.invalidArgument` naming the first value that

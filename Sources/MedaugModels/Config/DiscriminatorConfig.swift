@@ -1,4 +1,4 @@
-/// The PatchGAN discriminator (SPEC §1): `[condition, image]` → a grid of
+/// The PatchGAN discriminator (docs/design.md §1): `[condition, image]` → a grid of
 /// real/fake probabilities (7×7 at 256×256).
 ///
 /// Down blocks Conv k, stride s, padding p + BatchNorm (not on the first

@@ -1,4 +1,4 @@
-/// The pix2pix U-Net generator (SPEC §1): label map (one-hot) → image.
+/// The pix2pix U-Net generator (docs/design.md §1): label map (one-hot) → image.
 ///
 /// `n = downFilters.count` down blocks (Conv k, stride s, padding p, BatchNorm
 /// except optionally the first, LeakyReLU), a bottleneck conv (BatchNorm only

@@ -1,6 +1,6 @@
 import MedaugImaging
 
-/// One split of a dataset folder (SPEC §3) in network form, loaded once:
+/// One split of a dataset folder (docs/design.md §3.3) in network form, loaded once:
 /// images as float32 [n][channels][h][w] in the network's range (through the
 /// manifest's intensity mapping), masks as class indices [n][h][w] (through
 /// `label_values`). Training batches are then copied out with `fill…`, so a

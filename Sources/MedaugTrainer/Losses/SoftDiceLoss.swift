@@ -3,7 +3,7 @@ import MedaugKernels
 
 /// Soft Dice loss on softmax probabilities: 1 − (1/K)·Σ_c (2·Σ p_c·t_c + s) /
 /// (Σ p_c + Σ t_c + s), sums over every image and pixel of the batch, t the
-/// one-hot labels, s the smoothing (the metric's S, SPEC §1), K classes
+/// one-hot labels, s the smoothing (the metric's S, docs/design.md §1), K classes
 /// including the background.
 ///
 /// Gradient: with D_c the class's ratio, U_c = Σp_c + Σt_c + s and

@@ -20,7 +20,7 @@ public struct AdamOptions: Equatable, Sendable {
         self.epsilon = epsilon
     }
 
-    /// The paper's settings (SPEC §1, §2.4): lr 1e-4, β1 0.5, β2 0.999 (not
+    /// The paper's settings (docs/design.md §1; paper §2.4): lr 1e-4, β1 0.5, β2 0.999 (not
     /// given in the paper: the Keras and PyTorch default), ε 1e-8.
     public static let paper = AdamOptions(learningRate: 1e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8)
 }

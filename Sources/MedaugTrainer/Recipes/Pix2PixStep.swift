@@ -35,7 +35,7 @@ public struct Pix2PixLosses: Equatable, Sendable {
     public var discriminatorFake: Double
 }
 
-/// One pix2pix training step (SPEC §1, §2.3): the discriminator learns to
+/// One pix2pix training step (docs/design.md §1; paper §2.3): the discriminator learns to
 /// tell `[x, y]` from `[x, G(x)]`, the generator to fool it while staying
 /// close to y in L1.
 ///

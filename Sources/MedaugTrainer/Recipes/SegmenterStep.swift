@@ -5,7 +5,7 @@ public struct SegmenterStepOptions: Equatable, Sendable {
     public var adam: AdamOptions
     /// Weight of the soft Dice term (the cross-entropy's is 1).
     public var diceWeight: Float
-    /// Dice smoothing s (SPEC §1's S).
+    /// Dice smoothing s (docs/design.md §1's S).
     public var diceSmoothing: Double
 
     /// Options with the defaults above unless given.

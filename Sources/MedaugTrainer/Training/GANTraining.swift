@@ -23,7 +23,7 @@ public struct GANEpoch: Codable, Equatable, Sendable {
     }
 }
 
-/// The pix2pix training loop (SPEC §1): seeded shuffled batches (paper: 1),
+/// The pix2pix training loop (docs/design.md §1): seeded shuffled batches (paper: 1),
 /// one `Pix2PixStep` per batch, validation L1 after each epoch, and the
 /// paper's rule: the generator is saved whenever the validation loss is lower
 /// than before (every epoch without a validation split).
