@@ -53,24 +53,29 @@ let package = Package(
             linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
 
         // MARK: - Implementation
-        // SIMD micro-kernels in C (AVX-512 with run-time dispatch; Swift cannot
-        // target an instruction set per function).
-        .target(name: "MedaugMicroKernels"),
+        // The bottom: random numbers, threads, the CPU tier. Imports nothing
+        // of medaug. The CPU-features unit is C (the micro-kernels dispatch on
+        // it) with its Swift face (CPUTier) beside it in one folder.
+        .target(name: "MedaugCPU", path: "Sources/MedaugSupport/CPU"),
+        .target(name: "MedaugSupport", dependencies: ["MedaugCPU"], exclude: ["CPU"]),
+        // SIMD micro-kernels in C, run-time dispatch on the CPU tier (Swift
+        // cannot target an instruction set per function).
+        .target(name: "MedaugMicroKernels", dependencies: ["MedaugCPU"]),
         // Numeric kernels: GEMM wrapper, im2col/col2im, fused epilogues, pooling.
-        .target(name: "MedaugKernels", dependencies: ["COpenBLAS", "MedaugMicroKernels"]),
+        .target(name: "MedaugKernels", dependencies: ["COpenBLAS", "MedaugMicroKernels", "MedaugSupport"]),
         // Network configurations, safetensors weights, tensor naming scheme.
-        .target(name: "MedaugModels", dependencies: ["MedaugKernels"]),
+        .target(name: "MedaugModels", dependencies: ["MedaugSupport"]),
         // Inference graph, optimisation passes, arena planner, sessions.
-        .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels"]),
+        .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport"]),
         // Image and volume files (TIFF, NIfTI, DICOM, PNG pictures), slice
         // preparation, dataset folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugKernels", "MedaugMicroKernels"],
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugSupport", "MedaugMicroKernels"],
                 swiftSettings: niftiHeaders),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
         // Training: layers with backward passes, losses, Adam, the pix2pix and
         // segmenter recipes; writes weights the engine loads.
-        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugMicroKernels", "MedaugImaging", "MedaugMetrics"],
+        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport", "MedaugImaging", "MedaugMetrics"],
                 swiftSettings: niftiHeaders),
         // Growing a training set: label-space edits, generator rendering,
         // classic augmentation, dataset folders in and out.
@@ -102,6 +107,7 @@ let package = Package(
             name: "MedaugCLI",
             dependencies: [
                 "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion", "MedaugExperiment",
+                "MedaugKernels", "MedaugSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: niftiHeaders),
@@ -113,7 +119,8 @@ let package = Package(
             swiftSettings: niftiHeaders),
 
         // MARK: - Unit tests (one bundle per target)
-        .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels"]),
+        .testTarget(name: "MedaugSupportTests", dependencies: ["MedaugSupport"]),
+        .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels", "MedaugSupport"]),
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),

@@ -1,4 +1,4 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -63,10 +63,10 @@ static TARGET void affine_activate(float *data, long count, float scale, float s
     }
 }
 
-int medaug_affine_activate(float *data, long count, float scale, float shift, int activation) {
-    if (!medaug_microkernels_available()) return 0;
-    if (activation != MEDAUG_ACTIVATION_TANH && activation != MEDAUG_ACTIVATION_SIGMOID) return 0;
-    affine_activate(data, count, scale, shift, activation == MEDAUG_ACTIVATION_TANH);
+int md_affine_activate(float *data, long count, float scale, float shift, int activation) {
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
+    if (activation != MD_ACTIVATION_TANH && activation != MD_ACTIVATION_SIGMOID) return 0;
+    affine_activate(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
     return 1;
 }
 
@@ -92,8 +92,8 @@ static TARGET void softmax_channels(float *data, int channels, long pixels, long
     }
 }
 
-int medaug_softmax_channels(float *data, int channels, long pixels, long stride) {
-    if (!medaug_microkernels_available()) return 0;
+int md_softmax_channels(float *data, int channels, long pixels, long stride) {
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (channels > 0 && pixels > 0) softmax_channels(data, channels, pixels, stride);
     return 1;
 }

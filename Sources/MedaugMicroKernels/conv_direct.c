@@ -1,4 +1,4 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include <immintrin.h>
 
@@ -90,10 +90,10 @@ static TARGET void conv_direct_avx512(int cin, int h, int w, const float *input,
     }
 }
 
-int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
+int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output) {
-    if (!medaug_microkernels_available() || k > MAX_KERNEL || k < 1) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512 || k > MAX_KERNEL || k < 1) return 0;
     if (cout <= 0 || row_end <= row_begin) return 1;
     conv_direct_avx512(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
     return 1;

@@ -1,17 +1,8 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
-
-int medaug_microkernels_available(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return cached;
-}
 
 // ROWS rows of C × 32 columns, the whole k loop in registers
 // (2·ROWS accumulators of 16 floats; ROWS = 8 leaves room for the two B
@@ -102,17 +93,17 @@ static TARGET void sgemm_strips_avx512(int m, int n, int k, const float *a, int 
     }
 }
 
-int medaug_sgemm_strips(int m, int n, int k, const float *a, int lda,
+int md_sgemm_strips(int m, int n, int k, const float *a, int lda,
                         const float *b, int ldb, float *c, int ldc) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (m <= 0 || n <= 0) return 1;
     sgemm_strips_avx512(m, n, k, a, lda, b, ldb, c, ldc, 0);
     return 1;
 }
 
-int medaug_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
+int md_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
                                const float *b, float *c, int ldc) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (m <= 0 || n <= 0) return 1;
     sgemm_strips_avx512(m, n, k, a, lda, b, 32, c, ldc, 1);
     return 1;

@@ -1,4 +1,4 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include <immintrin.h>
 
@@ -84,11 +84,11 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
     }
 }
 
-int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
+int md_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
                          const float *rows, const float *cols, int count, float *dst, int *dst_mask,
                          long plane, unsigned short *outside, int constant_border, float border_value,
                          int mask_fill) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (h < 2 || w < 2 || (long)h * w > 0x7FFFFFFFL) return 0;
     warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
                 constant_border, border_value, mask_fill);

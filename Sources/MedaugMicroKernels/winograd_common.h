@@ -7,12 +7,12 @@
 // empty, so there a vector is "stacked": lanes 0–7 hold a tile row and lanes
 // 8–15 the next one. Loads and stores of the second half then go to the next
 // tile row's rows at the same columns, instead of 16 columns further.
-#ifndef MEDAUG_WINOGRAD_COMMON_H
-#define MEDAUG_WINOGRAD_COMMON_H
+#ifndef MD_WINOGRAD_COMMON_H
+#define MD_WINOGRAD_COMMON_H
 
 #include <immintrin.h>
 
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #define WINOGRAD_TARGET __attribute__((target("avx512f")))
 
@@ -72,9 +72,9 @@ static inline long winograd_band_scratch(int tiles_per_row, int tile_rows, int g
 }
 
 // The GEMMs of output channels [begin, end).
-static inline void winograd_multiply(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static inline void winograd_multiply(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     for (int g = 0; g < b->groups; g++) {
-        medaug_sgemm_packed_strips(end - begin, (int)b->tiles, b->k, layer->u + ((long)g * layer->cout + begin) * b->k,
+        md_sgemm_packed_strips(end - begin, (int)b->tiles, b->k, layer->u + ((long)g * layer->cout + begin) * b->k,
                                    b->k, b->v + g * b->v_stride, b->m + g * b->m_stride + begin * b->tiles,
                                    (int)b->tiles);
     }
@@ -89,10 +89,10 @@ static inline WINOGRAD_TARGET __mmask16 winograd_inside(int x, int w) {
     return (__mmask16)bits;
 }
 
-// The store-time activation (MEDAUG_ACTIVATION_*).
+// The store-time activation (MD_ACTIVATION_*).
 static inline WINOGRAD_TARGET __m512 winograd_activate(__m512 x, int activation, __m512 slope) {
-    if (activation == MEDAUG_ACTIVATION_RELU) return _mm512_max_ps(x, _mm512_setzero_ps());
-    if (activation == MEDAUG_ACTIVATION_LEAKY_RELU) {
+    if (activation == MD_ACTIVATION_RELU) return _mm512_max_ps(x, _mm512_setzero_ps());
+    if (activation == MD_ACTIVATION_LEAKY_RELU) {
         __mmask16 positive = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
         return _mm512_mask_blend_ps(positive, _mm512_mul_ps(x, slope), x);
     }
@@ -171,7 +171,7 @@ typedef void (*winograd_tiles)(const float *plane, int h, int w, int top, int x,
 
 // The input step of the kernels with tile rows 2 input rows apart: every
 // vector of 16 tiles of the band, input channels [begin, end).
-static inline WINOGRAD_TARGET void winograd_transform_pairs(const medaug_winograd_layer *layer,
+static inline WINOGRAD_TARGET void winograd_transform_pairs(const md_winograd_layer *layer,
                                                             const winograd_band *b, int begin, int end,
                                                             winograd_tiles tiles) {
     int h = layer->h, w = layer->w;
@@ -192,16 +192,16 @@ static inline WINOGRAD_TARGET void winograd_transform_pairs(const medaug_winogra
     }
 }
 
-typedef void (*winograd_transform)(const medaug_winograd_layer *, const winograd_band *, int, int);
+typedef void (*winograd_transform)(const md_winograd_layer *, const winograd_band *, int, int);
 
-// Runs `step` (MEDAUG_WINOGRAD_*) of a band over channels [begin, end), or
+// Runs `step` (MD_WINOGRAD_*) of a band over channels [begin, end), or
 // all three steps over every channel.
-static inline void winograd_run(const medaug_winograd_layer *layer, const winograd_band *b, int step, int begin,
+static inline void winograd_run(const md_winograd_layer *layer, const winograd_band *b, int step, int begin,
                                 int end, winograd_transform input, winograd_transform output) {
-    int all = step == MEDAUG_WINOGRAD_ALL;
-    if (all || step == MEDAUG_WINOGRAD_INPUT) input(layer, b, all ? 0 : begin, all ? layer->cin : end);
-    if (all || step == MEDAUG_WINOGRAD_MULTIPLY) winograd_multiply(layer, b, all ? 0 : begin, all ? layer->cout : end);
-    if (all || step == MEDAUG_WINOGRAD_OUTPUT) output(layer, b, all ? 0 : begin, all ? layer->cout : end);
+    int all = step == MD_WINOGRAD_ALL;
+    if (all || step == MD_WINOGRAD_INPUT) input(layer, b, all ? 0 : begin, all ? layer->cin : end);
+    if (all || step == MD_WINOGRAD_MULTIPLY) winograd_multiply(layer, b, all ? 0 : begin, all ? layer->cout : end);
+    if (all || step == MD_WINOGRAD_OUTPUT) output(layer, b, all ? 0 : begin, all ? layer->cout : end);
 }
 
 #endif

@@ -1,4 +1,4 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include "winograd_common.h"
 
@@ -43,7 +43,7 @@ static void expand(const float g[2][2], float u[3][3]) {
     }
 }
 
-void medaug_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u) {
+void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u) {
     long k = 4L * cin;
     for (int o = 0; o < cout; o++) {
         for (int i = 0; i < cin; i++) {
@@ -64,7 +64,7 @@ void medaug_winograd_f22_conv_weights(int cin, int cout, const float *weights, f
     }
 }
 
-void medaug_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u) {
+void md_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u) {
     // Output channel outermost, input channel innermost: the 36 rows of U
     // being written each advance contiguously (reading the IOHW kernels with
     // a stride instead); 1024 × 512 kernels transform in tens of ms, not the
@@ -87,11 +87,11 @@ void medaug_winograd_f22_transposed_weights(int cin, int cout, const float *weig
     }
 }
 
-long medaug_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows) {
+long md_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows) {
     return winograd_band_scratch((out_w + 1) / 2, tile_rows, 9, 4 * cin, cout);
 }
 
-long medaug_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows) {
+long md_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows) {
     return winograd_band_scratch((w + 1) / 2, tile_rows, 36, cin, cout);
 }
 
@@ -174,7 +174,7 @@ static TARGET void conv_input_tiles(const float *plane, int h, int w, int top, i
     }
 }
 
-static TARGET void conv_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static TARGET void conv_input(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     int h = layer->h, w = layer->w, cin = layer->cin;
     winograd_lanes l = b->lanes;
     long plane = (long)h * w;
@@ -198,7 +198,7 @@ static TARGET void conv_input(const medaug_winograd_layer *layer, const winograd
     }
 }
 
-static TARGET void conv_output(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static TARGET void conv_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const __m512i high = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
     winograd_lanes l = b->lanes;
@@ -230,9 +230,9 @@ static TARGET void conv_output(const medaug_winograd_layer *layer, const winogra
     }
 }
 
-int medaug_winograd_f22_conv(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                              int begin, int end, float *scratch) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w / 2 + 1) / 2, tile_row_begin, tile_row_end, 9, 4 * layer->cin,
                                        layer->cout, scratch);
@@ -266,11 +266,11 @@ static TARGET void transposed_input_tiles(const float *plane, int h, int w, int 
     }
 }
 
-static void transposed_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static void transposed_input(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     winograd_transform_pairs(layer, b, begin, end, transposed_input_tiles);
 }
 
-static TARGET void transposed_output(const medaug_winograd_layer *layer, const winograd_band *b, int begin,
+static TARGET void transposed_output(const md_winograd_layer *layer, const winograd_band *b, int begin,
                                      int end) {
     // Interleaving 4 vectors with stride 4: pairs first (z0 z2, z1 z3), then
     // the pairs of pairs.
@@ -330,9 +330,9 @@ static TARGET void transposed_output(const medaug_winograd_layer *layer, const w
     }
 }
 
-int medaug_winograd_f22_transposed(const medaug_winograd_layer *layer, int step, int tile_row_begin,
+int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 36, layer->cin, layer->cout,
                                        scratch);

@@ -1,10 +1,10 @@
-#include "medaug_microkernels.h"
+#include "md_microkernels.h"
 
 #include "winograd_common.h"
 
 #define TARGET WINOGRAD_TARGET
 
-long medaug_winograd_f23_scratch(int cin, int cout, int w, int tile_rows) {
+long md_winograd_f23_scratch(int cin, int cout, int w, int tile_rows) {
     return winograd_band_scratch((w + 1) / 2, tile_rows, 16, cin, cout);
 }
 
@@ -60,11 +60,11 @@ static TARGET void output_tiles(const float *m, long xi_stride, float *row0, int
     }
 }
 
-static void transform_input(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static void transform_input(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     winograd_transform_pairs(layer, b, begin, end, input_tiles);
 }
 
-static TARGET void transform_output(const medaug_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+static TARGET void transform_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
     int h = layer->h, w = layer->w;
     winograd_lanes l = b->lanes;
     long plane = (long)h * w;
@@ -87,9 +87,9 @@ static TARGET void transform_output(const medaug_winograd_layer *layer, const wi
     }
 }
 
-int medaug_winograd_f23(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                         int begin, int end, float *scratch) {
-    if (!medaug_microkernels_available()) return 0;
+    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 16, layer->cin, layer->cout,
                                        scratch);

@@ -68,8 +68,8 @@ final class VersionFunctionsTests: XCTestCase {
         for name in MedaugLibrary.functionNames {
             XCTAssertNotNil(dlsym(handle, name), name)
         }
-        // The C micro-kernels are medaug_-prefixed too, and must stay internal.
-        XCTAssertNil(dlsym(handle, "medaug_sgemm_strips"))
-        XCTAssertNil(dlsym(handle, "medaug_microkernels_available"))
+        // Internal C symbols (prefix md_) stay internal.
+        XCTAssertNil(dlsym(handle, "md_sgemm_strips"))
+        XCTAssertNil(dlsym(handle, "md_cpu_tier"))
     }
 }

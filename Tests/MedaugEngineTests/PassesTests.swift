@@ -2,6 +2,7 @@ import XCTest
 @testable import MedaugEngine
 @testable import MedaugModels
 import MedaugKernels
+import MedaugSupport
 
 /// Every pass checked the ncnn way: the optimised graph against the unfused
 /// one, layer by layer, on models whose BatchNorm is far from identity.
@@ -36,7 +37,7 @@ final class PassesTests: XCTestCase {
     /// both modes (bias + activation at the kernel's store, instance norm and
     /// dropout-free tanh after it).
     func testWinogradLayersMatchUnfused() throws {
-        try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         func winogradNodes(_ config: ModelConfig) throws -> [String] {
             let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false, optimize: true))
             return graph.nodes.compactMap { node in

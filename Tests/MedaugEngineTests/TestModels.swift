@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugSupport
 @testable import MedaugEngine
 @testable import MedaugModels
 

@@ -1,3 +1,4 @@
+import MedaugSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -76,7 +77,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testPackedStripsKernelMatchesNaive() throws {
-        try XCTSkipUnless(Gemm.hasPackedStrips, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.strips), "no strips kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 8)
         for (m, n, k) in [(1, 1, 1), (7, 33, 5), (8, 64, 9), (13, 70, 31), (32, 31, 288), (17, 100, 3), (9, 16, 20), (5, 48, 7)] {
             let a = rng.normals(m * k), b = rng.normals(k * n)
@@ -95,7 +96,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testDirectConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(Gemm.hasPackedStrips, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.strips), "no strips kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 10)
         // Widths around the 32-pixel strip (31, 32, 33, 70), kernels 3/5/1,
         // output-channel counts around the 8-row block.

@@ -1,3 +1,4 @@
+import MedaugSupport
 import Foundation
 import XCTest
 @testable import MedaugKernels

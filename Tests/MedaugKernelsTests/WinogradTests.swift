@@ -1,3 +1,4 @@
+import MedaugSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -22,7 +23,7 @@ final class WinogradTests: XCTestCase {
     /// vectors, rows of ≤ 8 tiles stacked two to a vector over several
     /// bands), channel counts that are not multiples of 8.
     func testMatchesNaiveConvolution() throws {
-        try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 5)
         for (c, h, w, o) in [(5, 7, 9, 3), (3, 8, 8, 11), (16, 13, 6, 7), (1, 1, 1, 2), (2, 2, 3, 1),
                              (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5), (4, 37, 16, 6), (3, 9, 15, 5)] {
@@ -41,7 +42,7 @@ final class WinogradTests: XCTestCase {
 
     /// Tall enough for several bands per thread.
     func testBandsCoverTallImages() throws {
-        try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 6)
         let (c, h, w, o) = (12, 54, 50, 10)
         XCTAssertLessThan(Winograd.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 1) / 2)
@@ -55,7 +56,7 @@ final class WinogradTests: XCTestCase {
     /// general epilogue paths (dropout per band, instance norm per image),
     /// against the naive convolution followed by the same epilogue.
     func testEpilogues() throws {
-        try XCTSkipUnless(Winograd.isAvailable, "this CPU has no AVX-512F")
+        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 7)
         let (c, h, w, o) = (6, 11, 37, 9)
         let x = rng.normals(c * h * w)

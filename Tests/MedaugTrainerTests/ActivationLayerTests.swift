@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import MedaugKernels
+import MedaugSupport
 @testable import MedaugTrainer
 
 final class ActivationLayerTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 import MedaugKernels
+import MedaugSupport
 @testable import MedaugTrainer
 
 final class DropoutTests: XCTestCase {

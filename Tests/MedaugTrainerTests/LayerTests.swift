@@ -1,5 +1,6 @@
 import XCTest
 import MedaugKernels
+import MedaugSupport
 @testable import MedaugTrainer
 
 /// A miniature pix2pix-style block chain sharing one workspace:

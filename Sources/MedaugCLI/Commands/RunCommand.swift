@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import MedaugEngine
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// `medaug run`: run a network on raw NCHW tensors (safetensors in and out),

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Index of a value (a tensor) in a graph.

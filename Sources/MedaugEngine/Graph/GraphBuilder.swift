@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Records the unfused graph of a model file: one node per layer (conv,

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Repacks every transposed convolution's IOHW weights to (O·k·k)×I once, so

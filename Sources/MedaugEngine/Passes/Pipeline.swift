@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// The optimisation passes, in their fixed order (ncnn's `main`): remove what
 /// the mode makes dead, fold BatchNorm, fuse dropout and activation into the

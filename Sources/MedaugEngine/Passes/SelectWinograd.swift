@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Moves convolutions onto the Winograd kernels where they beat the direct,
@@ -15,7 +16,7 @@ enum SelectWinograd {
     static let strided4 = ConvGeometry(kernel: 4, stride: 2, padding: 1)
 
     static func run(_ graph: inout Graph, log: (String) -> Void) {
-        guard enabled, Winograd.isAvailable else { return }
+        guard enabled, CPUTier.current.runs(.winograd) else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             var p: ConvParameters, transposed: Bool

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// Everything a session needs to run a graph at a given batch size: where
 /// each buffer and each node's scratch sits in the arena, and how many images

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MedaugKernels
+import MedaugSupport
 
 /// Runs a planned graph on an arena. Stateless: everything lives in the
 /// arena, the graph (immutable) and the arguments.

@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Per-call choices for `Session.run`.

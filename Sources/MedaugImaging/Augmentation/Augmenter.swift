@@ -1,5 +1,5 @@
 import Foundation
-import MedaugKernels
+import MedaugSupport
 
 /// Applies an `AugmentationPipeline` to image + mask pairs.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import MedaugKernels
+import MedaugSupport
 
 /// The intensity operations, on the image channels only (the mask is never
 /// touched).

@@ -1,4 +1,4 @@
-import MedaugKernels
+import MedaugSupport
 import MedaugMicroKernels
 
 /// One resampling of image (bilinear) and mask (nearest neighbour) through a
@@ -53,7 +53,7 @@ struct Resampler {
                                     rows[x] = Float(row)
                                     cols[x] = Float(column)
                                 }
-                                done = medaug_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
+                                done = md_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
                                                             UnsafeRawPointer(srcMask).assumingMemoryBound(to: CInt.self),
                                                             rows, cols, Int32(w), dst + y * w,
                                                             UnsafeMutableRawPointer(dstMask + y * w).assumingMemoryBound(to: CInt.self),

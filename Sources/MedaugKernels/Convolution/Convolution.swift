@@ -1,3 +1,4 @@
+import MedaugSupport
 import MedaugMicroKernels
 
 /// Convolution forward passes built from im2col/col2im, OpenBLAS GEMM and a
@@ -48,7 +49,7 @@ public enum Convolution {
     /// re-reads for every 8 output channels stay near L1 (measured: at
     /// 512 channels × 3×3 OpenBLAS on im2col tiles wins), and AVX-512F.
     public static func usesDirect(geometry g: ConvGeometry, inChannels: Int, outWidth: Int) -> Bool {
-        directEnabled && Gemm.hasPackedStrips && g.stride == 1 && !g.isPointwise && g.kernel <= 7
+        directEnabled && CPUTier.current.runs(.direct) && g.stride == 1 && !g.isPointwise && g.kernel <= 7
             && outWidth >= 32 && inChannels * g.kernel * g.kernel <= 2304
     }
 
@@ -182,7 +183,7 @@ public enum Convolution {
         let bands = (outHeight + bandRows - 1) / bandRows
         parallelFor(bands, threads: threads) { band in
             let rows = (band * bandRows)..<min(outHeight, (band + 1) * bandRows)
-            _ = medaug_conv_direct_stride1(
+            _ = md_conv_direct_stride1(
                 Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), Int32(g.kernel),
                 Int32(g.padding), weights, Int32(outHeight), Int32(outWidth),
                 Int32(rows.lowerBound), Int32(rows.upperBound), output)
@@ -217,7 +218,7 @@ public enum Convolution {
         // medaug's unpacked-A kernel beats OpenBLAS on these tiles (measured
         // in paired A/B runs: ~10% on the generator's 128..512-channel
         // layers), since OpenBLAS re-packs the weights for every tile.
-        let useStrips = Gemm.hasPackedStrips && outChannels <= stripsMaxChannels
+        let useStrips = CPUTier.current.runs(.strips) && outChannels <= stripsMaxChannels
         parallelFor(threads, threads: threads) { worker in
             let slot = scratch + worker * slotFloats
             for tile in splitRange(tiles, parts: threads, part: worker) {

@@ -17,14 +17,14 @@ public enum StridedWinograd {
     public static func transformConvolutionWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
                                                    inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        medaug_winograd_f22_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        md_winograd_f22_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
     }
 
     /// U[4][9][O][I] from IOHW I×O×4×4 transposed-convolution weights, into `u`.
     public static func transformTransposedWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
                                                   inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        medaug_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        md_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
     }
 
     /// Tile rows per band of the convolution (a tile row = 2 output rows) and
@@ -33,7 +33,7 @@ public enum StridedWinograd {
         -> (rows: Int, floats: Int) {
         let outWidth = width / 2
         let rows = Winograd.bandTileRows(tilesPerRow: (outWidth + 1) / 2, tileRows: (height / 2 + 1) / 2)
-        return (rows, medaug_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels), Int32(outWidth),
+        return (rows, md_winograd_f22_conv_scratch(Int32(inChannels), Int32(outChannels), Int32(outWidth),
                                                        Int32(rows)))
     }
 
@@ -42,7 +42,7 @@ public enum StridedWinograd {
     static func transposedBand(inChannels: Int, outChannels: Int, height: Int, width: Int)
         -> (rows: Int, floats: Int) {
         let rows = Winograd.bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2, tiles: 64)
-        return (rows, medaug_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
+        return (rows, md_winograd_f22_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
                                                              Int32(rows)))
     }
 
@@ -72,7 +72,7 @@ public enum StridedWinograd {
     ) {
         let outHeight = height / 2, outWidth = width / 2
         let band = convolutionBand(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
-        Winograd.runBands(medaug_winograd_f22_conv, input: input, inChannels: inChannels, height: height,
+        Winograd.runBands(md_winograd_f22_conv, input: input, inChannels: inChannels, height: height,
                           width: width, transformedWeights: u, output: output, outChannels: outChannels,
                           outHeight: outHeight, outWidth: outWidth, tileRows: (outHeight + 1) / 2, bandRows: band.rows,
                           outputRowsPerTileRow: 2, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,
@@ -89,7 +89,7 @@ public enum StridedWinograd {
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let band = transposedBand(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
-        Winograd.runBands(medaug_winograd_f22_transposed, input: input, inChannels: inChannels, height: height,
+        Winograd.runBands(md_winograd_f22_transposed, input: input, inChannels: inChannels, height: height,
                           width: width, transformedWeights: u, output: output, outChannels: outChannels,
                           outHeight: 2 * height, outWidth: 2 * width, tileRows: (height + 1) / 2, bandRows: band.rows,
                           outputRowsPerTileRow: 4, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,

@@ -1,3 +1,4 @@
+import MedaugSupport
 import MedaugMicroKernels
 
 /// 3×3, stride 1, padding 1 convolution by Winograd's minimal filtering
@@ -18,7 +19,6 @@ import MedaugMicroKernels
 /// convolution by summation order (relative error ~1e-6 in float32).
 public enum Winograd {
     /// Whether `forward` runs on this CPU (its kernel needs AVX-512F).
-    public static let isAvailable = medaug_microkernels_available() == 1
 
     /// Floats of `transformWeights`' result for O×I weights.
     public static func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
@@ -81,7 +81,7 @@ public enum Winograd {
     /// Tile rows per band and the scratch floats of one band.
     static func band(inChannels: Int, outChannels: Int, height: Int, width: Int) -> (rows: Int, floats: Int) {
         let rows = bandTileRows(tilesPerRow: (width + 1) / 2, tileRows: (height + 1) / 2)
-        return (rows, medaug_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width), Int32(rows)))
+        return (rows, md_winograd_f23_scratch(Int32(inChannels), Int32(outChannels), Int32(width), Int32(rows)))
     }
 
     /// Scratch floats `forward` needs.
@@ -100,7 +100,7 @@ public enum Winograd {
     ///   - output: `outChannels`×`height`×`width`.
     ///   - imageIndex: the image's index in the batch (keys dropout).
     ///   - scratch: at least `scratchCount(...)` floats (64-byte aligned is fastest).
-    /// - Precondition: `isAvailable`.
+    /// - Precondition: `CPUTier.current.runs(.winograd)`.
     public static func forward(
         input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
         transformedWeights u: UnsafePointer<Float>, outChannels: Int,
@@ -108,14 +108,14 @@ public enum Winograd {
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let band = band(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
-        runBands(medaug_winograd_f23, input: input, inChannels: inChannels, height: height, width: width,
+        runBands(md_winograd_f23, input: input, inChannels: inChannels, height: height, width: width,
                  transformedWeights: u, output: output, outChannels: outChannels, outHeight: height, outWidth: width,
                  tileRows: (height + 1) / 2, bandRows: band.rows, outputRowsPerTileRow: 2, slotFloats: band.floats,
                  imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads)
     }
 
-    /// A band kernel of `medaug_microkernels.h`.
-    typealias BandKernel = @convention(c) (UnsafePointer<medaug_winograd_layer>?, Int32, Int32, Int32, Int32, Int32,
+    /// A band kernel of `md_microkernels.h`.
+    typealias BandKernel = @convention(c) (UnsafePointer<md_winograd_layer>?, Int32, Int32, Int32, Int32, Int32,
                                            UnsafeMutablePointer<Float>?) -> Int32
 
     /// The band driver shared by the Winograd kernels. With at least as many
@@ -131,15 +131,15 @@ public enum Winograd {
         outHeight: Int, outWidth: Int, tileRows: Int, bandRows: Int, outputRowsPerTileRow: Int, slotFloats: Int,
         imageIndex: Int, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(isAvailable, "the Winograd kernels need AVX-512F")
+        precondition(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         let spatial = outHeight * outWidth
         let bands = (tileRows + bandRows - 1) / bandRows
         let fused = storeActivation(of: epilogue)
         let bandEpilogue = fused == nil && epilogue.isElementwise && !epilogue.isIdentity
-        let layer = medaug_winograd_layer(
+        let layer = md_winograd_layer(
             cin: Int32(inChannels), h: Int32(height), w: Int32(width), cout: Int32(outChannels), input: input, u: u,
             bias: fused == nil ? nil : epilogue.bias, output: output,
-            activation: fused?.code ?? MEDAUG_ACTIVATION_NONE, slope: fused?.slope ?? 0)
+            activation: fused?.code ?? MD_ACTIVATION_NONE, slope: fused?.slope ?? 0)
         func run(_ step: Int32, _ band: Int, _ channels: Range<Int>, _ slot: UnsafeMutablePointer<Float>) {
             let first = band * bandRows, last = min(tileRows, first + bandRows)
             _ = withUnsafePointer(to: layer) {
@@ -160,16 +160,16 @@ public enum Winograd {
             let blocks = (outChannels + 7) / 8
             for band in 0..<bands {
                 parallelFor(threads, threads: threads) { part in
-                    run(MEDAUG_WINOGRAD_INPUT, band, splitRange(inChannels, parts: threads, part: part), scratch)
+                    run(MD_WINOGRAD_INPUT, band, splitRange(inChannels, parts: threads, part: part), scratch)
                 }
                 parallelFor(threads, threads: threads) { part in
                     let rows = splitRange(blocks, parts: threads, part: part)
-                    run(MEDAUG_WINOGRAD_MULTIPLY, band, (rows.lowerBound * 8)..<min(outChannels, rows.upperBound * 8),
+                    run(MD_WINOGRAD_MULTIPLY, band, (rows.lowerBound * 8)..<min(outChannels, rows.upperBound * 8),
                         scratch)
                 }
                 parallelFor(threads, threads: threads) { part in
                     let channels = splitRange(outChannels, parts: threads, part: part)
-                    run(MEDAUG_WINOGRAD_OUTPUT, band, channels, scratch)
+                    run(MD_WINOGRAD_OUTPUT, band, channels, scratch)
                     finish(band, channels: channels)
                 }
             }
@@ -178,7 +178,7 @@ public enum Winograd {
             parallelFor(workers, threads: workers) { worker in
                 let slot = scratch + worker * slotFloats
                 for band in splitRange(bands, parts: workers, part: worker) {
-                    run(MEDAUG_WINOGRAD_ALL, band, 0..<0, slot)
+                    run(MD_WINOGRAD_ALL, band, 0..<0, slot)
                     finish(band, channels: 0..<outChannels)
                 }
             }
@@ -194,9 +194,9 @@ public enum Winograd {
     static func storeActivation(of epilogue: Epilogue) -> (code: Int32, slope: Float)? {
         guard epilogue.dropout == nil, case .none = epilogue.normalization else { return nil }
         switch epilogue.activation {
-        case .identity: return (MEDAUG_ACTIVATION_NONE, 0)
-        case .relu: return (MEDAUG_ACTIVATION_RELU, 0)
-        case .leakyRelu(let slope): return (MEDAUG_ACTIVATION_LEAKY_RELU, slope)
+        case .identity: return (MD_ACTIVATION_NONE, 0)
+        case .relu: return (MD_ACTIVATION_RELU, 0)
+        case .leakyRelu(let slope): return (MD_ACTIVATION_LEAKY_RELU, slope)
         case .tanh, .sigmoid, .softmax: return nil
         }
     }

@@ -57,10 +57,10 @@ public enum Pointwise {
         case .tanh:
             // Vectorised when the CPU allows (an output layer's 65k pixels
             // took ~1.5 ms through Foundation.tanh, one at a time).
-            if medaug_affine_activate(data, count, scale, shift, MEDAUG_ACTIVATION_TANH) == 1 { return }
+            if md_affine_activate(data, count, scale, shift, MD_ACTIVATION_TANH) == 1 { return }
             for i in 0..<count { data[i] = Foundation.tanh(data[i] * scale + shift) }
         case .sigmoid:
-            if medaug_affine_activate(data, count, scale, shift, MEDAUG_ACTIVATION_SIGMOID) == 1 { return }
+            if md_affine_activate(data, count, scale, shift, MD_ACTIVATION_SIGMOID) == 1 { return }
             for i in 0..<count { data[i] = 1 / (1 + Foundation.exp(-(data[i] * scale + shift))) }
         }
     }
@@ -70,7 +70,7 @@ public enum Pointwise {
     /// logits cannot overflow.
     public static func softmax(_ data: UnsafeMutablePointer<Float>, channels: Int, pixels: Int, stride: Int) {
         guard channels > 0 else { return }
-        if medaug_softmax_channels(data, Int32(channels), pixels, stride) == 1 { return }
+        if md_softmax_channels(data, Int32(channels), pixels, stride) == 1 { return }
         for p in 0..<pixels {
             var peak = -Float.infinity
             for c in 0..<channels { peak = max(peak, data[c * stride + p]) }

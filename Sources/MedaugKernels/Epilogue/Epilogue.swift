@@ -1,3 +1,4 @@
+import MedaugSupport
 import Foundation
 
 /// Per-channel normalisation applied right after a GEMM.

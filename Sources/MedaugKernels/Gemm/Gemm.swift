@@ -1,3 +1,4 @@
+import MedaugSupport
 import COpenBLAS
 import MedaugMicroKernels
 import Dispatch
@@ -52,7 +53,7 @@ public enum Gemm {
             }
             return
         }
-        if n <= 32 && !transposeA && !transposeB && !accumulate && hasPackedStrips {
+        if n <= 32 && !transposeA && !transposeB && !accumulate && CPUTier.current.runs(.strips) {
             multiplyNarrow(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
             return
         }
@@ -105,7 +106,7 @@ public enum Gemm {
     }
 
     /// Whether `multiplyColumnExact` runs on this CPU.
-    public static var hasColumnExactKernel: Bool { hasPackedStrips }
+    public static var hasColumnExactKernel: Bool { CPUTier.current.runs(.strips) }
 
     /// C[M×N] = A·B (row-major, C overwritten) where every element of C is
     /// one fused multiply-add chain over k in order, so its bits depend on
@@ -126,15 +127,12 @@ public enum Gemm {
             let rows = splitRange(blocks, parts: parts, part: part)
             let first = rows.lowerBound * 8, count = min(m, rows.upperBound * 8) - first
             guard count > 0 else { return }
-            let ran = medaug_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b,
+            let ran = md_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b,
                                           Int32(ldb), c + first * ldc, Int32(ldc))
             precondition(ran == 1, "the strips kernel refused a CPU it reported as supported")
         }
         return true
     }
-
-    /// Whether `multiplyPackedStrips` runs on this CPU (AVX-512F).
-    public static let hasPackedStrips = medaug_microkernels_available() == 1
 
     /// Floats a packed-strips B of k×n needs (n rounded up to 32).
     public static func packedStripsCount(n: Int, k: Int) -> Int { (n + 31) / 32 * 32 * k }
@@ -147,7 +145,7 @@ public enum Gemm {
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
         packedB: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
     ) -> Bool {
-        medaug_sgemm_packed_strips(Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB, c, Int32(ldc)) == 1
+        md_sgemm_packed_strips(Int32(m), Int32(n), Int32(k), a, Int32(lda), packedB, c, Int32(ldc)) == 1
     }
 
     /// Peak single-precision GEMM throughput of this machine in GFLOP/s,

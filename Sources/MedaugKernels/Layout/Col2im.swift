@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// Folds transposed-convolution GEMM columns back into an image.
 public enum Col2im {
     /// For one image and one output channel `c`, writes

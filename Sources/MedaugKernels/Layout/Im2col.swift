@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// Unfolds one image's input patches into GEMM columns.
 public enum Im2col {
     /// Writes `cols[(c·k + ky)·k + kx][column + oy·outW + ox]` = input pixel
@@ -48,7 +50,7 @@ public enum Im2col {
     }
 
     /// Like `unfold` for output rows `rows`, but writes the columns packed in
-    /// strips of 32 for `medaug_sgemm_packed_strips`: column j of GEMM row
+    /// strips of 32 for `md_sgemm_packed_strips`: column j of GEMM row
     /// p goes to `cols[((j / 32)·depth + p)·32 + j % 32]`, where depth =
     /// channels·k² and j counts from the first output pixel of `rows`.
     public static func unfoldPacked(

@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// Max pooling over square windows.
 public enum MaxPool {
     /// One image: `channels`×`height`×`width` in, `channels`×outH×outW out,

@@ -1,5 +1,5 @@
 import Foundation
-import MedaugKernels
+import MedaugSupport
 
 /// Randomly initialised weights for any configuration.
 public enum RandomInit {

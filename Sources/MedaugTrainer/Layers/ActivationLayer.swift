@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugSupport
 
 /// A pointwise nonlinearity: ReLU, LeakyReLU, tanh or sigmoid (softmax spans
 /// channels and is `Softmax`).

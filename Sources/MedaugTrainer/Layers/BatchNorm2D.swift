@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// BatchNorm over the channels of an NCHW tensor, PyTorch semantics.
 ///

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// 2-D convolution, OIHW weights, optional bias, on im2col + OpenBLAS GEMMs.
 ///

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// 2-D transposed convolution, IOHW weights, optional bias: the adjoint of
 /// `Conv2D` with the same geometry, computed as the engine computes it.

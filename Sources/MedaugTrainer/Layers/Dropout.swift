@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// Inverted dropout with a counter-based mask, the engine's convention:
 /// element i (flat NCHW index over the batch) is zeroed when

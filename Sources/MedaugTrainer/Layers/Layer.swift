@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// A network layer with an explicit backward pass (Caffe/Darknet style).
 ///

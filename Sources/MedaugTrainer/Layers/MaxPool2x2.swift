@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// 2x2 max pooling with stride 2 (the segmenter's pool), output
 /// ⌊H/2⌋×⌊W/2⌋ (PyTorch's floor mode: a trailing odd row or column is

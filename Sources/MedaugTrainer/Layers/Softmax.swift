@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 
 /// Softmax over the channel axis at every pixel (the segmenter's output).
 ///

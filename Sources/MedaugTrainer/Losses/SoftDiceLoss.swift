@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugSupport
 
 /// Soft Dice loss on softmax probabilities: 1 − (1/K)·Σ_c (2·Σ p_c·t_c + s) /
 /// (Σ p_c + Σ t_c + s), sums over every image and pixel of the batch, t the

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// The PatchGAN discriminator of a `DiscriminatorConfig`, trainable:

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// The pix2pix U-Net generator of a `GeneratorConfig`, trainable: one-hot

@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// Layers run one after another (a block such as conv → BatchNorm → dropout

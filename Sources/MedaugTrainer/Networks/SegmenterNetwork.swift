@@ -1,4 +1,5 @@
 import MedaugKernels
+import MedaugSupport
 import MedaugModels
 
 /// The U-Net segmenter of a `SegmenterConfig`, trainable: image

@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugSupport
 
 /// Adam's hyper-parameters.
 public struct AdamOptions: Equatable, Sendable {

@@ -1,17 +1,20 @@
-// medaug's own SIMD micro-kernels: the few loops where OpenBLAS's general
-// GEMM loses to a kernel shaped for convolution tiles. Each entry point checks
-// the CPU at run time and returns 0 when it cannot run there, so the caller
-// falls back to OpenBLAS; nothing here assumes an instruction set at compile
-// time.
-#ifndef MEDAUG_MICROKERNELS_H
-#define MEDAUG_MICROKERNELS_H
+// medaug's own SIMD micro-kernels: the loops where OpenBLAS's general GEMM
+// or the compiler's code loses to a kernel shaped for convolution tiles,
+// activations and the warp. Each source file holds the code of one kernel
+// family for every tier it supports, each tier's functions compiled for
+// that instruction set with __attribute__((target)); every entry point asks
+// md_cpu_tier() (md_cpu.h) which code may run, and returns 0 without
+// touching its outputs when it has none for the tier, so the caller takes
+// the portable path. Internal to medaug (prefix md_): the C library exports
+// none of this.
+#ifndef MD_MICROKERNELS_H
+#define MD_MICROKERNELS_H
+
+#include "md_cpu.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-// 1 when the CPU (and OS) support the AVX-512F kernels below, else 0.
-int medaug_microkernels_available(void);
 
 // C[m×n] = A[m×k]·B[k×n] (row-major, leading dimensions lda, ldb, ldc; C is
 // overwritten) without packing either operand: B is read in strips of 32
@@ -19,14 +22,14 @@ int medaug_microkernels_available(void);
 // Suited to convolution tiles: A = weights with few rows (output channels),
 // B = an im2col tile already laid out row-major. Returns 1 when it ran,
 // 0 when the CPU lacks AVX-512F (C untouched).
-int medaug_sgemm_strips(int m, int n, int k, const float *a, int lda,
+int md_sgemm_strips(int m, int n, int k, const float *a, int lda,
                         const float *b, int ldb, float *c, int ldc);
 
-// As medaug_sgemm_strips, with B packed in strips: columns [32·s, 32·s+32)
+// As md_sgemm_strips, with B packed in strips: columns [32·s, 32·s+32)
 // of B stored k-major at b + 32·s·k (element (p, j) at b[32·(s·k + p) + j%32]),
 // the last strip zero-padded to 32 columns. Contiguous strips avoid the cache
 // set conflicts of reading 32 floats per row of a wide row-major B.
-int medaug_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
+int md_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
                                const float *b, float *c, int ldc);
 
 // Stride-1 convolution of one image without im2col: output rows
@@ -36,37 +39,37 @@ int medaug_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
 // im2col block is the input row shifted by kx, so the kernel loads it
 // directly. Kernel side k ≤ 7. Returns 1 when it ran, 0 when the CPU lacks
 // AVX-512F or k is unsupported (output untouched).
-int medaug_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
+int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
 
 // Activation codes: the first three are applied by the Winograd kernels at
-// their store, tanh and sigmoid by medaug_affine_activate.
-#define MEDAUG_ACTIVATION_NONE 0
-#define MEDAUG_ACTIVATION_RELU 1
-#define MEDAUG_ACTIVATION_LEAKY_RELU 2
-#define MEDAUG_ACTIVATION_TANH 3
-#define MEDAUG_ACTIVATION_SIGMOID 4
+// their store, tanh and sigmoid by md_affine_activate.
+#define MD_ACTIVATION_NONE 0
+#define MD_ACTIVATION_RELU 1
+#define MD_ACTIVATION_LEAKY_RELU 2
+#define MD_ACTIVATION_TANH 3
+#define MD_ACTIVATION_SIGMOID 4
 
-// data[i] = act(data[i]·scale + shift) for act = MEDAUG_ACTIVATION_TANH or
+// data[i] = act(data[i]·scale + shift) for act = MD_ACTIVATION_TANH or
 // _SIGMOID, vectorised (exp by range reduction and a polynomial: within
 // ~2e-7 of the correctly rounded value; NaN stays NaN). Returns 1 when it
 // ran, 0 when the CPU lacks AVX-512F or the activation is another one.
-int medaug_affine_activate(float *data, long count, float scale, float shift, int activation);
+int md_affine_activate(float *data, long count, float scale, float shift, int activation);
 
 // Softmax over `channels` planes `stride` floats apart, for `pixels`
 // pixels, max-subtracted, vectorised over pixels. Returns 1 when it ran, 0
 // when the CPU lacks AVX-512F.
-int medaug_softmax_channels(float *data, int channels, long pixels, long stride);
+int md_softmax_channels(float *data, int channels, long pixels, long stride);
 
 // Floats of scratch the F(2×2, 3×3) kernel needs for a band of `tile_rows`
 // tile rows (2 output rows each) of a `w`-wide image.
-long medaug_winograd_f23_scratch(int cin, int cout, int w, int tile_rows);
+long md_winograd_f23_scratch(int cin, int cout, int w, int tile_rows);
 
 // One layer of one image for the Winograd kernels below: input
 // [cin][h][w]; u = the transformed weights; output [cout][out_h][out_w]
 // (set by the kernel from h and w); then, per output element, + bias[co]
-// (when bias is not NULL) and the activation (MEDAUG_ACTIVATION_*; `slope`
+// (when bias is not NULL) and the activation (MD_ACTIVATION_*; `slope`
 // for leaky ReLU).
 typedef struct {
     int cin, h, w, cout;
@@ -74,52 +77,52 @@ typedef struct {
     float *output;
     int activation;
     float slope;
-} medaug_winograd_layer;
+} md_winograd_layer;
 
 // The steps of a band: transform the input tiles of input channels
 // [begin, end) into scratch; multiply them for output channels [begin, end)
 // (multiples of 8 except at cout); transform back and store output channels
-// [begin, end). MEDAUG_WINOGRAD_ALL runs the three over every channel.
+// [begin, end). MD_WINOGRAD_ALL runs the three over every channel.
 // Different ranges of one step may run concurrently on one scratch; the
 // steps of a band must run in order.
-#define MEDAUG_WINOGRAD_ALL 0
-#define MEDAUG_WINOGRAD_INPUT 1
-#define MEDAUG_WINOGRAD_MULTIPLY 2
-#define MEDAUG_WINOGRAD_OUTPUT 3
+#define MD_WINOGRAD_ALL 0
+#define MD_WINOGRAD_INPUT 1
+#define MD_WINOGRAD_MULTIPLY 2
+#define MD_WINOGRAD_OUTPUT 3
 
 // 3×3, stride 1, padding 1 convolution of one image by Winograd's F(2×2,
 // 3×3), band of tile rows [tile_row_begin, tile_row_end) = output rows
 // [2·tile_row_begin, 2·tile_row_end) ∩ [0, h); u = U[16][cout][cin] (see
-// Winograd.transformWeights). `scratch` holds medaug_winograd_f23_scratch(
+// Winograd.transformWeights). `scratch` holds md_winograd_f23_scratch(
 // cin, cout, w, tile_row_end − tile_row_begin) floats (64-byte aligned is
 // fastest); concurrent bands need their own. Returns 1 when it ran, 0 when
 // the CPU lacks AVX-512F (output untouched).
-int medaug_winograd_f23(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                         int begin, int end, float *scratch);
 
 // Winograd F(2×2, 2×2) for the 4×4 stride-2 padding-1 layers of pix2pix
 // (winograd_f22.c explains the split into 2-tap correlations). Weights:
-// medaug_winograd_f22_conv_weights turns OIHW cout×cin×4×4 weights into
-// U[9][cout][4·cin]; medaug_winograd_f22_transposed_weights turns IOHW
+// md_winograd_f22_conv_weights turns OIHW cout×cin×4×4 weights into
+// U[9][cout][4·cin]; md_winograd_f22_transposed_weights turns IOHW
 // cin×cout×4×4 weights into U[4][9][cout][cin]; `u` holds 36·cin·cout floats.
-void medaug_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u);
-void medaug_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u);
+void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u);
+void md_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u);
 
 // Scratch floats for a band of `tile_rows` tile rows: for the convolution,
 // of an output `out_w` wide (a tile row is 2 output rows); for the transposed
 // convolution, of an input `w` wide (a tile row is 2 input rows, 4 output
 // rows).
-long medaug_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows);
-long medaug_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows);
+long md_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows);
+long md_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows);
 
 // Convolution (kernel 4, stride 2, padding 1) of one image [cin][h][w] into
 // [cout][h/2][w/2], output rows [2·tile_row_begin, 2·tile_row_end) ∩ [0, h/2);
 // transposed convolution of one image [cin][h][w] into [cout][2h][2w],
 // output rows [4·tile_row_begin, 4·tile_row_end) ∩ [0, 2h). Steps, ranges,
-// scratch and the return value as for medaug_winograd_f23.
-int medaug_winograd_f22_conv(const medaug_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+// scratch and the return value as for md_winograd_f23.
+int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                              int begin, int end, float *scratch);
-int medaug_winograd_f22_transposed(const medaug_winograd_layer *layer, int step, int tile_row_begin,
+int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch);
 
 // Bilinear resampling of `count` output pixels (one output row) of an image
@@ -133,7 +136,7 @@ int medaug_winograd_f22_transposed(const medaug_winograd_layer *layer, int step,
 // nearest label outside reads `mask_fill` (no flags are set). Returns 1 when
 // it ran, 0 when the CPU lacks AVX-512F or the image is smaller than 2×2
 // (nothing written).
-int medaug_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
+int md_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
                          const float *rows, const float *cols, int count, float *dst, int *dst_mask,
                          long plane, unsigned short *outside, int constant_border, float border_value,
                          int mask_fill);
