@@ -95,7 +95,7 @@ let package = Package(
         // relative path works for this root package). Unsafe flags are only
         // allowed in root packages, which is how this library is built.
         .target(
-            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion"],
+            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"],
             exclude: ["exports.map"],
             swiftSettings: niftiHeaders,
             linkerSettings: [.unsafeFlags([
@@ -134,7 +134,7 @@ let package = Package(
                     swiftSettings: niftiHeaders),
         // dlopen()s the built libMedaugC.so and calls it through C function
         // pointers; links the Swift API only to compare results and write models.
-        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion"],
+        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"],
                     swiftSettings: niftiHeaders),
     ]
 )

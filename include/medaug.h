@@ -163,8 +163,8 @@ extern "C" {
 **
 ** Since: 0.1.0 (ABI 1)
 */
-#define MEDAUG_VERSION        "0.2.0"
-#define MEDAUG_VERSION_NUMBER 2000
+#define MEDAUG_VERSION        "0.3.0"
+#define MEDAUG_VERSION_NUMBER 3000
 #define MEDAUG_ABI_VERSION    1
 
 /*
@@ -186,8 +186,9 @@ extern "C" {
 #define MEDAUG_SHAPE_MISMATCH   5 /* Array dimensions do not fit the model */
 #define MEDAUG_BUFFER_TOO_SMALL 6 /* An output capacity is smaller than needed; nothing written */
 #define MEDAUG_OUT_OF_MEMORY    7 /* An allocation failed */
-#define MEDAUG_UNSUPPORTED      8 /* The operation does not apply to this model kind, or the
-                                     options set fields this library version does not know */
+#define MEDAUG_UNSUPPORTED      8 /* The operation does not apply to this model kind, the
+                                     options set fields this library version does not know,
+                                     or MEDAUG_CPU names a CPU tier this machine lacks */
 #define MEDAUG_CANCELLED        9 /* A progress callback asked to stop; nothing was written */
 
 /*
@@ -329,7 +330,7 @@ typedef struct medaug_segment_options {
 /*
 ** CAPI: Library Version
 **
-** medaug_version() returns the library's MEDAUG_VERSION string ("0.2.0"),
+** medaug_version() returns the library's MEDAUG_VERSION string ("0.3.0"),
 ** static, never NULL, never to be freed. medaug_version_number() returns
 ** its MEDAUG_VERSION_NUMBER. A program compares them with the macros of
 ** the header it was compiled with.
@@ -353,6 +354,29 @@ MEDAUG_API int medaug_version_number(void);
 ** Since: 0.1.0 (ABI 1)
 */
 MEDAUG_API int medaug_abi_version(void);
+
+/*
+** CAPI: CPU Tier
+**
+** Returns the instruction-set tier medaug's own kernels use in this
+** process: "avx512" (x86-64 with AVX-512 F/BW/DQ/VL), "avx2" (AVX2 + FMA),
+** "neon" (aarch64) or "generic". It is detected once per process; the
+** environment variable MEDAUG_CPU=generic|avx2|avx512|neon, read at the
+** first call into the library, forces a tier the CPU has (to compare or
+** test tiers). When MEDAUG_CPU names an unknown tier or one this CPU lacks,
+** every other medaug function fails with MEDAUG_UNSUPPORTED and a
+** message saying so, and this function returns the detected tier.
+**
+** Network outputs are bitwise reproducible for a given tier and thread
+** count; across tiers they agree within 1e-5. See the README's
+** "Determinism" section.
+**
+** Returns: a static string, never NULL, never to be freed; cannot fail.
+** Does not change medaug_last_error().
+** Thread-safety: any thread, any time.
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API const char *medaug_cpu_tier(void);
 
 /*
 ** CAPI: Last Error Message

@@ -3,6 +3,7 @@ import MedaugExpansion
 import MedaugImaging
 import MedaugMetrics
 import MedaugModels
+import MedaugSupport
 
 /// The status codes of `include/medaug.h`. Numbered once, never renumbered.
 enum Status {
@@ -53,6 +54,8 @@ enum Status {
             case .unsupported: return (unsupported, error.description)
             case .tooLarge, .invalidArgument: return (invalidArgument, error.description)
             }
+        case let error as CPUTierError:
+            return (unsupported, error.description)
         case let error as MetricsError:
             if case .shapeMismatch = error { return (shapeMismatch, error.description) }
             return (invalidArgument, error.description)
@@ -78,10 +81,13 @@ struct ABIFailure: Error {
 
 /// Runs the body of an exported function: a thrown error becomes a status
 /// and this thread's message (prefixed with the function's name); success
-/// clears the message. Only thrown errors are caught, so every argument is
+/// clears the message. A `MEDAUG_CPU` this CPU cannot honour fails every
+/// call with MEDAUG_ERROR_UNSUPPORTED. Only thrown errors are caught, so every argument is
 /// validated before the Swift API can reach a precondition.
 func serve(_ function: StaticString, _ body: () throws -> Void) -> Int32 {
     do {
+        // MEDAUG_CPU naming a tier this CPU lacks fails every call.
+        try CPUTier.checkEnvironment()
         try body()
         ErrorMessage.clear()
         return Status.ok

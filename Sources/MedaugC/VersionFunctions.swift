@@ -1,12 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import MedaugSupport
 
 /// The library's version, as `MEDAUG_VERSION`, `MEDAUG_VERSION_NUMBER` and
 /// `MEDAUG_ABI_VERSION` in include/medaug.h (scripts/test-abi checks they agree).
 enum Version {
-    static let string = "0.2.0"
-    static let number: Int32 = 2000
+    static let string = "0.3.0"
+    static let number: Int32 = 3000
     static let abi: Int32 = 1
 
     static let cString = StaticCString.make(string)
@@ -22,6 +23,15 @@ public func medaug_version_number() -> Int32 { Version.number }
 
 @_cdecl("medaug_abi_version")
 public func medaug_abi_version() -> Int32 { Version.abi }
+
+/// Tier names as static C strings, for `medaug_cpu_tier`.
+enum TierNames {
+    static let cStrings: [CPUTier: UnsafePointer<CChar>] =
+        Dictionary(uniqueKeysWithValues: CPUTier.allCases.map { ($0, StaticCString.make($0.rawValue)) })
+}
+
+@_cdecl("medaug_cpu_tier")
+public func medaug_cpu_tier() -> UnsafePointer<CChar> { TierNames.cStrings[CPUTier.current]! }
 
 @_cdecl("medaug_last_error")
 public func medaug_last_error() -> UnsafePointer<CChar> { ErrorMessage.current }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MedaugSupport
 
 /// The `medaug` command-line tool.
 @main
@@ -6,6 +7,16 @@ struct Medaug: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medaug",
         abstract: "Synthetic biomedical images (pix2pix GAN) and classic augmentation.",
-        version: "0.1.0",
+        version: "0.3.0",
         subcommands: [ModelCommand.self, InspectCommand.self, PrepareCommand.self, AugmentCommand.self, ExpandCommand.self, TrainGANCommand.self, TrainSegmenterCommand.self, GenerateCommand.self, SegmentCommand.self, EvaluateCommand.self, ExperimentCommand.self, RunCommand.self])
+
+    /// Refuses a `MEDAUG_CPU` this CPU cannot honour before any command runs.
+    static func main() {
+        do {
+            try CPUTier.checkEnvironment()
+        } catch {
+            exit(withError: CLIError("\(error)"))
+        }
+        main(nil)
+    }
 }

@@ -1,3 +1,4 @@
+import MedaugSupport
 import Foundation
 import MedaugModels
 
@@ -13,11 +14,13 @@ public final class Model: @unchecked Sendable {
     private let lock = NSLock()
     private var graphs: [GraphKey: Graph] = [:]
 
-    /// Which compiled graph: normalisation, dropout and whether passes ran.
+    /// Which compiled graph: normalisation, dropout, whether passes ran, and
+    /// the CPU tier the passes chose kernels for (a test may force another).
     struct GraphKey: Hashable {
         var normalization: NormalizationMode
         var dropout: Bool
         var optimize: Bool
+        var tier: CPUTier = .current
     }
 
     /// Opens, maps and validates a model file.
@@ -34,9 +37,11 @@ public final class Model: @unchecked Sendable {
         self.file = file
     }
 
-    /// A new session running this model on `threads` threads.
+    /// A new session running this model on `threads` threads. Throws
+    /// `CPUTierError` when `MEDAUG_CPU` asks for a tier this CPU lacks.
     public func makeSession(threads: Int = 1) throws -> Session {
-        try Session(model: self, threads: threads)
+        try CPUTier.checkEnvironment()
+        return try Session(model: self, threads: threads)
     }
 
     /// The graph for a mode, built and optimised on first use.

@@ -165,6 +165,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_segment_output_counts", "medaug_segment", "medaug_augment", "medaug_expand", "medaug_expand_dataset",
         "medaug_metrics", "medaug_image_page_count", "medaug_image_read", "medaug_image_write", "medaug_volume_read",
         "medaug_buffer_free", "medaug_volume_read_series", "medaug_volume_series_json", "medaug_limit",
+        "medaug_cpu_tier",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

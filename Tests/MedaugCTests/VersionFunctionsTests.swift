@@ -1,3 +1,4 @@
+import MedaugSupport
 import XCTest
 
 /// medaug_version*, medaug_abi_version, medaug_status_string, and the
@@ -5,11 +6,22 @@ import XCTest
 final class VersionFunctionsTests: XCTestCase {
     func testVersionsMatchTheHeader() throws {
         let lib = try MedaugLibrary.shared()
-        XCTAssertEqual(String(cString: try XCTUnwrap(lib.version())), "0.2.0")
-        XCTAssertEqual(lib.versionNumber(), 2000)
+        XCTAssertEqual(String(cString: try XCTUnwrap(lib.version())), "0.3.0")
+        XCTAssertEqual(lib.versionNumber(), 3000)
         XCTAssertEqual(lib.abiVersion(), 1)
         // Static: the same pointer every time.
         XCTAssertEqual(lib.version(), lib.version())
+    }
+
+    /// medaug_cpu_tier names the tier the Swift side uses, as a static string.
+    func testCPUTierIsReported() throws {
+        let lib = try MedaugLibrary.shared()
+        guard let handle = dlopen(lib.path, RTLD_NOW | RTLD_NOLOAD), let symbol = dlsym(handle, "medaug_cpu_tier") else {
+            return XCTFail("medaug_cpu_tier is not exported")
+        }
+        let function = unsafeBitCast(symbol, to: (@convention(c) () -> UnsafePointer<CChar>).self)
+        XCTAssertEqual(String(cString: function()), CPUTier.current.rawValue)
+        XCTAssertEqual(function(), function())
     }
 
     func testStatusStringsNameEveryCodeAndNeverReturnNull() throws {

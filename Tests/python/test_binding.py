@@ -44,7 +44,7 @@ def _label_map(n=None, values=GENERATOR_VALUES, seed=0):
 # Versions and ABI
 
 def test_version_and_abi():
-    assert medaug.version() == "0.2.0"
+    assert medaug.version() == "0.3.0"
     x, y, z = map(int, medaug.version().split("."))
     assert medaug.version_number() == x * 1000000 + y * 1000 + z
     assert medaug.abi_version() == medaug.ABI_VERSION == 1

@@ -97,7 +97,7 @@ struct RunCommand: ParsableCommand {
                 "batch": batch, "threads": threads, "runs": times.count,
                 "first_ms": times[0], "median_ms": steady, "ms_per_image": steady / Double(batch),
                 "arena_bytes": session.arenaBytes, "arena_lower_bound_bytes": session.arenaLowerBoundBytes,
-                "times_ms": times, "blas": Gemm.backendDescription,
+                "times_ms": times, "blas": Gemm.backendDescription, "cpu_tier": CPUTier.current.rawValue,
             ]
             if measureSgemm { report["sgemm_peak_gflops"] = Gemm.measurePeak(size: 1536, threads: threads) }
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])

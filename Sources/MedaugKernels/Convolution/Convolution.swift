@@ -183,10 +183,11 @@ public enum Convolution {
         let bands = (outHeight + bandRows - 1) / bandRows
         parallelFor(bands, threads: threads) { band in
             let rows = (band * bandRows)..<min(outHeight, (band + 1) * bandRows)
-            _ = md_conv_direct_stride1(
+            let ran = md_conv_direct_stride1(
                 Int32(inChannels), Int32(height), Int32(width), input, Int32(outChannels), Int32(g.kernel),
                 Int32(g.padding), weights, Int32(outHeight), Int32(outWidth),
                 Int32(rows.lowerBound), Int32(rows.upperBound), output)
+            precondition(ran == 1, "the direct kernel refused a layer usesDirect chose it for")
             if bandEpilogue {
                 let first = rows.lowerBound * outWidth, count = rows.count * outWidth
                 for c in 0..<outChannels {
@@ -228,8 +229,9 @@ public enum Convolution {
                 if useStrips {
                     Im2col.unfoldPacked(input: input, channels: inChannels, height: height, width: width,
                                         geometry: g, outWidth: outWidth, rows: rows, cols: slot)
-                    _ = Gemm.multiplyPackedStrips(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
-                                                  packedB: slot, c: output + first, ldc: spatial)
+                    let ran = Gemm.multiplyPackedStrips(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+                                                        packedB: slot, c: output + first, ldc: spatial)
+                    precondition(ran, "the packed-strips kernel refused a tier that runs it")
                 } else {
                     Im2col.unfold(input: input, channels: inChannels, height: height, width: width,
                                   geometry: g, outHeight: outHeight, outWidth: outWidth,

@@ -142,9 +142,10 @@ public enum Winograd {
             activation: fused?.code ?? MD_ACTIVATION_NONE, slope: fused?.slope ?? 0)
         func run(_ step: Int32, _ band: Int, _ channels: Range<Int>, _ slot: UnsafeMutablePointer<Float>) {
             let first = band * bandRows, last = min(tileRows, first + bandRows)
-            _ = withUnsafePointer(to: layer) {
+            let ran = withUnsafePointer(to: layer) {
                 kernel($0, step, Int32(first), Int32(last), Int32(channels.lowerBound), Int32(channels.upperBound), slot)
             }
+            precondition(ran == 1, "a Winograd kernel refused a tier that runs it")
         }
         func finish(_ band: Int, channels: Range<Int>) {
             guard bandEpilogue else { return }

@@ -76,6 +76,15 @@ def abi_version() -> int:
     return int(_lib.medaug_abi_version())
 
 
+def cpu_tier() -> str:
+    """The instruction-set tier medaug's own kernels use in this process
+    (``medaug_cpu_tier``): ``"avx512"``, ``"avx2"``, ``"neon"`` or
+    ``"generic"``. Set ``MEDAUG_CPU`` before the first call to force a tier
+    the CPU has; a tier it lacks makes every other call raise
+    :class:`UnsupportedError`."""
+    return _lib.medaug_cpu_tier().decode("ascii")
+
+
 def library_path() -> str:
     """The path of the libmedaug shared library this process loaded."""
     return _lib._medaug_path

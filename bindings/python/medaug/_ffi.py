@@ -13,8 +13,8 @@ from ctypes import POINTER, c_char_p, c_int, c_int32, c_size_t, c_uint64, c_void
 from typing import Optional
 
 # CAPI: Compile-Time Versions (the header this module mirrors)
-MEDAUG_VERSION = "0.2.0"
-MEDAUG_VERSION_NUMBER = 2000
+MEDAUG_VERSION = "0.3.0"
+MEDAUG_VERSION_NUMBER = 3000
 MEDAUG_ABI_VERSION = 1
 
 # medaug_limit ids
@@ -178,11 +178,12 @@ session_p = c_void_p
 _float_p = POINTER(ctypes.c_float)
 _int32_p = POINTER(c_int32)
 
-# name: (restype, argtypes); exactly the 27 functions of the header.
+# name: (restype, argtypes); exactly the functions of the header (scripts/test-abi checks).
 PROTOTYPES = {
     "medaug_version": (c_char_p, []),
     "medaug_version_number": (c_int, []),
     "medaug_abi_version": (c_int, []),
+    "medaug_cpu_tier": (c_char_p, []),
     "medaug_last_error": (c_char_p, []),
     "medaug_status_string": (c_char_p, [c_int]),
     "medaug_model_load_file": (c_int, [c_char_p, POINTER(model_p)]),
