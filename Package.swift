@@ -119,10 +119,12 @@ let package = Package(
             swiftSettings: niftiHeaders),
 
         // MARK: - Unit tests (one bundle per target)
+        // Helpers shared by the test bundles (the CPU-tier matrix).
+        .target(name: "MedaugTestSupport", dependencies: ["MedaugKernels", "MedaugSupport"], path: "Tests/MedaugTestSupport"),
         .testTarget(name: "MedaugSupportTests", dependencies: ["MedaugSupport"]),
-        .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels", "MedaugSupport"]),
+        .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels", "MedaugSupport", "MedaugTestSupport"]),
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
-        .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels"]),
+        .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugSupport", "MedaugTestSupport"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"],
                     swiftSettings: niftiHeaders),

@@ -1,3 +1,4 @@
+import MedaugMicroKernels
 import MedaugSupport
 
 /// A family of medaug's SIMD kernels (`Sources/MedaugMicroKernels`), for
@@ -15,14 +16,33 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case winograd
     /// tanh, sigmoid, channel softmax.
     case activations
+    /// The bilinear warp of augmentation.
+    case warp
+
+    /// How many times a kernel of this family ran with `tier`'s code in this
+    /// process (tests assert that a forced tier's code really ran).
+    public func runs(on tier: CPUTier) -> Int {
+        md_kernel_runs(code, tier.code)
+    }
+
+    var code: Int32 {
+        switch self {
+        case .strips: MD_FAMILY_STRIPS
+        case .direct: MD_FAMILY_DIRECT
+        case .winograd: MD_FAMILY_WINOGRAD
+        case .activations: MD_FAMILY_ACTIVATIONS
+        case .warp: MD_FAMILY_WARP
+        }
+    }
 }
 
 extension CPUTier {
     /// Whether this tier has code for `family`.
     public func runs(_ family: MicroKernelFamily) -> Bool {
-        switch self {
-        case .avx512: true
-        case .avx2, .neon, .generic: false
+        switch (self, family) {
+        case (.avx512, _): true
+        case (.avx2, .strips): true
+        default: false
         }
     }
 }

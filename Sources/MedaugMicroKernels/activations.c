@@ -65,6 +65,7 @@ static TARGET void affine_activate(float *data, long count, float scale, float s
 
 int md_affine_activate(float *data, long count, float scale, float shift, int activation) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
+    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_AVX512);
     if (activation != MD_ACTIVATION_TANH && activation != MD_ACTIVATION_SIGMOID) return 0;
     affine_activate(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
     return 1;
@@ -94,6 +95,7 @@ static TARGET void softmax_channels(float *data, int channels, long pixels, long
 
 int md_softmax_channels(float *data, int channels, long pixels, long stride) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
+    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_AVX512);
     if (channels > 0 && pixels > 0) softmax_channels(data, channels, pixels, stride);
     return 1;
 }

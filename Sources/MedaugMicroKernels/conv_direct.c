@@ -94,6 +94,7 @@ int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, 
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output) {
     if (md_cpu_tier() != MD_CPU_AVX512 || k > MAX_KERNEL || k < 1) return 0;
+    md_count_run(MD_FAMILY_DIRECT, MD_CPU_AVX512);
     if (cout <= 0 || row_end <= row_begin) return 1;
     conv_direct_avx512(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
     return 1;

@@ -1,5 +1,12 @@
+// The strips GEMM, AVX-512 tier, and the entry points that dispatch on the
+// CPU tier (the AVX2 tier is sgemm_strips_avx2.c). Every tier computes each
+// element of C as one fused multiply-add chain over p = 0..k-1 in order,
+// so results are bitwise the same on every tier and whatever the columns
+// beside an element (Gemm.multiplyColumnExact relies on it).
 #include "md_microkernels.h"
+#include "sgemm_strips.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
@@ -93,18 +100,33 @@ static TARGET void sgemm_strips_avx512(int m, int n, int k, const float *a, int 
     }
 }
 
+#endif
+
+// packed: B in strips of 32 columns (md_sgemm_packed_strips), else row-major.
+static int sgemm_strips(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+                        int ldc, int packed) {
+    int tier = md_cpu_tier();
+    if (tier == MD_CPU_AVX512 || tier == MD_CPU_AVX2) md_count_run(MD_FAMILY_STRIPS, tier);
+    switch (tier) {
+#if defined(__x86_64__)
+    case MD_CPU_AVX512:
+        if (m > 0 && n > 0) sgemm_strips_avx512(m, n, k, a, lda, b, ldb, c, ldc, packed);
+        return 1;
+    case MD_CPU_AVX2:
+        if (m > 0 && n > 0) md_sgemm_strips_avx2(m, n, k, a, lda, b, ldb, c, ldc, packed);
+        return 1;
+#endif
+    default:
+        return 0;
+    }
+}
+
 int md_sgemm_strips(int m, int n, int k, const float *a, int lda,
-                        const float *b, int ldb, float *c, int ldc) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    if (m <= 0 || n <= 0) return 1;
-    sgemm_strips_avx512(m, n, k, a, lda, b, ldb, c, ldc, 0);
-    return 1;
+                    const float *b, int ldb, float *c, int ldc) {
+    return sgemm_strips(m, n, k, a, lda, b, ldb, c, ldc, 0);
 }
 
 int md_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
-                               const float *b, float *c, int ldc) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    if (m <= 0 || n <= 0) return 1;
-    sgemm_strips_avx512(m, n, k, a, lda, b, 32, c, ldc, 1);
-    return 1;
+                           const float *b, float *c, int ldc) {
+    return sgemm_strips(m, n, k, a, lda, b, 32, c, ldc, 1);
 }

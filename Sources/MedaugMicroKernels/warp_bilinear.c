@@ -89,6 +89,7 @@ int md_warp_bilinear(const float *src, int channels, int h, int w, const int *sr
                          long plane, unsigned short *outside, int constant_border, float border_value,
                          int mask_fill) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
+    md_count_run(MD_FAMILY_WARP, MD_CPU_AVX512);
     if (h < 2 || w < 2 || (long)h * w > 0x7FFFFFFFL) return 0;
     warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
                 constant_border, border_value, mask_fill);

@@ -90,6 +90,7 @@ static TARGET void transform_output(const md_winograd_layer *layer, const winogr
 int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                         int begin, int end, float *scratch) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
+    md_count_run(MD_FAMILY_WINOGRAD, MD_CPU_AVX512);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 16, layer->cin, layer->cout,
                                        scratch);

@@ -60,7 +60,8 @@ public enum CPUTier: String, CaseIterable, Sendable, CustomStringConvertible {
         return try body()
     }
 
-    var code: Int32 {
+    /// The MD_CPU_* number of md_cpu.h.
+    package var code: Int32 {
         switch self {
         case .generic: MD_CPU_GENERIC
         case .avx2: MD_CPU_AVX2
@@ -69,7 +70,7 @@ public enum CPUTier: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
-    init(code: Int32) {
+    package init(code: Int32) {
         self = CPUTier.allCases.first { $0.code == code } ?? .generic
     }
 

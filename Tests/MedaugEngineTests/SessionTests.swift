@@ -1,4 +1,5 @@
 import Foundation
+import MedaugTestSupport
 import XCTest
 @testable import MedaugEngine
 @testable import MedaugModels
@@ -35,6 +36,10 @@ final class SessionTests: XCTestCase {
     /// An image's output is bitwise independent of the other images of its
     /// batch (README, "Determinism"), for both networks and thread counts.
     func testImagesDoNotDependOnTheirBatch() throws {
+        try forEachTier(running: .strips) { _ in try imagesDoNotDependOnTheirBatch() }
+    }
+
+    func imagesDoNotDependOnTheirBatch() throws {
         for config in [TestModels.generator, TestModels.segmenter] {
             let model = try TestModels.model(config)
             let batch = TestModels.input(for: config, batch: 3, seed: 4)

@@ -1,4 +1,5 @@
 import MedaugSupport
+import MedaugTestSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -77,7 +78,13 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testPackedStripsKernelMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.strips), "no strips kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .strips) { tier in
+            guard tier.runs(.strips) else { return }
+            try packedStripsKernelMatchesNaive()
+        }
+    }
+
+    func packedStripsKernelMatchesNaive() throws {
         var rng = TestRandom(seed: 8)
         for (m, n, k) in [(1, 1, 1), (7, 33, 5), (8, 64, 9), (13, 70, 31), (32, 31, 288), (17, 100, 3), (9, 16, 20), (5, 48, 7)] {
             let a = rng.normals(m * k), b = rng.normals(k * n)
@@ -96,7 +103,13 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testDirectConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.strips), "no strips kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .direct) { tier in
+            guard tier.runs(.direct) else { return }
+            try directConvolutionMatchesNaive()
+        }
+    }
+
+    func directConvolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 10)
         // Widths around the 32-pixel strip (31, 32, 33, 70), kernels 3/5/1,
         // output-channel counts around the 8-row block.
@@ -124,14 +137,22 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testConvolutionMatchesNaive() throws {
-        try runConv(threads: 1, groupSize: 1, relu: false)
-        try runConv(threads: 2, groupSize: 1, relu: true)
+        try forEachTier(running: .strips) { _ in
+            try runConv(threads: 1, groupSize: 1, relu: false)
+            try runConv(threads: 2, groupSize: 1, relu: true)
+        }
     }
 
     /// Images grouped into one GEMM get the bits they get alone (on the same
     /// column-exact GEMM), and match the reference.
     func testGroupedImagesMatchNaiveAndThemselvesAlone() throws {
-        try XCTSkipUnless(Gemm.hasColumnExactKernel, "this CPU has no column-exact GEMM")
+        try forEachTier(running: .strips) { _ in
+            guard Gemm.hasColumnExactKernel else { return }
+            try groupedImagesMatchNaiveAndThemselvesAlone()
+        }
+    }
+
+    func groupedImagesMatchNaiveAndThemselvesAlone() throws {
         for (threads, relu) in [(2, false), (1, true)] {
             let alone = try runConv(threads: threads, groupSize: 1, relu: relu, columnExact: true)
             for group in [2, 3] {
@@ -143,6 +164,10 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testTransposedConvolutionMatchesNaive() throws {
+        try forEachTier(running: .strips) { _ in try transposedConvolutionMatchesNaive() }
+    }
+
+    func transposedConvolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 2)
         for threads in [1, 2] {
             var runs: [(Int, Convolution.TransposedWeightLayout)] = [(1, .iohw), (1, .outputMajor)]

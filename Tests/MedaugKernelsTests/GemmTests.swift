@@ -1,4 +1,6 @@
+import MedaugTestSupport
 import XCTest
+import MedaugSupport
 @testable import MedaugKernels
 
 final class GemmTests: XCTestCase {
@@ -6,7 +8,11 @@ final class GemmTests: XCTestCase {
     /// split by columns and by rows at two threads, and narrow ones (≤ 32
     /// columns: the strips kernel, one or two vectors, row tails), against a
     /// Double loop.
-    func testAllTransposesMatchNaiveProduct() {
+    func testAllTransposesMatchNaiveProduct() throws {
+        try forEachTier(running: .strips) { _ in try allTransposesMatchNaiveProduct() }
+    }
+
+    func allTransposesMatchNaiveProduct() throws {
         var rng = TestRandom(seed: 131)
         for (m, n, k) in [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11)] {
             for transposeA in [false, true] {
@@ -43,7 +49,34 @@ final class GemmTests: XCTestCase {
     /// Every element of a column-exact product has the bits it has when its
     /// column is multiplied alone, at any width and thread count.
     func testColumnExactProductDoesNotDependOnItsNeighbours() throws {
-        try XCTSkipUnless(Gemm.hasColumnExactKernel, "this CPU has no column-exact GEMM")
+        var tested: [CPUTier] = []
+        try forEachTier(running: .strips) { tier in
+            guard Gemm.hasColumnExactKernel else { return }
+            tested.append(tier)
+            try columnExactProductDoesNotDependOnItsNeighbours()
+        }
+        try XCTSkipIf(tested.isEmpty, "no tier of this CPU has a column-exact GEMM")
+    }
+
+    /// Every tier's strips kernel computes each element as the same FMA
+    /// chain, so all give the same bits (what lets grouping stay exact).
+    func testStripsKernelsOfAllTiersAgreeBitwise() throws {
+        var rng = TestRandom(seed: 133)
+        for (m, n, k) in [(13, 37, 9), (7, 5, 300), (20, 70, 33)] {
+            let a = rng.normals(m * k), b = rng.normals(k * n)
+            var results: [CPUTier: [UInt32]] = [:]
+            try forEachTier(running: .strips) { tier in
+                var c = [Float](repeating: .nan, count: m * n)
+                if Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n, threads: 2) {
+                    results[tier] = c.map(\.bitPattern)
+                }
+            }
+            try XCTSkipIf(results.count < 2, "fewer than two tiers with a strips kernel here")
+            XCTAssertEqual(Set(results.values).count, 1, "m \(m) n \(n) k \(k): tiers \(results.keys.sorted { $0.rawValue < $1.rawValue })")
+        }
+    }
+
+    func columnExactProductDoesNotDependOnItsNeighbours() throws {
         var rng = TestRandom(seed: 132)
         for (m, n, k) in [(13, 37, 9), (9, 1, 300), (17, 70, 40), (8, 33, 5)] {
             let a = rng.normals(m * k), b = rng.normals(k * n)

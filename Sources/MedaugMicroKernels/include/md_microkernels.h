@@ -16,6 +16,20 @@
 extern "C" {
 #endif
 
+// Kernel families, for md_kernel_runs.
+#define MD_FAMILY_STRIPS 0      // md_sgemm_strips, md_sgemm_packed_strips
+#define MD_FAMILY_DIRECT 1      // md_conv_direct_stride1
+#define MD_FAMILY_WINOGRAD 2    // md_winograd_f23, md_winograd_f22_*
+#define MD_FAMILY_ACTIVATIONS 3 // md_affine_activate, md_softmax_channels
+#define MD_FAMILY_WARP 4        // md_warp_bilinear
+#define MD_FAMILY_COUNT 5
+
+// How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
+// in this process: tests check that a forced tier's code really ran.
+long md_kernel_runs(int family, int tier);
+// Counts one run (called by the kernels' entry points).
+void md_count_run(int family, int tier);
+
 // C[m×n] = A[m×k]·B[k×n] (row-major, leading dimensions lda, ldb, ldc; C is
 // overwritten) without packing either operand: B is read in strips of 32
 // columns, which stay in L1 while every row block of A passes over them.
