@@ -84,7 +84,7 @@ public struct ExecutionPlan: Sendable {
         case .convTranspose(let p):
             return Convolution.transposedScratchCount(
                 inChannels: input.channels, outChannels: output.channels, geometry: p.geometry,
-                inHeight: input.height, inWidth: input.width, images: group)
+                inHeight: input.height, inWidth: input.width, images: group, columnExact: columnExact)
         case .batchNorm:
             return 2 * output.channels
         default:

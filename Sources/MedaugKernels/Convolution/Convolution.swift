@@ -13,18 +13,39 @@ import MedaugMicroKernels
 /// depend on how many columns sit beside them, and the one-image shortcuts
 /// (direct kernel, tiles) are skipped.
 public enum Convolution {
-    /// Floats of im2col columns one tile may hold: 1 MiB keeps a tile and its
-    /// GEMM's packed panels in a core's L2 instead of streaming a column
-    /// matrix of up to 9× the input through memory.
-    /// Tiles of convolutions with at most this many output channels use the
-    /// packed-strips kernel when the CPU has it (a variable so tests can
-    /// force either path).
-    nonisolated(unsafe) static var stripsMaxChannels = 512
+    /// Tiles of convolutions with at most this many output channels run on
+    /// medaug's packed-strips kernel instead of OpenBLAS, per CPU tier.
+    /// Measured (single-thread GEMM of a tile, this tier's kernel against
+    /// OpenBLAS's kernel for the same instruction set, on an AVX-512 host):
+    /// - avx512: faster at every channel count of the paper's networks
+    ///   (~10% on the generator's 128–512-channel layers, paired A/B runs),
+    ///   since OpenBLAS re-packs the weights for every tile.
+    /// - avx2 (6×16 kernel against OpenBLAS Haswell): 76 vs 62 GFLOP/s at 32
+    ///   channels, a tie at 64, 101 vs 94 at 128 (k 1152), but 77 vs 85 at 256
+    ///   and 74 vs 88 at 512. Whole layers, though, were slower with it
+    ///   (segmenter-256's 32-channel 256×256 layers ~12 → ~16 ms: unfolding
+    ///   into packed strips costs more than the kernel gains), so the AVX2
+    ///   tier leaves tiles to OpenBLAS until a real AVX2-only CPU says
+    ///   otherwise (not measured on one yet).
+    static func stripsMaxChannels(for tier: CPUTier) -> Int {
+        if let stripsMaxChannelsOverride { return stripsMaxChannelsOverride }
+        switch tier {
+        case .avx512: return 512
+        case .avx2: return 0
+        case .neon, .generic: return 0
+        }
+    }
+
+    /// Replaces `stripsMaxChannels(for:)` when set (tests force either path).
+    nonisolated(unsafe) static var stripsMaxChannelsOverride: Int?
 
     /// See `tiling`; a variable so tests can force tiny tiles.
     nonisolated(unsafe) static var minimumTileColumns = 256
 
-    /// (A variable only so tests can force tiny tiles.)
+    /// Floats of im2col columns one tile may hold: 1 MiB keeps a tile and its
+    /// GEMM's packed panels in a core's L2 instead of streaming a column
+    /// matrix of up to 9× the input through memory. (A variable only so
+    /// tests can force tiny tiles.)
     nonisolated(unsafe) static var tileFloats = 256 * 1024
 
     /// How a single image's convolution is cut into tiles of whole output
@@ -69,9 +90,10 @@ public enum Convolution {
             return threads * Gemm.packedStripsCount(n: tiling.rowsPerTile * outWidth, k: depth)
         }
         let columns = images * outHeight * outWidth
-        let unfolded = geometry.isPointwise && images == 1 ? 0 : inChannels * geometry.kernel * geometry.kernel * columns
+        let depth = inChannels * geometry.kernel * geometry.kernel
         let staged = images == 1 ? 0 : outChannels * columns
-        return unfolded + staged
+        if columnExact { return Gemm.packedStripsCount(n: columns, k: depth) + staged }
+        return (geometry.isPointwise ? 0 : depth * columns) + staged
     }
 
     /// y = epilogue(W ∗ x) for `images` images.
@@ -112,7 +134,7 @@ public enum Convolution {
                          imageIndex: imageIndex, epilogue: epilogue, scratch: scratch, threads: threads)
             return
         }
-        if images == 1 {
+        if !columnExact {
             var b = UnsafePointer(scratch)
             if g.isPointwise {
                 b = input
@@ -121,21 +143,27 @@ public enum Convolution {
                               geometry: g, outHeight: outHeight, outWidth: outWidth,
                               cols: scratch, ldc: spatial, column: 0, threads: threads)
             }
-            multiply(m: outChannels, n: spatial, k: depth, a: weights, lda: depth,
-                     b: b, ldb: spatial, c: output, ldc: spatial, columnExact: columnExact, threads: threads)
+            Gemm.multiply(m: outChannels, n: spatial, k: depth, a: weights, lda: depth,
+                          b: b, ldb: spatial, c: output, ldc: spatial, threads: threads)
             epilogue.apply(toImage: output, channels: outChannels, spatial: spatial,
                            image: imageIndex, threads: threads)
             return
         }
-        let cols = scratch
-        let staged = scratch + depth * columns
-        for n in 0..<images {
-            Im2col.unfold(input: input + n * inputStride, channels: inChannels, height: height, width: width,
-                          geometry: g, outHeight: outHeight, outWidth: outWidth,
-                          cols: cols, ldc: columns, column: n * spatial, threads: threads)
+        // Column-exact: the group's columns side by side in packed strips,
+        // one image after another (the same layout for a group of 1).
+        let packed = scratch
+        let staged = images == 1 ? output : scratch + Gemm.packedStripsCount(n: columns, k: depth)
+        parallelFor(images, threads: threads) { n in
+            Im2col.unfoldPacked(input: input + n * inputStride, channels: inChannels, height: height, width: width,
+                                geometry: g, outWidth: outWidth, rows: 0..<outHeight, cols: packed, column: n * spatial)
         }
-        multiply(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
-                 b: cols, ldb: columns, c: staged, ldc: columns, columnExact: true, threads: threads)
+        let ran = Gemm.multiplyColumnExact(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+                                           packedB: packed, c: staged, ldc: columns, threads: threads)
+        precondition(ran, "columnExact asked for on a CPU tier without a column-exact GEMM")
+        if images == 1 {
+            epilogue.apply(toImage: output, channels: outChannels, spatial: spatial, image: imageIndex, threads: threads)
+            return
+        }
         // Scatter the channel-major GEMM result into each image's NCHW slot
         // and run the epilogue while the plane is in cache.
         for n in 0..<images {
@@ -150,20 +178,6 @@ public enum Convolution {
             if epilogue.activation == .softmax {
                 Pointwise.softmax(dst, channels: outChannels, pixels: spatial, stride: spatial)
             }
-        }
-    }
-
-    /// C = A·B on `Gemm.multiplyColumnExact` when `columnExact`, else on
-    /// `Gemm.multiply`.
-    static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                         columnExact: Bool, threads: Int) {
-        if columnExact {
-            let ran = Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-                                               threads: threads)
-            precondition(ran, "columnExact asked for on a CPU without a column-exact GEMM")
-        } else {
-            Gemm.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
         }
     }
 
@@ -216,10 +230,8 @@ public enum Convolution {
         let depth = inChannels * g.kernel * g.kernel
         let slotFloats = Gemm.packedStripsCount(n: rowsPerTile * outWidth, k: depth)
         let tileEpilogue = epilogue.isElementwise && !epilogue.isIdentity
-        // medaug's unpacked-A kernel beats OpenBLAS on these tiles (measured
-        // in paired A/B runs: ~10% on the generator's 128..512-channel
-        // layers), since OpenBLAS re-packs the weights for every tile.
-        let useStrips = CPUTier.current.runs(.strips) && outChannels <= stripsMaxChannels
+        // The rule and its measurements: `stripsMaxChannels(for:)`.
+        let useStrips = CPUTier.current.runs(.strips) && outChannels <= stripsMaxChannels(for: CPUTier.current)
         parallelFor(threads, threads: threads) { worker in
             let slot = scratch + worker * slotFloats
             for tile in splitRange(tiles, parts: threads, part: worker) {
@@ -255,10 +267,10 @@ public enum Convolution {
     /// Scratch floats `transposedForward` needs for a group of `images`.
     public static func transposedScratchCount(
         inChannels: Int, outChannels: Int, geometry: ConvGeometry,
-        inHeight: Int, inWidth: Int, images: Int
+        inHeight: Int, inWidth: Int, images: Int, columnExact: Bool = false
     ) -> Int {
         let columns = images * inHeight * inWidth
-        let packed = images == 1 ? 0 : inChannels * columns
+        let packed = columnExact ? Gemm.packedStripsCount(n: columns, k: inChannels) : 0
         return outChannels * geometry.kernel * geometry.kernel * columns + packed
     }
 
@@ -311,22 +323,22 @@ public enum Convolution {
         let columns = images * inSpatial
         let rows = outChannels * g.kernel * g.kernel
         let cols = scratch
-        var b = input
-        if images > 1 {
-            // Pack the group's inputs side by side: [inChannels][images·inSpatial].
+        if columnExact {
+            // The group's inputs side by side in packed strips: GEMM row c is
+            // input channel c, column n·inSpatial + pixel.
             let packed = scratch + rows * columns
-            for n in 0..<images {
-                let src = input + n * inputStride
-                parallelFor(inChannels, threads: threads) { c in
-                    (packed + c * columns + n * inSpatial).update(from: src + c * inSpatial, count: inSpatial)
+            parallelFor(inChannels, threads: threads) { c in
+                for n in 0..<images {
+                    Im2col.writePacked(packed, depth: inChannels, row: c, column: n * inSpatial, count: inSpatial,
+                                       source: input + n * inputStride + c * inSpatial, stride: 1,
+                                       valid: 0..<inSpatial)
                 }
             }
-            b = UnsafePointer(packed)
-        }
-        if columnExact {
-            multiply(m: rows, n: columns, k: inChannels, a: weights, lda: inChannels,
-                     b: b, ldb: columns, c: cols, ldc: columns, columnExact: true, threads: threads)
+            let ran = Gemm.multiplyColumnExact(m: rows, n: columns, k: inChannels, a: weights, lda: inChannels,
+                                               packedB: packed, c: cols, ldc: columns, threads: threads)
+            precondition(ran, "columnExact asked for on a CPU tier without a column-exact GEMM")
         } else {
+            let b = input
             Gemm.multiply(m: rows, n: columns, k: inChannels, a: weights,
                           lda: layout == .iohw ? rows : inChannels, transposeA: layout == .iohw,
                           b: b, ldb: columns, c: cols, ldc: columns, threads: threads)

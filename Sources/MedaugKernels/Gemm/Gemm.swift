@@ -102,7 +102,9 @@ public enum Gemm {
     static func multiplyNarrow(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                                threads: Int) {
-        _ = multiplyColumnExact(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads)
+        let ran = multiplyColumnExact(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                                      threads: threads)
+        precondition(ran, "the strips kernel refused a tier that runs it")
     }
 
     /// Whether `multiplyColumnExact` runs on this CPU.
@@ -121,17 +123,41 @@ public enum Gemm {
                                            b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
                                            ldc: Int, threads: Int) -> Bool {
         guard hasColumnExactKernel else { return false }
+        forRowBlocks(m, threads: threads) { first, count in
+            let ran = md_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b,
+                                      Int32(ldb), c + first * ldc, Int32(ldc))
+            precondition(ran == 1, "the strips kernel refused a tier that runs it")
+        }
+        return true
+    }
+
+    /// As `multiplyColumnExact`, with B packed in strips of 32 columns
+    /// (`Im2col.unfoldPacked`, `Im2col.writePacked`): the same bits, but a
+    /// wide B is read strip by strip from contiguous memory instead of 32
+    /// floats per row at a large stride (which thrashes cache sets and the
+    /// TLB; measured: grouped convolutions at batch 8 lost their gain).
+    public static func multiplyColumnExact(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                           packedB: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                                           ldc: Int, threads: Int) -> Bool {
+        guard hasColumnExactKernel else { return false }
+        forRowBlocks(m, threads: threads) { first, count in
+            let ran = md_sgemm_packed_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), packedB,
+                                             c + first * ldc, Int32(ldc))
+            precondition(ran == 1, "the strips kernel refused a tier that runs it")
+        }
+        return true
+    }
+
+    /// Splits `0..<m` into blocks of 8 rows over the threads: `body(first,
+    /// count)` once per thread that has rows.
+    private static func forRowBlocks(_ m: Int, threads: Int, _ body: (Int, Int) -> Void) {
         let blocks = (m + 7) / 8
         let parts = max(1, min(threads, blocks))
         parallelFor(parts, threads: parts) { part in
             let rows = splitRange(blocks, parts: parts, part: part)
             let first = rows.lowerBound * 8, count = min(m, rows.upperBound * 8) - first
-            guard count > 0 else { return }
-            let ran = md_sgemm_strips(Int32(count), Int32(n), Int32(k), a + first * lda, Int32(lda), b,
-                                          Int32(ldb), c + first * ldc, Int32(ldc))
-            precondition(ran == 1, "the strips kernel refused a CPU it reported as supported")
+            if count > 0 { body(first, count) }
         }
-        return true
     }
 
     /// Floats a packed-strips B of k×n needs (n rounded up to 32).

@@ -52,10 +52,13 @@ public enum Im2col {
     /// Like `unfold` for output rows `rows`, but writes the columns packed in
     /// strips of 32 for `md_sgemm_packed_strips`: column j of GEMM row
     /// p goes to `cols[((j / 32)·depth + p)·32 + j % 32]`, where depth =
-    /// channels·k² and j counts from the first output pixel of `rows`.
+    /// channels·k² and j = `column` + the output pixel's index counted from
+    /// the first pixel of `rows` (several images share one packed matrix
+    /// side by side through `column`).
     public static func unfoldPacked(
         input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-        geometry g: ConvGeometry, outWidth: Int, rows: Range<Int>, cols: UnsafeMutablePointer<Float>
+        geometry g: ConvGeometry, outWidth: Int, rows: Range<Int>, cols: UnsafeMutablePointer<Float>,
+        column: Int = 0
     ) {
         let k = g.kernel, s = g.stride, p = g.padding
         let depth = channels * k * k
@@ -71,7 +74,7 @@ public enum Im2col {
                         let inside = iy >= 0 && iy < height
                         let src = plane + iy * width - p + kx
                         let valid = inside ? oxStart..<max(oxStart, oxEnd) : 0..<0
-                        writePacked(cols, depth: depth, row: row, column: (oy - rows.lowerBound) * outWidth,
+                        writePacked(cols, depth: depth, row: row, column: column + (oy - rows.lowerBound) * outWidth,
                                     count: outWidth, source: src, stride: s, valid: valid)
                     }
                 }
