@@ -1,8 +1,21 @@
+// The bilinear warp of augmentation. Every tier computes each pixel as the
+// scalar path of Resampler.swift does, to the bit: the same Float source
+// position, floor, fractions, and lerp(a, b, t) = t == 0 ? a : a + (b − a)·t
+// with a separate multiply and add (never fused), so `medaug expand --seed`
+// writes the same files on any CPU.
 #include "md_microkernels.h"
 
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
+
+static inline TARGET __m512 lerp16(__m512 a, __m512 b, __m512 t) {
+    __m512 v = _mm512_add_ps(a, _mm512_mul_ps(_mm512_sub_ps(b, a), t));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_EQ_OQ), v, a);
+}
 
 static TARGET void warp_avx512(const float *src, int channels, int h, int w, const int *src_mask,
                                const float *rows, const float *cols, int count, float *dst,
@@ -46,9 +59,8 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
                 __m512 p01 = _mm512_mask_i32gather_ps(fill, valid & ry0 & rx1, _mm512_add_epi32(i00, one), p, 4);
                 __m512 p10 = _mm512_mask_i32gather_ps(fill, valid & ry1 & rx0, i10, p, 4);
                 __m512 p11 = _mm512_mask_i32gather_ps(fill, valid & ry1 & rx1, _mm512_add_epi32(i10, one), p, 4);
-                __m512 top = _mm512_fmadd_ps(_mm512_sub_ps(p01, p00), fx, p00);
-                __m512 bottom = _mm512_fmadd_ps(_mm512_sub_ps(p11, p10), fx, p10);
-                _mm512_mask_storeu_ps(dst + (long)ch * plane + x, valid, _mm512_fmadd_ps(_mm512_sub_ps(bottom, top), fy, top));
+                __m512 top = lerp16(p00, p01, fx), bottom = lerp16(p10, p11, fx);
+                _mm512_mask_storeu_ps(dst + (long)ch * plane + x, valid, lerp16(top, bottom, fy));
             }
             __m512i my = _mm512_mask_add_epi32(y0, _mm512_cmp_ps_mask(fy, half, _CMP_GE_OQ), y0, one);
             __m512i mx = _mm512_mask_add_epi32(x0, _mm512_cmp_ps_mask(fx, half, _CMP_GE_OQ), x0, one);
@@ -70,9 +82,8 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
             __m512i below = _mm512_add_epi32(index, width);
             __m512 p10 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, below, p, 4);
             __m512 p11 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, _mm512_add_epi32(below, one), p, 4);
-            __m512 top = _mm512_fmadd_ps(_mm512_sub_ps(p01, p00), fx, p00);
-            __m512 bottom = _mm512_fmadd_ps(_mm512_sub_ps(p11, p10), fx, p10);
-            __m512 value = _mm512_fmadd_ps(_mm512_sub_ps(bottom, top), fy, top);
+            __m512 top = lerp16(p00, p01, fx), bottom = lerp16(p10, p11, fx);
+            __m512 value = lerp16(top, bottom, fy);
             _mm512_mask_storeu_ps(dst + (long)ch * plane + x, inside, value);
         }
         // Nearest neighbour: round half up, as the scalar path.
@@ -84,14 +95,22 @@ static TARGET void warp_avx512(const float *src, int channels, int h, int w, con
     }
 }
 
+#endif
+
 int md_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
-                         const float *rows, const float *cols, int count, float *dst, int *dst_mask,
-                         long plane, unsigned short *outside, int constant_border, float border_value,
-                         int mask_fill) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_WARP, MD_CPU_AVX512);
+                     const float *rows, const float *cols, int count, float *dst, int *dst_mask,
+                     long plane, unsigned short *outside, int constant_border, float border_value,
+                     int mask_fill) {
     if (h < 2 || w < 2 || (long)h * w > 0x7FFFFFFFL) return 0;
-    warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
-                constant_border, border_value, mask_fill);
-    return 1;
+    switch (md_cpu_tier()) {
+#if defined(__x86_64__)
+    case MD_CPU_AVX512:
+        md_count_run(MD_FAMILY_WARP, MD_CPU_AVX512);
+        warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
+                    constant_border, border_value, mask_fill);
+        return 1;
+#endif
+    default:
+        return 0;
+    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import MedaugSupport
+import MedaugTestSupport
 import XCTest
 @testable import MedaugImaging
 
@@ -101,6 +103,24 @@ final class AugmenterTests: XCTestCase {
         XCTAssertEqual(one.apply(to: pair, seed: 42), a)
         XCTAssertNotEqual(one.apply(to: pair, seed: 43), a)
         XCTAssertEqual(a.spacing.row, 1)
+    }
+
+    /// The warp and every classic transform give the same bits on every CPU
+    /// tier (README, "Determinism"), with reflecting and constant borders.
+    func testBitwiseIdenticalOnEveryTier() throws {
+        let pair = try smoothPair(height: 45, width: 67)
+        for json in [everything, #"{"border": {"mode": "reflect"}, "operations": [{"type": "rotate", "probability": 1, "degrees": [-30, 30]}, {"type": "zoom", "probability": 1, "scale": [0.8, 1.25]}, {"type": "shift", "probability": 1, "fraction": [-0.2, 0.2]}]}"#] {
+            let augmenter = try pipeline(json)
+            var results: [CPUTier: ImagePair] = [:]
+            try forEachTier(running: .warp) { tier in
+                for seed: UInt64 in [1, 2, 3] { results[tier] = augmenter.apply(to: pair, seed: seed) }
+            }
+            let reference = try XCTUnwrap(results[.generic])
+            for (tier, result) in results {
+                XCTAssertEqual(result.image.map(\.bitPattern), reference.image.map(\.bitPattern), "\(tier) image")
+                XCTAssertEqual(result.mask, reference.mask, "\(tier) mask")
+            }
+        }
     }
 
     func testImageAndMaskStayAligned() throws {

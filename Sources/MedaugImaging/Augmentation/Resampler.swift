@@ -15,106 +15,135 @@ struct Resampler {
 
     func resample(_ input: ImagePair, into output: inout ImagePair) {
         let (h, w, c) = (input.height, input.width, input.channels)
-        let plane = h * w
         // The mask's constant fill: background if the input has it, else
         // the edge (so no label absent from the input can appear).
         let hasBackground = input.mask.contains(0)
         let maskMode: BorderHandling.Mode = border.mode == .constant && !hasBackground ? .edge : border.mode
-        // Both constant: the SIMD kernel handles the border too.
-        let constantBorder = border.mode == .constant && maskMode == .constant
-        var image = [Float](repeating: 0, count: c * plane)
-        var mask = [Int32](repeating: 0, count: plane)
-        input.image.withUnsafeBufferPointer { source in
-            input.mask.withUnsafeBufferPointer { sourceMask in
-                image.withUnsafeMutableBufferPointer { target in
-                    mask.withUnsafeMutableBufferPointer { targetMask in
-                        let src = source.baseAddress!, srcMask = sourceMask.baseAddress!
-                        let dst = target.baseAddress!, dstMask = targetMask.baseAddress!
-                        parallelFor(h, threads: threads) { y in
-                            // Without an elastic field the mapping is affine:
-                            // source(y, x) = source(y, 0) + x·step.
-                            // Snapping the row's start and step once keeps every
-                            // position of a flip or whole-pixel shift exact.
-                            let origin = Resampler.snapped(mapping.source(y: y, x: 0))
-                            let next = Resampler.snapped(w > 1 ? mapping.source(y: y, x: 1) : origin)
-                            let step = (row: next.row - origin.row, column: next.column - origin.column)
-                            let elastic = mapping.elastic != nil
-                            // SIMD kernel first (AVX-512): it writes every pixel whose
-                            // taps are inside and flags the rest for the scalar path.
-                            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (w + 15) / 16) { flags in
-                            flags.initialize(repeating: 0xFFFF)
-                            var done = false
-                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * w) { coordinates in
-                                let rows = coordinates.baseAddress!, cols = rows + w
-                                for x in 0..<w {
-                                    let (row, column) = elastic
-                                        ? Resampler.snapped(mapping.source(y: y, x: x))
-                                        : (origin.row + Double(x) * step.row, origin.column + Double(x) * step.column)
-                                    rows[x] = Float(row)
-                                    cols[x] = Float(column)
-                                }
-                                done = md_warp_bilinear(src, Int32(c), Int32(h), Int32(w),
-                                                            UnsafeRawPointer(srcMask).assumingMemoryBound(to: CInt.self),
-                                                            rows, cols, Int32(w), dst + y * w,
-                                                            UnsafeMutableRawPointer(dstMask + y * w).assumingMemoryBound(to: CInt.self),
-                                                            plane, flags.baseAddress!, constantBorder ? 1 : 0,
-                                                            border.value, 0) == 1
-                            }
-                            for x in 0..<w {
-                                if done && flags[x >> 4] & (1 << (x & 15)) == 0 { continue }
-                                let (row, column) = elastic
-                                    ? Resampler.snapped(mapping.source(y: y, x: x))
-                                    : (origin.row + Double(x) * step.row, origin.column + Double(x) * step.column)
-                                let out = y * w + x
-                                let y0 = Resampler.floor(row), x0 = Resampler.floor(column)
-                                let fy = Float(row - Double(y0)), fx = Float(column - Double(x0))
-                                // Nearest neighbour for the mask.
-                                let my = fy < 0.5 ? y0 : y0 + 1, mx = fx < 0.5 ? x0 : x0 + 1
-                                if my >= 0 && my < h && mx >= 0 && mx < w {
-                                    dstMask[out] = srcMask[my * w + mx]
-                                } else if let i = index(my, h, maskMode), let j = index(mx, w, maskMode) {
-                                    dstMask[out] = srcMask[i * w + j]
-                                } else {
-                                    dstMask[out] = 0
-                                }
-                                if y0 >= 0 && y0 < h - 1 && x0 >= 0 && x0 < w - 1 {
-                                    // Inside: no border logic.
-                                    let a = y0 * w + x0
-                                    for ch in 0..<c {
-                                        let p = src + ch * plane + a
-                                        let top = p[0] + (p[1] - p[0]) * fx
-                                        let bottom = p[w] + (p[w + 1] - p[w]) * fx
-                                        dst[ch * plane + out] = fy == 0 ? top : top + (bottom - top) * fy
-                                    }
-                                    continue
-                                }
-                                let i0 = index(y0, h, border.mode), i1 = index(y0 + 1, h, border.mode)
-                                let j0 = index(x0, w, border.mode), j1 = index(x0 + 1, w, border.mode)
-                                for ch in 0..<c {
-                                    let p = src + ch * plane
-                                    func at(_ i: Int?, _ j: Int?) -> Float {
-                                        guard let i, let j else { return border.value }
-                                        return p[i * w + j]
-                                    }
-                                    let top = fx == 0 ? at(i0, j0) : at(i0, j0) * (1 - fx) + at(i0, j1) * fx
-                                    let value: Float
-                                    if fy == 0 {
-                                        value = top
-                                    } else {
-                                        let bottom = fx == 0 ? at(i1, j0) : at(i1, j0) * (1 - fx) + at(i1, j1) * fx
-                                        value = top * (1 - fy) + bottom * fy
-                                    }
-                                    dst[ch * plane + out] = value
-                                }
-                            }
-                            }
-                        }
+        // Written straight into the output's arrays (a copy would cost a
+        // second round of page faults per pair).
+        output.image = [Float](repeating: 0, count: c * h * w)
+        output.mask = [Int32](repeating: 0, count: h * w)
+        output.image.withUnsafeMutableBufferPointer { image in
+            output.mask.withUnsafeMutableBufferPointer { mask in
+                input.image.withUnsafeBufferPointer { source in
+                    input.mask.withUnsafeBufferPointer { sourceMask in
+                        let rows = RowWarp(source: source.baseAddress!, sourceMask: sourceMask.baseAddress!,
+                                           image: image.baseAddress!, mask: mask.baseAddress!, height: h, width: w,
+                                           channels: c, border: border, maskMode: maskMode, resampler: self)
+                        parallelFor(h, threads: threads) { y in rows.warp(row: y) }
                     }
                 }
             }
         }
-        output.image = image
-        output.mask = mask
+    }
+
+    /// One output row at a time: source positions, the SIMD kernel for the
+    /// pixels it can do, the scalar path for the rest. Both read the same
+    /// Float positions and interpolate with `lerp`, so every CPU tier gives
+    /// the same bits (README, "Determinism").
+    struct RowWarp: @unchecked Sendable {
+        let source: UnsafePointer<Float>, sourceMask: UnsafePointer<Int32>
+        let image: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Int32>
+        let height: Int, width: Int, channels: Int
+        let border: BorderHandling, maskMode: BorderHandling.Mode
+        let resampler: Resampler
+
+        func warp(row y: Int) {
+            let w = width
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * w) { coordinates in
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (w + 15) / 16) { flags in
+                    let rows = coordinates.baseAddress!, cols = rows + w
+                    sourcePositions(row: y, rows: rows, cols: cols)
+                    flags.initialize(repeating: 0xFFFF)
+                    let simd = warpSIMD(row: y, rows: rows, cols: cols, outside: flags.baseAddress!)
+                    for x in 0..<w where !simd || flags[x >> 4] & (1 << (x & 15)) != 0 {
+                        warpScalar(at: y * w + x, row: rows[x], column: cols[x])
+                    }
+                }
+            }
+        }
+
+        /// Source (row, column) of every pixel of output row `y`, as Float.
+        func sourcePositions(row y: Int, rows: UnsafeMutablePointer<Float>, cols: UnsafeMutablePointer<Float>) {
+            let mapping = resampler.mapping
+            if mapping.elastic != nil {
+                for x in 0..<width {
+                    let p = Resampler.snapped(mapping.source(y: y, x: x))
+                    rows[x] = Float(p.row)
+                    cols[x] = Float(p.column)
+                }
+                return
+            }
+            // Without an elastic field the mapping is affine: source(y, x) =
+            // source(y, 0) + x·step. Snapping the row's start and step once
+            // keeps every position of a flip or whole-pixel shift exact.
+            let origin = Resampler.snapped(mapping.source(y: y, x: 0))
+            let next = Resampler.snapped(width > 1 ? mapping.source(y: y, x: 1) : origin)
+            for x in 0..<width {
+                rows[x] = Float(origin.row + Double(x) * (next.row - origin.row))
+                cols[x] = Float(origin.column + Double(x) * (next.column - origin.column))
+            }
+        }
+
+        /// The tier's SIMD kernel: writes every pixel whose taps are inside
+        /// (all of them with both borders constant) and flags the rest.
+        /// False when the tier has no kernel.
+        func warpSIMD(row y: Int, rows: UnsafePointer<Float>, cols: UnsafePointer<Float>,
+                      outside: UnsafeMutablePointer<UInt16>) -> Bool {
+            let constant = border.mode == .constant && maskMode == .constant
+            return md_warp_bilinear(source, Int32(channels), Int32(height), Int32(width),
+                                    UnsafeRawPointer(sourceMask).assumingMemoryBound(to: CInt.self), rows, cols,
+                                    Int32(width), image + y * width,
+                                    UnsafeMutableRawPointer(mask + y * width).assumingMemoryBound(to: CInt.self),
+                                    height * width, outside, constant ? 1 : 0, border.value, 0) == 1
+        }
+
+        /// One output pixel from source position (row, column).
+        func warpScalar(at out: Int, row: Float, column: Float) {
+            let (h, w) = (height, width)
+            let y0 = Resampler.floor(Double(row)), x0 = Resampler.floor(Double(column))
+            // Exact: a Float minus its floor.
+            let fy = row - Float(y0), fx = column - Float(x0)
+            // Nearest neighbour for the mask, halves rounded up.
+            let my = fy < 0.5 ? y0 : y0 + 1, mx = fx < 0.5 ? x0 : x0 + 1
+            if my >= 0 && my < h && mx >= 0 && mx < w {
+                mask[out] = sourceMask[my * w + mx]
+            } else if let i = resampler.index(my, h, maskMode), let j = resampler.index(mx, w, maskMode) {
+                mask[out] = sourceMask[i * w + j]
+            } else {
+                mask[out] = 0
+            }
+            let plane = h * w
+            if y0 >= 0 && y0 < h - 1 && x0 >= 0 && x0 < w - 1 {
+                // Inside: no border logic.
+                for ch in 0..<channels {
+                    let p = source + ch * plane + y0 * w + x0
+                    let top = Resampler.lerp(p[0], p[1], fx), bottom = Resampler.lerp(p[w], p[w + 1], fx)
+                    image[ch * plane + out] = Resampler.lerp(top, bottom, fy)
+                }
+                return
+            }
+            let mode = border.mode
+            let i0 = resampler.index(y0, h, mode), i1 = resampler.index(y0 + 1, h, mode)
+            let j0 = resampler.index(x0, w, mode), j1 = resampler.index(x0 + 1, w, mode)
+            for ch in 0..<channels {
+                let p = source + ch * plane
+                func at(_ i: Int?, _ j: Int?) -> Float {
+                    guard let i, let j else { return border.value }
+                    return p[i * w + j]
+                }
+                let top = Resampler.lerp(at(i0, j0), at(i0, j1), fx)
+                let bottom = Resampler.lerp(at(i1, j0), at(i1, j1), fx)
+                image[ch * plane + out] = Resampler.lerp(top, bottom, fy)
+            }
+        }
+    }
+
+    /// a + (b − a)·t, t = 0 giving a exactly; a separate multiply and add
+    /// (never fused), as every tier's SIMD kernel computes it.
+    @inline(__always)
+    static func lerp(_ a: Float, _ b: Float, _ t: Float) -> Float {
+        t == 0 ? a : a + (b - a) * t
     }
 
     /// A position with coordinates within `snap` of a whole pixel moved onto it.
