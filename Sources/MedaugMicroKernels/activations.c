@@ -1,5 +1,6 @@
 #include "md_microkernels.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
@@ -99,3 +100,15 @@ int md_softmax_channels(float *data, int channels, long pixels, long stride) {
     if (channels > 0 && pixels > 0) softmax_channels(data, channels, pixels, stride);
     return 1;
 }
+#else
+// No kernels of this family for this architecture yet: callers take the
+// portable path.
+int md_affine_activate(float *data, long count, float scale, float shift, int activation) {
+    (void)data, (void)count, (void)scale, (void)shift, (void)activation;
+    return 0;
+}
+int md_softmax_channels(float *data, int channels, long pixels, long stride) {
+    (void)data, (void)channels, (void)pixels, (void)stride;
+    return 0;
+}
+#endif

@@ -1,5 +1,6 @@
 #include "md_microkernels.h"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
@@ -99,3 +100,13 @@ int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, 
     conv_direct_avx512(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
     return 1;
 }
+#else
+// No kernels of this family for this architecture yet: callers take the
+// portable path.
+int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad, const float *weights,
+                           int out_h, int out_w, int row_begin, int row_end, float *output) {
+    (void)cin, (void)h, (void)w, (void)input, (void)cout, (void)k, (void)pad, (void)weights, (void)out_h;
+    (void)out_w, (void)row_begin, (void)row_end, (void)output;
+    return 0;
+}
+#endif

@@ -10,11 +10,12 @@
 #ifndef MD_WINOGRAD_COMMON_H
 #define MD_WINOGRAD_COMMON_H
 
-#include <immintrin.h>
-
 #include "md_microkernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
 #define WINOGRAD_TARGET __attribute__((target("avx512f")))
+#endif
 
 typedef struct {
     int stacked;           // two tile rows per vector
@@ -80,6 +81,7 @@ static inline void winograd_multiply(const md_winograd_layer *layer, const winog
     }
 }
 
+#if defined(__x86_64__)
 // Lanes of the 16 floats starting at column `x` that lie inside [0, w).
 static inline WINOGRAD_TARGET __mmask16 winograd_inside(int x, int w) {
     unsigned bits = 0;
@@ -147,6 +149,8 @@ static inline WINOGRAD_TARGET void winograd_load_columns(const float *plane, int
     c[3] = _mm512_permutex2var_ps(d, odd, e);
 }
 
+#endif
+
 // Output rows to store (at most `limit`) for the two halves of the vector
 // row whose first tile row is `ty`, with `per_tile_row` output rows per tile
 // row. A stacked second tile row past the band belongs to the next band.
@@ -164,6 +168,7 @@ static inline void winograd_rows_to_store(winograd_lanes l, int ty, int tile_row
     }
 }
 
+#if defined(__x86_64__)
 // Transforms one input channel's 16 tiles whose columns start at x, rows at
 // top, into `slot` (V's column of the first tile; matrices v_stride apart).
 typedef void (*winograd_tiles)(const float *plane, int h, int w, int top, int x, const winograd_columns *columns,
@@ -191,6 +196,8 @@ static inline WINOGRAD_TARGET void winograd_transform_pairs(const md_winograd_la
         }
     }
 }
+
+#endif
 
 typedef void (*winograd_transform)(const md_winograd_layer *, const winograd_band *, int, int);
 

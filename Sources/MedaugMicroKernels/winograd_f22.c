@@ -95,6 +95,7 @@ long md_winograd_f22_transposed_scratch(int cin, int cout, int w, int tile_rows)
     return winograd_band_scratch((w + 1) / 2, tile_rows, 36, cin, cout);
 }
 
+#if defined(__x86_64__)
 // Bᵀ applied to three vectors.
 #define TRANSFORM3(d0, d1, d2, out)      \
     do {                                 \
@@ -341,3 +342,17 @@ int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int til
     winograd_run(layer, &b, step, begin, end, transposed_input, transposed_output);
     return 1;
 }
+#else
+// No Winograd kernel for this architecture yet: the engine does not select
+// Winograd there (CPUTier.runs(.winograd)).
+int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
+                         float *scratch) {
+    (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
+    return 0;
+}
+int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
+                               float *scratch) {
+    (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
+    return 0;
+}
+#endif

@@ -8,6 +8,7 @@ long md_winograd_f23_scratch(int cin, int cout, int w, int tile_rows) {
     return winograd_band_scratch((w + 1) / 2, tile_rows, 16, cin, cout);
 }
 
+#if defined(__x86_64__)
 // V[ξ] for 16 tiles of one channel: the 4×4 input tiles d (zero outside the
 // image) become Bᵀ d B, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0],
 // [0, 1, 0, −1]]. Tile t's columns are input columns 2t−1 … 2t+2
@@ -97,3 +98,12 @@ int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin
     winograd_run(layer, &b, step, begin, end, transform_input, transform_output);
     return 1;
 }
+#else
+// No Winograd kernel for this architecture yet: the engine does not select
+// Winograd there (CPUTier.runs(.winograd)).
+int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
+                    float *scratch) {
+    (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
+    return 0;
+}
+#endif

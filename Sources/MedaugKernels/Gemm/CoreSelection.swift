@@ -16,6 +16,20 @@ enum CoreSelection {
     static var summary = "not initialised"
 
     static func apply() {
+        #if arch(x86_64)
+        selectOnX86()
+        #else
+        summary = "\(currentCore()) (detected by OpenBLAS)"
+        #endif
+    }
+
+    static func currentCore() -> String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    #if arch(x86_64)
+    private static func selectOnX86() {
         let detected = currentCore()
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
             summary = "\(detected) (OPENBLAS_CORETYPE)"
@@ -41,11 +55,6 @@ enum CoreSelection {
             select("Prescott")
             summary = "Prescott (\(candidate) failed the self-test)"
         }
-    }
-
-    static func currentCore() -> String {
-        guard let name = openblas_get_corename() else { return "unknown" }
-        return String(cString: name)
     }
 
     private static func select(_ core: String) {
@@ -79,4 +88,5 @@ enum CoreSelection {
         }
         return true
     }
+    #endif
 }
