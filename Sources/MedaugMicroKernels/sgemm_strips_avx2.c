@@ -20,6 +20,14 @@ static const int lane_masks[9][8] = {
     {-1, -1, -1, -1, -1, -1, 0, 0},   {-1, -1, -1, -1, -1, -1, -1, 0},   {-1, -1, -1, -1, -1, -1, -1, -1},
 };
 
+// One step p of the k loop: ROWS broadcasts of A times the B vectors b0, b1.
+#define FMA_STEP(ROWS, VECS, p, b0, b1)                                                   \
+    for (int r = 0; r < ROWS; r++) {                                                      \
+        __m256 x = _mm256_broadcast_ss(a + (long)r * lda + (p));                          \
+        acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);                                    \
+        if (VECS > 1) acc[r][VECS - 1] = _mm256_fmadd_ps(x, b1, acc[r][VECS - 1]);        \
+    }
+
 // ROWS rows × VECS vectors of 8 columns. `full`: every column valid (plain
 // loads and stores); else `mask0`/`mask1` select the valid ones.
 #define KERNEL(ROWS, VECS)                                                                           \
@@ -33,11 +41,7 @@ static const int lane_masks[9][8] = {
             for (int p = 0; p < k; p++) {                                                             \
                 const float *row = b + (long)p * ldb;                                                 \
                 __m256 b0 = _mm256_loadu_ps(row), b1 = VECS > 1 ? _mm256_loadu_ps(row + 8) : b0;      \
-                for (int r = 0; r < ROWS; r++) {                                                      \
-                    __m256 x = _mm256_broadcast_ss(a + (long)r * lda + p);                            \
-                    acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);                                    \
-                    if (VECS > 1) acc[r][VECS - 1] = _mm256_fmadd_ps(x, b1, acc[r][VECS - 1]);        \
-                }                                                                                     \
+                FMA_STEP(ROWS, VECS, p, b0, b1)                                                       \
             }                                                                                         \
             for (int r = 0; r < ROWS; r++)                                                            \
                 for (int v = 0; v < VECS; v++) _mm256_storeu_ps(c + (long)r * ldc + 8 * v, acc[r][v]);  \
@@ -47,11 +51,7 @@ static const int lane_masks[9][8] = {
             const float *row = b + (long)p * ldb;                                                     \
             __m256 b0 = _mm256_maskload_ps(row, mask0);                                               \
             __m256 b1 = VECS > 1 ? _mm256_maskload_ps(row + 8, mask1) : b0;                           \
-            for (int r = 0; r < ROWS; r++) {                                                          \
-                __m256 x = _mm256_broadcast_ss(a + (long)r * lda + p);                                \
-                acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);                                        \
-                if (VECS > 1) acc[r][VECS - 1] = _mm256_fmadd_ps(x, b1, acc[r][VECS - 1]);            \
-            }                                                                                         \
+            FMA_STEP(ROWS, VECS, p, b0, b1)                                                           \
         }                                                                                             \
         for (int r = 0; r < ROWS; r++) {                                                              \
             _mm256_maskstore_ps(c + (long)r * ldc, mask0, acc[r][0]);                                 \
