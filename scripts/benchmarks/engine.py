@@ -262,10 +262,10 @@ def bench_engine(a):
             "max_abs_diff": c["diff"]})
     if a.json:
         print(json.dumps({"sgemm_peak_gflops": round(peak["sgemm_peak_gflops"], 2),
-                          "results": results}))
+                          "cpu_tier": peak["cpu_tier"], "results": results}))
         return
-    print(f"sgemm peak: {peak['sgemm_peak_gflops']:.1f} GFLOP/s on {THREADS} threads "
-          f"({peak['blas']}); ONNX Runtime {ort_version}")
+    print(f"medaug CPU tier: {peak['cpu_tier']}; sgemm peak: {peak['sgemm_peak_gflops']:.1f} GFLOP/s on "
+          f"{THREADS} threads ({peak['blas']}); ONNX Runtime {ort_version}")
     for name, _ in MODELS:
         print(f"{name}: {models[name][3] / 1e9:.2f} GFLOP per image (2 x conv multiply-adds)")
     print(f"{a.rounds} rounds, {THREADS} threads; ratio = medaug / ORT time (< 1: medaug faster)")
