@@ -42,10 +42,12 @@ def package_module(name):
 _package_import = []
 
 
-def medaug(*args, writes=None):
-    """Run the CLI; fail with its output on a non-zero exit or a missing output file."""
+def medaug(*args, writes=None, cpu_tier=None):
+    """Run the CLI (with MEDAUG_CPU=cpu_tier when given); fail with its output
+    on a non-zero exit or a missing output file."""
     cmd = [str(BIN), *map(str, args)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+    env = dict(os.environ, MEDAUG_CPU=cpu_tier) if cpu_tier else None
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env)
     if p.returncode != 0 or (writes is not None and not Path(writes).exists()):
         pytest.fail(f"{' '.join(cmd)}: exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     return p

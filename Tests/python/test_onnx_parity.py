@@ -11,6 +11,9 @@ float64 reference on these nets (Tests/python/test_onnx_reference.py), so
 the bound leaves the Swift engine room for its own summation order and
 BatchNorm folding, and still catches any real wiring mistake.
 
+Every case runs once per CPU tier the host supports (MEDAUG_CPU), against
+one ONNX Runtime reference: each tier's kernels meet the same bound.
+
 Needs the Swift CLI: MEDAUG_BIN (default .build/debug/medaug under the repo
 root). Without it the whole file is skipped (interop_helpers).
 """
@@ -59,6 +62,23 @@ CASES = [(m, norm, batch)
          for m in [*MODELS, *VARIANTS]
          for norm in ("running", "instance")
          for batch in ((1, 3) if m.endswith("-64") else (1,))]
+
+
+def supported_tiers():
+    """The CPU tiers this host can run, best first (medaug's rule, read from
+    /proc/cpuinfo): every case runs once per tier (MEDAUG_CPU)."""
+    import platform
+    if platform.machine() in ("aarch64", "arm64"):
+        return ["neon", "generic"]
+    with open("/proc/cpuinfo") as f:
+        flags = set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return ["avx512", "avx2", "generic"]
+    return ["avx2", "generic"] if {"avx2", "fma"} <= flags else ["generic"]
+
+
+TIERS = supported_tiers()
+_references = {}
 
 
 _prepared = {}
@@ -140,20 +160,23 @@ def test_init_writes_the_documented_config_and_tensors(name, workdir):
     assert all(v.dtype == np.float32 for v in tensors.values())
 
 
+@pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("name,norm,batch", CASES)
-def test_every_block_output_matches_onnx_runtime(name, norm, batch, workdir):
+def test_every_block_output_matches_onnx_runtime(name, norm, batch, tier, workdir):
     config, _, parity, path = prepared(name, workdir)
     x = random_input(config, batch, seed=batch * 10 + (norm == "instance"))
     tag = f"{name}-{norm}-b{batch}"
-    inp, out = workdir / f"{tag}-in.safetensors", workdir / f"{tag}-swift.safetensors"
+    inp, out = workdir / f"{tag}-in.safetensors", workdir / f"{tag}-{tier}-swift.safetensors"
     save_file({"input": x}, str(inp))
     medaug("run", "--model", path, "--input", inp, "--output", out,
-           "--normalization", norm, "--all-layers", writes=out)
+           "--normalization", norm, "--all-layers", writes=out, cpu_tier=tier)
     swift = R.load_tensors(out)
+    tag = f"{tag} ({tier})"
 
-    model = R.build_onnx(config, parity, norm, batch)
-    order = R.block_names(model)
-    ref = R.run_onnx(model, x)
+    if (name, norm, batch) not in _references:
+        model = R.build_onnx(config, parity, norm, batch)
+        _references[(name, norm, batch)] = (R.block_names(model), R.run_onnx(model, x))
+    order, ref = _references[(name, norm, batch)]
 
     missing, extra = sorted(set(order) - set(swift)), sorted(set(swift) - set(order))
     assert not missing and not extra, f"{tag}: block names differ: missing {missing}, extra {extra}"
