@@ -4,6 +4,7 @@
 // with a separate multiply and add (never fused), so `medaug expand --seed`
 // writes the same files on any CPU.
 #include "md_microkernels.h"
+#include "warp_bilinear.h"
 
 // No contraction of a multiply and an add into an FMA (clang; GCC builds
 // use -ffp-contract=off, as scripts/test-arm64 does).
@@ -112,6 +113,11 @@ int md_warp_bilinear(const float *src, int channels, int h, int w, const int *sr
         md_count_run(MD_FAMILY_WARP, MD_CPU_AVX512);
         warp_avx512(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
                     constant_border, border_value, mask_fill);
+        return 1;
+    case MD_CPU_AVX2:
+        md_count_run(MD_FAMILY_WARP, MD_CPU_AVX2);
+        md_warp_bilinear_avx2(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
+                              constant_border, border_value, mask_fill);
         return 1;
 #endif
     default:
