@@ -41,7 +41,7 @@ extension CPUTier {
     public func runs(_ family: MicroKernelFamily) -> Bool {
         switch (self, family) {
         case (.avx512, _): true
-        case (.avx2, .strips), (.avx2, .warp): true
+        case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations): true
         default: false
         }
     }

@@ -1,4 +1,5 @@
 #include "md_microkernels.h"
+#include "activations.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -65,10 +66,16 @@ static TARGET void affine_activate(float *data, long count, float scale, float s
 }
 
 int md_affine_activate(float *data, long count, float scale, float shift, int activation) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_AVX512);
+    int tier = md_cpu_tier();
+    if (tier != MD_CPU_AVX512 && tier != MD_CPU_AVX2) return 0;
     if (activation != MD_ACTIVATION_TANH && activation != MD_ACTIVATION_SIGMOID) return 0;
-    affine_activate(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
+    md_count_run(MD_FAMILY_ACTIVATIONS, tier);
+    if (count <= 0) return 1;
+    if (tier == MD_CPU_AVX512) {
+        affine_activate(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
+    } else {
+        md_affine_activate_avx2(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
+    }
     return 1;
 }
 
@@ -95,9 +102,15 @@ static TARGET void softmax_channels(float *data, int channels, long pixels, long
 }
 
 int md_softmax_channels(float *data, int channels, long pixels, long stride) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_AVX512);
-    if (channels > 0 && pixels > 0) softmax_channels(data, channels, pixels, stride);
+    int tier = md_cpu_tier();
+    if (tier != MD_CPU_AVX512 && tier != MD_CPU_AVX2) return 0;
+    md_count_run(MD_FAMILY_ACTIVATIONS, tier);
+    if (channels <= 0 || pixels <= 0) return 1;
+    if (tier == MD_CPU_AVX512) {
+        softmax_channels(data, channels, pixels, stride);
+    } else {
+        md_softmax_channels_avx2(data, channels, pixels, stride);
+    }
     return 1;
 }
 #else

@@ -1,5 +1,6 @@
 import MedaugSupport
 import Foundation
+import MedaugTestSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -39,7 +40,11 @@ final class EpilogueTests: XCTestCase {
     /// Double references over the whole float range: tiny, around the
     /// polynomial/exp switch at 0.625, saturated, infinite and NaN inputs, a
     /// length that is not a multiple of 16, and a scale and shift.
-    func testVectorisedTranscendentalsMatchDouble() {
+    func testVectorisedTranscendentalsMatchDouble() throws {
+        try forEachTier(running: .activations) { _ in vectorisedTranscendentalsMatchDouble() }
+    }
+
+    func vectorisedTranscendentalsMatchDouble() {
         var rng = TestRandom(seed: 41)
         var data: [Float] = [0, -0, 1e-30, -1e-7, 1e-4, 0.624, 0.625, 0.626, -0.625, 3, -9, 9.5, 20, -40, 88, -88,
                              100, -200, .infinity, -.infinity]
@@ -76,7 +81,11 @@ final class EpilogueTests: XCTestCase {
         }
     }
 
-    func testActivationsAndSoftmax() {
+    func testActivationsAndSoftmax() throws {
+        try forEachTier(running: .activations) { _ in activationsAndSoftmax() }
+    }
+
+    func activationsAndSoftmax() {
         var data: [Float] = [-2, -0.5, 0, 0.5, 2, 40]
         let expectations: [(Activation, (Float) -> Float)] = [
             (.relu, { max($0, 0) }), (.leakyRelu(0.1), { $0 > 0 ? $0 : 0.1 * $0 }),
