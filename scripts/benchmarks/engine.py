@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""Engine benchmark: medaug vs ONNX Runtime (release build, not part of CI).
+"""Engine benchmark: medaug vs ONNX Runtime, OpenVINO and ncnn (release
+build, not part of CI).
 
-  scripts/bench engine [--json] [--rounds R]
+  scripts/bench engine [--json] [--rounds R] [--cpu TIER]
 
 The paper generator (256x256) and the segmenter (256x256, 4 classes, default
-depth) at batch 1 and 8 on 2 threads. Both engines compute the same function
-from the same safetensors file (running-mode BatchNorm, dropout off). Every
-measurement is its own process, so its peak RSS (wait4 on that pid) is its own;
-medaug and ORT alternate for R rounds so drift hits both equally.
+depth) at batch 1 and 8 on 2 threads. Every engine computes the same function
+from the same safetensors file (running-mode BatchNorm, dropout off): ONNX
+Runtime and OpenVINO (f32 inference precision set explicitly, latency hint)
+read its ONNX export; ncnn reads that ONNX converted by pnnx with fp16=0 and
+runs with every fp16/bf16 option off (a batch of 8 is 8 extractions: ncnn has
+no batch dimension). Every measurement is its own process, so its peak RSS
+(wait4 on that pid) is its own; the engines take turns for R rounds, in a
+rotating order, so drift hits all equally. The ratio that counts is medaug's
+time over the fastest other engine's (ratio_vs_best); `ratio` stays medaug /
+ONNX Runtime. --cpu forces medaug's CPU tier (MEDAUG_CPU); the other engines
+keep their own kernel choice, so a forced tier is not a measurement of a CPU
+of that tier. The packages come with `scripts/bootstrap --bench`.
 
 Linux keeps a process's RSS high-water mark across exec, so a child's ru_maxrss
 is at least its parent's RSS at fork time: the orchestrator therefore imports
@@ -41,32 +50,73 @@ def die(msg):
     sys.exit(1)
 
 
-# ------------------------------------------------------------ ORT worker --
-# A separate process that imports only numpy/onnxruntime/safetensors and loads
-# a .onnx file saved beforehand, so its peak RSS is ORT's, not the builder's.
+# -------------------------------------------------------------- workers --
+# Separate processes that import only numpy, safetensors and one engine and
+# load a model file saved beforehand, so each peak RSS is that engine's.
 
-def ort_worker(a):
-    import numpy as np
+def ort_runner(model, x):
     import onnxruntime as ort
-    from safetensors.numpy import load_file
-    x = np.ascontiguousarray(load_file(a.input)["input"], dtype=np.float32)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = THREADS
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    sess = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+    return (lambda: sess.run(["out"], {"input": x})[0]), ort.__version__
+
+
+def openvino_runner(model, x):
+    import openvino as ov
+    core = ov.Core()
+    net = core.read_model(model)
+    net.reshape(list(x.shape))       # static shapes: one process per batch size
+    compiled = core.compile_model(net, "CPU", {
+        # f32 explicitly: on CPUs with AMX or AVX512-BF16 OpenVINO may pick bf16.
+        "INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY",
+        "INFERENCE_NUM_THREADS": THREADS})
+    request = compiled.create_infer_request()
+    return (lambda: request.infer({0: x})[compiled.output(0)]), ov.__version__
+
+
+def ncnn_runner(model, x):
+    import ncnn
+    import numpy as np
+    net = ncnn.Net()
+    net.opt.num_threads = THREADS
+    net.opt.use_fp16_packed = net.opt.use_fp16_storage = net.opt.use_fp16_arithmetic = False
+    net.opt.use_bf16_storage = False
+    net.load_param(model)
+    net.load_model(model[:-len(".param")] + ".bin")
+
+    def run():
+        outs = []
+        for image in x:                  # ncnn has no batch dimension
+            with net.create_extractor() as ex:
+                ex.input("in0", ncnn.Mat(np.ascontiguousarray(image)))
+                outs.append(np.array(ex.extract("out0")[1]))
+        return np.stack(outs)
+    return run, ncnn.__version__
+
+
+RUNNERS = {"ort": ort_runner, "openvino": openvino_runner, "ncnn": ncnn_runner}
+
+
+def worker(a):
+    import numpy as np
+    from safetensors.numpy import load_file
+    x = np.ascontiguousarray(load_file(a.input)["input"], dtype=np.float32)
+    run, version = RUNNERS[a.engine](a.model, x)
     times = []
     for i in range(a.warmup + a.runs):
         t0 = time.perf_counter()
-        (y,) = sess.run(["out"], {"input": x})
+        y = run()
         if i >= a.warmup:
             times.append((time.perf_counter() - t0) * 1e3)
-    result = {"times_ms": times, "version": ort.__version__}
+    result = {"times_ms": times, "version": version}
     if a.compare:      # parity: medaug's output for the same input file
         ref = load_file(a.compare)["out"]
         if ref.shape != y.shape:
-            raise SystemExit(f"output shapes differ: medaug {ref.shape}, ORT {y.shape}")
+            raise SystemExit(f"output shapes differ: medaug {ref.shape}, {a.engine} {y.shape}")
         result["max_abs_diff"] = float(np.max(np.abs(ref.astype(np.float64) - y)))
     print(json.dumps(result))
 
@@ -127,6 +177,7 @@ def prepare(medaug, tmp, name, kind, seed):
     onnx_path = os.path.join(tmp, f"{name}.onnx")
     onnx.save(model, onnx_path)
     del model
+    ncnn_param = convert_to_ncnn(tmp, name, onnx_path, [1, config["input_channels"], 256, 256])
     rng = np.random.default_rng(seed)
     c, s = config["input_channels"], config["image_size"]
     inputs = {}
@@ -137,7 +188,28 @@ def prepare(medaug, tmp, name, kind, seed):
             x = rng.standard_normal((b, c, s, s), dtype=np.float32)
         inputs[b] = os.path.join(tmp, f"{name}-b{b}-input.safetensors")
         save_file({"input": np.ascontiguousarray(x)}, inputs[b])
-    return [path, onnx_path, inputs, flops]
+    return [path, onnx_path, inputs, flops, ncnn_param]
+
+
+def pnnx_binary():
+    """The pnnx converter of `pip install --no-deps pnnx` (its torch
+    dependency is only for tracing PyTorch models, not for ONNX input)."""
+    import importlib.util
+    spec = importlib.util.find_spec("pnnx")       # finds without importing (that needs torch)
+    if spec is None or not spec.submodule_search_locations:
+        die("pnnx is not installed: scripts/bootstrap --bench")
+    return os.path.join(list(spec.submodule_search_locations)[0], "pnnx")
+
+
+def convert_to_ncnn(tmp, name, onnx_path, shape):
+    """ONNX -> ncnn with pnnx at fp16=0; returns the .param path."""
+    folder = os.path.join(tmp, f"{name}-ncnn")
+    os.makedirs(folder, exist_ok=True)
+    copy = os.path.join(folder, "model.onnx")
+    os.link(onnx_path, copy)
+    run_checked([pnnx_binary(), copy, "inputshape=[" + ",".join(map(str, shape)) + "]", "fp16=0"],
+                cwd=folder)
+    return os.path.join(folder, "model.ncnn.param")
 
 
 def prepare_all(a):
@@ -147,12 +219,12 @@ def prepare_all(a):
 
 # ------------------------------------------------------------ processes --
 
-def run_checked(cmd, env=None):
+def run_checked(cmd, env=None, cwd=None):
     """Run cmd in its own process; return (stdout, peak RSS in MB of that
     process). wait4 on the pid: RUSAGE_CHILDREN would be the max over all
     children so far, not this one's."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)   # already reaped by wait4
         out.seek(0), err.seek(0)
@@ -175,21 +247,33 @@ def medaug_cmd(medaug, model, inp, repeat, extra=()):
             "--json", *extra]
 
 
-def ort_cmd(onnx_path, inp, warmup, runs, extra=()):
-    return [sys.executable, os.path.abspath(__file__), "_ort-worker", "--model", onnx_path,
+def worker_cmd(engine, model_file, inp, warmup, runs, extra=()):
+    return [sys.executable, os.path.abspath(__file__), "_worker", "--engine", engine, "--model", model_file,
             "--input", inp, "--warmup", str(warmup), "--runs", str(runs), *extra]
 
 
-# Workers: no idle numpy/OpenBLAS thread pool beside ORT's own 2 threads.
-ORT_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+OTHERS = ["ort", "openvino", "ncnn"]
+NAMES = {"ort": "onnxruntime", "openvino": "openvino", "ncnn": "ncnn"}
+# Workers: no idle numpy/OpenBLAS thread pool beside the engine's own 2
+# threads (ncnn's OpenMP team is sized by its num_threads option).
+WORKER_ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+ENGINE_ENV = {"ort": dict(WORKER_ENV, OMP_NUM_THREADS="1"), "openvino": WORKER_ENV, "ncnn": WORKER_ENV}
 
 
-def max_abs_diff(medaug, model, onnx_path, inp, tmp):
+def model_file(engine, model):
+    """The file an engine reads: the ONNX export, or its ncnn conversion."""
+    return model[4] if engine == "ncnn" else model[1]
+
+
+def max_abs_diffs(medaug, model, inp, tmp, env):
     """One run of each engine on the same input (not timed, not in the RSS)."""
     m_out = os.path.join(tmp, "medaug-out.safetensors")
-    run_checked(medaug_cmd(medaug, model, inp, 1, ["--output", m_out]))
-    cmd = ort_cmd(onnx_path, inp, 0, 1, ["--compare", m_out])
-    return parse_json(run_checked(cmd, ORT_ENV)[0], cmd)["max_abs_diff"]
+    run_checked(medaug_cmd(medaug, model[0], inp, 1, ["--output", m_out]), env)
+    diffs = {}
+    for engine in OTHERS:
+        cmd = worker_cmd(engine, model_file(engine, model), inp, 0, 1, ["--compare", m_out])
+        diffs[engine] = parse_json(run_checked(cmd, ENGINE_ENV[engine])[0], cmd)["max_abs_diff"]
+    return diffs
 
 
 def bench_engine(a):
@@ -205,6 +289,7 @@ def bench_engine(a):
     if not os.access(medaug, os.X_OK):
         die(f"no medaug binary at {medaug}")
     started = time.time()
+    m_env = dict(os.environ, MEDAUG_CPU=a.cpu) if a.cpu else None
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
         log("preparing models, ONNX files and inputs")
         cmd = [sys.executable, os.path.abspath(__file__), "_prepare", "--medaug", medaug,
@@ -215,68 +300,76 @@ def bench_engine(a):
         # The sgemm peak in its own process, once: not mixed into any timing.
         seg = models["segmenter-256"]       # the cheaper model carries the probe
         cmd = medaug_cmd(medaug, seg[0], seg[2][1], 1, ["--measure-sgemm"])
-        peak = parse_json(run_checked(cmd)[0], cmd)
-        cells = {(n, b): {"m_times": [], "o_times": [], "m_rss": [], "o_rss": []}
+        peak = parse_json(run_checked(cmd, m_env)[0], cmd)
+        engines = ["medaug", *OTHERS]
+        cells = {(n, b): {"times": {e: [] for e in engines}, "rss": {e: [] for e in engines}}
                  for n, _ in MODELS for b in BATCHES}
         for (name, b), c in cells.items():
-            model, onnx_path, inputs, _ = models[name]
             log(f"parity {name} batch {b}")
-            c["diff"] = max_abs_diff(medaug, model, onnx_path, inputs[b], tmp)
-        ort_version = "?"
+            c["diffs"] = max_abs_diffs(medaug, models[name], models[name][2][b], tmp, m_env)
+        versions = {}
         for r in range(a.rounds):
             for (name, b), c in cells.items():
-                model, onnx_path, inputs, _ = models[name]
+                model, inputs = models[name], models[name][2]
                 log(f"round {r + 1}/{a.rounds}: {name} batch {b}")
-                # Alternate which engine goes first so neither always runs on a
-                # machine the other has just warmed (caches, frequency).
-                order = ["medaug", "ort"] if r % 2 == 0 else ["ort", "medaug"]
+                # Rotate which engine goes first so none always runs on a
+                # machine another has just warmed (caches, frequency).
+                order = engines[r % len(engines):] + engines[:r % len(engines)]
                 for engine in order:
                     if engine == "medaug":
-                        cmd = medaug_cmd(medaug, model, inputs[b], 1 + TIMED[b])
-                        out, rss = run_checked(cmd)
+                        cmd = medaug_cmd(medaug, model[0], inputs[b], 1 + TIMED[b])
+                        out, rss = run_checked(cmd, m_env)
                         j = parse_json(out, cmd)
-                        c["m_times"] += j["times_ms"][1:]       # first run is the warm-up
-                        c["m_rss"].append(rss)
+                        c["times"][engine] += j["times_ms"][1:]       # first run is the warm-up
                         c["arena"] = (j["arena_bytes"], j["arena_lower_bound_bytes"])
                     else:
-                        cmd = ort_cmd(onnx_path, inputs[b], 1, TIMED[b])
-                        out, rss = run_checked(cmd, ORT_ENV)
+                        cmd = worker_cmd(engine, model_file(engine, model), inputs[b], 1, TIMED[b])
+                        out, rss = run_checked(cmd, ENGINE_ENV[engine])
                         j = parse_json(out, cmd)
-                        c["o_times"] += j["times_ms"]
-                        c["o_rss"].append(rss)
-                        ort_version = j["version"]
+                        c["times"][engine] += j["times_ms"]
+                        versions[engine] = j["version"]
+                    c["rss"][engine].append(rss)
     elapsed = time.time() - started
 
     results = []
     for (name, b), c in cells.items():
-        m = statistics.median(c["m_times"]) / b      # median over all timed runs, all rounds
-        o = statistics.median(c["o_times"]) / b
-        results.append({
-            "model": name, "batch": b,
-            "medaug_ms_per_image": round(m, 3), "onnxruntime_ms_per_image": round(o, 3),
-            "ratio": round(m / o, 4),
-            "medaug_gflops": round(models[name][3] / (m * 1e-3) / 1e9, 2),
-            "medaug_peak_rss_mb": round(max(c["m_rss"]), 1),    # peak over its processes
-            "onnxruntime_peak_rss_mb": round(max(c["o_rss"]), 1),
-            "arena_bytes": c["arena"][0], "arena_lower_bound_bytes": c["arena"][1],
-            "max_abs_diff": c["diff"]})
+        # Median over all timed runs of all rounds, per image.
+        ms = {e: statistics.median(t) / b for e, t in c["times"].items()}
+        best = min(OTHERS, key=lambda e: ms[e])
+        row = {"model": name, "batch": b, "cpu_tier": peak["cpu_tier"]}
+        for e in ["medaug", *OTHERS]:
+            row[f"{NAMES.get(e, e)}_ms_per_image"] = round(ms[e], 3)
+        row.update({
+            "ratio": round(ms["medaug"] / ms["ort"], 4),
+            "best_other_engine": NAMES[best], "ratio_vs_best": round(ms["medaug"] / ms[best], 4),
+            "medaug_gflops": round(models[name][3] / (ms["medaug"] * 1e-3) / 1e9, 2)})
+        for e in ["medaug", *OTHERS]:         # peak over its processes
+            row[f"{NAMES.get(e, e)}_peak_rss_mb"] = round(max(c["rss"][e]), 1)
+        row.update({"arena_bytes": c["arena"][0], "arena_lower_bound_bytes": c["arena"][1],
+                    "max_abs_diff": c["diffs"]["ort"], "openvino_max_abs_diff": c["diffs"]["openvino"],
+                    "ncnn_max_abs_diff": c["diffs"]["ncnn"]})
+        results.append(row)
     if a.json:
         print(json.dumps({"sgemm_peak_gflops": round(peak["sgemm_peak_gflops"], 2),
-                          "cpu_tier": peak["cpu_tier"], "results": results}))
+                          "cpu_tier": peak["cpu_tier"], "versions": versions, "results": results}))
         return
     print(f"medaug CPU tier: {peak['cpu_tier']}; sgemm peak: {peak['sgemm_peak_gflops']:.1f} GFLOP/s on "
-          f"{THREADS} threads ({peak['blas']}); ONNX Runtime {ort_version}")
+          f"{THREADS} threads ({peak['blas']}); ONNX Runtime {versions.get('ort')}, "
+          f"OpenVINO {versions.get('openvino')}, ncnn {versions.get('ncnn')}")
     for name, _ in MODELS:
         print(f"{name}: {models[name][3] / 1e9:.2f} GFLOP per image (2 x conv multiply-adds)")
-    print(f"{a.rounds} rounds, {THREADS} threads; ratio = medaug / ORT time (< 1: medaug faster)")
-    head = ("model", "batch", "medaug ms/img", "ORT ms/img", "ratio", "medaug GFLOP/s",
-            "RSS medaug MB", "RSS ORT MB", "arena / bound MB", "max |diff|")
+    print(f"{a.rounds} rounds, {THREADS} threads; vs best = medaug / fastest other engine's time "
+          "(< 1: medaug faster); ratio = medaug / ORT")
+    head = ("model", "batch", "medaug ms/img", "ORT", "OpenVINO", "ncnn", "vs best", "ratio",
+            "medaug GFLOP/s", "RSS MB medaug/ORT/OV/ncnn", "arena / bound MB", "max |diff| ORT/OV/ncnn")
     rows = [(r["model"], str(r["batch"]), f"{r['medaug_ms_per_image']:.1f}",
-             f"{r['onnxruntime_ms_per_image']:.1f}", f"{r['ratio']:.3f}",
-             f"{r['medaug_gflops']:.1f}", f"{r['medaug_peak_rss_mb']:.0f}",
-             f"{r['onnxruntime_peak_rss_mb']:.0f}",
+             f"{r['onnxruntime_ms_per_image']:.1f}", f"{r['openvino_ms_per_image']:.1f}",
+             f"{r['ncnn_ms_per_image']:.1f}", f"{r['ratio_vs_best']:.3f} ({r['best_other_engine']})",
+             f"{r['ratio']:.3f}", f"{r['medaug_gflops']:.1f}",
+             "/".join(f"{r[k + '_peak_rss_mb']:.0f}" for k in ["medaug", "onnxruntime", "openvino", "ncnn"]),
              f"{r['arena_bytes'] / 2**20:.1f} / {r['arena_lower_bound_bytes'] / 2**20:.1f}",
-             f"{r['max_abs_diff']:.2e}") for r in results]
+             f"{r['max_abs_diff']:.1e}/{r['openvino_max_abs_diff']:.1e}/{r['ncnn_max_abs_diff']:.1e}")
+            for r in results]
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
     for row in [head] + rows:
         print("  ".join(x.rjust(w) if i else x.ljust(w) for i, (x, w) in enumerate(zip(row, widths))))
@@ -286,10 +379,14 @@ def bench_engine(a):
 def main():
     ap = argparse.ArgumentParser(description="medaug benchmarks (release build, not part of CI)")
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="engine")
-    e = sub.add_parser("engine", help="medaug vs ONNX Runtime: generator and segmenter, batch 1 and 8")
+    e = sub.add_parser("engine", help="medaug vs ONNX Runtime, OpenVINO and ncnn: generator and segmenter, "
+                                      "batch 1 and 8")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--rounds", type=int, default=3, help="alternating rounds per engine (default 3)")
-    w = sub.add_parser("_ort-worker")     # internal: one ORT measurement process
+    e.add_argument("--cpu", choices=["generic", "avx2", "avx512", "neon"],
+                   help="force medaug's CPU tier (MEDAUG_CPU)")
+    w = sub.add_parser("_worker")         # internal: one measurement process of another engine
+    w.add_argument("--engine", choices=list(RUNNERS), required=True)
     w.add_argument("--model", required=True)
     w.add_argument("--input", required=True)
     w.add_argument("--warmup", type=int, default=1)
@@ -299,8 +396,8 @@ def main():
     p.add_argument("--medaug", required=True)
     p.add_argument("--dir", required=True)
     a = ap.parse_args()
-    if a.cmd == "_ort-worker":
-        ort_worker(a)
+    if a.cmd == "_worker":
+        worker(a)
     elif a.cmd == "_prepare":
         prepare_all(a)
     elif a.rounds < 1:
