@@ -12,8 +12,11 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case strips
     /// The direct stride-1 convolution.
     case direct
-    /// Winograd F(2×2, 3×3) and F(2×2, 2×2).
+    /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions.
     case winograd
+    /// Winograd F(2×2, 2×2) for pix2pix's 4×4 stride-2 convolutions and
+    /// transposed convolutions.
+    case stridedWinograd
     /// tanh, sigmoid, channel softmax.
     case activations
     /// The bilinear warp of augmentation.
@@ -30,6 +33,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .strips: MD_FAMILY_STRIPS
         case .direct: MD_FAMILY_DIRECT
         case .winograd: MD_FAMILY_WINOGRAD
+        case .stridedWinograd: MD_FAMILY_STRIDED_WINOGRAD
         case .activations: MD_FAMILY_ACTIVATIONS
         case .warp: MD_FAMILY_WARP
         }
@@ -41,7 +45,7 @@ extension CPUTier {
     public func runs(_ family: MicroKernelFamily) -> Bool {
         switch (self, family) {
         case (.avx512, _): true
-        case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations): true
+        case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd): true
         default: false
         }
     }

@@ -234,7 +234,7 @@ static TARGET void conv_output(const md_winograd_layer *layer, const winograd_ba
 int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                              int begin, int end, float *scratch) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_WINOGRAD, MD_CPU_AVX512);
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_AVX512);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w / 2 + 1) / 2, tile_row_begin, tile_row_end, 9, 4 * layer->cin,
                                        layer->cout, scratch);
@@ -335,7 +335,7 @@ static TARGET void transposed_output(const md_winograd_layer *layer, const winog
 int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch) {
     if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_WINOGRAD, MD_CPU_AVX512);
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_AVX512);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 36, layer->cin, layer->cout,
                                        scratch);
@@ -344,7 +344,7 @@ int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int til
 }
 #else
 // No Winograd kernel for this architecture yet: the engine does not select
-// Winograd there (CPUTier.runs(.winograd)).
+// strided Winograd there (CPUTier.runs(.stridedWinograd)).
 int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
                          float *scratch) {
     (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;

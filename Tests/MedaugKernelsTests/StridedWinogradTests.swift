@@ -27,7 +27,7 @@ final class StridedWinogradTests: XCTestCase {
     }
 
     func testConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 21)
         for (c, h, w, o) in shapes {
             let x = rng.normals(c * h * w)
@@ -47,7 +47,7 @@ final class StridedWinogradTests: XCTestCase {
     }
 
     func testTransposedConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
         var rng = TestRandom(seed: 22)
         for (c, h, w, o) in shapes + [(3, 1, 1, 4), (2, 40, 33, 3)] {
             let x = rng.normals(c * h * w)
@@ -70,7 +70,7 @@ final class StridedWinogradTests: XCTestCase {
     /// Bias + activation at the store, and the general epilogue after it,
     /// in plain and stacked vectors over several bands.
     func testEpilogues() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
         try checkEpilogues(c: 3, h: 10, w: 36, o: 5)
         try checkEpilogues(c: 3, h: 70, w: 16, o: 5)
     }

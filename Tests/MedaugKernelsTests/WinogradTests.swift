@@ -1,4 +1,5 @@
 import MedaugSupport
+import MedaugTestSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -23,7 +24,13 @@ final class WinogradTests: XCTestCase {
     /// vectors, rows of ≤ 8 tiles stacked two to a vector over several
     /// bands), channel counts that are not multiples of 8.
     func testMatchesNaiveConvolution() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .winograd) { tier in
+            guard tier.runs(.winograd) else { return }
+            try matchesNaiveConvolution()
+        }
+    }
+
+    func matchesNaiveConvolution() throws {
         var rng = TestRandom(seed: 5)
         for (c, h, w, o) in [(5, 7, 9, 3), (3, 8, 8, 11), (16, 13, 6, 7), (1, 1, 1, 2), (2, 2, 3, 1),
                              (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5), (4, 37, 16, 6), (3, 9, 15, 5)] {
@@ -42,7 +49,13 @@ final class WinogradTests: XCTestCase {
 
     /// Tall enough for several bands per thread.
     func testBandsCoverTallImages() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .winograd) { tier in
+            guard tier.runs(.winograd) else { return }
+            try bandsCoverTallImages()
+        }
+    }
+
+    func bandsCoverTallImages() throws {
         var rng = TestRandom(seed: 6)
         let (c, h, w, o) = (12, 54, 50, 10)
         XCTAssertLessThan(Winograd.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 1) / 2)
@@ -56,7 +69,13 @@ final class WinogradTests: XCTestCase {
     /// general epilogue paths (dropout per band, instance norm per image),
     /// against the naive convolution followed by the same epilogue.
     func testEpilogues() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .winograd) { tier in
+            guard tier.runs(.winograd) else { return }
+            try epilogues()
+        }
+    }
+
+    func epilogues() throws {
         var rng = TestRandom(seed: 7)
         let (c, h, w, o) = (6, 11, 37, 9)
         let x = rng.normals(c * h * w)

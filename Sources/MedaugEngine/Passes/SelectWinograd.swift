@@ -16,7 +16,7 @@ enum SelectWinograd {
     static let strided4 = ConvGeometry(kernel: 4, stride: 2, padding: 1)
 
     static func run(_ graph: inout Graph, log: (String) -> Void) {
-        guard enabled, CPUTier.current.runs(.winograd) else { return }
+        guard enabled else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             var p: ConvParameters, transposed: Bool
@@ -45,12 +45,13 @@ enum SelectWinograd {
     /// The Winograd kernel that pays for this layer, if any.
     static func kernel(for geometry: ConvGeometry, transposed: Bool, input: ValueShape, output: ValueShape)
         -> WinogradKernel? {
+        let tier = CPUTier.current
         switch (geometry, transposed) {
-        case (winograd3, false):
+        case (winograd3, false) where tier.runs(.winograd):
             return pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width) ? .f23 : nil
-        case (strided4, false):
+        case (strided4, false) where tier.runs(.stridedWinograd):
             return paysStrided(outWidth: output.width) ? .stridedConvolution : nil
-        case (strided4, true):
+        case (strided4, true) where tier.runs(.stridedWinograd):
             return paysTransposed(inWidth: input.width, outChannels: output.channels) ? .stridedTransposed : nil
         default:
             return nil
@@ -64,7 +65,10 @@ enum SelectWinograd {
     // the thread count is shared step by step (Winograd.runBands).
 
     /// F(2×2, 3×3) against the direct kernel / im2col: 2.0–2.4× faster at
-    /// widths 32–256 (32–256 channels), 1.7× at 16 (512 channels).
+    /// widths 32–256 (32–256 channels), 1.7× at 16 (512 channels). The AVX2
+    /// tier takes the same rule: with it the whole segmenter-256 ran in
+    /// ~103–116 ms against ~157–184 ms on im2col + OpenBLAS Haswell (AVX2
+    /// code on an AVX-512 host; not yet measured on an AVX2-only CPU).
     static func pays3x3(inChannels: Int, outChannels: Int, width: Int) -> Bool {
         width >= 16
     }

@@ -131,7 +131,6 @@ public enum Winograd {
         outHeight: Int, outWidth: Int, tileRows: Int, bandRows: Int, outputRowsPerTileRow: Int, slotFloats: Int,
         imageIndex: Int, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
-        precondition(CPUTier.current.runs(.winograd), "no Winograd kernel for the CPU tier \(CPUTier.current)")
         let spatial = outHeight * outWidth
         let bands = (tileRows + bandRows - 1) / bandRows
         let fused = storeActivation(of: epilogue)

@@ -19,10 +19,11 @@ extern "C" {
 // Kernel families, for md_kernel_runs.
 #define MD_FAMILY_STRIPS 0      // md_sgemm_strips, md_sgemm_packed_strips
 #define MD_FAMILY_DIRECT 1      // md_conv_direct_stride1
-#define MD_FAMILY_WINOGRAD 2    // md_winograd_f23, md_winograd_f22_*
+#define MD_FAMILY_WINOGRAD 2    // md_winograd_f23
 #define MD_FAMILY_ACTIVATIONS 3 // md_affine_activate, md_softmax_channels
 #define MD_FAMILY_WARP 4        // md_warp_bilinear
-#define MD_FAMILY_COUNT 5
+#define MD_FAMILY_STRIDED_WINOGRAD 5 // md_winograd_f22_conv, md_winograd_f22_transposed
+#define MD_FAMILY_COUNT 6
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
