@@ -45,7 +45,8 @@ extension CPUTier {
     public func runs(_ family: MicroKernelFamily) -> Bool {
         switch (self, family) {
         case (.avx512, _): true
-        case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd): true
+        case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
+             (.avx2, .stridedWinograd): true
         default: false
         }
     }

@@ -1,6 +1,7 @@
 #include "md_microkernels.h"
 
 #include "winograd_common.h"
+#include "winograd_avx2.h"
 
 #define TARGET WINOGRAD_TARGET
 
@@ -233,12 +234,17 @@ static TARGET void conv_output(const md_winograd_layer *layer, const winograd_ba
 
 int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                              int begin, int end, float *scratch) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_AVX512);
+    int tier = md_cpu_tier();
+    if (tier != MD_CPU_AVX512 && tier != MD_CPU_AVX2) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, tier);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w / 2 + 1) / 2, tile_row_begin, tile_row_end, 9, 4 * layer->cin,
                                        layer->cout, scratch);
-    winograd_run(layer, &b, step, begin, end, conv_input, conv_output);
+    if (tier == MD_CPU_AVX512) {
+        winograd_run(layer, &b, step, begin, end, conv_input, conv_output);
+    } else {
+        winograd_run(layer, &b, step, begin, end, md_winograd_f22_conv_input_avx2, md_winograd_f22_conv_output_avx2);
+    }
     return 1;
 }
 
@@ -334,12 +340,18 @@ static TARGET void transposed_output(const md_winograd_layer *layer, const winog
 
 int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch) {
-    if (md_cpu_tier() != MD_CPU_AVX512) return 0;
-    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_AVX512);
+    int tier = md_cpu_tier();
+    if (tier != MD_CPU_AVX512 && tier != MD_CPU_AVX2) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, tier);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
     winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 36, layer->cin, layer->cout,
                                        scratch);
-    winograd_run(layer, &b, step, begin, end, transposed_input, transposed_output);
+    if (tier == MD_CPU_AVX512) {
+        winograd_run(layer, &b, step, begin, end, transposed_input, transposed_output);
+    } else {
+        winograd_run(layer, &b, step, begin, end, md_winograd_f22_transposed_input_avx2,
+                     md_winograd_f22_transposed_output_avx2);
+    }
     return 1;
 }
 #else

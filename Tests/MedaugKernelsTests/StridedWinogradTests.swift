@@ -1,4 +1,5 @@
 import MedaugSupport
+import MedaugTestSupport
 import XCTest
 @testable import MedaugKernels
 
@@ -27,7 +28,13 @@ final class StridedWinogradTests: XCTestCase {
     }
 
     func testConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .stridedWinograd) { tier in
+            guard tier.runs(.stridedWinograd) else { return }
+            try convolutionMatchesNaive()
+        }
+    }
+
+    func convolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 21)
         for (c, h, w, o) in shapes {
             let x = rng.normals(c * h * w)
@@ -47,7 +54,13 @@ final class StridedWinogradTests: XCTestCase {
     }
 
     func testTransposedConvolutionMatchesNaive() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .stridedWinograd) { tier in
+            guard tier.runs(.stridedWinograd) else { return }
+            try transposedConvolutionMatchesNaive()
+        }
+    }
+
+    func transposedConvolutionMatchesNaive() throws {
         var rng = TestRandom(seed: 22)
         for (c, h, w, o) in shapes + [(3, 1, 1, 4), (2, 40, 33, 3)] {
             let x = rng.normals(c * h * w)
@@ -70,7 +83,13 @@ final class StridedWinogradTests: XCTestCase {
     /// Bias + activation at the store, and the general epilogue after it,
     /// in plain and stacked vectors over several bands.
     func testEpilogues() throws {
-        try XCTSkipUnless(CPUTier.current.runs(.stridedWinograd), "no strided Winograd kernel for the CPU tier \(CPUTier.current)")
+        try forEachTier(running: .stridedWinograd) { tier in
+            guard tier.runs(.stridedWinograd) else { return }
+            try epilogues()
+        }
+    }
+
+    func epilogues() throws {
         try checkEpilogues(c: 3, h: 10, w: 36, o: 5)
         try checkEpilogues(c: 3, h: 70, w: 16, o: 5)
     }
