@@ -106,7 +106,7 @@ static TARGET void sgemm_strips_avx512(int m, int n, int k, const float *a, int 
 static int sgemm_strips(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                         int ldc, int packed) {
     int tier = md_cpu_tier();
-    if (tier == MD_CPU_AVX512 || tier == MD_CPU_AVX2) md_count_run(MD_FAMILY_STRIPS, tier);
+    if (tier != MD_CPU_GENERIC) md_count_run(MD_FAMILY_STRIPS, tier);
     switch (tier) {
 #if defined(__x86_64__)
     case MD_CPU_AVX512:
@@ -114,6 +114,11 @@ static int sgemm_strips(int m, int n, int k, const float *a, int lda, const floa
         return 1;
     case MD_CPU_AVX2:
         if (m > 0 && n > 0) md_sgemm_strips_avx2(m, n, k, a, lda, b, ldb, c, ldc, packed);
+        return 1;
+#endif
+#if defined(__aarch64__)
+    case MD_CPU_NEON:
+        if (m > 0 && n > 0) md_sgemm_strips_neon(m, n, k, a, lda, b, ldb, c, ldc, packed);
         return 1;
 #endif
     default:

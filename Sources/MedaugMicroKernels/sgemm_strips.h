@@ -6,5 +6,7 @@
 
 void md_sgemm_strips_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                           int ldc, int packed);
+int md_sgemm_strips_neon(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                         int packed);
 
 #endif
