@@ -114,14 +114,28 @@ int md_softmax_channels(float *data, int channels, long pixels, long stride) {
     return 1;
 }
 #else
-// No kernels of this family for this architecture yet: callers take the
-// portable path.
+// aarch64: the NEON tier (activations_neon.c); elsewhere none.
 int md_affine_activate(float *data, long count, float scale, float shift, int activation) {
+#if defined(__aarch64__)
+    if (md_cpu_tier() != MD_CPU_NEON) return 0;
+    if (activation != MD_ACTIVATION_TANH && activation != MD_ACTIVATION_SIGMOID) return 0;
+    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_NEON);
+    if (count > 0) md_affine_activate_neon(data, count, scale, shift, activation == MD_ACTIVATION_TANH);
+    return 1;
+#else
     (void)data, (void)count, (void)scale, (void)shift, (void)activation;
     return 0;
+#endif
 }
 int md_softmax_channels(float *data, int channels, long pixels, long stride) {
+#if defined(__aarch64__)
+    if (md_cpu_tier() != MD_CPU_NEON) return 0;
+    md_count_run(MD_FAMILY_ACTIVATIONS, MD_CPU_NEON);
+    if (channels > 0 && pixels > 0) md_softmax_channels_neon(data, channels, pixels, stride);
+    return 1;
+#else
     (void)data, (void)channels, (void)pixels, (void)stride;
     return 0;
+#endif
 }
 #endif

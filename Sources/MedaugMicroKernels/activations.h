@@ -5,5 +5,7 @@
 
 void md_affine_activate_avx2(float *data, long count, float scale, float shift, int tanh);
 void md_softmax_channels_avx2(float *data, int channels, long pixels, long stride);
+void md_affine_activate_neon(float *data, long count, float scale, float shift, int tanh);
+void md_softmax_channels_neon(float *data, int channels, long pixels, long stride);
 
 #endif

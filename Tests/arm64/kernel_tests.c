@@ -69,10 +69,57 @@ static void test_strips(void) {
     }
 }
 
+// tanh and sigmoid of x·scale + shift against double, on the polynomial /
+// exp switch at 0.625, saturation, infinities, NaN and a length that is not
+// a multiple of 4; softmax of 5 channels over 37 pixels.
+static void test_activations(void) {
+    float special[] = {0, -0.0f, 1e-30f, -1e-7f, 1e-4f, 0.624f, 0.625f, 0.626f, -0.625f, 3, -9, 9.5f, 20, -40, 88,
+                       -88, 100, -200, INFINITY, -INFINITY};
+    enum { count = 20 + 203 };
+    float data[count];
+    memcpy(data, special, sizeof special);
+    for (int i = 20; i < count; i++) data[i] = 4 * random_float();
+    long before = md_kernel_runs(MD_FAMILY_ACTIVATIONS, MD_CPU_NEON);
+    for (int round = 0; round < 2; round++) {
+        float scale = round ? 0.7f : 1.0f, shift = round ? -0.3f : 0.0f;
+        float t[count], g[count];
+        memcpy(t, data, sizeof data), memcpy(g, data, sizeof data);
+        check(md_affine_activate(t, count, scale, shift, MD_ACTIVATION_TANH) == 1, "tanh ran");
+        check(md_affine_activate(g, count, scale, shift, MD_ACTIVATION_SIGMOID) == 1, "sigmoid ran");
+        int bad_t = 0, bad_g = 0;
+        for (int i = 0; i < count; i++) {
+            double x = (double)(data[i] * scale + shift), et = tanh(x), eg = 1 / (1 + exp(-x));
+            if (fabs((double)t[i] - et) > 3e-7 * fmax(1, fabs(et))) bad_t++;
+            if (fabs((double)g[i] - eg) > 3e-7) bad_g++;
+        }
+        check(bad_t == 0, "tanh within 3e-7 of double");
+        check(bad_g == 0, "sigmoid within 3e-7 of double");
+    }
+    float nan_lanes[2] = {NAN, 1};
+    md_affine_activate(nan_lanes, 2, 1, 0, MD_ACTIVATION_TANH);
+    check(isnan(nan_lanes[0]), "tanh keeps NaN");
+    enum { channels = 5, pixels = 37 };
+    float logits[channels * pixels], original[channels * pixels];
+    for (int i = 0; i < channels * pixels; i++) original[i] = logits[i] = 20 * random_float();
+    check(md_softmax_channels(logits, channels, pixels, pixels) == 1, "softmax ran");
+    int bad = 0;
+    for (int p = 0; p < pixels; p++) {
+        double peak = -INFINITY, sum = 0;
+        for (int c = 0; c < channels; c++) peak = fmax(peak, original[c * pixels + p]);
+        for (int c = 0; c < channels; c++) sum += exp(original[c * pixels + p] - peak);
+        for (int c = 0; c < channels; c++) {
+            if (fabs(logits[c * pixels + p] - exp(original[c * pixels + p] - peak) / sum) > 3e-7) bad++;
+        }
+    }
+    check(bad == 0, "softmax within 3e-7 of double");
+    check(md_kernel_runs(MD_FAMILY_ACTIVATIONS, MD_CPU_NEON) >= before + 6, "the NEON activation kernels ran");
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
     test_strips();
+    test_activations();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
