@@ -120,6 +120,13 @@ int md_warp_bilinear(const float *src, int channels, int h, int w, const int *sr
                               constant_border, border_value, mask_fill);
         return 1;
 #endif
+#if defined(__aarch64__)
+    case MD_CPU_NEON:
+        md_count_run(MD_FAMILY_WARP, MD_CPU_NEON);
+        md_warp_bilinear_neon(src, channels, h, w, src_mask, rows, cols, count, dst, dst_mask, plane, outside,
+                              constant_border, border_value, mask_fill);
+        return 1;
+#endif
     default:
         return 0;
     }

@@ -6,5 +6,8 @@
 void md_warp_bilinear_avx2(const float *src, int channels, int h, int w, const int *src_mask, const float *rows,
                            const float *cols, int count, float *dst, int *dst_mask, long plane,
                            unsigned short *outside, int constant, float border_value, int mask_fill);
+void md_warp_bilinear_neon(const float *src, int channels, int h, int w, const int *src_mask, const float *rows,
+                           const float *cols, int count, float *dst, int *dst_mask, long plane,
+                           unsigned short *outside, int constant, float border_value, int mask_fill);
 
 #endif

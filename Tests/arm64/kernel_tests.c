@@ -115,11 +115,82 @@ static void test_activations(void) {
     check(md_kernel_runs(MD_FAMILY_ACTIVATIONS, MD_CPU_NEON) >= before + 6, "the NEON activation kernels ran");
 }
 
+// Resampler.swift's scalar path for one pixel, written again in C.
+static float lerp(float a, float b, float t) { return t == 0 ? a : a + (b - a) * t; }
+
+static void reference_pixel(const float *src, int channels, int h, int w, const int *src_mask, float row,
+                            float column, float border_value, long plane, float *dst, int *dst_mask) {
+    int y0 = (int)floorf(row), x0 = (int)floorf(column);
+    float fy = row - (float)y0, fx = column - (float)x0;
+    for (int ch = 0; ch < channels; ch++) {
+        const float *p = src + ch * plane;
+        float t[4];
+        for (int tap = 0; tap < 4; tap++) {
+            int yy = y0 + (tap >> 1), xx = x0 + (tap & 1);
+            t[tap] = yy >= 0 && yy < h && xx >= 0 && xx < w ? p[yy * w + xx] : border_value;
+        }
+        dst[ch * plane] = lerp(lerp(t[0], t[1], fx), lerp(t[2], t[3], fx), fy);
+    }
+    int my = fy < 0.5f ? y0 : y0 + 1, mx = fx < 0.5f ? x0 : x0 + 1;
+    *dst_mask = my >= 0 && my < h && mx >= 0 && mx < w ? src_mask[my * w + mx] : 0;
+}
+
+// One row of 37 pixels of a 2-channel 9×11 image, positions inside, on the
+// border, outside and on whole pixels: with a constant border every pixel
+// bitwise as the reference; otherwise the inside ones, and the rest flagged.
+static void test_warp(void) {
+    enum { h = 9, w = 11, channels = 2, count = 37 };
+    long plane = h * w;
+    float src[channels * h * w];
+    int mask[h * w];
+    for (int i = 0; i < channels * h * w; i++) src[i] = random_float();
+    for (int i = 0; i < h * w; i++) mask[i] = i % 5;
+    float rows[count], cols[count];
+    for (int x = 0; x < count; x++) {
+        rows[x] = x % 7 == 0 ? (float)(x % h) : -2.5f + 13.0f * (random_float() + 1) / 2;
+        cols[x] = x % 5 == 0 ? (float)(x % w) : -2.5f + 15.0f * (random_float() + 1) / 2;
+    }
+    long before = md_kernel_runs(MD_FAMILY_WARP, MD_CPU_NEON);
+    for (int constant = 0; constant < 2; constant++) {
+        // Output planes are `plane` floats apart, as the kernel's argument says.
+        float expected[channels * h * w];
+        int expected_mask[count];
+        unsigned short outside[(count + 15) / 16];
+        memset(outside, 0xFF, sizeof outside);
+        for (int x = 0; x < count; x++) {
+            reference_pixel(src, channels, h, w, mask, rows[x], cols[x], -1.0f, plane, expected + x, expected_mask + x);
+        }
+        float out[channels * h * w];
+        int out_mask[h * w];
+        for (int i = 0; i < channels * h * w; i++) out[i] = NAN;
+        check(md_warp_bilinear(src, channels, h, w, mask, rows, cols, count, out, out_mask, plane, outside, constant,
+                               -1.0f, 0) == 1,
+              "warp ran");
+        int bad = 0, bad_flags = 0;
+        for (int x = 0; x < count; x++) {
+            int y0 = (int)floorf(rows[x]), x0 = (int)floorf(cols[x]);
+            int inside = y0 >= 0 && y0 < h - 1 && x0 >= 0 && x0 < w - 1;
+            int flagged = (outside[x / 16] >> (x % 16)) & 1;
+            if (!constant && flagged != !inside) bad_flags++;
+            if (!constant && !inside) continue;
+            for (int ch = 0; ch < channels; ch++) {
+                if (memcmp(&out[x + ch * plane], &expected[x + ch * plane], sizeof(float)) != 0) bad++;
+            }
+            if (out_mask[x] != expected_mask[x]) bad++;
+        }
+        check(bad == 0, constant ? "warp, constant border: bitwise as the scalar path"
+                                 : "warp: inside pixels bitwise as the scalar path");
+        check(bad_flags == 0, constant ? "warp, constant border: no flags" : "warp: the other pixels flagged");
+    }
+    check(md_kernel_runs(MD_FAMILY_WARP, MD_CPU_NEON) == before + 2, "the NEON warp kernel ran");
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
     test_strips();
     test_activations();
+    test_warp();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
