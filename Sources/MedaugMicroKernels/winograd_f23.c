@@ -105,11 +105,23 @@ int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin
     return 1;
 }
 #else
-// No Winograd kernel for this architecture yet: the engine does not select
-// Winograd there (CPUTier.runs(.winograd)).
+// aarch64: the NEON tier (winograd_f23_neon.c); elsewhere none, and the
+// engine does not select Winograd (CPUTier.runs(.winograd)).
+#include "winograd_neon.h"
+
 int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
                     float *scratch) {
+#if defined(__aarch64__)
+    if (md_cpu_tier() != MD_CPU_NEON) return 0;
+    md_count_run(MD_FAMILY_WINOGRAD, MD_CPU_NEON);
+    if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
+    winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 16, layer->cin, layer->cout,
+                                       scratch);
+    winograd_run(layer, &b, step, begin, end, md_winograd_f23_input_neon, md_winograd_f23_output_neon);
+    return 1;
+#else
     (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
     return 0;
+#endif
 }
 #endif

@@ -185,12 +185,96 @@ static void test_warp(void) {
     check(md_kernel_runs(MD_FAMILY_WARP, MD_CPU_NEON) == before + 2, "the NEON warp kernel ran");
 }
 
+// out[o][y][x] = Σ w[o][i][ky][kx]·in[i][y·s − p + ky][x·s − p + kx] (+ bias), in
+// double.
+static void reference_conv(const float *in, int cin, int h, int w, const float *weights, int cout, int k, int s,
+                           int pad, const float *bias, float *out, int oh, int ow) {
+    for (int o = 0; o < cout; o++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                double sum = bias ? bias[o] : 0;
+                for (int i = 0; i < cin; i++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = y * s - pad + ky, ix = x * s - pad + kx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                sum += (double)weights[((o * cin + i) * k + ky) * k + kx] * in[(i * h + iy) * w + ix];
+                        }
+                out[(o * oh + y) * ow + x] = (float)sum;
+            }
+}
+
+// max |a − b| / max |b|.
+static double relative_error(const float *a, const float *b, long n) {
+    double diff = 0, scale = 0;
+    for (long i = 0; i < n; i++) {
+        diff = fmax(diff, fabs((double)a[i] - b[i]));
+        scale = fmax(scale, fabs((double)b[i]));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+// Winograd.transformWeights (Swift) again: U[ξ][o][i] = (G g Gᵀ)[ξ].
+static void transform_f23_weights(const float *g, int cout, int cin, float *u) {
+    for (int o = 0; o < cout; o++)
+        for (int i = 0; i < cin; i++) {
+            const float *k = g + (o * cin + i) * 9;
+            float t[4][3];
+            for (int c = 0; c < 3; c++) {
+                float g0 = k[c], g1 = k[3 + c], g2 = k[6 + c];
+                t[0][c] = g0, t[1][c] = 0.5f * (g0 + g1 + g2), t[2][c] = 0.5f * (g0 - g1 + g2), t[3][c] = g2;
+            }
+            for (int r = 0; r < 4; r++) {
+                float row[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]),
+                                t[r][2]};
+                for (int c = 0; c < 4; c++) u[((long)(r * 4 + c) * cout + o) * cin + i] = row[c];
+            }
+        }
+}
+
+// F(2×2, 3×3) with bias and ReLU against the direct convolution, on odd
+// sizes, rows stacked two to a vector (≤ 8 tiles) and not, in one band and
+// in two.
+static void test_winograd_f23(void) {
+    static const int shapes[][4] = {{5, 7, 9, 3}, {3, 8, 8, 11}, {16, 13, 6, 7}, {1, 1, 1, 2}, {2, 2, 3, 1},
+                                    {3, 5, 33, 9}, {2, 4, 65, 17}, {7, 3, 31, 5}, {4, 37, 16, 6}};
+    long before = md_kernel_runs(MD_FAMILY_WINOGRAD, MD_CPU_NEON);
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3];
+        float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 9);
+        float *u = malloc(sizeof(float) * 16 * o * c), *bias = malloc(sizeof(float) * o);
+        float *out = malloc(sizeof(float) * o * h * w), *expected = malloc(sizeof(float) * o * h * w);
+        for (int i = 0; i < c * h * w; i++) in[i] = random_float();
+        for (int i = 0; i < o * c * 9; i++) g[i] = 0.3f * random_float();
+        for (int i = 0; i < o; i++) bias[i] = random_float();
+        transform_f23_weights(g, o, c, u);
+        reference_conv(in, c, h, w, g, o, 3, 1, 1, bias, expected, h, w);
+        for (int i = 0; i < o * h * w; i++) expected[i] = fmaxf(expected[i], 0);
+        int tile_rows = (h + 1) / 2;
+        for (int split = 0; split < 2; split++) {
+            int cut = split ? tile_rows / 2 : 0;
+            float *scratch = malloc(sizeof(float) * md_winograd_f23_scratch(c, o, w, tile_rows));
+            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_RELU, 0};
+            for (int i = 0; i < o * h * w; i++) out[i] = NAN;
+            int ran = (cut == 0 || md_winograd_f23(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
+                      md_winograd_f23(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
+            char what[96];
+            snprintf(what, sizeof what, "winograd f23 c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
+            check(ran && relative_error(out, expected, (long)o * h * w) < 1e-5, what);
+            free(scratch);
+        }
+        free(in), free(g), free(u), free(bias), free(out), free(expected);
+    }
+    check(md_kernel_runs(MD_FAMILY_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,3x3) kernel ran");
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
     test_strips();
     test_activations();
     test_warp();
+    test_winograd_f23();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -8,8 +8,8 @@ import MedaugMicroKernels
 ///
 /// Layout: the weights are transformed once (`transformWeights`, at graph
 /// build) into U[ξ][o][i] for the 16 points ξ of the 4×4 transform domain. A
-/// forward pass takes bands of whole tile rows; per band the AVX-512 kernel
-/// (`winograd_f23.c`) transforms the input tiles into V[ξ][i][t], runs 16
+/// forward pass takes bands of whole tile rows; per band the CPU tier's
+/// kernel (`winograd_f23.c`, `winograd_f23_avx2.c`) transforms the input tiles into V[ξ][i][t], runs 16
 /// GEMMs M[ξ] = U[ξ]·V[ξ] (O×I by I×T) and transforms M back into 2×2 output
 /// tiles, adding bias and activation at the store. Bands are spread over the
 /// threads (`runBands`), each with its own scratch slot; an image with fewer
@@ -18,8 +18,6 @@ import MedaugMicroKernels
 /// Numerics: the transforms use only ±1 and ½, so results differ from direct
 /// convolution by summation order (relative error ~1e-6 in float32).
 public enum Winograd {
-    /// Whether `forward` runs on this CPU (its kernel needs AVX-512F).
-
     /// Floats of `transformWeights`' result for O×I weights.
     public static func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
         16 * outChannels * inChannels
