@@ -47,7 +47,7 @@ extension CPUTier {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
              (.avx2, .stridedWinograd): true
-        case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd): true
+        case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .stridedWinograd): true
         default: false
         }
     }

@@ -355,16 +355,40 @@ int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int til
     return 1;
 }
 #else
-// No Winograd kernel for this architecture yet: the engine does not select
-// strided Winograd there (CPUTier.runs(.stridedWinograd)).
-int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
-                         float *scratch) {
+// aarch64: the NEON tier (winograd_f22_neon.c); elsewhere none, and the
+// engine does not select these kernels (CPUTier.runs(.stridedWinograd)).
+#include "winograd_neon.h"
+
+int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin,
+                         int end, float *scratch) {
+#if defined(__aarch64__)
+    if (md_cpu_tier() != MD_CPU_NEON) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON);
+    if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
+    winograd_band b = winograd_band_of((layer->w / 2 + 1) / 2, tile_row_begin, tile_row_end, 9, 4 * layer->cin,
+                                       layer->cout, scratch);
+    winograd_run(layer, &b, step, begin, end, md_winograd_f22_conv_input_neon, md_winograd_f22_conv_output_neon);
+    return 1;
+#else
     (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
     return 0;
+#endif
 }
-int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin, int end,
-                               float *scratch) {
+
+int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                               int begin, int end, float *scratch) {
+#if defined(__aarch64__)
+    if (md_cpu_tier() != MD_CPU_NEON) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON);
+    if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
+    winograd_band b = winograd_band_of((layer->w + 1) / 2, tile_row_begin, tile_row_end, 36, layer->cin, layer->cout,
+                                       scratch);
+    winograd_run(layer, &b, step, begin, end, md_winograd_f22_transposed_input_neon,
+                 md_winograd_f22_transposed_output_neon);
+    return 1;
+#else
     (void)layer, (void)step, (void)tile_row_begin, (void)tile_row_end, (void)begin, (void)end, (void)scratch;
     return 0;
+#endif
 }
 #endif

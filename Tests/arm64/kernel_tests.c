@@ -268,6 +268,85 @@ static void test_winograd_f23(void) {
     check(md_kernel_runs(MD_FAMILY_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,3x3) kernel ran");
 }
 
+// The transposed convolution (4×4, stride 2, padding 1, IOHW weights) in
+// double: out[o][2·iy − 1 + ky][2·ix − 1 + kx] += in[i][iy][ix]·w[i][o][ky][kx].
+static void reference_transposed(const float *in, int cin, int h, int w, const float *weights, int cout,
+                                 const float *bias, float *out) {
+    int oh = 2 * h, ow = 2 * w;
+    double *sum = calloc((size_t)cout * oh * ow, sizeof(double));
+    for (int o = 0; o < cout; o++)
+        for (int p = 0; p < oh * ow; p++) sum[o * oh * ow + p] = bias ? bias[o] : 0;
+    for (int i = 0; i < cin; i++)
+        for (int o = 0; o < cout; o++)
+            for (int iy = 0; iy < h; iy++)
+                for (int ix = 0; ix < w; ix++)
+                    for (int ky = 0; ky < 4; ky++)
+                        for (int kx = 0; kx < 4; kx++) {
+                            int y = 2 * iy - 1 + ky, x = 2 * ix - 1 + kx;
+                            if (y >= 0 && y < oh && x >= 0 && x < ow)
+                                sum[(o * oh + y) * ow + x] += (double)in[(i * h + iy) * w + ix] *
+                                                              weights[((i * cout + o) * 4 + ky) * 4 + kx];
+                        }
+    for (long p = 0; p < (long)cout * oh * ow; p++) out[p] = (float)sum[p];
+    free(sum);
+}
+
+// F(2×2, 2×2) for the 4×4 stride-2 convolution and transposed convolution,
+// with bias and leaky ReLU, against double references, on odd and stacked
+// shapes, in one band and in two.
+static void test_winograd_f22(void) {
+    static const int conv_shapes[][4] = {{3, 8, 8, 5}, {2, 6, 10, 3}, {5, 34, 66, 7}, {1, 2, 2, 1}, {4, 16, 40, 9},
+                                         {3, 70, 18, 4}};
+    static const int transposed_shapes[][4] = {{3, 4, 4, 5}, {2, 3, 5, 3}, {5, 9, 17, 7}, {1, 1, 1, 1},
+                                               {4, 8, 20, 9}, {2, 19, 6, 3}};
+    long before = md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON);
+    for (int transposed = 0; transposed < 2; transposed++) {
+        for (int s = 0; s < 6; s++) {
+            const int *shape = transposed ? transposed_shapes[s] : conv_shapes[s];
+            int c = shape[0], h = shape[1], w = shape[2], o = shape[3];
+            int oh = transposed ? 2 * h : h / 2, ow = transposed ? 2 * w : w / 2;
+            float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 16);
+            float *u = malloc(sizeof(float) * 36 * o * c), *bias = malloc(sizeof(float) * o);
+            float *out = malloc(sizeof(float) * o * oh * ow), *expected = malloc(sizeof(float) * o * oh * ow);
+            for (int i = 0; i < c * h * w; i++) in[i] = random_float();
+            for (int i = 0; i < o * c * 16; i++) g[i] = 0.3f * random_float();
+            for (int i = 0; i < o; i++) bias[i] = random_float();
+            if (transposed) {
+                md_winograd_f22_transposed_weights(c, o, g, u);
+                reference_transposed(in, c, h, w, g, o, bias, expected);
+            } else {
+                md_winograd_f22_conv_weights(c, o, g, u);
+                reference_conv(in, c, h, w, g, o, 4, 2, 1, bias, expected, oh, ow);
+            }
+            for (int i = 0; i < o * oh * ow; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
+            // A tile row: 2 output rows of the convolution, 2 input rows of the transposed one.
+            int tile_rows = transposed ? (h + 1) / 2 : (oh + 1) / 2;
+            long scratch_floats = transposed ? md_winograd_f22_transposed_scratch(c, o, w, tile_rows)
+                                             : md_winograd_f22_conv_scratch(c, o, ow, tile_rows);
+            for (int split = 0; split < 2; split++) {
+                int cut = split ? tile_rows / 2 : 0;
+                float *scratch = malloc(sizeof(float) * scratch_floats);
+                md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_LEAKY_RELU, 0.2f};
+                for (int i = 0; i < o * oh * ow; i++) out[i] = NAN;
+                int ran = 1;
+                for (int band = 0; band < 2; band++) {
+                    int first = band ? cut : 0, last = band ? tile_rows : cut;
+                    if (first == last) continue;
+                    ran &= (transposed ? md_winograd_f22_transposed(&layer, MD_WINOGRAD_ALL, first, last, 0, 0, scratch)
+                                       : md_winograd_f22_conv(&layer, MD_WINOGRAD_ALL, first, last, 0, 0, scratch)) == 1;
+                }
+                char what[112];
+                snprintf(what, sizeof what, "winograd f22 %s c %d h %d w %d o %d bands %d",
+                         transposed ? "transposed" : "conv", c, h, w, o, split + 1);
+                check(ran && relative_error(out, expected, (long)o * oh * ow) < 1e-5, what);
+                free(scratch);
+            }
+            free(in), free(g), free(u), free(bias), free(out), free(expected);
+        }
+    }
+    check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,2x2) kernels ran");
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
@@ -275,6 +354,7 @@ int main(void) {
     test_activations();
     test_warp();
     test_winograd_f23();
+    test_winograd_f22();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
