@@ -68,14 +68,12 @@ public enum Convolution {
     /// (no im2col): stride 1, kernel ≤ 7, rows wide enough to fill its
     /// 32-pixel strips, a reduction small enough that the input rows it
     /// re-reads for every 8 output channels stay near L1 (measured: at
-    /// 512 channels × 3×3 OpenBLAS on im2col tiles wins), and AVX-512F.
+    /// 512 channels × 3×3 OpenBLAS on im2col tiles wins), and a CPU tier
+    /// with the direct kernel (avx512).
     public static func usesDirect(geometry g: ConvGeometry, inChannels: Int, outWidth: Int) -> Bool {
-        directEnabled && CPUTier.current.runs(.direct) && g.stride == 1 && !g.isPointwise && g.kernel <= 7
+        CPUTier.current.runs(.direct) && g.stride == 1 && !g.isPointwise && g.kernel <= 7
             && outWidth >= 32 && inChannels * g.kernel * g.kernel <= 2304
     }
-
-    /// (A variable so tests can compare the direct kernel with im2col.)
-    nonisolated(unsafe) static var directEnabled = true
 
     /// Scratch floats `forward` needs for a group of `images` images.
     public static func scratchCount(

@@ -1,12 +1,13 @@
 // medaug's own SIMD micro-kernels: the loops where OpenBLAS's general GEMM
 // or the compiler's code loses to a kernel shaped for convolution tiles,
-// activations and the warp. Each source file holds the code of one kernel
-// family for every tier it supports, each tier's functions compiled for
-// that instruction set with __attribute__((target)); every entry point asks
-// md_cpu_tier() (md_cpu.h) which code may run, and returns 0 without
-// touching its outputs when it has none for the tier, so the caller takes
-// the portable path. Internal to medaug (prefix md_): the C library exports
-// none of this.
+// activations and the warp. One file per kernel family and instruction set
+// (ncnn's layout): FAMILY.c holds the entry points below, which dispatch on
+// md_cpu_tier() (md_cpu.h), and the AVX-512 code; FAMILY_avx2.c and
+// FAMILY_neon.c the other tiers, x86 code compiled per function with
+// __attribute__((target)) and guarded by __x86_64__, NEON by __aarch64__.
+// An entry point with no code for the tier in use returns 0 without
+// touching its outputs, so the caller takes the portable path. Internal to
+// medaug (prefix md_): the C library exports none of this.
 #ifndef MD_MICROKERNELS_H
 #define MD_MICROKERNELS_H
 
@@ -35,8 +36,10 @@ void md_count_run(int family, int tier);
 // overwritten) without packing either operand: B is read in strips of 32
 // columns, which stay in L1 while every row block of A passes over them.
 // Suited to convolution tiles: A = weights with few rows (output channels),
-// B = an im2col tile already laid out row-major. Returns 1 when it ran,
-// 0 when the CPU lacks AVX-512F (C untouched).
+// B = an im2col tile already laid out row-major. Each element of C is one
+// fused multiply-add chain over p in order, on every tier (the same bits on
+// avx512, avx2 and neon). Returns 1 when it ran, 0 when the tier has no
+// code for it (C untouched). Tiers: avx512, avx2, neon.
 int md_sgemm_strips(int m, int n, int k, const float *a, int lda,
                         const float *b, int ldb, float *c, int ldc);
 
@@ -52,8 +55,8 @@ int md_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
 // Σ weights[co][ci][ky][kx] · input[ci][oy+ky−pad][ox+kx−pad] (zero outside),
 // input [cin][h][w], weights OIHW, output [cout][out_h][out_w]. A stride-1
 // im2col block is the input row shifted by kx, so the kernel loads it
-// directly. Kernel side k ≤ 7. Returns 1 when it ran, 0 when the CPU lacks
-// AVX-512F or k is unsupported (output untouched).
+// directly. Kernel side k ≤ 7. Returns 1 when it ran, 0 when the tier has
+// no code for it or k is unsupported (output untouched). Tiers: avx512.
 int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
@@ -69,12 +72,13 @@ int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, 
 // data[i] = act(data[i]·scale + shift) for act = MD_ACTIVATION_TANH or
 // _SIGMOID, vectorised (exp by range reduction and a polynomial: within
 // ~2e-7 of the correctly rounded value; NaN stays NaN). Returns 1 when it
-// ran, 0 when the CPU lacks AVX-512F or the activation is another one.
+// ran, 0 when the tier has no code for it or the activation is another
+// one. Tiers: avx512, avx2, neon.
 int md_affine_activate(float *data, long count, float scale, float shift, int activation);
 
 // Softmax over `channels` planes `stride` floats apart, for `pixels`
 // pixels, max-subtracted, vectorised over pixels. Returns 1 when it ran, 0
-// when the CPU lacks AVX-512F.
+// when the tier has no code for it. Tiers: avx512, avx2, neon.
 int md_softmax_channels(float *data, int channels, long pixels, long stride);
 
 // Floats of scratch the F(2×2, 3×3) kernel needs for a band of `tile_rows`
@@ -111,7 +115,7 @@ typedef struct {
 // Winograd.transformWeights). `scratch` holds md_winograd_f23_scratch(
 // cin, cout, w, tile_row_end − tile_row_begin) floats (64-byte aligned is
 // fastest); concurrent bands need their own. Returns 1 when it ran, 0 when
-// the CPU lacks AVX-512F (output untouched).
+// the tier has no code for it (output untouched). Tiers: avx512, avx2, neon.
 int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                         int begin, int end, float *scratch);
 
@@ -149,7 +153,8 @@ int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int til
 // for the caller's border handling. With `constant_border` set, every pixel
 // is written instead: taps outside the image read `border_value` and a
 // nearest label outside reads `mask_fill` (no flags are set). Returns 1 when
-// it ran, 0 when the CPU lacks AVX-512F or the image is smaller than 2×2
+// it ran, 0 when the tier has no code for it (tiers: avx512, avx2, neon, all
+// giving the same bits as the scalar path) or the image is smaller than 2×2
 // (nothing written).
 int md_warp_bilinear(const float *src, int channels, int h, int w, const int *src_mask,
                          const float *rows, const float *cols, int count, float *dst, int *dst_mask,
