@@ -48,7 +48,7 @@ struct TrainGANCommand: ParsableCommand {
     var threads: Int = 1
     @OptionGroup var checkpointOptions: CheckpointOptions
     @OptionGroup var pictures: PictureOptions
-    @Option(help: "Only time this many training steps (no files written) and print {\"ms_per_step\": [...]}.")
+    @Option(help: "Only time this many training steps (no files written) and print {\"ms_per_step\": [...], \"cpu_tier\": ...}.")
     var timeSteps: Int?
 
     func validate() throws {

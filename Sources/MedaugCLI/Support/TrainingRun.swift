@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MedaugImaging
 import MedaugExperiment
+import MedaugSupport
 import MedaugTrainer
 
 /// Options both training commands share: where the checkpoint goes and
@@ -46,10 +47,11 @@ func resumeIfAsked<Record: Encodable>(_ options: CheckpointOptions, checkpoint: 
     return restored.count
 }
 
-/// Prints `times` (milliseconds per training step) as `{"ms_per_step": [...]}`
-/// for `scripts/bench train`.
+/// Prints `times` (milliseconds per training step) as `{"ms_per_step": [...],
+/// "cpu_tier": ...}` for `scripts/bench train`.
 func printStepTimes(_ times: [Double]) throws {
-    let data = try JSONSerialization.data(withJSONObject: ["ms_per_step": times], options: [.sortedKeys])
+    let report: [String: Any] = ["ms_per_step": times, "cpu_tier": CPUTier.current.rawValue]
+    let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }
 
