@@ -13,7 +13,7 @@ struct AugmentCommand: ParsableCommand {
         Pair i is written as PREFIX-i.tif and PREFIX-i-mask.tif in the input's sample type
         (uint8/uint16 rounded and clamped; other types as float32); the mask keeps its labels.
         Examples:
-          medaug augment --image slice.tif --mask slice-mask.tif --count 10 --out-prefix out/aug --seed 7
+          medaug augment --image slice.tif --mask slice-mask.tif --count 10 --out out/aug --seed 7
           medaug augment --pipeline paper --benchmark 200 --size 256 --json
         """)
 
@@ -25,8 +25,11 @@ struct AugmentCommand: ParsableCommand {
     var mask: String?
     @Option(help: "Number of augmented pairs to write.")
     var count: Int = 1
-    @Option(help: "Output path prefix: PREFIX-0000.tif and PREFIX-0000-mask.tif, ...")
-    var outPrefix: String?
+    @Option(name: .customLong("out"), help: "Output path prefix: PREFIX-0000.tif and PREFIX-0000-mask.tif, ...")
+    var outOption: String?
+    @Option(name: .customLong("out-prefix"), help: .hidden)
+    var outPrefixAlias: String?
+    var outPrefix: String? { outOption ?? outPrefixAlias }
     @Option(help: "Pixel spacing in mm 'row,column' (elastic and blur are in mm).")
     var spacing: String = "1,1"
     @Option(help: "Seed of the first pair; pair i uses seed + i.")
@@ -41,12 +44,13 @@ struct AugmentCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        _ = try resolveOut(outOption, alias: outPrefixAlias, aliasName: "out-prefix")
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
         if let benchmark, !(1...100_000).contains(benchmark) { throw ValidationError("--benchmark must be in 1...100000") }
         guard (1...100_000).contains(count) else { throw ValidationError("--count must be in 1...100000") }
         guard benchmark != nil || (image != nil && mask != nil && outPrefix != nil) else {
-            throw ValidationError("give --image, --mask and --out-prefix (or --benchmark N)")
+            throw ValidationError("give --image, --mask and --out (or --benchmark N)")
         }
     }
 

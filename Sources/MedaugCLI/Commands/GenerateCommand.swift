@@ -14,8 +14,8 @@ struct GenerateCommand: ParsableCommand {
         float32 in the network's [-1, 1], or uint16 mapped linearly from [-1, 1] to --stored-range.
         Sample k of every map uses dropout seed SEED + k (dropout as the model records unless --dropout).
         Examples:
-          medaug generate --model g.safetensors --labels mask.tif --samples 4 --seed 7 --out-dir out/gen
-          medaug generate --model g.safetensors --labels a.tif --labels b.tif --stored-range 0,4000 --out-dir out
+          medaug generate --model g.safetensors --labels mask.tif --samples 4 --seed 7 --out out/gen
+          medaug generate --model g.safetensors --labels a.tif --labels b.tif --stored-range 0,4000 --out out
         """)
 
     @Option(help: "Generator weights (.safetensors).")
@@ -24,8 +24,11 @@ struct GenerateCommand: ParsableCommand {
     var labelFiles: [String]
     @Option(help: "Images per label map (different dropout masks).")
     var samples: Int = 1
-    @Option(help: "Output folder (created if missing).")
-    var outDir: String
+    @Option(name: .customLong("out"), help: "Output folder (created if missing).")
+    var outOption: String?
+    @Option(name: .customLong("out-dir"), help: .hidden)
+    var outDirAlias: String?
+    var outDir: String { outOption ?? outDirAlias ?? "" }
     @Option(help: "Seed of the dropout masks of sample 0.")
     var seed: UInt64 = 0
     @Option(help: "BatchNorm statistics: running or instance (default: the model's recommendation).")
@@ -38,6 +41,9 @@ struct GenerateCommand: ParsableCommand {
     var threads: Int = 1
 
     func validate() throws {
+        guard try resolveOut(outOption, alias: outDirAlias, aliasName: "out-dir") != nil else {
+            throw ValidationError("--out is required")
+        }
         guard !labelFiles.isEmpty else { throw ValidationError("give at least one --labels file") }
         guard (1...10_000).contains(samples), (1...256).contains(threads) else {
             throw ValidationError("--samples must be in 1...10000 and --threads in 1...256")

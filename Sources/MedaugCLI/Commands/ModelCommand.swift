@@ -18,17 +18,20 @@ struct ModelCommand: ParsableCommand {
             With --config, the architecture is a complete JSON configuration (the "medaug" metadata
             format of docs/weights-format.md) and the other architecture options are ignored.
             Examples:
-              medaug model init --kind generator --output g.safetensors
-              medaug model init --config my-generator.json --output g.safetensors
-              medaug model init --kind segmenter --image-size 128 --classes 4 --depth 3 --output s.safetensors
+              medaug model init --kind generator --out g.safetensors
+              medaug model init --config my-generator.json --out g.safetensors
+              medaug model init --kind segmenter --image-size 128 --classes 4 --depth 3 --out s.safetensors
             """)
 
         @Option(help: "Network: generator, discriminator or segmenter.")
         var kind: ModelKind?
         @Option(help: "A complete architecture as JSON (docs/weights-format.md) instead of the options below.")
         var config: String?
-        @Option(help: "Output file (.safetensors); written atomically.")
-        var output: String
+        @Option(name: .customLong("out"), help: "Output file (.safetensors); written atomically.")
+        var outOption: String?
+        @Option(name: .customLong("output"), help: .hidden)
+        var outputAlias: String?
+        var output: String { outOption ?? outputAlias ?? "" }
         @Option(help: "Side of the square images, in pixels.")
         var imageSize: Int = 256
         @Option(help: "Number of label classes.")
@@ -55,6 +58,9 @@ struct ModelCommand: ParsableCommand {
         var seed: UInt64 = 0
 
         func validate() throws {
+            guard try resolveOut(outOption, alias: outputAlias, aliasName: "output") != nil else {
+                throw ValidationError("--out is required")
+            }
             guard (kind == nil) != (config == nil) else { throw ValidationError("give --kind or --config") }
         }
 

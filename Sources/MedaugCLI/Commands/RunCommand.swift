@@ -16,7 +16,7 @@ struct RunCommand: ParsableCommand {
         The input file holds tensor "input" [N, C, H, W]; the output file gets tensor "out" and,
         with --all-layers, every block output under its name (docs/weights-format.md).
         Examples:
-          medaug run --model g.safetensors --input x.safetensors --output y.safetensors
+          medaug run --model g.safetensors --input x.safetensors --out y.safetensors
           medaug run --model g.safetensors --random-input 8 --repeat 10 --threads 2 --json
         """)
 
@@ -26,8 +26,11 @@ struct RunCommand: ParsableCommand {
     var input: String?
     @Option(help: "Instead of --input, a random input batch of this size (one-hot labels for generators).")
     var randomInput: Int?
-    @Option(help: "Output safetensors file.")
-    var output: String?
+    @Option(name: .customLong("out"), help: "Output safetensors file.")
+    var outOption: String?
+    @Option(name: .customLong("output"), help: .hidden)
+    var outputAlias: String?
+    var output: String? { outOption ?? outputAlias }
     @Option(help: "BatchNorm statistics: running or instance (default: the model's recommendation).")
     var normalization: NormalizationMode?
     @Option(help: "Dropout: on or off (default: the model's recommendation).")
@@ -52,6 +55,7 @@ struct RunCommand: ParsableCommand {
     enum Switch: String, ExpressibleByArgument { case on, off }
 
     func validate() throws {
+        _ = try resolveOut(outOption, alias: outputAlias, aliasName: "output")
         guard (input == nil) != (randomInput == nil) else { throw ValidationError("give exactly one of --input and --random-input") }
         guard (1...10_000).contains(repeats) else { throw ValidationError("--repeat must be in 1...10000") }
         if let randomInput, !(1...Session.maxBatch).contains(randomInput) {

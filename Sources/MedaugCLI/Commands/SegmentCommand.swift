@@ -15,16 +15,19 @@ struct SegmentCommand: ParsableCommand {
         Writes OUT-DIR/NAME-mask.tif (stored label values) and, with --probabilities,
         OUT-DIR/NAME-probabilities.tif (float32, one page per class).
         Examples:
-          medaug segment --model s.safetensors --image slice.tif --out-dir out/seg
-          medaug segment --model s.safetensors --image a.tif --image b.tif --range 0,4000 --probabilities --out-dir out
+          medaug segment --model s.safetensors --image slice.tif --out out/seg
+          medaug segment --model s.safetensors --image a.tif --image b.tif --range 0,4000 --probabilities --out out
         """)
 
     @Option(help: "Segmenter weights (.safetensors).")
     var model: String
     @Option(name: .customLong("image"), help: "Image TIFF (pages = channels); repeat for several.")
     var imageFiles: [String]
-    @Option(help: "Output folder (created if missing).")
-    var outDir: String
+    @Option(name: .customLong("out"), help: "Output folder (created if missing).")
+    var outOption: String?
+    @Option(name: .customLong("out-dir"), help: .hidden)
+    var outDirAlias: String?
+    var outDir: String { outOption ?? outDirAlias ?? "" }
     @Option(help: "Intensity range mapped to [-1, 1]: 'auto' or 'low,high'.")
     var range: String = "auto"
     @Option(help: "BatchNorm statistics: running or instance (default: the model's recommendation).")
@@ -35,6 +38,9 @@ struct SegmentCommand: ParsableCommand {
     var threads: Int = 1
 
     func validate() throws {
+        guard try resolveOut(outOption, alias: outDirAlias, aliasName: "out-dir") != nil else {
+            throw ValidationError("--out is required")
+        }
         guard !imageFiles.isEmpty else { throw ValidationError("give at least one --image file") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256") }
     }

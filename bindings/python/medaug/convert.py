@@ -53,7 +53,9 @@ def _parser():
     def source(name, help, file_help):
         s = sub.add_parser(name, help=help, description=help)
         s.add_argument("model", help=file_help)
-        s.add_argument("--output", required=True, help="medaug model to write (.safetensors), atomically")
+        # --out, as every medaug command; --output is its old spelling.
+        s.add_argument("--out", "--output", dest="output", required=True,
+                       help="medaug model to write (.safetensors), atomically")
         s.add_argument("--classes", help="comma-separated class names (default class_0, class_1, ...)")
         s.add_argument("--label-values", type=_ints,
                        help="comma-separated stored label values (default 0, 1, ..., k-1)")
@@ -74,7 +76,7 @@ def _parser():
                    help="the model was trained with junyanz's --no_dropout (no Dropout layers)")
     o = sub.add_parser("onnx", help="medaug model -> ONNX", description="medaug model -> ONNX")
     o.add_argument("model", help="medaug model (.safetensors)")
-    o.add_argument("--output", required=True, help="ONNX file to write, atomically")
+    o.add_argument("--out", "--output", dest="output", required=True, help="ONNX file to write, atomically")
     o.add_argument("--normalization", choices=["running", "instance"], default="running",
                    help="BatchNorm in the graph: running statistics (default) or per-image (instance)")
     return p
