@@ -119,7 +119,8 @@ let package = Package(
             swiftSettings: niftiHeaders),
 
         // MARK: - Unit tests (one bundle per target)
-        // Helpers shared by the test bundles (the CPU-tier matrix).
+        // Helpers shared by the test bundles: naive references, test
+        // randomness, the tolerance measure, the CPU-tier matrix.
         .target(name: "MedaugTestSupport", dependencies: ["MedaugKernels", "MedaugSupport"], path: "Tests/MedaugTestSupport"),
         .testTarget(name: "MedaugSupportTests", dependencies: ["MedaugSupport"]),
         .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels", "MedaugSupport", "MedaugTestSupport"]),
@@ -133,7 +134,8 @@ let package = Package(
                     swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"], swiftSettings: niftiHeaders),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
-        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging"],
+        .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging",
+                                                           "MedaugTestSupport"],
                     swiftSettings: niftiHeaders),
         // dlopen()s the built libMedaugC.so and calls it through C function
         // pointers; links the Swift API only to compare results and write models.

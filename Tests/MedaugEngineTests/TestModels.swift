@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import Foundation
 import MedaugKernels
 import MedaugSupport
@@ -95,15 +96,4 @@ enum TestModels {
         }
         return tensor
     }
-}
-
-/// max|a − b| / max|b|.
-func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-    guard a.count == b.count else { return .infinity }
-    var diff: Float = 0, peak: Float = 0
-    for i in a.indices {
-        diff = max(diff, abs(a[i] - b[i]))
-        peak = max(peak, abs(b[i]))
-    }
-    return peak == 0 ? diff : diff / peak
 }

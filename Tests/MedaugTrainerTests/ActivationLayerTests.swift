@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import Foundation
 import MedaugKernels
@@ -8,7 +9,7 @@ final class ActivationLayerTests: XCTestCase {
     let activations: [Activation] = [.relu, .leakyRelu(0.2), .tanh, .sigmoid, .identity]
 
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 31)
+        var rng = TestRandom(mixingSeed: 31)
         for activation in activations {
             let layer = try ActivationLayer(activation)
             let x = rng.tensor(shape(3, 4, 5, 3), scale: 1.5)

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import Foundation
 @testable import MedaugTrainer
@@ -26,7 +27,7 @@ final class AdamTests: XCTestCase {
     /// Exporting after k steps and restoring into a fresh optimiser continues
     /// bitwise like an uninterrupted run.
     func testRestoredStateContinuesExactly() throws {
-        var rng = TestRandom(seed: 121)
+        var rng = TestRandom(mixingSeed: 121)
         let gradients = (0..<5).map { _ in rng.normals(6) }
         let start = rng.normals(6)
         func run(_ steps: Range<Int>, from values: [Float], state: AdamState?) throws -> ([Float], AdamState) {

@@ -1,10 +1,11 @@
+import MedaugTestSupport
 import XCTest
 import Foundation
 @testable import MedaugTrainer
 
 final class BCEWithLogitsLossTests: XCTestCase {
     func testValueMatchesTheDefinition() throws {
-        var rng = TestRandom(seed: 81)
+        var rng = TestRandom(mixingSeed: 81)
         let x = rng.tensor(shape(2, 1, 3, 5), scale: 2)
         let y = try TrainTensor(shape: x.shape, values: (0..<x.count).map { _ in rng.uniform() })
         var expected: Double = 0
@@ -16,7 +17,7 @@ final class BCEWithLogitsLossTests: XCTestCase {
     }
 
     func testGradientMatchesFiniteDifferences() throws {
-        var rng = TestRandom(seed: 82)
+        var rng = TestRandom(mixingSeed: 82)
         let x = rng.tensor(shape(3, 1, 5, 7), scale: 2)
         let y = try TrainTensor(shape: x.shape, values: (0..<x.count).map { _ in rng.uniform() })
         let loss = BCEWithLogitsLoss()
@@ -38,7 +39,7 @@ final class BCEWithLogitsLossTests: XCTestCase {
     }
 
     func testConstantTargetAndScale() throws {
-        var rng = TestRandom(seed: 83)
+        var rng = TestRandom(mixingSeed: 83)
         let x = rng.tensor(shape(2, 1, 3, 3))
         let loss = BCEWithLogitsLoss()
         let withTensor = try loss.evaluate(logits: x, targets: TrainTensor(shape: x.shape, repeating: 0))

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 @testable import MedaugTrainer
 
@@ -12,7 +13,7 @@ final class BatchNorm2DTests: XCTestCase {
     }
 
     func testTrainingGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 21)
+        var rng = TestRandom(mixingSeed: 21)
         for s in [shape(2, 3, 5, 7), shape(3, 4, 3, 2), shape(1, 5, 2, 3)] {
             let layer = try makeLayer(channels: s.c, rng: &rng)
             // Shifted, scaled input so μ and σ² are not trivially 0 and 1.
@@ -23,13 +24,13 @@ final class BatchNorm2DTests: XCTestCase {
     }
 
     func testEvalGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 22)
+        var rng = TestRandom(mixingSeed: 22)
         let layer = try makeLayer(channels: 4, rng: &rng)
         try checkLayerGradients(layer, input: rng.tensor(shape(2, 4, 5, 3)), training: false, "BatchNorm2D eval")
     }
 
     func testEvalForwardMatchesNaiveFormula() throws {
-        var rng = TestRandom(seed: 23)
+        var rng = TestRandom(mixingSeed: 23)
         let layer = try makeLayer(channels: 5, rng: &rng)
         let x = rng.tensor(shape(3, 5, 4, 7))
         let y = try layer.forward(x, training: false)
@@ -45,7 +46,7 @@ final class BatchNorm2DTests: XCTestCase {
     }
 
     func testTrainingForwardNormalisesWithBatchStatistics() throws {
-        var rng = TestRandom(seed: 24)
+        var rng = TestRandom(mixingSeed: 24)
         let layer = try makeLayer(channels: 3, rng: &rng)
         let x = rng.tensor(shape(2, 3, 5, 7), scale: 3)
         let y = try layer.forward(x, training: true)
@@ -62,7 +63,7 @@ final class BatchNorm2DTests: XCTestCase {
 
     /// PyTorch: new = (1 − m)·old + m·batch, the variance unbiased (M/(M − 1)).
     func testRunningStatisticsFollowPyTorch() throws {
-        var rng = TestRandom(seed: 25)
+        var rng = TestRandom(mixingSeed: 25)
         let layer = try BatchNorm2D(name: "bn", channels: 4, epsilon: 1e-3, momentum: 0.3)
         var expectedMean = [Double](repeating: 0, count: 4), expectedVariance = [Double](repeating: 1, count: 4)
         for _ in 0..<3 {

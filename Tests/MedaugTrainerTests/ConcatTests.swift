@@ -1,9 +1,10 @@
+import MedaugTestSupport
 import XCTest
 @testable import MedaugTrainer
 
 final class ConcatTests: XCTestCase {
     func testForwardOrderAndBackwardSplit() throws {
-        var rng = TestRandom(seed: 61)
+        var rng = TestRandom(mixingSeed: 61)
         let a = rng.tensor(shape(2, 3, 5, 7)), b = rng.tensor(shape(2, 4, 5, 7))
         let concat = Concat(name: "up.0.concat")
         let y = try concat.forward(a, b)
@@ -18,7 +19,7 @@ final class ConcatTests: XCTestCase {
     }
 
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 62)
+        var rng = TestRandom(mixingSeed: 62)
         let a = rng.tensor(shape(3, 2, 3, 4)), b = rng.tensor(shape(3, 5, 3, 4))
         let concat = Concat()
         let r = rng.tensor(shape(3, 7, 3, 4))

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugKernels
 import MedaugSupport
@@ -24,7 +25,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testForwardMatchesNaiveLoop() throws {
-        var rng = TestRandom(seed: 1)
+        var rng = TestRandom(mixingSeed: 1)
         for t in cases {
             let layer = try makeLayer(t, rng: &rng)
             let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
@@ -37,7 +38,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 2)
+        var rng = TestRandom(mixingSeed: 2)
         for t in cases {
             let layer = try makeLayer(t, rng: &rng)
             try checkLayerGradients(layer, input: rng.tensor(shape(t.n, t.c, t.h, t.w)), "Conv2D \(t)")
@@ -45,7 +46,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testTwoThreadsGiveTheSameGradients() throws {
-        var rng = TestRandom(seed: 3)
+        var rng = TestRandom(mixingSeed: 3)
         let t = (n: 2, c: 5, h: 13, w: 11, o: 24, k: 4, s: 2, p: 1, bias: true)
         let one = try makeLayer(t, rng: &rng)
         let two = try Conv2D(name: "x", inChannels: t.c, outChannels: t.o, geometry: one.geometry, hasBias: true)
@@ -62,7 +63,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testBackwardAccumulatesParameterGradients() throws {
-        var rng = TestRandom(seed: 4)
+        var rng = TestRandom(mixingSeed: 4)
         let layer = try makeLayer(cases[0], rng: &rng)
         let x = rng.tensor(shape(2, 3, 5, 7))
         let g = rng.tensor(try layer.outputShape(for: x.shape))
@@ -74,7 +75,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testSkippedInputGradientIsZeroAndWeightsStillLearn() throws {
-        var rng = TestRandom(seed: 5)
+        var rng = TestRandom(mixingSeed: 5)
         let layer = try makeLayer(cases[1], rng: &rng)
         layer.computesInputGradient = false
         let x = rng.tensor(shape(3, 4, 6, 5))

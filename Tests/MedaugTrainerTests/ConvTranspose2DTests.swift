@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugKernels
 import MedaugSupport
@@ -24,7 +25,7 @@ final class ConvTranspose2DTests: XCTestCase {
     }
 
     func testForwardMatchesNaiveLoop() throws {
-        var rng = TestRandom(seed: 11)
+        var rng = TestRandom(mixingSeed: 11)
         for t in cases {
             let layer = try makeLayer(t, rng: &rng)
             let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
@@ -37,7 +38,7 @@ final class ConvTranspose2DTests: XCTestCase {
     }
 
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 12)
+        var rng = TestRandom(mixingSeed: 12)
         for t in cases {
             let layer = try makeLayer(t, rng: &rng)
             try checkLayerGradients(layer, input: rng.tensor(shape(t.n, t.c, t.h, t.w)), "ConvTranspose2D \(t)")
@@ -47,7 +48,7 @@ final class ConvTranspose2DTests: XCTestCase {
     /// ⟨convT(x), y⟩ = ⟨x, conv(y)⟩ for the same weights: the transposed
     /// convolution is the adjoint of the convolution (bias-free).
     func testIsTheAdjointOfConv2D() throws {
-        var rng = TestRandom(seed: 13)
+        var rng = TestRandom(mixingSeed: 13)
         let g = ConvGeometry(kernel: 4, stride: 2, padding: 1)
         let convT = try ConvTranspose2D(name: "t", inChannels: 4, outChannels: 3, geometry: g, hasBias: false)
         let conv = try Conv2D(name: "c", inChannels: 3, outChannels: 4, geometry: g, hasBias: false)
@@ -62,7 +63,7 @@ final class ConvTranspose2DTests: XCTestCase {
     }
 
     func testTwoThreadsGiveTheSameGradients() throws {
-        var rng = TestRandom(seed: 14)
+        var rng = TestRandom(mixingSeed: 14)
         let t = (n: 2, c: 20, h: 6, w: 7, o: 9, k: 4, s: 2, p: 1, bias: true)
         let one = try makeLayer(t, rng: &rng)
         let two = try ConvTranspose2D(name: "x", inChannels: t.c, outChannels: t.o, geometry: one.geometry,

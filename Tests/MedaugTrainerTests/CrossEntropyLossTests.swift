@@ -1,10 +1,11 @@
+import MedaugTestSupport
 import XCTest
 import Foundation
 @testable import MedaugTrainer
 
 final class CrossEntropyLossTests: XCTestCase {
     func testValueMatchesTheDefinition() throws {
-        var rng = TestRandom(seed: 101)
+        var rng = TestRandom(mixingSeed: 101)
         let x = rng.tensor(shape(2, 4, 3, 5), scale: 2)
         let labels = rng.labels(n: 2, h: 3, w: 5, classes: 4)
         var expected: Double = 0
@@ -20,7 +21,7 @@ final class CrossEntropyLossTests: XCTestCase {
     }
 
     func testGradientMatchesFiniteDifferences() throws {
-        var rng = TestRandom(seed: 102)
+        var rng = TestRandom(mixingSeed: 102)
         let x = rng.tensor(shape(3, 5, 5, 7), scale: 2)
         let labels = rng.labels(n: 3, h: 5, w: 7, classes: 5)
         let loss = CrossEntropyLoss()

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugModels
 @testable import MedaugTrainer
@@ -6,7 +7,7 @@ final class DiscriminatorNetworkTests: XCTestCase {
     /// Training mode (no block biases, see `checkNetworkGradients`) with
     /// and without the sigmoid, eval mode with block biases.
     func testWholeNetworkGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 311)
+        var rng = TestRandom(mixingSeed: 311)
         let x = rng.tensor(shape(2, 3, 16, 16))
         let network = try DiscriminatorNetwork(config: TinyNetworks.discriminatorConfig())
         TinyNetworks.randomize(network, seed: 7)
@@ -21,7 +22,7 @@ final class DiscriminatorNetworkTests: XCTestCase {
     /// Logits in training, their sigmoid with `probabilities`; the paired
     /// forward concatenates `[condition, image]` and splits the gradient.
     func testLogitsProbabilitiesAndPairedInputs() throws {
-        var rng = TestRandom(seed: 315)
+        var rng = TestRandom(mixingSeed: 315)
         let network = try DiscriminatorNetwork(config: TinyNetworks.discriminatorConfig())
         TinyNetworks.randomize(network, seed: 8)
         let condition = rng.tensor(shape(2, 2, 16, 16)), image = rng.tensor(shape(2, 1, 16, 16))

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugKernels
 import MedaugSupport
@@ -5,7 +6,7 @@ import MedaugSupport
 
 final class DropoutTests: XCTestCase {
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 51)
+        var rng = TestRandom(mixingSeed: 51)
         let layer = try Dropout(name: "up.0.dropout", rate: 0.3, stream: 7)
         layer.seed = 1234
         try checkLayerGradients(layer, input: rng.tensor(shape(2, 3, 5, 7)), "Dropout")
@@ -38,7 +39,7 @@ final class DropoutTests: XCTestCase {
     }
 
     func testEvalIsIdentityAndBackwardUsesTheForwardSeed() throws {
-        var rng = TestRandom(seed: 52)
+        var rng = TestRandom(mixingSeed: 52)
         let layer = try Dropout(name: "d", rate: 0.5, stream: 0)
         let x = rng.tensor(shape(2, 3, 4, 4))
         XCTAssertEqual(try layer.forward(x, training: false).toArray(), x.toArray())

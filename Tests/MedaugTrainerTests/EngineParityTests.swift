@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import Foundation
 import XCTest
 import MedaugEngine
@@ -126,7 +127,7 @@ final class EngineParityTests: XCTestCase {
     /// Conv weights N(0, 2/fan-in) (a stride-2 ConvTranspose sees a quarter
     /// of its taps per output), biases N(0, 0.2²), BatchNorm perturbed.
     func heInitialize(_ network: TrainableNetwork, seed: UInt64) {
-        var rng = TestRandom(seed: seed)
+        var rng = TestRandom(mixingSeed: seed)
         for parameter in network.parameters {
             switch TensorRole.of(parameter.name) {
             case .convWeight:
@@ -156,14 +157,14 @@ final class EngineParityTests: XCTestCase {
     }
 
     func oneHot(batch: Int, seed: UInt64) -> MedaugEngine.Tensor {
-        var rng = TestRandom(seed: seed)
+        var rng = TestRandom(mixingSeed: seed)
         let labels = rng.labels(n: batch, h: 32, w: 32, classes: 3)
         let tensor = TinyNetworks.oneHot(labels, classes: 3)
         return MedaugEngine.Tensor(shape: [batch, 3, 32, 32], values: tensor.toArray())
     }
 
     func normal(shape: [Int], seed: UInt64) -> MedaugEngine.Tensor {
-        var rng = TestRandom(seed: seed)
+        var rng = TestRandom(mixingSeed: seed)
         return MedaugEngine.Tensor(shape: shape, values: rng.normals(shape.reduce(1, *)))
     }
 }

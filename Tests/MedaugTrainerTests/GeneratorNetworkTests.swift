@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugModels
 @testable import MedaugTrainer
@@ -7,7 +8,7 @@ final class GeneratorNetworkTests: XCTestCase {
     /// a fixed dropout mask; no block biases, see `checkNetworkGradients`)
     /// and in eval mode (block biases on).
     func testWholeNetworkGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 301)
+        var rng = TestRandom(mixingSeed: 301)
         // A one-hot map plus noise: the input gradient is checked too.
         let x = TinyNetworks.oneHot(rng.labels(n: 2, h: 16, w: 16, classes: 2), classes: 2)
         for i in 0..<x.count { x.pointer[i] += 0.3 * rng.normal() }
@@ -27,7 +28,7 @@ final class GeneratorNetworkTests: XCTestCase {
     /// the bottleneck (TensorFlow tutorial), and ReLU on the skips with
     /// dropout from the second up block (junyanz's PyTorch UnetGenerator).
     func testOtherLayoutsGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 311)
+        var rng = TestRandom(mixingSeed: 311)
         let x = TinyNetworks.oneHot(rng.labels(n: 2, h: 16, w: 16, classes: 2), classes: 2)
         for i in 0..<x.count { x.pointer[i] += 0.3 * rng.normal() }
         var tutorial = TinyNetworks.generatorConfig(convBias: true)
@@ -47,7 +48,7 @@ final class GeneratorNetworkTests: XCTestCase {
     func testOutputShapeAndRange() throws {
         let network = try GeneratorNetwork(config: TinyNetworks.generatorConfig())
         network.initialize(seed: 1)
-        var rng = TestRandom(seed: 304)
+        var rng = TestRandom(mixingSeed: 304)
         let y = try network.forward(TinyNetworks.oneHot(rng.labels(n: 3, h: 16, w: 16, classes: 2), classes: 2),
                                     training: true)
         XCTAssertEqual(y.shape, shape(3, 1, 16, 16))
@@ -61,7 +62,7 @@ final class GeneratorNetworkTests: XCTestCase {
     func testDropoutFollowsModeAndSeed() throws {
         let network = try GeneratorNetwork(config: TinyNetworks.generatorConfig(dropoutUpBlocks: 2))
         TinyNetworks.randomize(network, seed: 6)
-        var rng = TestRandom(seed: 305)
+        var rng = TestRandom(mixingSeed: 305)
         let x = TinyNetworks.oneHot(rng.labels(n: 1, h: 16, w: 16, classes: 2), classes: 2)
         let noDropout = ForwardMode(batchStatistics: false, dropout: false, probabilities: true)
         let withDropout = ForwardMode(batchStatistics: false, dropout: true, probabilities: true)

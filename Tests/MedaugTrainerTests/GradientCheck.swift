@@ -1,25 +1,10 @@
 import Foundation
+import MedaugTestSupport
 import XCTest
 @testable import MedaugTrainer
 
-/// Deterministic pseudo-random test data (an LCG; independent of the code
-/// under test).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
-    mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 11
-    }
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Float { Float(next() % 1_000_000) / 1_000_000 }
-    /// Standard normal (Box–Muller).
-    mutating func normal() -> Float {
-        let u1 = max(Double(uniform()), 1e-7), u2 = Double(uniform())
-        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
-    }
-    mutating func normals(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in normal() * scale } }
-
+/// The trainer tests' helpers on the shared `TestRandom` (MedaugTestSupport).
+extension TestRandom {
     /// A tensor of N(0, scale²) values.
     mutating func tensor(_ shape: TensorShape, scale: Float = 1) -> TrainTensor {
         try! TrainTensor(shape: shape, values: normals(shape.count, scale: scale))
@@ -100,7 +85,7 @@ func assertGradient(_ analytic: [Double], _ numeric: [Double], tolerance: Double
 func checkLayerGradients(_ layer: Layer, input: TrainTensor, training: Bool = true, eps: Float = 1e-3,
                          tolerance: Double = 1e-2, seed: UInt64 = 99, _ what: String,
                          file: StaticString = #filePath, line: UInt = #line) throws {
-    var rng = TestRandom(seed: seed)
+    var rng = TestRandom(mixingSeed: seed)
     let output = try layer.forward(input, training: training)
     let projection = rng.tensor(output.shape)
     let objective = { () throws -> Double in

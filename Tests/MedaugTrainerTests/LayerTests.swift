@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugKernels
 import MedaugSupport
@@ -64,7 +65,7 @@ final class LayerTests: XCTestCase {
     /// After the first step every activation, gradient and scratch buffer
     /// keeps its address: they are sized once and reused, never reallocated.
     func testStepsAfterTheFirstReuseEveryBuffer() throws {
-        var rng = TestRandom(seed: 141)
+        var rng = TestRandom(mixingSeed: 141)
         let network = try TinyNetwork(channels: 3, seed: 1)
         let adam = try Adam(parameters: network.layers.flatMap(\.parameters))
         let x = rng.tensor(shape(2, 3, 8, 6)), target = rng.tensor(shape(2, 2, 8, 6))
@@ -90,7 +91,7 @@ final class LayerTests: XCTestCase {
     /// the skip, and every parameter gradient of the whole network match
     /// central differences of the loss.
     func testComposedGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 142)
+        var rng = TestRandom(mixingSeed: 142)
         let network = try TinyNetwork(channels: 3, seed: 2)
         network.dropout.seed = 11
         let x = rng.tensor(shape(2, 3, 6, 10)), target = rng.tensor(shape(2, 2, 6, 10), scale: 3)

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import MedaugKernels
 import MedaugSupport
@@ -13,7 +14,7 @@ final class MaxPool2x2Tests: XCTestCase {
     }
 
     func testForwardMatchesEngineKernel() throws {
-        var rng = TestRandom(seed: 71)
+        var rng = TestRandom(mixingSeed: 71)
         for s in [shape(2, 3, 5, 7), shape(3, 4, 6, 4)] {
             let x = rng.tensor(s)
             let y = try MaxPool2x2().forward(x, training: true)
@@ -31,7 +32,7 @@ final class MaxPool2x2Tests: XCTestCase {
     }
 
     func testGradientsMatchFiniteDifferences() throws {
-        var rng = TestRandom(seed: 72)
+        var rng = TestRandom(mixingSeed: 72)
         for s in [shape(2, 3, 5, 7), shape(3, 4, 4, 6)] {
             try checkLayerGradients(MaxPool2x2(), input: distinctTensor(s, rng: &rng), "MaxPool2x2 \(s)")
         }

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import Foundation
 import XCTest
 import MedaugModels
@@ -59,7 +60,7 @@ enum TinyNetworks {
     static func randomize(_ network: TrainableNetwork, seed: UInt64, scale: Float = 0.3) {
         network.initialize(seed: seed, standardDeviation: scale)
         perturbBatchNorm(network, seed: seed)
-        var rng = TestRandom(seed: seed &+ 7)
+        var rng = TestRandom(mixingSeed: seed &+ 7)
         for parameter in network.parameters where TensorRole.of(parameter.name) == .convBias {
             for i in 0..<parameter.count { parameter.value[i] = 0.2 * rng.normal() }
         }
@@ -71,7 +72,7 @@ enum TinyNetworks {
     /// over the whole batch, then revived by a parameter step, is a kink
     /// amplified by 1/√ε that no finite difference can straddle.)
     static func perturbBatchNorm(_ network: TrainableNetwork, seed: UInt64) {
-        var rng = TestRandom(seed: seed &+ 13)
+        var rng = TestRandom(mixingSeed: seed &+ 13)
         for parameter in network.parameters {
             for i in 0..<parameter.count {
                 switch TensorRole.of(parameter.name) {
@@ -111,7 +112,7 @@ enum TinyNetworks {
 func checkNetworkGradients(_ network: TrainableNetwork, input: TrainTensor, mode: ForwardMode, samples: Int = 4,
                            seed: UInt64, tolerance: Double = 1e-2, _ what: String,
                            file: StaticString = #filePath, line: UInt = #line) throws {
-    var rng = TestRandom(seed: seed)
+    var rng = TestRandom(mixingSeed: seed)
     let output = try network.forward(input, mode: mode)
     let projection = rng.tensor(output.shape)
     let objective = { () throws -> Double in
@@ -161,7 +162,7 @@ func checkSampledGradient(of objective: () throws -> Double, name: String, value
 func checkParameterGradients(of objective: () throws -> Double, network: TrainableNetwork, analytic: [[Float]],
                              samples: Int = 3, seed: UInt64, _ what: String,
                              file: StaticString = #filePath, line: UInt = #line) throws {
-    var rng = TestRandom(seed: seed)
+    var rng = TestRandom(mixingSeed: seed)
     for (parameter, gradient) in zip(network.trainableParameters, analytic) {
         try checkSampledGradient(of: objective, name: parameter.name, values: parameter.value.baseAddress!,
                                  count: parameter.count, analytic: gradient, samples: samples, rng: &rng, what,
@@ -174,7 +175,7 @@ enum SyntheticData {
     /// `count` one-image label maps of `size`×`size`: class 1 inside a random
     /// disc (radius a quarter to a third of the side), class 0 outside.
     static func discMaps(count: Int, size: Int, seed: UInt64) -> [LabelMap] {
-        var rng = TestRandom(seed: seed)
+        var rng = TestRandom(mixingSeed: seed)
         return (0..<count).map { _ in
             let side = Float(size)
             let radius = side * (0.25 + 0.1 * rng.uniform())

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import Foundation
 import XCTest
 import MedaugModels
@@ -16,7 +17,7 @@ final class Pix2PixStepTests: XCTestCase {
     }
 
     func batch(_ n: Int, seed: UInt64) -> (condition: TrainTensor, target: TrainTensor) {
-        var rng = TestRandom(seed: seed)
+        var rng = TestRandom(mixingSeed: seed)
         let labels = rng.labels(n: n, h: 16, w: 16, classes: 2)
         let target = TrainTensor(shape: shape(n, 1, 16, 16))
         for i in 0..<labels.count { target.pointer[i] = labels.pointer[i] == 1 ? 0.8 : -0.8 }

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import Foundation
 import XCTest
 import MedaugModels
@@ -16,7 +17,7 @@ final class SegmenterStepTests: XCTestCase {
         TinyNetworks.randomize(segmenter, seed: 11)
         TinyNetworks.randomize(reference, seed: 11)
         let step = try SegmenterStep(segmenter: segmenter, options: SegmenterStepOptions(diceWeight: 0.5))
-        var rng = TestRandom(seed: 411)
+        var rng = TestRandom(mixingSeed: 411)
         let images = rng.tensor(shape(2, 1, 8, 8)), labels = rng.labels(n: 2, h: 8, w: 8, classes: 2)
         let losses = try step.computeGradients(images: images, labels: labels)
 
@@ -43,7 +44,7 @@ final class SegmenterStepTests: XCTestCase {
                                                                                 baseFilters: 4))
         segmenter.initialize(seed: 12)
         let step = try SegmenterStep(segmenter: segmenter)
-        var rng = TestRandom(seed: 413)
+        var rng = TestRandom(mixingSeed: 413)
         let images = rng.tensor(shape(2, 1, 16, 16)), labels = rng.labels(n: 2, h: 16, w: 16, classes: 2)
         try step.step(images: images, labels: labels)
         let output = try segmenter.forward(images, mode: .training).pointer
@@ -75,7 +76,7 @@ final class SegmenterStepTests: XCTestCase {
         segmenter.initialize(seed: 1)
         let step = try SegmenterStep(segmenter: segmenter,
                                      options: SegmenterStepOptions(adam: AdamOptions(learningRate: 3e-3)))
-        var rng = TestRandom(seed: 41)
+        var rng = TestRandom(mixingSeed: 41)
         let train = SyntheticData.discMaps(count: 32, size: 16, seed: 8)
         let heldOut = SyntheticData.discMaps(count: 8, size: 16, seed: 18)
         let trainImages = train.map { SyntheticData.texturedImage(for: $0, noise: 0.3, meanShift: 0.2, rng: &rng) }

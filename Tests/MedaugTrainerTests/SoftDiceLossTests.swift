@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 import Foundation
 @testable import MedaugTrainer
@@ -22,7 +23,7 @@ final class SoftDiceLossTests: XCTestCase {
     }
 
     func testValueMatchesTheDefinition() throws {
-        var rng = TestRandom(seed: 111)
+        var rng = TestRandom(mixingSeed: 111)
         let x = rng.tensor(shape(2, 4, 5, 3), scale: 2)
         let labels = rng.labels(n: 2, h: 5, w: 3, classes: 4)
         for smoothing in [0.0, 1.0] {
@@ -32,7 +33,7 @@ final class SoftDiceLossTests: XCTestCase {
     }
 
     func testGradientMatchesFiniteDifferences() throws {
-        var rng = TestRandom(seed: 112)
+        var rng = TestRandom(mixingSeed: 112)
         let x = rng.tensor(shape(3, 4, 5, 7), scale: 2)
         let labels = rng.labels(n: 3, h: 5, w: 7, classes: 4)
         for smoothing in [0.0, 1.0] {

@@ -1,12 +1,11 @@
 import Foundation
-@testable import MedaugKernels
 
-/// Straightforward loops the optimised kernels are checked against. They are
-/// written from the definitions, share no code with the kernels, and compute
-/// in Double.
-enum Naive {
+/// Straightforward loops the optimised kernels and layers are checked
+/// against. They are written from the definitions, share no code with the
+/// code under test, and compute in Double. Shared by every test bundle.
+public enum Naive {
     /// Direct convolution, NCHW in, OIHW weights.
-    static func conv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
+    public static func conv(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
                      k: Int, s: Int, p: Int, bias: [Float]?) -> (out: [Float], oh: Int, ow: Int) {
         let oh = (h + 2 * p - k) / s + 1, ow = (w + 2 * p - k) / s + 1
         var out = [Float](repeating: 0, count: n * o * oh * ow)
@@ -23,7 +22,7 @@ enum Naive {
     }
 
     /// Direct transposed convolution (scatter form), IOHW weights.
-    static func convTranspose(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
+    public static func convTranspose(_ x: [Float], n: Int, c: Int, h: Int, w: Int, weights: [Float], o: Int,
                               k: Int, s: Int, p: Int, bias: [Float]?) -> (out: [Float], oh: Int, ow: Int) {
         let oh = (h - 1) * s - 2 * p + k, ow = (w - 1) * s - 2 * p + k
         var acc = [Double](repeating: 0, count: n * o * oh * ow)
@@ -45,31 +44,40 @@ enum Naive {
 
 /// An array filled by a function that writes into a buffer (NaN first, so
 /// a float it skips shows).
-func filled(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+public func filled(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
     var values = [Float](repeating: .nan, count: count)
     values.withUnsafeMutableBufferPointer { fill($0) }
     return values
 }
 
-/// Deterministic pseudo-random test data.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+/// Deterministic pseudo-random test data (an LCG; independent of the code
+/// under test).
+public struct TestRandom {
+    public var state: UInt64
+    /// The LCG started at `seed` itself.
+    public init(seed: UInt64) { state = seed }
+    /// The LCG started at a scrambled `seed` (the trainer tests' streams).
+    public init(mixingSeed seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1 }
+    public mutating func next() -> UInt64 {
         state = state &* 6364136223846793005 &+ 1442695040888963407
         return state >> 11
     }
-    mutating func uniform() -> Float { Float(next() % 1_000_000) / 1_000_000 }
-    mutating func normal() -> Float {
+    /// Uniform in [0, 1).
+    public mutating func uniform() -> Float { Float(next() % 1_000_000) / 1_000_000 }
+    /// Standard normal (Box–Muller).
+    public mutating func normal() -> Float {
         let u1 = max(Double(uniform()), 1e-7), u2 = Double(uniform())
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
     }
-    mutating func normals(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in normal() * scale } }
+    public mutating func normals(_ count: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { _ in normal() * scale }
+    }
 }
 
-/// max|a − b| / max|b|, the tolerance measure used throughout the tests.
-func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+/// max|a − b| / max|b|, the tolerance measure used throughout the tests
+/// (infinite when the lengths differ).
+public func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+    guard a.count == b.count else { return .infinity }
     var diff: Float = 0, peak: Float = 0
     for i in 0..<a.count {
         diff = max(diff, abs(a[i] - b[i]))
