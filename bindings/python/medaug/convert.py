@@ -1,8 +1,8 @@
 """medaug-convert: weights in (Keras, PyTorch) and out (ONNX).
 
-    medaug-convert keras MODEL.keras|MODEL.h5 --output G.safetensors
-    medaug-convert pytorch latest_net_G.pth --output G.safetensors
-    medaug-convert onnx G.safetensors --output G.onnx [--normalization running|instance]
+    medaug-convert keras MODEL.keras|MODEL.h5 --out G.safetensors
+    medaug-convert pytorch latest_net_G.pth --out G.safetensors
+    medaug-convert onnx G.safetensors --out G.onnx [--normalization running|instance]
 
 keras/pytorch options: --classes NAME,... --label-values V,... --channel-names
 NAME,... (defaults class_0.., 0..k-1, channel_0.., from the model's input and
