@@ -23,9 +23,18 @@ public struct VolumeSource: Codable, Equatable, Sendable {
     public var labelValues: [Int]
     /// axial, coronal or sagittal.
     public var plane: String
+    /// Stored label value (or "*") → class name (`LabelValueMap`); when set,
+    /// it gives the classes, and `classes`/`labelValues` are its own.
+    public var labelMap: [String: String]?
 
     public init(images: [String], labels: [String], classes: [String], labelValues: [Int], plane: String) {
         (self.images, self.labels, self.classes, self.labelValues, self.plane) = (images, labels, classes, labelValues, plane)
+    }
+
+    /// Volumes whose label values map to classes through `map`.
+    public init(images: [String], labels: [String], labelMap map: LabelValueMap, plane: String) {
+        self.init(images: images, labels: labels, classes: map.classes, labelValues: map.labelValues, plane: plane)
+        labelMap = map.entries
     }
 }
 
@@ -88,10 +97,12 @@ public enum ExperimentData {
             throw ImagingError.invalidArgument("plane '\(source.plane)': expected axial, coronal or sagittal")
         }
         let modalities = source.images.count / source.labels.count
+        let valueMap = try source.labelMap.map { try LabelValueMap($0) }
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
             let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
-            let labels = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0])
+            let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0])
+            let labels = try valueMap?.classIndices(stored, source: labelPath) ?? stored
             return .init(modalities: volumes, labels: labels, sourceFiles: files + [labelPath])
         }
         var options = DatasetPreparation.Options()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MedaugExperiment
+import MedaugImaging
 
 /// `medaug experiment`: the paper's experiment end to end.
 struct ExperimentCommand: ParsableCommand {
@@ -46,6 +47,8 @@ struct ExperimentCommand: ParsableCommand {
     var classes: String?
     @Option(help: "Comma-separated stored label values, one per class (default 0, 1, ...), for --dataset volumes.")
     var labelValues: String?
+    @Option(help: "Instead of --classes/--label-values, for --dataset volumes: a JSON file of stored label value -> class name, \"*\" for every unlisted value (as medaug prepare --label-map).")
+    var labelMap: String?
     @Option(help: "Slice plane for --dataset volumes: axial, coronal or sagittal.")
     var plane: String = "axial"
     @Option(help: "Seed of the data draw, the GAN and the expansion; segmenter seeds are SEED, SEED+1, ...")
@@ -62,8 +65,11 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("--preset must be tiny, quick or paper")
         }
         guard (dataset == .folder) == (data != nil) else { throw ValidationError("--data goes with --dataset folder (and only with it)") }
-        guard (dataset == .volumes) == !labels.isEmpty, (dataset == .volumes) == (classes != nil) else {
-            throw ValidationError("--dataset volumes takes --image, --labels and --classes (and only it does)")
+        guard (dataset == .volumes) == !labels.isEmpty, (dataset == .volumes) == (classes != nil || labelMap != nil) else {
+            throw ValidationError("--dataset volumes takes --image, --labels and --classes or --label-map (and only it does)")
+        }
+        guard labelMap == nil || (classes == nil && labelValues == nil) else {
+            throw ValidationError("--label-map sets the classes itself (no --classes or --label-values)")
         }
         if let seeds, !(1...20).contains(seeds) { throw ValidationError("--seeds must be in 1...20") }
         guard (0...1).contains(gateThreshold), (1...256).contains(threads) else {
@@ -75,7 +81,12 @@ struct ExperimentCommand: ParsableCommand {
         var chosen = ExperimentPreset.all.first { $0.name == preset }!
         if let seeds { chosen.seeds = seeds }
         var config = ExperimentConfig(dataset: dataset, preset: chosen, seed: seed, mniFolder: mni, dataFolder: data)
-        if dataset == .volumes, let classes {
+        if dataset == .volumes, let labelMap {
+            do {
+                config.volumes = VolumeSource(images: image, labels: labels, labelMap: try LabelValueMap(contentsOf: labelMap),
+                                              plane: plane)
+            } catch { throw CLIError("\(error)") }
+        } else if dataset == .volumes, let classes {
             let names = try parseList(classes, option: "--classes")
             let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<names.count)
             config.volumes = VolumeSource(images: image, labels: labels, classes: names, labelValues: values, plane: plane)

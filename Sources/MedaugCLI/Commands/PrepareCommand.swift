@@ -29,6 +29,10 @@ struct PrepareCommand: ParsableCommand {
     var classes: String?
     @Option(help: "Comma-separated stored label values, one per class (default 0, 1, ...).")
     var labelValues: String?
+    @Option(help: ArgumentHelp(
+        "Instead of --classes/--label-values: a JSON file of stored label value -> class name, with \"*\" for every unlisted value.",
+        discussion: "Example: {\"0\": \"background\", \"1\": \"liver\", \"6\": \"kidney\", \"7\": \"kidney\", \"*\": \"background\"}. The dataset stores class indices (0 = the class of value 0)."))
+    var labelMap: String?
     @Option(help: "Binary region preset on BraTS labels (1, 2, 4): whole-tumour, tumour-core or enhancing; classes become background,<region>.")
     var region: String?
     @Option(help: "Comma-separated modality names (default T1).")
@@ -63,6 +67,11 @@ struct PrepareCommand: ParsableCommand {
                 throw ValidationError("--region takes --labels and sets the classes itself")
             }
         }
+        if labelMap != nil {
+            guard !labels.isEmpty, classes == nil, labelValues == nil, region == nil else {
+                throw ValidationError("--label-map takes --labels and sets the classes itself (no --classes, --label-values or --region)")
+            }
+        }
         if let series, series < 1 { throw ValidationError("--series must be 1 or more, got \(series)") }
         guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
         guard (0...1).contains(minForeground) else { throw ValidationError("--min-foreground must be in [0, 1]") }
@@ -76,12 +85,20 @@ struct PrepareCommand: ParsableCommand {
             throw CLIError("\(image.count) --image volumes for \(subjects) subject(s) × \(modalityNames.count) modalities")
         }
         let preset = region.flatMap(LabelMapping.Region.init)
+        let valueMap: LabelValueMap?
+        do { valueMap = try labelMap.map { try LabelValueMap(contentsOf: $0) } } catch { throw CLIError("\(error)") }
         let defaultClasses = preset.map { "background,\($0.rawValue)" }
             ?? (tissueMaps.isEmpty ? nil : "background,other,grey_matter,white_matter")
-        guard let classList = try (classes ?? defaultClasses).map({ try parseList($0, option: "--classes") }) else {
-            throw CLIError("--classes is required with --labels")
+        let classList: [String]
+        if let valueMap {
+            classList = valueMap.classes
+        } else if let parsed = try (classes ?? defaultClasses).map({ try parseList($0, option: "--classes") }) {
+            classList = parsed
+        } else {
+            throw CLIError("--classes (or --label-map) is required with --labels")
         }
-        let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<classList.count)
+        let values = try valueMap?.labelValues
+            ?? labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<classList.count)
         var options = DatasetPreparation.Options()
         options.plane = NIfTIVolume.Plane(rawValue: plane)!
         options.side = size
@@ -107,7 +124,11 @@ struct PrepareCommand: ParsableCommand {
                         .map { Int32(values[Int($0)]) }
                 } else {
                     let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0])
-                    labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
+                    if let valueMap {
+                        labelValuesVolume = try valueMap.classIndices(stored, source: labels[s])
+                    } else {
+                        labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
+                    }
                 }
                 list.append(.init(modalities: volumes, labels: labelValuesVolume,
                                   sourceFiles: files + (labels.isEmpty ? try parseList(tissueMaps[s], option: "--tissue-maps") : [labels[s]])))
