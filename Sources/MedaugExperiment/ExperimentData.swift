@@ -26,6 +26,9 @@ public struct VolumeSource: Codable, Equatable, Sendable {
     /// Stored label value (or "*") → class name (`LabelValueMap`); when set,
     /// it gives the classes, and `classes`/`labelValues` are its own.
     public var labelMap: [String: String]?
+    /// A class for voxels of the image's label-free foreground that no label
+    /// covers (`Foreground`), appended to the classes unless listed.
+    public var unlabelledForeground: String?
 
     public init(images: [String], labels: [String], classes: [String], labelValues: [Int], plane: String) {
         (self.images, self.labels, self.classes, self.labelValues, self.plane) = (images, labels, classes, labelValues, plane)
@@ -98,11 +101,18 @@ public enum ExperimentData {
         }
         let modalities = source.images.count / source.labels.count
         let valueMap = try source.labelMap.map { try LabelValueMap($0) }
+        let unlabelledClass = source.unlabelledForeground.map {
+            Foreground.addingClass($0, to: source.classes, labelValues: source.labelValues)
+        }
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
             let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
             let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0])
-            let labels = try valueMap?.classIndices(stored, source: labelPath) ?? stored
+            var labels = try valueMap?.classIndices(stored, source: labelPath) ?? stored
+            if let unlabelled = unlabelledClass {
+                labels = Foreground.labellingUnlabelled(labels, background: Int32(unlabelled.labelValues[0]),
+                                                        image: volumes[0].values, as: Int32(unlabelled.value))
+            }
             return .init(modalities: volumes, labels: labels, sourceFiles: files + [labelPath])
         }
         var options = DatasetPreparation.Options()
@@ -111,7 +121,8 @@ public enum ExperimentData {
         options.trainCount = preset.trainCount
         options.gap = preset.gap
         options.seed = seed
-        return try DatasetPreparation.prepare(subjects: subjects, classes: source.classes, labelValues: source.labelValues,
+        return try DatasetPreparation.prepare(subjects: subjects, classes: unlabelledClass?.classes ?? source.classes,
+                                              labelValues: unlabelledClass?.labelValues ?? source.labelValues,
                                               channelNames: (0..<modalities).map { "channel_\($0)" }, options: options,
                                               output: output, overwrite: true)
     }

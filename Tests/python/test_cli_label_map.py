@@ -65,3 +65,28 @@ def test_an_unlisted_value_without_star_is_refused_by_name(tmp_path):
     both = medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
                   "--label-map", tmp_path / "map.json", "--classes", "a,b", "--out", tmp_path / "x", check=False)
     assert both.returncode != 0 and "--label-map takes --labels and sets the classes itself" in both.stderr
+
+
+def test_unlabelled_foreground_gets_its_own_class(tmp_path):
+    """Zeros around a body (value 40) holding a labelled organ: the body
+    without a label becomes class 'body'; the air stays background."""
+    labels = np.zeros((24, 24, 12), np.uint8)
+    labels[8:16, 8:16, :] = 1
+    image = np.zeros((24, 24, 12), np.int16)
+    image[3:21, 3:21, :] = 40
+    image[labels == 1] = 90
+    nib.save(nib.Nifti1Image(image, np.eye(4)), tmp_path / "t1.nii.gz")
+    nib.save(nib.Nifti1Image(labels, np.eye(4)), tmp_path / "seg.nii.gz")
+    out = tmp_path / "data"
+    result = medaug("prepare", "--image", tmp_path / "t1.nii.gz", "--labels", tmp_path / "seg.nii.gz",
+                    "--classes", "background,organ", "--unlabelled-foreground", "body", "--plane", "axial",
+                    "--size", 24, "--train-count", 0, "--gap", 1, "--min-foreground", 0, "--crop-margin=-1",
+                    "--out", out, check=False)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["classes"] == ["background", "organ", "body"] and manifest["label_values"] == [0, 1, 2]
+    mask = tifffile.imread(out / manifest["items"][0]["mask"])
+    expected = np.where(labels[:, :, 0] == 1, 1, np.where(image[:, :, 0] > 0, 2, 0))
+    assert sorted(np.unique(mask).tolist()) == [0, 1, 2]
+    for value in (0, 1, 2):
+        assert (mask == value).sum() == (expected == value).sum(), value

@@ -49,6 +49,8 @@ struct ExperimentCommand: ParsableCommand {
     var labelValues: String?
     @Option(help: "Instead of --classes/--label-values, for --dataset volumes: a JSON file of stored label value -> class name, \"*\" for every unlisted value (as medaug prepare --label-map).")
     var labelMap: String?
+    @Option(help: "For --dataset volumes: give voxels of the image's label-free foreground without a label this class (as medaug prepare --unlabelled-foreground).")
+    var unlabelledForeground: String?
     @Option(help: "Slice plane for --dataset volumes: axial, coronal or sagittal.")
     var plane: String = "axial"
     @Option(help: "Seed of the data draw, the GAN and the expansion; segmenter seeds are SEED, SEED+1, ...")
@@ -91,6 +93,7 @@ struct ExperimentCommand: ParsableCommand {
             let values = try labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<names.count)
             config.volumes = VolumeSource(images: image, labels: labels, classes: names, labelValues: values, plane: plane)
         }
+        config.volumes?.unlabelledForeground = unlabelledForeground
         config.gateThreshold = gateThreshold
         config.threads = threads
         let runner = ExperimentRunner(config: config, out: out)

@@ -33,6 +33,10 @@ struct PrepareCommand: ParsableCommand {
         "Instead of --classes/--label-values: a JSON file of stored label value -> class name, with \"*\" for every unlisted value.",
         discussion: "Example: {\"0\": \"background\", \"1\": \"liver\", \"6\": \"kidney\", \"7\": \"kidney\", \"*\": \"background\"}. The dataset stores class indices (0 = the class of value 0)."))
     var labelMap: String?
+    @Option(help: ArgumentHelp(
+        "Give voxels inside the image's label-free foreground but without a label (background) this class.",
+        discussion: "The foreground (of the first modality) is every non-zero voxel when zeros fill at least 5% of a volume without negative values (a skull-stripped or masked MRI), else every voxel above Otsu's threshold (a CT, an MRI with a noise floor). The class is appended to the classes unless listed."))
+    var unlabelledForeground: String?
     @Option(help: "Binary region preset on BraTS labels (1, 2, 4): whole-tumour, tumour-core or enhancing; classes become background,<region>.")
     var region: String?
     @Option(help: "Comma-separated modality names (default T1).")
@@ -67,6 +71,9 @@ struct PrepareCommand: ParsableCommand {
                 throw ValidationError("--region takes --labels and sets the classes itself")
             }
         }
+        if unlabelledForeground != nil, labels.isEmpty {
+            throw ValidationError("--unlabelled-foreground takes --labels")
+        }
         if labelMap != nil {
             guard !labels.isEmpty, classes == nil, labelValues == nil, region == nil else {
                 throw ValidationError("--label-map takes --labels and sets the classes itself (no --classes, --label-values or --region)")
@@ -97,8 +104,14 @@ struct PrepareCommand: ParsableCommand {
         } else {
             throw CLIError("--classes (or --label-map) is required with --labels")
         }
-        let values = try valueMap?.labelValues
+        var values = try valueMap?.labelValues
             ?? labelValues.map { try parseIntegers($0, option: "--label-values") } ?? Array(0..<classList.count)
+        var allClasses = classList
+        var unlabelledValue: Int32?
+        if let name = unlabelledForeground {
+            let added = Foreground.addingClass(name, to: classList, labelValues: values)
+            (allClasses, values, unlabelledValue) = (added.classes, added.labelValues, Int32(added.value))
+        }
         var options = DatasetPreparation.Options()
         options.plane = NIfTIVolume.Plane(rawValue: plane)!
         options.side = size
@@ -124,16 +137,18 @@ struct PrepareCommand: ParsableCommand {
                         .map { Int32(values[Int($0)]) }
                 } else {
                     let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0])
-                    if let valueMap {
-                        labelValuesVolume = try valueMap.classIndices(stored, source: labels[s])
-                    } else {
-                        labelValuesVolume = preset.map { LabelMapping.region($0, of: stored) } ?? stored
+                    var mapped = try valueMap?.classIndices(stored, source: labels[s])
+                        ?? preset.map { LabelMapping.region($0, of: stored) } ?? stored
+                    if let unlabelledValue {
+                        mapped = Foreground.labellingUnlabelled(mapped, background: Int32(values[0]), image: volumes[0].values,
+                                                                as: unlabelledValue)
                     }
+                    labelValuesVolume = mapped
                 }
                 list.append(.init(modalities: volumes, labels: labelValuesVolume,
                                   sourceFiles: files + (labels.isEmpty ? try parseList(tissueMaps[s], option: "--tissue-maps") : [labels[s]])))
             }
-            let manifest = try DatasetPreparation.prepare(subjects: list, classes: classList, labelValues: values,
+            let manifest = try DatasetPreparation.prepare(subjects: list, classes: allClasses, labelValues: values,
                                                           channelNames: modalityNames, options: options, output: out,
                                                           overwrite: overwrite)
             let counts = DatasetManifest.Split.allCases.map { split in "\(manifest.items.filter { $0.split == split }.count) \(split.rawValue)" }
