@@ -69,13 +69,43 @@ def test_struct_sizes_mirror_the_header():
     assert _ffi.init(_ffi.GenerateOptions).struct_size == ctypes.sizeof(_ffi.GenerateOptions)
 
 
-def test_missing_library_is_a_clear_import_error(tmp_path):
-    code = "import medaug"
+def test_the_library_loads_lazily_and_a_missing_one_is_a_clear_import_error(tmp_path):
+    """`import medaug` and the converter work without the library; the first
+    call that needs it raises ImportError naming the path."""
     env = dict(os.environ, MEDAUG_LIBRARY=str(tmp_path / "nope.so"),
                PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "ImportError" in result.stderr and "nope.so" in result.stderr
+    imported = subprocess.run([sys.executable, "-c", "import medaug; print(medaug.__version__)"], env=env,
+                              capture_output=True, text=True)
+    assert imported.returncode == 0 and imported.stdout.strip() == "0.3.0", imported.stderr
+    converter = subprocess.run([sys.executable, "-m", "medaug.convert", "--help"], env=env, capture_output=True,
+                               text=True)
+    assert converter.returncode == 0 and "keras" in converter.stdout, converter.stderr
+    used = subprocess.run([sys.executable, "-c", "import medaug; medaug.version()"], env=env, capture_output=True,
+                          text=True)
+    assert used.returncode != 0
+    assert "ImportError" in used.stderr and "nope.so" in used.stderr, used.stderr
+
+
+def test_constants_and_versions_agree_with_the_header():
+    """The Python copies of the header's constants cannot drift: every
+    `#define MEDAUG_NAME value` of include/medaug.h has its twin in _ffi with
+    the same value, and the package, pyproject and CLI versions are the
+    header's."""
+    import re
+    from medaug import _ffi
+    header = open(os.path.join(ROOT, "include", "medaug.h")).read()
+    defines = dict(re.findall(r'^#define\s+(MEDAUG_[A-Z0-9_]+)\s+("[^"]*"|-?\d+\b)', header, re.M))
+    assert len(defines) > 30
+    for name, value in defines.items():
+        expected = value.strip('"') if value.startswith('"') else int(value)
+        assert getattr(_ffi, name, None) == expected, f"{name}: header {value}, _ffi {getattr(_ffi, name, None)!r}"
+    version = defines["MEDAUG_VERSION"].strip('"')
+    assert medaug.__version__ == version
+    pyproject = open(os.path.join(ROOT, "bindings", "python", "pyproject.toml")).read()
+    assert f'version = "{version}"' in pyproject
+    if os.access(MEDAUG_BIN, os.X_OK):
+        cli = subprocess.run([MEDAUG_BIN, "--version"], capture_output=True, text=True)
+        assert cli.stdout.strip() == version, cli.stdout
 
 
 # Model information

@@ -7,8 +7,10 @@ and read TIFF/NIfTI files, through the C ABI of ``libmedaug.so``
 
 The library is found through the environment variable ``MEDAUG_LIBRARY``
 (the path of the .so), else a ``libmedaug.so`` / ``libMedaugC.so`` next to
-this package, else ``ctypes.util.find_library("medaug")``. Importing fails
-with ImportError if none is found or its ABI version is not 1.
+this package, else ``ctypes.util.find_library("medaug")``. It is loaded at
+the first call that needs it, so ``import medaug`` and ``medaug-convert``
+work without it; that first call raises ImportError if none is found or its
+ABI version is not 1.
 
 Example::
 

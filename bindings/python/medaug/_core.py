@@ -14,9 +14,29 @@ import numpy as np
 from . import _ffi
 from ._errors import ClosedError, InternalError, InvalidArgumentError, ShapeError, error_for, _STATUS_NAMES
 
-_lib = _ffi.load_library()
-for _code in range(0, 10):
-    _STATUS_NAMES[_code] = _lib.medaug_status_string(_code).decode("utf-8", "replace")
+class _LazyLibrary:
+    """libmedaug, loaded at its first use rather than at ``import medaug``, so
+    that the pure-Python parts (``medaug-convert``, the ONNX exporter) work
+    without it. A missing or mismatched library raises ImportError then,
+    naming the paths tried."""
+
+    _cdll: Optional[ctypes.CDLL] = None
+    _lock = threading.Lock()
+
+    def _load(self) -> ctypes.CDLL:
+        with _LazyLibrary._lock:
+            if _LazyLibrary._cdll is None:
+                cdll = _ffi.load_library()
+                for code in range(0, 10):
+                    _STATUS_NAMES[code] = cdll.medaug_status_string(code).decode("utf-8", "replace")
+                _LazyLibrary._cdll = cdll
+            return _LazyLibrary._cdll
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_LazyLibrary._cdll or self._load(), name)
+
+
+_lib = _LazyLibrary()
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -90,7 +90,7 @@ ERROR_CLASSES: Dict[int, Type[Error]] = {
     _ffi.MEDAUG_CANCELLED: CancelledError,
 }
 
-_STATUS_NAMES: Dict[int, str] = {}  # filled from the library at import
+_STATUS_NAMES: Dict[int, str] = {}  # filled from the library when it is loaded
 
 
 def error_for(status: int, message: str, status_name: Optional[str] = None) -> Error:
