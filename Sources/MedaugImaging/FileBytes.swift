@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MedaugSupport
 
 /// Reads a whole (small) file with a size cap checked before and during the
 /// read.
@@ -16,12 +17,17 @@ public enum FileBytes {
     /// - Throws: `ImagingError.io` (missing, unreadable, a folder),
     ///   `.tooLarge` (over `maxBytes`).
     public static func read(path: String, maxBytes: Int) throws -> Data {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO or device cannot hang the open; only a
+        // regular file passes the type check below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
         guard (info.st_mode & S_IFMT) != S_IFDIR else { throw ImagingError.io(path: path, reason: "is a folder") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw ImagingError.io(path: path, reason: "is \(FileKind.name(info.st_mode)), not a regular file")
+        }
         guard Int(info.st_size) <= maxBytes else {
             throw ImagingError.tooLarge(path: path, reason: "\(info.st_size) bytes exceed the cap of \(maxBytes)")
         }
