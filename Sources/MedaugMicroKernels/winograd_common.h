@@ -199,6 +199,47 @@ static inline WINOGRAD_TARGET void winograd_transform_pairs(const md_winograd_la
 
 #endif
 
+// The tile and tile-row offsets, within its vector, of the lanes from
+// `lane` on: lanes 8–15 of a stacked vector are the next tile row's first 8.
+static inline void winograd_lane_offsets(winograd_lanes l, int lane, int *tiles, int *tile_rows) {
+    *tiles = l.stacked ? lane % 8 : lane;
+    *tile_rows = l.stacked ? lane / 8 : 0;
+}
+
+// Transforms the input tiles of one channel for `lanes` consecutive lanes
+// of a vector (a group: 8 on AVX2, 4 on NEON), whose tiles start at input
+// column x and row top, into `slot` (V's column of the group's first tile);
+// k_stride = floats between the strided convolution's parity classes.
+typedef void (*winograd_group_tiles)(const float *plane, int h, int w, int top, int x, float *slot, long k_stride,
+                                     long xi_stride);
+
+// The input step of the tiers whose vectors are narrower than 16 lanes:
+// every group of `lanes` lanes of every vector of the band, input channels
+// [begin, end). A tile spans `step` input rows and columns (2, or 4 for the
+// strided convolution) and starts one before them (padding 1).
+static inline void winograd_input_groups(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
+                                         int lanes, int step, long k_stride, winograd_group_tiles tiles) {
+    int h = layer->h, w = layer->w;
+    winograd_lanes l = b->lanes;
+    long plane = (long)h * w;
+    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
+        for (int vr = 0; vr < b->vector_rows; vr++) {
+            long t = (long)vr * l.vector_row_tiles + tx;
+            // Column t of V[g] (k × tiles), packed in strips of 32.
+            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
+            int ty = b->tile_row_begin + vr * l.rows_per_vector;
+            for (int lane = 0; lane < 16; lane += lanes) {
+                int dx, dy;
+                winograd_lane_offsets(l, lane, &dx, &dy);
+                for (int i = begin; i < end; i++) {
+                    tiles(layer->input + i * plane, h, w, step * (ty + dy) - 1, step * (tx + dx) - 1,
+                          slot + 32 * i + lane, k_stride, b->v_stride);
+                }
+            }
+        }
+    }
+}
+
 typedef void (*winograd_transform)(const md_winograd_layer *, const winograd_band *, int, int);
 
 // Runs `step` (MD_WINOGRAD_*) of a band over channels [begin, end), or

@@ -110,25 +110,8 @@ static TARGET void conv_input_tiles8(const float *plane, int h, int w, int top, 
     }
 }
 
-TARGET void md_winograd_f22_conv_input_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin,
-                                            int end) {
-    int h = layer->h, w = layer->w, cin = layer->cin;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 4 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int half = 0; half < 2; half++) {
-                int x = 4 * tx - 1 + (l.stacked ? 0 : 32 * half), half_top = top + (l.stacked ? 4 * half : 0);
-                for (int i = begin; i < end; i++) {
-                    conv_input_tiles8(layer->input + i * plane, h, w, half_top, x, slot + 32 * i + 8 * half,
-                                      32L * cin, b->v_stride);
-                }
-            }
-        }
-    }
+void md_winograd_f22_conv_input_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+    winograd_input_groups(layer, b, begin, end, 8, 4, 32L * layer->cin, conv_input_tiles8);
 }
 
 TARGET void md_winograd_f22_conv_output_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin,
@@ -178,7 +161,8 @@ static inline TARGET void load_pairs(const float *row, int x, int w, int inside,
 // top … top+3, columns 2t−1 … 2t+2; phase (py, px) reads rows top+py …
 // top+py+2 and columns 2t−1+px … 2t+1+px.
 static TARGET void transposed_input_tiles8(const float *plane, int h, int w, int top, int x, float *slot,
-                                           long xi_stride) {
+                                           long k_stride, long xi_stride) {
+    (void)k_stride;
     __m256 hrow[4][2][3];
     for (int r = 0; r < 4; r++) {
         int y = top + r, inside = y >= 0 && y < h;
@@ -201,25 +185,9 @@ static TARGET void transposed_input_tiles8(const float *plane, int h, int w, int
     }
 }
 
-TARGET void md_winograd_f22_transposed_input_avx2(const md_winograd_layer *layer, const winograd_band *b,
-                                                  int begin, int end) {
-    int h = layer->h, w = layer->w;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int half = 0; half < 2; half++) {
-                int x = 2 * tx - 1 + (l.stacked ? 0 : 16 * half), half_top = top + (l.stacked ? 2 * half : 0);
-                for (int i = begin; i < end; i++) {
-                    transposed_input_tiles8(layer->input + i * plane, h, w, half_top, x, slot + 32 * i + 8 * half,
-                                            b->v_stride);
-                }
-            }
-        }
-    }
+void md_winograd_f22_transposed_input_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin,
+                                           int end) {
+    winograd_input_groups(layer, b, begin, end, 8, 2, 0, transposed_input_tiles8);
 }
 
 // Output columns 4t + j of 8 tiles, j = 0…3 from z[j], stored from `row` + x

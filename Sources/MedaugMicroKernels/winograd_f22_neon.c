@@ -26,11 +26,6 @@ static const float *row_from(const float *row, int x, int w, int inside, int cou
     return padded;
 }
 
-static void quarter(winograd_lanes l, int q, int *tiles, int *tile_rows) {
-    *tiles = l.stacked ? 4 * (q & 1) : 4 * q;
-    *tile_rows = l.stacked ? q >> 1 : 0;
-}
-
 static inline float32x4_t activate4(float32x4_t x, int activation, float slope) {
     if (activation == MD_ACTIVATION_RELU) return vmaxq_f32(x, vdupq_n_f32(0.0f));
     if (activation == MD_ACTIVATION_LEAKY_RELU) {
@@ -87,24 +82,7 @@ static void conv_input_tiles4(const float *plane, int h, int w, int top, int x, 
 }
 
 void md_winograd_f22_conv_input_neon(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
-    int h = layer->h, w = layer->w, cin = layer->cin;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 4 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int q = 0; q < 4; q++) {
-                int dx, dy;
-                quarter(l, q, &dx, &dy);
-                for (int i = begin; i < end; i++) {
-                    conv_input_tiles4(layer->input + i * plane, h, w, top + 4 * dy, 4 * (tx + dx) - 1,
-                                      slot + 32 * i + 4 * q, 32L * cin, b->v_stride);
-                }
-            }
-        }
-    }
+    winograd_input_groups(layer, b, begin, end, 4, 4, 32L * layer->cin, conv_input_tiles4);
 }
 
 void md_winograd_f22_conv_output_neon(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
@@ -118,7 +96,7 @@ void md_winograd_f22_conv_output_neon(const md_winograd_layer *layer, const wino
             long t = (long)vr * l.vector_row_tiles + tx;
             for (int q = 0; q < 4; q++) {
                 int dx, dy;
-                quarter(l, q, &dx, &dy);
+                winograd_lane_offsets(l, 4 * q, &dx, &dy);
                 int rows = dy == 0 ? rows_a : rows_b, x = 2 * (tx + dx), y = 2 * (ty + dy);
                 for (int o = begin; o < end && rows > 0; o++) {
                     float32x4_t mv[9], yv[2][2];
@@ -143,7 +121,9 @@ void md_winograd_f22_conv_output_neon(const md_winograd_layer *layer, const wino
 // V for 4 tiles (input positions 2t, 2t+1) of one input channel: rows
 // top … top+3, columns 2t−1 … 2t+2; phase (py, px) reads rows top+py …
 // top+py+2 and columns 2t−1+px … 2t+1+px.
-static void transposed_input_tiles4(const float *plane, int h, int w, int top, int x, float *slot, long xi_stride) {
+static void transposed_input_tiles4(const float *plane, int h, int w, int top, int x, float *slot, long k_stride,
+                                    long xi_stride) {
+    (void)k_stride;
     float32x4_t hrow[4][2][3];
     for (int r = 0; r < 4; r++) {
         int y = top + r, inside = y >= 0 && y < h;
@@ -168,24 +148,7 @@ static void transposed_input_tiles4(const float *plane, int h, int w, int top, i
 
 void md_winograd_f22_transposed_input_neon(const md_winograd_layer *layer, const winograd_band *b, int begin,
                                            int end) {
-    int h = layer->h, w = layer->w;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int q = 0; q < 4; q++) {
-                int dx, dy;
-                quarter(l, q, &dx, &dy);
-                for (int i = begin; i < end; i++) {
-                    transposed_input_tiles4(layer->input + i * plane, h, w, top + 2 * dy, 2 * (tx + dx) - 1,
-                                            slot + 32 * i + 4 * q, b->v_stride);
-                }
-            }
-        }
-    }
+    winograd_input_groups(layer, b, begin, end, 4, 2, 0, transposed_input_tiles4);
 }
 
 void md_winograd_f22_transposed_output_neon(const md_winograd_layer *layer, const winograd_band *b, int begin,
@@ -200,7 +163,7 @@ void md_winograd_f22_transposed_output_neon(const md_winograd_layer *layer, cons
             long t = (long)vr * l.vector_row_tiles + tx;
             for (int q = 0; q < 4; q++) {
                 int dx, dy;
-                quarter(l, q, &dx, &dy);
+                winograd_lane_offsets(l, 4 * q, &dx, &dy);
                 int rows = dy == 0 ? rows_a : rows_b, x = 4 * (tx + dx), y = 4 * (ty + dy);
                 for (int o = begin; o < end && rows > 0; o++) {
                     float32x4_t bias = vdupq_n_f32(layer->bias ? layer->bias[o] : 0.0f);

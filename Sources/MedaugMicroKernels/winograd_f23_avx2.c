@@ -35,7 +35,9 @@ static inline TARGET void load_pairs(const float *row, int x, int w, int row_ins
 
 // V[ξ] = Bᵀ d B for 8 tiles whose columns start at x (columns 2t−1 … 2t+2
 // of tile t) and rows at `top`, into v (matrices xi_stride apart).
-static TARGET void input_tiles8(const float *plane, int h, int w, int top, int x, float *v, long xi_stride) {
+static TARGET void input_tiles8(const float *plane, int h, int w, int top, int x, float *v, long k_stride,
+                                long xi_stride) {
+    (void)k_stride;
     __m256 t[4][4];
     for (int r = 0; r < 4; r++) {
         int y = top + r, inside = y >= 0 && y < h;
@@ -56,24 +58,8 @@ static TARGET void input_tiles8(const float *plane, int h, int w, int top, int x
     }
 }
 
-TARGET void md_winograd_f23_input_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
-    int h = layer->h, w = layer->w;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            // Column t of V[g] (k × tiles), packed in strips of 32.
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int half = 0; half < 2; half++) {
-                int x = 2 * tx - 1 + (l.stacked ? 0 : 16 * half), half_top = top + (l.stacked ? 2 * half : 0);
-                for (int i = begin; i < end; i++) {
-                    input_tiles8(layer->input + i * plane, h, w, half_top, x, slot + 32 * i + 8 * half, b->v_stride);
-                }
-            }
-        }
-    }
+void md_winograd_f23_input_avx2(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
+    winograd_input_groups(layer, b, begin, end, 8, 2, 0, input_tiles8);
 }
 
 static inline TARGET __m256 activate8(__m256 x, int activation, __m256 slope) {

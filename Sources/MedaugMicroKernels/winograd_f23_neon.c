@@ -25,7 +25,8 @@ static void load_columns4(const float *row, int x, int w, int inside, float32x4_
     c[0] = a.val[0], c[1] = a.val[1], c[2] = b.val[0], c[3] = b.val[1];
 }
 
-static void input_tiles4(const float *plane, int h, int w, int top, int x, float *v, long xi_stride) {
+static void input_tiles4(const float *plane, int h, int w, int top, int x, float *v, long k_stride, long xi_stride) {
+    (void)k_stride;
     float32x4_t t[4][4];
     for (int r = 0; r < 4; r++) {
         int y = top + r, inside = y >= 0 && y < h;
@@ -44,32 +45,8 @@ static void input_tiles4(const float *plane, int h, int w, int top, int x, float
     }
 }
 
-// Quarter q of a vector of 16 tiles: the column offset (in tiles) and the
-// tile-row offset of its 4 tiles.
-static void quarter(winograd_lanes l, int q, int *tiles, int *tile_rows) {
-    *tiles = l.stacked ? 4 * (q & 1) : 4 * q;
-    *tile_rows = l.stacked ? q >> 1 : 0;
-}
-
 void md_winograd_f23_input_neon(const md_winograd_layer *layer, const winograd_band *b, int begin, int end) {
-    int h = layer->h, w = layer->w;
-    winograd_lanes l = b->lanes;
-    long plane = (long)h * w;
-    for (int tx = 0; tx < l.vector_row_tiles; tx += 16) {
-        for (int vr = 0; vr < b->vector_rows; vr++) {
-            long t = (long)vr * l.vector_row_tiles + tx;
-            float *slot = b->v + (t / 32) * 32 * b->k + t % 32;
-            int top = 2 * (b->tile_row_begin + vr * l.rows_per_vector) - 1;
-            for (int q = 0; q < 4; q++) {
-                int dx, dy;
-                quarter(l, q, &dx, &dy);
-                for (int i = begin; i < end; i++) {
-                    input_tiles4(layer->input + i * plane, h, w, top + 2 * dy, 2 * (tx + dx) - 1, slot + 32 * i + 4 * q,
-                                 b->v_stride);
-                }
-            }
-        }
-    }
+    winograd_input_groups(layer, b, begin, end, 4, 2, 0, input_tiles4);
 }
 
 static inline float32x4_t activate4(float32x4_t x, int activation, float slope) {
@@ -105,7 +82,7 @@ void md_winograd_f23_output_neon(const md_winograd_layer *layer, const winograd_
             long t = (long)vr * l.vector_row_tiles + tx;
             for (int q = 0; q < 4; q++) {
                 int dx, dy;
-                quarter(l, q, &dx, &dy);
+                winograd_lane_offsets(l, 4 * q, &dx, &dy);
                 int rows = dy == 0 ? rows_a : rows_b;
                 if (rows <= 0) continue;
                 int x = 2 * (tx + dx), y = 2 * (ty + dy);
