@@ -92,7 +92,11 @@ final class Pix2PixStepTests: XCTestCase {
         let heap = heapBytesInUse()
         for _ in 0..<4 { try step.step(condition: x, target: y) }
         let heapAfter = heapBytesInUse()
-        XCTAssertEqual(heapAfter, heap, "steps 2–5 left the heap larger")
+        // "Does not grow": another thread (a Dispatch worker of an earlier
+        // test retiring) may free a few bytes meanwhile; seen once in a full
+        // run (368 bytes fewer), never more.
+        XCTAssertEqual(heapAfter == nil, heap == nil)
+        if let heap, let heapAfter { XCTAssertLessThanOrEqual(heapAfter, heap, "steps 2–5 left the heap larger") }
         XCTAssertEqual(try addresses(), first)
     }
 
