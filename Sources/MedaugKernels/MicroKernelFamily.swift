@@ -14,6 +14,8 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case direct
     /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions.
     case winograd
+    /// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions.
+    case winogradF43
     /// Winograd F(2×2, 2×2) for pix2pix's 4×4 stride-2 convolutions and
     /// transposed convolutions.
     case stridedWinograd
@@ -33,6 +35,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .strips: MD_FAMILY_STRIPS
         case .direct: MD_FAMILY_DIRECT
         case .winograd: MD_FAMILY_WINOGRAD
+        case .winogradF43: MD_FAMILY_WINOGRAD_F43
         case .stridedWinograd: MD_FAMILY_STRIDED_WINOGRAD
         case .activations: MD_FAMILY_ACTIVATIONS
         case .warp: MD_FAMILY_WARP
@@ -46,8 +49,9 @@ extension CPUTier {
         switch (self, family) {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
-             (.avx2, .stridedWinograd): true
-        case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .stridedWinograd): true
+             (.avx2, .winogradF43), (.avx2, .stridedWinograd): true
+        case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
+             (.neon, .stridedWinograd): true
         default: false
         }
     }

@@ -38,26 +38,31 @@ final class PassesTests: XCTestCase {
     /// both modes (bias + activation at the kernel's store, instance norm and
     /// dropout-free tanh after it).
     func testWinogradLayersMatchUnfused() throws {
-        try forEachTier(running: .winograd) { tier in
+        try forEachTier(running: .winogradF43) { tier in
             guard tier.runs(.winograd) else { return }
             try winogradLayersMatchUnfused(tier)
         }
     }
 
     func winogradLayersMatchUnfused(_ tier: CPUTier) throws {
-        func winogradNodes(_ config: ModelConfig) throws -> [String] {
+        func winogradKernels(_ config: ModelConfig) throws -> [(String, WinogradKernel)] {
             let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false, optimize: true))
             return graph.nodes.compactMap { node in
                 switch node.operation {
-                case .conv(let p) where p.winogradKernel != nil: return node.name
-                case .convTranspose(let p) where p.winogradKernel != nil: return node.name
+                case .conv(let p): return p.winogradKernel.map { (node.name, $0) }
+                case .convTranspose(let p): return p.winogradKernel.map { (node.name, $0) }
                 default: return nil
                 }
             }
         }
-        // Every 3×3 convolution: 66 wide, and 33 wide (odd) at the bottom.
-        XCTAssertEqual(try winogradNodes(TestModels.wideSegmenter),
+        func winogradNodes(_ config: ModelConfig) throws -> [String] { try winogradKernels(config).map(\.0) }
+        // Every 3×3 convolution: 66 wide, and 33 wide (odd) at the bottom;
+        // on AVX-512 the one-input-channel first layer keeps F(2×2, 3×3)
+        // (SelectWinograd.paysLargeTile).
+        let segmenter = try winogradKernels(TestModels.wideSegmenter)
+        XCTAssertEqual(segmenter.map(\.0),
                        ["enc.0.conv1", "enc.0.conv2", "bottom.conv1", "bottom.conv2", "dec.0.conv1", "dec.0.conv2"])
+        XCTAssertEqual(segmenter.map(\.1), segmenter.map { tier == .avx512 && $0.0 == "enc.0.conv1" ? .f23 : .f43 })
         // Every 4×4 stride-2 layer at least 8 wide (down to the 8-wide
         // bottleneck output and the up block reading it), not the 2-channel
         // output layer.

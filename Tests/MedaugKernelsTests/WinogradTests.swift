@@ -4,78 +4,96 @@ import XCTest
 @testable import MedaugKernels
 
 final class WinogradTests: XCTestCase {
-    /// Runs Winograd.forward on one image and returns the output.
-    private func winograd(_ x: [Float], c: Int, h: Int, w: Int, weights: [Float], o: Int,
+    /// The 3×3 kernels and the family whose code each runs.
+    private static let kernels: [(WinogradKernel, MicroKernelFamily)] = [(.f23, .winograd), (.f43, .winogradF43)]
+
+    /// Runs `kernel` (F(2×2, 3×3) or F(4×4, 3×3)) on one image and returns
+    /// the output.
+    private func winograd(_ kernel: WinogradKernel, _ x: [Float], c: Int, h: Int, w: Int, weights: [Float], o: Int,
                           epilogue: Epilogue = Epilogue(), imageIndex: Int = 0, threads: Int) -> [Float] {
-        let u = weights.withUnsafeBufferPointer {
-            Winograd.transformWeights($0.baseAddress!, outChannels: o, inChannels: c)
+        var u = [Float](repeating: .nan, count: kernel.transformedWeightCount(outChannels: o, inChannels: c))
+        weights.withUnsafeBufferPointer { g in
+            u.withUnsafeMutableBufferPointer {
+                kernel.transformWeights(g.baseAddress!, outChannels: o, inChannels: c, into: $0)
+            }
         }
-        XCTAssertEqual(u.count, Winograd.transformedWeightCount(outChannels: o, inChannels: c))
         var out = [Float](repeating: .nan, count: o * h * w)
         // NaN scratch: any read of a float the kernel did not write shows.
-        var scratch = [Float](repeating: .nan, count: Winograd.scratchCount(
+        var scratch = [Float](repeating: .nan, count: kernel.scratchCount(
             inChannels: c, outChannels: o, height: h, width: w, threads: threads))
-        Winograd.forward(input: x, inChannels: c, height: h, width: w, transformedWeights: u, outChannels: o,
-                         output: &out, imageIndex: imageIndex, epilogue: epilogue, scratch: &scratch, threads: threads)
+        kernel.forward(input: x, inChannels: c, height: h, width: w, transformedWeights: u, outChannels: o,
+                       output: &out, imageIndex: imageIndex, epilogue: epilogue, scratch: &scratch, threads: threads)
         return out
     }
+
+    /// Runs `body` for each 3×3 kernel on each tier that has its code,
+    /// asserting that the code ran.
+    private func forEachKernel(_ body: (WinogradKernel) throws -> Void) throws {
+        for (kernel, family) in Self.kernels {
+            try forEachTier(running: family) { tier in
+                guard tier.runs(family) else { return }
+                try body(kernel)
+            }
+        }
+    }
+
+    /// Relative error allowed against the naive convolution.
+    private func bound(_ kernel: WinogradKernel) -> Float { kernel == .f43 ? 2e-5 : 1e-5 }
 
     /// Odd and even sides (1, odd widths, widths around 32 and 16-tile
     /// vectors, rows of ≤ 8 tiles stacked two to a vector over several
     /// bands), channel counts that are not multiples of 8.
     func testMatchesNaiveConvolution() throws {
-        try forEachTier(running: .winograd) { tier in
-            guard tier.runs(.winograd) else { return }
-            try matchesNaiveConvolution()
-        }
+        try forEachKernel(matchesNaiveConvolution)
     }
 
-    func matchesNaiveConvolution() throws {
+    func matchesNaiveConvolution(_ kernel: WinogradKernel) throws {
         var rng = TestRandom(seed: 5)
         for (c, h, w, o) in [(5, 7, 9, 3), (3, 8, 8, 11), (16, 13, 6, 7), (1, 1, 1, 2), (2, 2, 3, 1),
-                             (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5), (4, 37, 16, 6), (3, 9, 15, 5)] {
+                             (3, 5, 33, 9), (2, 4, 65, 17), (7, 3, 31, 5), (4, 37, 16, 6), (3, 9, 15, 5),
+                             (5, 20, 64, 7), (9, 14, 47, 16)] {
             let x = rng.normals(c * h * w)
             let weights = rng.normals(o * c * 9, scale: 0.3)
             let (expected, oh, ow) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o,
                                                 k: 3, s: 1, p: 1, bias: nil)
             XCTAssertEqual([oh, ow], [h, w])
             for threads in [1, 2] {
-                let out = winograd(x, c: c, h: h, w: w, weights: weights, o: o, threads: threads)
+                let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o, threads: threads)
                 let error = relativeError(out, expected)
-                XCTAssertLessThan(error, 1e-5, "c \(c) h \(h) w \(w) o \(o) threads \(threads)")
+                XCTAssertLessThan(error, bound(kernel), "\(kernel) c \(c) h \(h) w \(w) o \(o) threads \(threads)")
             }
         }
     }
 
     /// Tall enough for several bands per thread.
     func testBandsCoverTallImages() throws {
-        try forEachTier(running: .winograd) { tier in
-            guard tier.runs(.winograd) else { return }
-            try bandsCoverTallImages()
-        }
+        try forEachKernel(bandsCoverTallImages)
     }
 
-    func bandsCoverTallImages() throws {
+    func bandsCoverTallImages(_ kernel: WinogradKernel) throws {
         var rng = TestRandom(seed: 6)
-        let (c, h, w, o) = (12, 54, 50, 10)
-        XCTAssertLessThan(Winograd.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 1) / 2)
+        // F(4×4, 3×3) bands hold 8 tile rows of 4 output rows at this width.
+        let (c, h, w, o) = (12, kernel == .f23 ? 54 : 138, 50, 10)
+        if kernel == .f23 {
+            XCTAssertLessThan(Winograd.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 1) / 2)
+        } else {
+            XCTAssertLessThan(WinogradF43.band(inChannels: c, outChannels: o, height: h, width: w).rows * 4, (h + 3) / 4)
+        }
         let x = rng.normals(c * h * w)
         let weights = rng.normals(o * c * 9, scale: 0.1)
         let (expected, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 3, s: 1, p: 1, bias: nil)
-        XCTAssertLessThan(relativeError(winograd(x, c: c, h: h, w: w, weights: weights, o: o, threads: 2), expected), 1e-5)
+        let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o, threads: 2)
+        XCTAssertLessThan(relativeError(out, expected), bound(kernel), "\(kernel)")
     }
 
     /// Bias and ReLU / LeakyReLU applied at the kernel's store, and the
     /// general epilogue paths (dropout per band, instance norm per image),
     /// against the naive convolution followed by the same epilogue.
     func testEpilogues() throws {
-        try forEachTier(running: .winograd) { tier in
-            guard tier.runs(.winograd) else { return }
-            try epilogues()
-        }
+        try forEachKernel(epilogues)
     }
 
-    func epilogues() throws {
+    func epilogues(_ kernel: WinogradKernel) throws {
         var rng = TestRandom(seed: 7)
         let (c, h, w, o) = (6, 11, 37, 9)
         let x = rng.normals(c * h * w)
@@ -103,9 +121,10 @@ final class WinogradTests: XCTestCase {
                             epilogue.apply(toImage: $0.baseAddress!, channels: o, spatial: h * w, image: 3, threads: 1)
                         }
                         for threads in [1, 2] {
-                            let out = winograd(x, c: c, h: h, w: w, weights: weights, o: o, epilogue: epilogue,
-                                               imageIndex: 3, threads: threads)
-                            XCTAssertLessThan(relativeError(out, expected), 1e-5, "\(name) threads \(threads)")
+                            let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o,
+                                               epilogue: epilogue, imageIndex: 3, threads: threads)
+                            XCTAssertLessThan(relativeError(out, expected), bound(kernel),
+                                              "\(kernel) \(name) threads \(threads)")
                         }
                     }
                 }
@@ -121,5 +140,20 @@ final class WinogradTests: XCTestCase {
         let u = g.withUnsafeBufferPointer { Winograd.transformWeights($0.baseAddress!, outChannels: 1, inChannels: 1) }
         let column: [Float] = [0, 0.5, -0.5, 0]
         XCTAssertEqual(u, (0..<16).map { column[$0 / 4] * column[$0 % 4] })
+    }
+
+    /// The same for F(4×4, 3×3): G's middle column is (0, −⅙, ⅙, 1/12,
+    /// −1/12, 0).
+    func testF43WeightTransformOfCentreTap() {
+        var g = [Float](repeating: 0, count: 9)
+        g[4] = 1
+        var u = [Float](repeating: .nan, count: 36)
+        g.withUnsafeBufferPointer { g in
+            u.withUnsafeMutableBufferPointer { WinogradF43.transformWeights(g.baseAddress!, outChannels: 1, inChannels: 1, into: $0) }
+        }
+        let column: [Double] = [0, -1.0 / 6, 1.0 / 6, 1.0 / 12, -1.0 / 12, 0]
+        for (index, value) in u.enumerated() {
+            XCTAssertEqual(value, Float(column[index / 6] * column[index % 6]), accuracy: 1e-8, "ξ \(index)")
+        }
     }
 }

@@ -347,6 +347,61 @@ static void test_winograd_f22(void) {
     check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,2x2) kernels ran");
 }
 
+// WinogradF43.transformWeights (Swift) again: U[ξ][o][i] = (G g Gᵀ)[ξ],
+// in double, rounded once.
+static void transform_f43_weights(const float *g, int cout, int cin, float *u) {
+    static const double G[6][3] = {{0.25, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                   {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    for (int o = 0; o < cout; o++)
+        for (int i = 0; i < cin; i++) {
+            const float *k = g + (o * cin + i) * 9;
+            for (int r = 0; r < 6; r++)
+                for (int c = 0; c < 6; c++) {
+                    double sum = 0;
+                    for (int a = 0; a < 3; a++)
+                        for (int b = 0; b < 3; b++) sum += G[r][a] * k[a * 3 + b] * G[c][b];
+                    u[((long)(r * 6 + c) * cout + o) * cin + i] = (float)sum;
+                }
+        }
+}
+
+// F(4×4, 3×3) with bias and leaky ReLU against the direct convolution, on
+// odd sizes (quads inside the image and at its edges, blocks past the band),
+// in one band and in two.
+static void test_winograd_f43(void) {
+    static const int shapes[][4] = {{5, 7, 9, 3}, {3, 8, 8, 11}, {16, 13, 6, 7}, {1, 1, 1, 2}, {2, 2, 3, 1},
+                                    {3, 5, 33, 9}, {2, 4, 65, 17}, {7, 3, 31, 5}, {4, 37, 16, 6}, {5, 20, 64, 7},
+                                    {9, 14, 47, 16}};
+    long before = md_kernel_runs(MD_FAMILY_WINOGRAD_F43, MD_CPU_NEON);
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3];
+        float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 9);
+        float *u = malloc(sizeof(float) * 36 * o * c), *bias = malloc(sizeof(float) * o);
+        float *out = malloc(sizeof(float) * o * h * w), *expected = malloc(sizeof(float) * o * h * w);
+        for (int i = 0; i < c * h * w; i++) in[i] = random_float();
+        for (int i = 0; i < o * c * 9; i++) g[i] = 0.3f * random_float();
+        for (int i = 0; i < o; i++) bias[i] = random_float();
+        transform_f43_weights(g, o, c, u);
+        reference_conv(in, c, h, w, g, o, 3, 1, 1, bias, expected, h, w);
+        for (int i = 0; i < o * h * w; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
+        int tile_rows = (h + 3) / 4;
+        for (int split = 0; split < 2; split++) {
+            int cut = split ? tile_rows / 2 : 0;
+            float *scratch = malloc(sizeof(float) * md_winograd_f43_scratch(c, o, w, tile_rows));
+            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_LEAKY_RELU, 0.2f};
+            for (int i = 0; i < o * h * w; i++) out[i] = NAN;
+            int ran = (cut == 0 || md_winograd_f43(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
+                      md_winograd_f43(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
+            char what[96];
+            snprintf(what, sizeof what, "winograd f43 c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
+            check(ran && relative_error(out, expected, (long)o * h * w) < 2e-5, what);
+            free(scratch);
+        }
+        free(in), free(g), free(u), free(bias), free(out), free(expected);
+    }
+    check(md_kernel_runs(MD_FAMILY_WINOGRAD_F43, MD_CPU_NEON) > before, "the NEON Winograd F(4x4,3x3) kernel ran");
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
@@ -354,6 +409,7 @@ int main(void) {
     test_activations();
     test_warp();
     test_winograd_f23();
+    test_winograd_f43();
     test_winograd_f22();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -5,7 +5,7 @@ import MedaugModels
 /// Moves convolutions onto the Winograd kernels where they beat the direct,
 /// im2col and GEMM + col2im paths, transforming their weights once (after
 /// folding, so the folded weights are the ones transformed): 3×3 stride-1
-/// padding-1 convolutions onto F(2×2, 3×3), pix2pix's 4×4 stride-2
+/// padding-1 convolutions onto F(2×2, 3×3) or F(4×4, 3×3), pix2pix's 4×4 stride-2
 /// padding-1 convolutions and transposed convolutions onto F(2×2, 2×2). The
 /// file-layout copy is dropped, so each weight is still held once.
 enum SelectWinograd {
@@ -48,7 +48,11 @@ enum SelectWinograd {
         let tier = CPUTier.current
         switch (geometry, transposed) {
         case (winograd3, false) where tier.runs(.winograd):
-            return pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width) ? .f23 : nil
+            guard pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width) else {
+                return nil
+            }
+            return tier.runs(.winogradF43) && paysLargeTile(inChannels: input.channels, width: input.width, tier: tier)
+                ? .f43 : .f23
         case (strided4, false) where tier.runs(.stridedWinograd):
             return paysStrided(outWidth: output.width) ? .stridedConvolution : nil
         case (strided4, true) where tier.runs(.stridedWinograd):
@@ -71,6 +75,25 @@ enum SelectWinograd {
     /// code on an AVX-512 host; not yet measured on an AVX2-only CPU).
     static func pays3x3(inChannels: Int, outChannels: Int, width: Int) -> Bool {
         width >= 16
+    }
+
+    /// F(4×4, 3×3) against F(2×2, 3×3), per layer of the default segmenter
+    /// at 256×256, batch 1 (MEDAUG_PROFILE=1, 2 threads, minimum of 3
+    /// alternating runs per kernel; `MEDAUG_CPU=avx2` on the same AVX-512
+    /// host for the AVX2 tier):
+    /// - avx512: 0.67–0.91× the time at widths 32–128 (64–512 input
+    ///   channels), 0.82–0.96× at 256; 1.0–1.24× at width 16 (512
+    ///   channels: the 2.25× larger transformed weights are read once per
+    ///   band) and 1.36× for the first layer (one input channel, where the
+    ///   larger output transform is all there is). Whole segmenter:
+    ///   median 78–96 ms against 88–92 (noisy host).
+    /// - avx2: 0.41–0.87× at widths 32–256 including the one-channel first
+    ///   layer, 0.86–1.04× at 16. Whole segmenter: 112–129 ms against
+    ///   146–160.
+    /// NEON takes the AVX2 rule (narrow vectors alike; not measured: no
+    /// ARM64 host here).
+    static func paysLargeTile(inChannels: Int, width: Int, tier: CPUTier) -> Bool {
+        tier == .avx512 ? width >= 32 && inChannels >= 8 : width >= 16
     }
 
     /// (The strided rules below hold for the AVX2 tier too: with its F(2×2,

@@ -4,6 +4,8 @@
 public enum WinogradKernel: Sendable, Equatable {
     /// 3×3, stride 1, padding 1: F(2×2, 3×3) (`Winograd`).
     case f23
+    /// 3×3, stride 1, padding 1: F(4×4, 3×3) (`WinogradF43`).
+    case f43
     /// 4×4, stride 2, padding 1 convolution: F(2×2, 2×2) (`StridedWinograd`).
     case stridedConvolution
     /// 4×4, stride 2, padding 1 transposed convolution (`StridedWinograd`).
@@ -13,6 +15,7 @@ public enum WinogradKernel: Sendable, Equatable {
     public func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
         switch self {
         case .f23: return Winograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
+        case .f43: return WinogradF43.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         case .stridedConvolution, .stridedTransposed:
             return StridedWinograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         }
@@ -25,6 +28,8 @@ public enum WinogradKernel: Sendable, Equatable {
         switch self {
         case .f23:
             Winograd.transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
+        case .f43:
+            WinogradF43.transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
         case .stridedConvolution:
             StridedWinograd.transformConvolutionWeights(weights, outChannels: outChannels, inChannels: inChannels,
                                                         into: u)
@@ -40,6 +45,9 @@ public enum WinogradKernel: Sendable, Equatable {
         case .f23:
             return Winograd.scratchCount(inChannels: inChannels, outChannels: outChannels, height: height,
                                          width: width, threads: threads)
+        case .f43:
+            return WinogradF43.scratchCount(inChannels: inChannels, outChannels: outChannels, height: height,
+                                            width: width, threads: threads)
         case .stridedConvolution:
             return StridedWinograd.convolutionScratchCount(inChannels: inChannels, outChannels: outChannels,
                                                            height: height, width: width, threads: threads)
@@ -60,6 +68,7 @@ public enum WinogradKernel: Sendable, Equatable {
                   Epilogue, UnsafeMutablePointer<Float>, Int) -> Void
         switch self {
         case .f23: run = Winograd.forward
+        case .f43: run = WinogradF43.forward
         case .stridedConvolution: run = StridedWinograd.convolutionForward
         case .stridedTransposed: run = StridedWinograd.transposedForward
         }

@@ -24,7 +24,8 @@ extern "C" {
 #define MD_FAMILY_ACTIVATIONS 3 // md_affine_activate, md_softmax_channels
 #define MD_FAMILY_WARP 4        // md_warp_bilinear
 #define MD_FAMILY_STRIDED_WINOGRAD 5 // md_winograd_f22_conv, md_winograd_f22_transposed
-#define MD_FAMILY_COUNT 6
+#define MD_FAMILY_WINOGRAD_F43 6 // md_winograd_f43
+#define MD_FAMILY_COUNT 7
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -118,6 +119,18 @@ typedef struct {
 // the tier has no code for it (output untouched). Tiers: avx512, avx2, neon.
 int md_winograd_f23(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                         int begin, int end, float *scratch);
+
+// Floats of scratch the F(4×4, 3×3) kernel needs for a band of `tile_rows`
+// tile rows (4 output rows each) of a `w`-wide image.
+long md_winograd_f43_scratch(int cin, int cout, int w, int tile_rows);
+
+// The same convolution by F(4×4, 3×3) (winograd_f43.c): band of tile rows
+// [tile_row_begin, tile_row_end) = output rows [4·tile_row_begin,
+// 4·tile_row_end) ∩ [0, h); u = U[36][cout][cin] (WinogradF43.
+// transformWeights). Steps, ranges, scratch and the return value as for
+// md_winograd_f23. Tiers: avx512, avx2, neon.
+int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                    int begin, int end, float *scratch);
 
 // Winograd F(2×2, 2×2) for the 4×4 stride-2 padding-1 layers of pix2pix
 // (winograd_f22.c explains the split into 2-tap correlations). Weights:

@@ -1,0 +1,85 @@
+import MedaugSupport
+import MedaugMicroKernels
+
+/// 3×3, stride 1, padding 1 convolution by Winograd's F(4×4, 3×3): each
+/// 4×4 output tile costs 36 multiply-adds per channel pair instead of 144,
+/// against F(2×2, 3×3)'s 16 per 2×2 tile (`Winograd`), and moves 2.25
+/// transformed floats per output pixel instead of 4. Its weights are 36/16
+/// the size, which is why small layers with many channels keep F(2×2, 3×3)
+/// (`SelectWinograd` has the rule and its measurement).
+///
+/// Layout and driver as `Winograd`: U[ξ][o][i] for the 36 points ξ of the
+/// 6×6 transform domain, bands of whole tile rows (4 output rows each) run by
+/// `Winograd.runBands` on the CPU tier's kernel (`winograd_f43.c`,
+/// `winograd_f43_avx2.c`, `winograd_f43_neon.c`).
+///
+/// Numerics: G holds ¼, ⅙, 1/12 and 1/24 and Bᵀ, Aᵀ up to 8, so results
+/// differ from direct convolution by ~1e-6 to 1e-5 relative in float32
+/// (F(2×2, 3×3): ~1e-7); well inside the 1e-4 ONNX parity bound.
+public enum WinogradF43 {
+    /// Floats of `transformWeights`' result for O×I weights.
+    public static func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
+        36 * outChannels * inChannels
+    }
+
+    /// U[ξ][o][i] = (G g Gᵀ)[ξ] for OIHW 3×3 weights g, with
+    /// G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1/24, 1/12, ⅙],
+    /// [1/24, −1/12, ⅙], [0, 0, 1]], computed in double and rounded once.
+    public static func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+                                        into u: UnsafeMutableBufferPointer<Float>) {
+        precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
+        let plane = outChannels * inChannels
+        // G applied to three values (a column or a row of a kernel).
+        func expand(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double] {
+            [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6,
+             g0 / 24 - g1 / 12 + g2 / 6, g2]
+        }
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                let g = weights + (o * inChannels + i) * 9
+                // t = G·g (6×3): the columns of g expanded; row r of t
+                // expanded is row r of the 6×6 result.
+                let columns = (0..<3).map { expand(Double(g[$0]), Double(g[3 + $0]), Double(g[6 + $0])) }
+                for r in 0..<6 {
+                    let row = expand(columns[0][r], columns[1][r], columns[2][r])
+                    for c in 0..<6 {
+                        u[(r * 6 + c) * plane + o * inChannels + i] = Float(row[c])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tile rows per band: about 128 tiles (GEMM columns), as `Winograd`.
+    static func bandTileRows(width: Int, tileRows: Int, tiles: Int = 128) -> Int {
+        let tilesPerRow = (width + 15) / 16 * 4
+        return max(1, min(tileRows, tiles / tilesPerRow))
+    }
+
+    /// Tile rows per band and the scratch floats of one band.
+    static func band(inChannels: Int, outChannels: Int, height: Int, width: Int) -> (rows: Int, floats: Int) {
+        let rows = bandTileRows(width: width, tileRows: (height + 3) / 4)
+        return (rows, md_winograd_f43_scratch(Int32(inChannels), Int32(outChannels), Int32(width), Int32(rows)))
+    }
+
+    /// Scratch floats `forward` needs.
+    public static func scratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int, threads: Int) -> Int {
+        max(1, threads) * band(inChannels: inChannels, outChannels: outChannels, height: height, width: width).floats
+    }
+
+    /// output = epilogue(conv3×3(input, weights)), as `Winograd.forward`.
+    /// - Precondition: `CPUTier.current.runs(.winogradF43)`.
+    public static func forward(
+        input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        transformedWeights u: UnsafePointer<Float>, outChannels: Int,
+        output: UnsafeMutablePointer<Float>, imageIndex: Int = 0, epilogue: Epilogue = Epilogue(),
+        scratch: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let band = band(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
+        Winograd.runBands(md_winograd_f43, input: input, inChannels: inChannels, height: height, width: width,
+                          transformedWeights: u, output: output, outChannels: outChannels, outHeight: height,
+                          outWidth: width, tileRows: (height + 3) / 4, bandRows: band.rows, outputRowsPerTileRow: 4,
+                          slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue, scratch: scratch,
+                          threads: threads)
+    }
+}
