@@ -1,12 +1,7 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
 // medaug: synthetic biomedical images (pix2pix GAN) and classic augmentation.
 // Layout follows swift-numerics: public products, implementation targets, tests.
 import PackageDescription
-
-// nifti1_io.h includes <znzlib.h> from its own folder, which only works with
-// that folder on the include path; Debian's libnifti2-dev has no pkg-config
-// file to say so. Every target that (transitively) imports CNIfTI needs it.
-let niftiHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
 
 let package = Package(
     name: "medaug",
@@ -40,16 +35,19 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
-        // No pkg-config file in Debian's libnifti2-dev: the module map links it.
-        .systemLibrary(name: "CNIfTI", path: "Sources/CNIfTI", providers: [.apt(["libnifti2-dev"])]),
+        // nifticlib (libnifti2-dev): no pkg-config file, so a header-only C
+        // target whose public folder makes its headers resolve (CNIfTI.h).
+        .target(
+            name: "CNIfTI",
+            linkerSettings: [.linkedLibrary("niftiio"), .linkedLibrary("znz"), .linkedLibrary("z")]),
         // DICOM through GDCM (libgdcm-dev): a C interface over its C++ API.
         // GDCM rather than DCMTK because Debian's GDCM decodes JPEG 2000
         // (OpenJPEG) and JPEG-LS (CharLS) as well as JPEG and RLE; free
-        // DCMTK has no JPEG 2000. No pkg-config file: the header folder and
-        // libraries are named here.
+        // DCMTK has no JPEG 2000. No pkg-config file: the libraries are named
+        // here, and dicom_reader.cpp includes <gdcm-3.0/…> (GDCM's headers
+        // include each other with quotes, so no include flag is needed).
         .target(
             name: "CDICOM",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
             linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
 
         // MARK: - Implementation
@@ -69,26 +67,22 @@ let package = Package(
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport"]),
         // Image and volume files (TIFF, NIfTI, DICOM, PNG pictures), slice
         // preparation, dataset folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugSupport", "MedaugMicroKernels"],
-                swiftSettings: niftiHeaders),
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugSupport", "MedaugMicroKernels"]),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
         // Training: layers with backward passes, losses, Adam, the pix2pix and
         // segmenter recipes; writes weights the engine loads.
-        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport", "MedaugImaging", "MedaugMetrics"],
-                swiftSettings: niftiHeaders),
+        .target(name: "MedaugTrainer", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport", "MedaugImaging", "MedaugMetrics"]),
         // Growing a training set: label-space edits, generator rendering,
         // classic augmentation, dataset folders in and out.
-        .target(name: "MedaugExpansion", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"],
-                swiftSettings: niftiHeaders),
+        .target(name: "MedaugExpansion", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"]),
         // The paper's experiment: simulated lesions on MNI anatomy, GAN,
         // expansion, segmenter arms, quality gate, report folder.
         .target(name: "MedaugExperiment",
                 dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer",
-                               "MedaugExpansion", "MedaugReports"],
-                swiftSettings: niftiHeaders),
+                               "MedaugExpansion", "MedaugReports"]),
         // What people look at: PNG sample grids and SVG training curves.
-        .target(name: "MedaugReports", dependencies: ["MedaugImaging"], swiftSettings: niftiHeaders),
+        .target(name: "MedaugReports", dependencies: ["MedaugImaging"]),
         // The C ABI: `@_cdecl` functions that validate, convert and call the
         // Swift API; no algorithms. Only `medaug_*` symbols are exported (the
         // version script; SwiftPM runs the linker in the package root, so the
@@ -97,7 +91,6 @@ let package = Package(
         .target(
             name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"],
             exclude: ["exports.map"],
-            swiftSettings: niftiHeaders,
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--version-script=Sources/MedaugC/exports.map",
                 "-Xlinker", "-soname=libmedaug.so",
@@ -109,14 +102,12 @@ let package = Package(
                 "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion", "MedaugExperiment",
                 "MedaugKernels", "MedaugSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: niftiHeaders),
+            ]),
 
         // Hostile-input targets for libFuzzer (scripts/fuzz) and their replayer.
         .executableTarget(
             name: "MedaugFuzz",
-            dependencies: ["MedaugC", "MedaugEngine", "MedaugModels", "MedaugImaging"],
-            swiftSettings: niftiHeaders),
+            dependencies: ["MedaugC", "MedaugEngine", "MedaugModels", "MedaugImaging"]),
 
         // MARK: - Unit tests (one bundle per target)
         // Helpers shared by the test bundles: naive references, test
@@ -126,20 +117,18 @@ let package = Package(
         .testTarget(name: "MedaugKernelsTests", dependencies: ["MedaugKernels", "MedaugSupport", "MedaugTestSupport"]),
         .testTarget(name: "MedaugModelsTests", dependencies: ["MedaugModels"]),
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugSupport", "MedaugTestSupport"]),
-        .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging", "MedaugSupport", "MedaugTestSupport"],
-                    swiftSettings: niftiHeaders),
-        .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"],
-                    swiftSettings: niftiHeaders),
-        .testTarget(name: "MedaugExperimentTests", dependencies: ["MedaugExperiment", "MedaugImaging", "MedaugExpansion"],
-                    swiftSettings: niftiHeaders),
-        .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"], swiftSettings: niftiHeaders),
+        .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging", "MedaugSupport", "MedaugTestSupport"]),
+        .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"]),
+        .testTarget(name: "MedaugExperimentTests", dependencies: ["MedaugExperiment", "MedaugImaging", "MedaugExpansion"]),
+        .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"]),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),
         .testTarget(name: "MedaugTrainerTests", dependencies: ["MedaugTrainer", "MedaugModels", "MedaugEngine", "MedaugImaging",
-                                                           "MedaugTestSupport"],
-                    swiftSettings: niftiHeaders),
+                                                           "MedaugTestSupport"]),
         // dlopen()s the built libMedaugC.so and calls it through C function
         // pointers; links the Swift API only to compare results and write models.
-        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"],
-                    swiftSettings: niftiHeaders),
-    ]
+        .testTarget(name: "MedaugCTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"]),
+    ],
+    // The code uses Swift 6 (typed throws, Synchronization) in the Swift 5
+    // language mode: strict concurrency checking is not taken on yet.
+    swiftLanguageModes: [.v5]
 )

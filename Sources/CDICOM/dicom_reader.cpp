@@ -11,13 +11,13 @@
 // read runs in-process as a fallback.
 #include "medaug_dicom.h"
 
-#include <gdcmImageHelper.h>
-#include <gdcmImageReader.h>
-#include <gdcmReader.h>
-#include <gdcmSequenceOfItems.h>
-#include <gdcmStringFilter.h>
-#include <gdcmTag.h>
-#include <gdcmTrace.h>
+#include <gdcm-3.0/gdcmImageHelper.h>
+#include <gdcm-3.0/gdcmImageReader.h>
+#include <gdcm-3.0/gdcmReader.h>
+#include <gdcm-3.0/gdcmSequenceOfItems.h>
+#include <gdcm-3.0/gdcmStringFilter.h>
+#include <gdcm-3.0/gdcmTag.h>
+#include <gdcm-3.0/gdcmTrace.h>
 
 #include <cstdio>
 #include <cstdlib>
