@@ -48,7 +48,8 @@ let package = Package(
         // include each other with quotes, so no include flag is needed).
         .target(
             name: "CDICOM",
-            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon")]),
+            linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmDSED"),
+                             .linkedLibrary("gdcmCommon")]),
 
         // MARK: - Implementation
         // The bottom: random numbers, threads, the CPU tier. Imports nothing

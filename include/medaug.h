@@ -1329,6 +1329,47 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read_series(const char *path, size
 MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char **json);
 
 /*
+** CAPI: Read a Label Volume onto an Image's Grid
+**
+** Reads the label volume `labels` on the grid of the image volume `image`
+** and returns its stored label values in the image's storage order (as
+** medaug_volume_read_series() returns the image's voxels). `labels` is:
+**   - a NIfTI file or DICOM image volume on the same grid (same size and
+**     voxel-to-world affine; one stored in another axis order of the same
+**     grid is reordered to RAS+, which matches an image stored RAS+);
+**   - a DICOM Segmentation (SEG) file: each voxel gets the Segment Number
+**     of the segment covering it (0: none; where segments overlap the
+**     higher number wins). BINARY and FRACTIONAL segmentations (a pixel
+**     belongs to its segment where value >= MaximumFractionalValue / 2),
+**     sparse frames; each frame is placed by its Plane Position and must
+**     lie on the image's grid (rows and columns along its axes at its
+**     spacing, on one of its slices). Native (uncompressed) pixel data.
+** GDCM parses DICOM in its forked decoder process (see
+** medaug_volume_read()); decoding segments is medaug's own.
+**
+** Parameters:
+**   [in]  labels  UTF-8 path of the label volume or SEG file; not NULL.
+**   [in]  image   UTF-8 path of the image volume (NIfTI file, DICOM file
+**                 or folder); not NULL.
+**   [in]  series  the image's series as in medaug_volume_read_series()
+**                 (0: the path holds exactly one).
+**   [out] values  not NULL; receives X*Y*Z int32 label values (free with
+**                 medaug_buffer_free()); NULL on failure.
+**   [out] dims    size_t [3], not NULL: X, Y, Z of the image.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, a label
+** volume or SEG frame off the image's grid: the message says what
+** differs); MEDAUG_IO_ERROR; MEDAUG_FORMAT_ERROR (a malformed file or SEG:
+** the message names the attribute); MEDAUG_UNSUPPORTED (compressed SEG
+** pixel data, a SEG frame without a Plane Position); MEDAUG_OUT_OF_MEMORY.
+**
+** Thread-safety: any thread.
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_labels_read(const char *labels, const char *image, size_t series,
+                                                   int32_t **values, size_t *dims);
+
+/*
 ** CAPI: Limits That Protect the Host
 **
 ** Process-wide caps that the reading and inference functions check when a

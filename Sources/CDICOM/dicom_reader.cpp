@@ -11,6 +11,8 @@
 // read runs in-process as a fallback.
 #include "medaug_dicom.h"
 
+#include "decoder_process.h"
+
 #include <gdcm-3.0/gdcmImageHelper.h>
 #include <gdcm-3.0/gdcmImageReader.h>
 #include <gdcm-3.0/gdcmReader.h>
@@ -25,21 +27,11 @@
 #include <mutex>
 #include <new>
 #include <sstream>
-
-#include <cerrno>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <string>
 
 namespace {
 
-void set_error(char *error, size_t size, const std::string &message) {
-    if (error == nullptr || size == 0) return;
-    std::snprintf(error, size, "%s", message.c_str());
-}
+using mdcm::set_error;
 
 void copy_string(char *dst, size_t size, std::string value) {
     // DICOM pads strings with spaces or NULs; trim them.
@@ -290,64 +282,6 @@ int read_guarded(const char *path, int with_pixels, uint64_t max_pixel_bytes, md
     return status;
 }
 
-bool write_all(int fd, const void *data, size_t size) {
-    const char *p = static_cast<const char *>(data);
-    while (size > 0) {
-        ssize_t n = ::write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        size -= size_t(n);
-    }
-    return true;
-}
-
-// Reads exactly `size` bytes; false on EOF, error or `timeout_ms` without progress.
-bool read_all(int fd, void *data, size_t size, int timeout_ms) {
-    char *p = static_cast<char *>(data);
-    while (size > 0) {
-        pollfd pfd = {fd, POLLIN, 0};
-        int ready = ::poll(&pfd, 1, timeout_ms);
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return false;
-        ssize_t n = ::read(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        size -= size_t(n);
-    }
-    return true;
-}
-
-// What the child sends before the pixels; the pixels are followed by kEnd.
-struct Reply {
-    int32_t status;
-    char error[512];
-    mdcm_image image;
-};
-const uint64_t kEnd = 0x6d64636d5f656e64ULL;
-// A child that sends nothing for this long is stuck in a decoder.
-const int kTimeoutMs = 120000;
-
-[[noreturn]] void run_child(int fd, const char *path, int with_pixels, uint64_t max_pixel_bytes) {
-    // The host's signal handlers (crash reporters, Python's faulthandler)
-    // are inherited; a GDCM abort in here must just end this process.
-    for (int signal_number = 1; signal_number < NSIG; signal_number++) {
-        if (signal_number != SIGKILL && signal_number != SIGSTOP) ::signal(signal_number, SIG_DFL);
-    }
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, STDERR_FILENO);
-    Reply reply;
-    std::memset(&reply, 0, sizeof reply);
-    reply.status = read_guarded(path, with_pixels, max_pixel_bytes, &reply.image, reply.error, sizeof reply.error);
-    void *pixels = reply.image.pixels;
-    reply.image.pixels = nullptr;
-    bool ok = write_all(fd, &reply, sizeof reply)
-        && (pixels == nullptr || write_all(fd, pixels, reply.image.pixel_bytes))
-        && write_all(fd, &kEnd, sizeof kEnd);
-    ::_exit(ok ? 0 : 1);
-}
-
 }  // namespace
 
 extern "C" int mdcm_read(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_image *out,
@@ -357,45 +291,51 @@ extern "C" int mdcm_read(const char *path, int with_pixels, uint64_t max_pixel_b
         return MDCM_ERROR_READ;
     }
     std::memset(out, 0, sizeof *out);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return read_guarded(path, with_pixels, max_pixel_bytes, out, error, error_size);
-    pid_t child = ::fork();
-    if (child < 0) {
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return read_guarded(path, with_pixels, max_pixel_bytes, out, error, error_size);
-    }
-    if (child == 0) {
-        ::close(fds[0]);
-        run_child(fds[1], path, with_pixels, max_pixel_bytes);
-    }
-    ::close(fds[1]);
-    Reply reply;
-    bool complete = read_all(fds[0], &reply, sizeof reply, kTimeoutMs);
-    void *pixels = nullptr;
-    if (complete && reply.status == MDCM_OK && reply.image.pixel_bytes > 0) {
-        pixels = std::malloc(reply.image.pixel_bytes);
-        complete = pixels != nullptr && read_all(fds[0], pixels, reply.image.pixel_bytes, kTimeoutMs);
-    }
-    uint64_t end = 0;
-    complete = complete && read_all(fds[0], &end, sizeof end, kTimeoutMs) && end == kEnd;
-    ::close(fds[0]);
-    if (!complete) ::kill(child, SIGKILL);
-    int wait_status = 0;
-    pid_t waited;
-    do { waited = ::waitpid(child, &wait_status, 0); } while (waited < 0 && errno == EINTR);
-    if (!complete) {
+    // The payload: the mdcm_image (pixels pointer cleared), then the pixels.
+    mdcm::Answer answer = mdcm::run_isolated([&] {
+        mdcm::Answer a;
+        mdcm_image image;
+        std::memset(&image, 0, sizeof image);
+        char message[512] = "";
+        a.status = read_guarded(path, with_pixels, max_pixel_bytes, &image, message, sizeof message);
+        a.error = message;
+        void *pixels = image.pixels;
+        image.pixels = nullptr;
+        try {
+            a.payload.assign(reinterpret_cast<const char *>(&image), sizeof image);
+            if (pixels != nullptr) a.payload.append(static_cast<const char *>(pixels), image.pixel_bytes);
+        } catch (...) {
+            a.status = MDCM_ERROR_MEMORY;
+            a.error = "out of memory for the decoded pixels";
+            a.payload.clear();
+        }
         std::free(pixels);
-        std::string how = (waited == child && WIFSIGNALED(wait_status))
-            ? "signal " + std::to_string(WTERMSIG(wait_status)) : std::string("no complete answer");
-        set_error(error, error_size, "GDCM failed inside its decoder process (" + how
-                  + "): the file is malformed or uses a feature GDCM cannot read");
+        return a;
+    });
+    if (answer.status != MDCM_OK) {
+        set_error(error, error_size, answer.error);
+        return answer.status;
+    }
+    mdcm_image image;
+    if (answer.payload.size() < sizeof image) {
+        set_error(error, error_size, "the decoder process sent an incomplete answer");
         return MDCM_ERROR_READ;
     }
-    *out = reply.image;
-    out->pixels = pixels;
-    if (reply.status != MDCM_OK) set_error(error, error_size, reply.error);
-    return reply.status;
+    std::memcpy(&image, answer.payload.data(), sizeof image);
+    if (answer.payload.size() - sizeof image != image.pixel_bytes) {
+        set_error(error, error_size, "the decoder process sent pixels of the wrong size");
+        return MDCM_ERROR_READ;
+    }
+    if (image.pixel_bytes > 0) {
+        image.pixels = std::malloc(image.pixel_bytes);
+        if (image.pixels == nullptr) {
+            set_error(error, error_size, "out of memory for " + std::to_string(image.pixel_bytes) + " bytes of pixels");
+            return MDCM_ERROR_MEMORY;
+        }
+        std::memcpy(image.pixels, answer.payload.data() + sizeof image, image.pixel_bytes);
+    }
+    *out = image;
+    return MDCM_OK;
 }
 
 extern "C" void mdcm_image_free(mdcm_image *image) {

@@ -5,11 +5,12 @@ import MedaugImaging
 
 /// Copies `values` into a malloc'ed buffer the caller frees with
 /// `medaug_buffer_free`.
-func mallocCopy(_ values: [Float], _ what: String) throws -> UnsafeMutablePointer<Float> {
-    guard let raw = malloc(max(1, values.count) * MemoryLayout<Float>.stride) else {
-        throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(values.count * 4) bytes for \(what)")
+func mallocCopy<Element>(_ values: [Element], _ what: String) throws -> UnsafeMutablePointer<Element> {
+    let bytes = values.count * MemoryLayout<Element>.stride
+    guard let raw = malloc(max(1, bytes)) else {
+        throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(bytes) bytes for \(what)")
     }
-    let buffer = raw.bindMemory(to: Float.self, capacity: max(1, values.count))
+    let buffer = raw.bindMemory(to: Element.self, capacity: max(1, values.count))
     _ = UnsafeMutableBufferPointer(start: buffer, count: values.count).update(fromContentsOf: values)
     return buffer
 }

@@ -49,6 +49,26 @@ public func medaug_volume_read_series(_ path: UnsafePointer<CChar>?, _ series: U
     }
 }
 
+@_cdecl("medaug_labels_read")
+public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafePointer<CChar>?, _ series: UInt,
+                               _ values: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>?,
+                               _ dims: UnsafeMutablePointer<UInt>?) -> Int32 {
+    serve("medaug_labels_read") {
+        let out = try Arguments.required(values, "values")
+        out.pointee = nil
+        let dimensions = try Arguments.required(dims, "dims")
+        guard series <= UInt(Int32.max) else {
+            throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
+        }
+        let grid = try VolumeReader.read(path: try Arguments.string(image, "image"), series: series == 0 ? nil : Int(series),
+                                         maxVoxels: Limits.value(.volumeVoxels))
+        let stored = try VolumeReader.readLabels(path: try Arguments.string(labels, "labels"), onGridOf: grid)
+        out.pointee = try mallocCopy(stored, "the labels")
+        let d = grid.dimensions
+        for (index, value) in [d.x, d.y, d.z].enumerated() { dimensions[index] = UInt(value) }
+    }
+}
+
 @_cdecl("medaug_volume_series_json")
 public func medaug_volume_series_json(_ path: UnsafePointer<CChar>?,
                                       _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a volume from any format medaug takes: NIfTI-1 (`.nii`, `.nii.gz`)
 /// or DICOM (a file, or a folder of slices). Both give the same
 /// ``NIfTIVolume`` (voxel values, grid, RAS+ affine), so everything
@@ -31,11 +33,22 @@ public enum VolumeReader {
 }
 
 extension VolumeReader {
-    /// The stored label values of the label volume at `path`, in canonical
-    /// (RAS+) voxel order, after checking that it lies on `image`'s grid
-    /// (`image` canonical too).
+    /// The stored label values of the label volume at `path` on `image`'s
+    /// grid, in `image`'s voxel order (canonical RAS+ when `image` is; a
+    /// label volume stored in another axis order is made canonical first),
+    /// after checking that it lies on that grid. A DICOM SEG file gives
+    /// segment numbers (`DICOMSegmentation`).
     public static func readLabels(path: String, onGridOf image: NIfTIVolume) throws -> [Int32] {
-        let labels = try read(path: path).canonical()
+        var isFolder: ObjCBool = false
+        if !isNIfTI(path), FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
+           DICOMReader.looksLikeDICOM(path: path) {
+            let dataSet = try DICOMDataSet.read(path: path, maxBytes: (1 << 28) + (64 << 20))
+            if DICOMSegmentation.isSegmentation(dataSet) {
+                return try DICOMSegmentation.read(dataSet, path: path, onGridOf: image, maxVoxels: 1 << 28).labels
+            }
+        }
+        var labels = try read(path: path)
+        if labels.axisCodes != image.axisCodes { labels = labels.canonical() }
         try labels.requireSameGrid(as: image, path)
         return labels.values.map { Int32($0.rounded()) }
     }

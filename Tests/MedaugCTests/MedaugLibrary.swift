@@ -166,6 +166,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_metrics", "medaug_image_page_count", "medaug_image_read", "medaug_image_write", "medaug_volume_read",
         "medaug_buffer_free", "medaug_volume_read_series", "medaug_volume_series_json", "medaug_limit",
         "medaug_cpu_tier",
+        "medaug_labels_read",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

@@ -68,6 +68,25 @@ int mdcm_read(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
 /* Frees out->pixels (NULL allowed) and clears the pointer. */
 void mdcm_image_free(mdcm_image *image);
 
+/*
+ * Reads `path` with GDCM as a tree of data elements, for the annotation
+ * objects (DICOM SEG, RT Structure Set) whose content medaug decodes
+ * itself. `*stream` receives `*size` bytes of records, little endian:
+ *   'E' tag (u32, group << 16 | element), VR (2 chars), length (u32), value
+ *       an element with its raw value bytes as stored; length 0xFFFFFFFF
+ *       and no bytes for encapsulated (compressed) Pixel Data
+ *   'S' tag (u32)   a sequence starts; its items follow, then 's'
+ *   'I'             an item starts; its elements follow, then 'i'
+ * The file meta group (0002) comes first. Values of implicit-VR files get
+ * their VR from GDCM's dictionary ("UN" when it has none). At most
+ * `max_bytes` bytes are produced (MDCM_ERROR_TOO_LARGE beyond). Runs in the
+ * forked decoder process. Free the stream with mdcm_dataset_free.
+ */
+int mdcm_read_dataset(const char *path, uint64_t max_bytes, unsigned char **stream, size_t *size, char *error,
+                      size_t error_size);
+
+void mdcm_dataset_free(unsigned char *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -121,6 +121,33 @@ def read_volume(path: PathLike, series: Optional[int] = None) -> Volume:
                   np.array(affine[:], dtype=np.float64).reshape(4, 4))
 
 
+def read_labels(path: PathLike, image: PathLike, series: Optional[int] = None) -> np.ndarray:
+    """The label volume at ``path`` on the grid of the image volume ``image``
+    (``medaug_labels_read``), as int32 ``[x, y, z]`` in the order of
+    ``read_volume(image, series).voxels``.
+
+    ``path`` is a NIfTI file or DICOM volume on the image's grid, or a DICOM
+    Segmentation (SEG) file, whose voxels get the number of the segment
+    covering them (0 for none; the higher number wins where segments
+    overlap). A SEG whose frames do not lie on the image's grid raises
+    :class:`InvalidArgumentError` saying what differs.
+    """
+    if series is not None and (not isinstance(series, int) or isinstance(series, bool) or series < 1):
+        raise InvalidArgumentError(f"read_labels: series must be an int >= 1 or None, got {series!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
+    pointer = ctypes.c_void_p()
+    dims = (ctypes.c_size_t * 3)()
+    _check(_lib.medaug_labels_read(_path(path, "path"), _path(image, "image"), series or 0, ctypes.byref(pointer),
+                                   dims))
+    x, y, z = (int(d) for d in dims)
+    try:
+        flat = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_int32)), shape=(x * y * z,)).copy() \
+            if x * y * z else np.empty(0, np.int32)
+    finally:
+        _lib.medaug_buffer_free(pointer)
+    return flat.reshape((x, y, z), order="F")
+
+
 def volume_series(path: PathLike) -> list:
     """The series under ``path`` (``medaug_volume_series_json``), without decoding pixels:
     a list of dicts ``{"series", "modality", "files", "columns", "rows", "slices"}``.
