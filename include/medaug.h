@@ -1344,6 +1344,13 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char
 **     sparse frames; each frame is placed by its Plane Position and must
 **     lie on the image's grid (rows and columns along its axes at its
 **     spacing, on one of its slices). Native (uncompressed) pixel data.
+**   - a DICOM RT Structure Set (RTSTRUCT) file: each ROI's CLOSED_PLANAR
+**     contours are filled on the image slice they lie in (every point
+**     within half a slice spacing), by the even-odd rule over the ROI's
+**     contours on that slice (inner contours cut holes), voxel centres
+**     inside. ROIs get the values of roi_names/roi_values, drawn in that
+**     order (later ones win where they overlap: list body before brain
+**     before tumour); with roi_count 0 every ROI gets its ROI Number.
 ** GDCM parses DICOM in its forked decoder process (see
 ** medaug_volume_read()); decoding segments is medaug's own.
 **
@@ -1353,13 +1360,18 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char
 **                 or folder); not NULL.
 **   [in]  series  the image's series as in medaug_volume_read_series()
 **                 (0: the path holds exactly one).
+**   [in]  roi_names   roi_count UTF-8 ROI names (RT Structure Sets only),
+**                     or NULL when roi_count is 0.
+**   [in]  roi_values  roi_count label values, or NULL when roi_count is 0.
+**   [in]  roi_count   0, or the number of ROIs to draw (at most 65536).
 **   [out] values  not NULL; receives X*Y*Z int32 label values (free with
 **                 medaug_buffer_free()); NULL on failure.
 **   [out] dims    size_t [3], not NULL: X, Y, Z of the image.
 **
 ** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, a label
-** volume or SEG frame off the image's grid: the message says what
-** differs); MEDAUG_IO_ERROR; MEDAUG_FORMAT_ERROR (a malformed file or SEG:
+** volume, SEG frame or contour off the image's grid: the message says
+** what differs; an ROI name the file lacks; ROIs for a file that is not
+** an RT Structure Set); MEDAUG_IO_ERROR; MEDAUG_FORMAT_ERROR (a malformed file or SEG:
 ** the message names the attribute); MEDAUG_UNSUPPORTED (compressed SEG
 ** pixel data, a SEG frame without a Plane Position); MEDAUG_OUT_OF_MEMORY.
 **
@@ -1367,7 +1379,8 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char
 ** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_labels_read(const char *labels, const char *image, size_t series,
-                                                   int32_t **values, size_t *dims);
+                                                   const char *const *roi_names, const int32_t *roi_values,
+                                                   size_t roi_count, int32_t **values, size_t *dims);
 
 /*
 ** CAPI: Limits That Protect the Host

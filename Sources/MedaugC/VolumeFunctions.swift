@@ -51,7 +51,8 @@ public func medaug_volume_read_series(_ path: UnsafePointer<CChar>?, _ series: U
 
 @_cdecl("medaug_labels_read")
 public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafePointer<CChar>?, _ series: UInt,
-                               _ values: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>?,
+                               _ roiNames: UnsafePointer<UnsafePointer<CChar>?>?, _ roiValues: UnsafePointer<Int32>?,
+                               _ roiCount: UInt, _ values: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>?,
                                _ dims: UnsafeMutablePointer<UInt>?) -> Int32 {
     serve("medaug_labels_read") {
         let out = try Arguments.required(values, "values")
@@ -62,7 +63,15 @@ public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafeP
         }
         let grid = try VolumeReader.read(path: try Arguments.string(image, "image"), series: series == 0 ? nil : Int(series),
                                          maxVoxels: Limits.value(.volumeVoxels))
-        let stored = try VolumeReader.readLabels(path: try Arguments.string(labels, "labels"), onGridOf: grid)
+        var rois: [ROIValue]?
+        if roiCount > 0 {
+            guard roiCount <= 65_536 else {
+                throw ABIFailure(status: Status.invalidArgument, message: "roi_count \(roiCount) is out of range")
+            }
+            let names = try Arguments.required(roiNames, "roi_names"), numbers = try Arguments.required(roiValues, "roi_values")
+            rois = try (0..<Int(roiCount)).map { ROIValue(name: try Arguments.string(names[$0], "roi_names[\($0)]"), value: numbers[$0]) }
+        }
+        let stored = try VolumeReader.readLabels(path: try Arguments.string(labels, "labels"), onGridOf: grid, rois: rois)
         out.pointee = try mallocCopy(stored, "the labels")
         let d = grid.dimensions
         for (index, value) in [d.x, d.y, d.z].enumerated() { dimensions[index] = UInt(value) }

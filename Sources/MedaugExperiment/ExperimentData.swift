@@ -29,6 +29,9 @@ public struct VolumeSource: Codable, Equatable, Sendable {
     /// A class for voxels of the image's label-free foreground that no label
     /// covers (`Foreground`), appended to the classes unless listed.
     public var unlabelledForeground: String?
+    /// For RT Structure Set label files: ROI name → label value, in drawing
+    /// order (`DICOMStructureSet`); nil gives every ROI its number.
+    public var rois: [ROIValue]?
 
     public init(images: [String], labels: [String], classes: [String], labelValues: [Int], plane: String) {
         (self.images, self.labels, self.classes, self.labelValues, self.plane) = (images, labels, classes, labelValues, plane)
@@ -107,7 +110,7 @@ public enum ExperimentData {
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
             let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
-            let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0])
+            let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0], rois: source.rois)
             var labels = try valueMap?.classIndices(stored, source: labelPath) ?? stored
             if let unlabelled = unlabelledClass {
                 labels = Foreground.labellingUnlabelled(labels, background: Int32(unlabelled.labelValues[0]),

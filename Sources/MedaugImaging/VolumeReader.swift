@@ -37,15 +37,22 @@ extension VolumeReader {
     /// grid, in `image`'s voxel order (canonical RAS+ when `image` is; a
     /// label volume stored in another axis order is made canonical first),
     /// after checking that it lies on that grid. A DICOM SEG file gives
-    /// segment numbers (`DICOMSegmentation`).
-    public static func readLabels(path: String, onGridOf image: NIfTIVolume) throws -> [Int32] {
+    /// segment numbers (`DICOMSegmentation`); an RT Structure Set its ROIs
+    /// rasterised, valued by `rois` (`DICOMStructureSet`).
+    public static func readLabels(path: String, onGridOf image: NIfTIVolume, rois: [ROIValue]? = nil) throws -> [Int32] {
         var isFolder: ObjCBool = false
         if !isNIfTI(path), FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
            DICOMReader.looksLikeDICOM(path: path) {
             let dataSet = try DICOMDataSet.read(path: path, maxBytes: (1 << 28) + (64 << 20))
-            if DICOMSegmentation.isSegmentation(dataSet) {
+            if DICOMStructureSet.isStructureSet(dataSet) {
+                return try DICOMStructureSet.read(dataSet, path: path, onGridOf: image, values: rois).labels
+            }
+            if rois == nil, DICOMSegmentation.isSegmentation(dataSet) {
                 return try DICOMSegmentation.read(dataSet, path: path, onGridOf: image, maxVoxels: 1 << 28).labels
             }
+        }
+        guard rois == nil else {
+            throw ImagingError.invalidArgument("ROI values apply to RT Structure Sets; '\(path)' is not one")
         }
         var labels = try read(path: path)
         if labels.axisCodes != image.axisCodes { labels = labels.canonical() }

@@ -51,6 +51,8 @@ struct ExperimentCommand: ParsableCommand {
     var labelMap: String?
     @Option(help: "For --dataset volumes: give voxels of the image's label-free foreground without a label this class (as medaug prepare --unlabelled-foreground).")
     var unlabelledForeground: String?
+    @Option(name: .customLong("roi"), help: "For --dataset volumes with RT Structure Sets as --labels: ROI NAME=VALUE, repeated, later ones win (as medaug prepare --roi).")
+    var rois: [String] = []
     @Option(help: "Slice plane for --dataset volumes: axial, coronal or sagittal.")
     var plane: String = "axial"
     @Option(help: "Seed of the data draw, the GAN and the expansion; segmenter seeds are SEED, SEED+1, ...")
@@ -94,6 +96,9 @@ struct ExperimentCommand: ParsableCommand {
             config.volumes = VolumeSource(images: image, labels: labels, classes: names, labelValues: values, plane: plane)
         }
         config.volumes?.unlabelledForeground = unlabelledForeground
+        if !rois.isEmpty {
+            do { config.volumes?.rois = try rois.map { try ROIValue(parsing: $0) } } catch { throw CLIError("\(error)") }
+        }
         config.gateThreshold = gateThreshold
         config.threads = threads
         let runner = ExperimentRunner(config: config, out: out)

@@ -37,6 +37,10 @@ struct PrepareCommand: ParsableCommand {
         "Give voxels inside the image's label-free foreground but without a label (background) this class.",
         discussion: "The foreground (of the first modality) is every non-zero voxel when zeros fill at least 5% of a volume without negative values (a skull-stripped or masked MRI), else every voxel above Otsu's threshold (a CT, an MRI with a noise floor). The class is appended to the classes unless listed."))
     var unlabelledForeground: String?
+    @Option(name: .customLong("roi"), help: ArgumentHelp(
+        "For an RT Structure Set given as --labels: an ROI name and the label value its voxels get, NAME=VALUE; repeat, later ROIs win where they overlap.",
+        discussion: "ROIs nest (body ⊃ brain ⊃ tumour), so list the outer ones first. Without --roi every ROI gets its ROI Number."))
+    var rois: [String] = []
     @Option(help: "Binary region preset on BraTS labels (1, 2, 4): whole-tumour, tumour-core or enhancing; classes become background,<region>.")
     var region: String?
     @Option(help: "Comma-separated modality names (default T1).")
@@ -74,6 +78,7 @@ struct PrepareCommand: ParsableCommand {
         if unlabelledForeground != nil, labels.isEmpty {
             throw ValidationError("--unlabelled-foreground takes --labels")
         }
+        if !rois.isEmpty, labels.isEmpty { throw ValidationError("--roi takes --labels (an RT Structure Set)") }
         if labelMap != nil {
             guard !labels.isEmpty, classes == nil, labelValues == nil, region == nil else {
                 throw ValidationError("--label-map takes --labels and sets the classes itself (no --classes, --label-values or --region)")
@@ -136,7 +141,8 @@ struct PrepareCommand: ParsableCommand {
                         t1: volumes[0].values, greyMatter: gm.values, whiteMatter: wm.values, brainThreshold: 0)
                         .map { Int32(values[Int($0)]) }
                 } else {
-                    let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0])
+                    let roiValues = try rois.isEmpty ? nil : rois.map { try ROIValue(parsing: $0) }
+                    let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0], rois: roiValues)
                     var mapped = try valueMap?.classIndices(stored, source: labels[s])
                         ?? preset.map { LabelMapping.region($0, of: stored) } ?? stored
                     if let unlabelledValue {

@@ -121,7 +121,7 @@ def read_volume(path: PathLike, series: Optional[int] = None) -> Volume:
                   np.array(affine[:], dtype=np.float64).reshape(4, 4))
 
 
-def read_labels(path: PathLike, image: PathLike, series: Optional[int] = None) -> np.ndarray:
+def read_labels(path: PathLike, image: PathLike, series: Optional[int] = None, rois: Any = None) -> np.ndarray:
     """The label volume at ``path`` on the grid of the image volume ``image``
     (``medaug_labels_read``), as int32 ``[x, y, z]`` in the order of
     ``read_volume(image, series).voxels``.
@@ -129,16 +129,26 @@ def read_labels(path: PathLike, image: PathLike, series: Optional[int] = None) -
     ``path`` is a NIfTI file or DICOM volume on the image's grid, or a DICOM
     Segmentation (SEG) file, whose voxels get the number of the segment
     covering them (0 for none; the higher number wins where segments
-    overlap). A SEG whose frames do not lie on the image's grid raises
-    :class:`InvalidArgumentError` saying what differs.
+    overlap), or a DICOM RT Structure Set, whose ROIs are filled (even-odd
+    rule, voxel centres) with the values of ``rois``: ``[(name, value), ...]``
+    or a dict, drawn in order, later ones winning where they overlap; None
+    gives every ROI its ROI Number. A SEG frame or contour off the image's
+    grid raises :class:`InvalidArgumentError` saying what differs.
     """
+    entries = list(rois.items()) if isinstance(rois, dict) else list(rois or [])
+    for entry in entries:
+        if (not isinstance(entry, (tuple, list)) or len(entry) != 2 or not isinstance(entry[0], str)
+                or not isinstance(entry[1], int) or isinstance(entry[1], bool)):
+            raise TypeError(f"read_labels: rois must be (name, int value) pairs, got {entry!r}")
+    names = (ctypes.c_char_p * max(1, len(entries)))(*[name.encode() for name, _ in entries])
+    numbers = (ctypes.c_int32 * max(1, len(entries)))(*[value for _, value in entries])
     if series is not None and (not isinstance(series, int) or isinstance(series, bool) or series < 1):
         raise InvalidArgumentError(f"read_labels: series must be an int >= 1 or None, got {series!r}",
                                    _ffi.MEDAUG_INVALID_ARGUMENT)
     pointer = ctypes.c_void_p()
     dims = (ctypes.c_size_t * 3)()
-    _check(_lib.medaug_labels_read(_path(path, "path"), _path(image, "image"), series or 0, ctypes.byref(pointer),
-                                   dims))
+    _check(_lib.medaug_labels_read(_path(path, "path"), _path(image, "image"), series or 0, names, numbers,
+                                   len(entries), ctypes.byref(pointer), dims))
     x, y, z = (int(d) for d in dims)
     try:
         flat = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_int32)), shape=(x * y * z,)).copy() \
