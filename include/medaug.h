@@ -1341,8 +1341,10 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char
 **     of the segment covering it (0: none; where segments overlap the
 **     higher number wins). BINARY and FRACTIONAL segmentations (a pixel
 **     belongs to its segment where value >= MaximumFractionalValue / 2),
-**     sparse frames; each frame is placed by its Plane Position and must
-**     lie on the image's grid (rows and columns along its axes at its
+**     sparse frames; each frame is placed by its Plane Position (or, without
+**     one, at the position of the source image whose SOP Instance UID it
+**     names, among the files of a DICOM `image`) and must lie on the
+**     image's grid (rows and columns along its axes at its
 **     spacing, on one of its slices). Native (uncompressed) pixel data.
 **   - a DICOM RT Structure Set (RTSTRUCT) file: each ROI's CLOSED_PLANAR
 **     contours are filled on the image slice they lie in (every point

@@ -155,6 +155,7 @@ int read_file(const char *path, int with_pixels, uint64_t max_pixel_bytes, mdcm_
     };
     copy_string(out->modality, sizeof out->modality, text(0x0008, 0x0060));
     copy_string(out->series_uid, sizeof out->series_uid, text(0x0020, 0x000E));
+    copy_string(out->sop_instance_uid, sizeof out->sop_instance_uid, text(0x0008, 0x0018));
     std::string instance = text(0x0020, 0x0013);
     out->instance_number = instance.empty() ? 0 : std::atoi(instance.c_str());
     // Enhanced multi-frame objects keep the position per frame in functional groups.

@@ -61,7 +61,8 @@ public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafeP
         guard series <= UInt(Int32.max) else {
             throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
         }
-        let grid = try VolumeReader.read(path: try Arguments.string(image, "image"), series: series == 0 ? nil : Int(series),
+        let imagePath = try Arguments.string(image, "image")
+        let grid = try VolumeReader.read(path: imagePath, series: series == 0 ? nil : Int(series),
                                          maxVoxels: Limits.value(.volumeVoxels))
         var rois: [ROIValue]?
         if roiCount > 0 {
@@ -71,7 +72,8 @@ public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafeP
             let names = try Arguments.required(roiNames, "roi_names"), numbers = try Arguments.required(roiValues, "roi_values")
             rois = try (0..<Int(roiCount)).map { ROIValue(name: try Arguments.string(names[$0], "roi_names[\($0)]"), value: numbers[$0]) }
         }
-        let stored = try VolumeReader.readLabels(path: try Arguments.string(labels, "labels"), onGridOf: grid, rois: rois)
+        let stored = try VolumeReader.readLabels(path: try Arguments.string(labels, "labels"), onGridOf: grid, rois: rois,
+                                                 imagePath: imagePath)
         out.pointee = try mallocCopy(stored, "the labels")
         let d = grid.dimensions
         for (index, value) in [d.x, d.y, d.z].enumerated() { dimensions[index] = UInt(value) }

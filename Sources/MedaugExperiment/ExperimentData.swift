@@ -110,7 +110,8 @@ public enum ExperimentData {
         let subjects = try source.labels.enumerated().map { s, labelPath -> DatasetPreparation.Subject in
             let files = Array(source.images[(s * modalities)..<((s + 1) * modalities)])
             let volumes = try files.map { try VolumeReader.read(path: $0).canonical() }
-            let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0], rois: source.rois)
+            let stored = try VolumeReader.readLabels(path: labelPath, onGridOf: volumes[0], rois: source.rois,
+                                                     imagePath: files[0])
             var labels = try valueMap?.classIndices(stored, source: labelPath) ?? stored
             if let unlabelled = unlabelledClass {
                 labels = Foreground.labellingUnlabelled(labels, background: Int32(unlabelled.labelValues[0]),

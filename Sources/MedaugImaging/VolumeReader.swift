@@ -39,7 +39,11 @@ extension VolumeReader {
     /// after checking that it lies on that grid. A DICOM SEG file gives
     /// segment numbers (`DICOMSegmentation`); an RT Structure Set its ROIs
     /// rasterised, valued by `rois` (`DICOMStructureSet`).
-    public static func readLabels(path: String, onGridOf image: NIfTIVolume, rois: [ROIValue]? = nil) throws -> [Int32] {
+    ///
+    /// - Parameter imagePath: where `image` was read from; a DICOM image
+    ///   series there places SEG frames that only name their source image.
+    public static func readLabels(path: String, onGridOf image: NIfTIVolume, rois: [ROIValue]? = nil,
+                                  imagePath: String? = nil) throws -> [Int32] {
         var isFolder: ObjCBool = false
         if !isNIfTI(path), FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
            DICOMReader.looksLikeDICOM(path: path) {
@@ -48,7 +52,11 @@ extension VolumeReader {
                 return try DICOMStructureSet.read(dataSet, path: path, onGridOf: image, values: rois).labels
             }
             if rois == nil, DICOMSegmentation.isSegmentation(dataSet) {
-                return try DICOMSegmentation.read(dataSet, path: path, onGridOf: image, maxVoxels: 1 << 28).labels
+                let positions = imagePath.flatMap { image in
+                    isNIfTI(image) ? nil : { try DICOMReader.instancePositions(path: image) }
+                }
+                return try DICOMSegmentation.read(dataSet, path: path, onGridOf: image, maxVoxels: 1 << 28,
+                                                  sourcePositions: positions).labels
             }
         }
         guard rois == nil else {

@@ -127,3 +127,23 @@ def test_damaged_segs_are_named_errors(tmp_path, damage, error, match):
     ds.save_as(tmp_path / "seg.dcm")
     with pytest.raises(getattr(medaug, error), match=match):
         medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+
+
+def test_frames_placed_only_by_their_source_image_uid(tmp_path):
+    write_series(tmp_path / "image", SLICES, spacing=2.0)
+    sources = source_images(tmp_path / "image")
+    mask = masks()
+    write_seg(tmp_path / "seg.dcm", sources, mask, "BINARY")
+    ds = pydicom.dcmread(tmp_path / "seg.dcm")
+    for frame in ds.PerFrameFunctionalGroupsSequence:
+        assert "DerivationImageSequence" in frame
+        del frame.PlanePositionSequence
+    ds.save_as(tmp_path / "seg.dcm")
+    labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+    np.testing.assert_array_equal(labels, expected_labels(mask))
+    # A source image the series does not hold.
+    ds.PerFrameFunctionalGroupsSequence[0].DerivationImageSequence[0].SourceImageSequence[0] \
+        .ReferencedSOPInstanceUID = generate_uid()
+    ds.save_as(tmp_path / "seg.dcm")
+    with pytest.raises(medaug.InvalidArgumentError, match="which is not in the image series"):
+        medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")

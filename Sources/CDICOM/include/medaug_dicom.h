@@ -50,6 +50,7 @@ typedef struct {
     char photometric[32];
     char modality[17];
     char series_uid[65];              /* for grouping only; never written anywhere */
+    char sop_instance_uid[65];        /* for placing SEG frames that name their source image; never written */
     char transfer_syntax[65];         /* UID */
     void *pixels;                     /* frames*rows*columns samples, or NULL; free with mdcm_image_free */
     size_t pixel_bytes;

@@ -142,7 +142,8 @@ struct PrepareCommand: ParsableCommand {
                         .map { Int32(values[Int($0)]) }
                 } else {
                     let roiValues = try rois.isEmpty ? nil : rois.map { try ROIValue(parsing: $0) }
-                    let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0], rois: roiValues)
+                    let stored = try VolumeReader.readLabels(path: labels[s], onGridOf: volumes[0], rois: roiValues,
+                                                             imagePath: files[0])
                     var mapped = try valueMap?.classIndices(stored, source: labels[s])
                         ?? preset.map { LabelMapping.region($0, of: stored) } ?? stored
                     if let unlabelledValue {

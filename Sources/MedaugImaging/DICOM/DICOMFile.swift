@@ -46,6 +46,8 @@ struct DICOMFile {
     let lastOrigin: SIMD3<Double>?
     let instanceNumber: Int
     let seriesUID: String
+    /// SOP Instance UID: how a DICOM SEG frame may name its source image.
+    let sopInstanceUID: String
     /// `frames·rows·columns` values (column fastest) with slope and
     /// intercept applied; empty when read without pixels.
     let values: [Float]
@@ -90,6 +92,7 @@ struct DICOMFile {
         photometric = text(image.photometric)
         transferSyntax = text(image.transfer_syntax)
         seriesUID = text(image.series_uid)
+        sopInstanceUID = text(image.sop_instance_uid)
         bitsStored = Int(image.bits_stored)
         slope = image.slope
         intercept = image.intercept

@@ -105,6 +105,18 @@ public enum DICOMReader {
         return (volume, summaries(all), found.skipped)
     }
 
+    /// The position (first pixel centre, LPS) of every single-frame image
+    /// under `path` by its SOP Instance UID, from headers only: where DICOM
+    /// SEG frames that name their source image lie.
+    static func instancePositions(path: String, limits: DICOMLimits = .standard) throws -> [String: SIMD3<Double>] {
+        var positions: [String: SIMD3<Double>] = [:]
+        for file in try collect(path: path, pixels: false, limits: limits).series.joined()
+            where file.frames == 1 && file.hasPosition && !file.sopInstanceUID.isEmpty {
+            positions[file.sopInstanceUID] = file.origin
+        }
+        return positions
+    }
+
     /// Headers of every image under `path`, grouped by series (sorted by
     /// UID, so the order is the same on every run).
     private static func collect(path: String, pixels: Bool, limits: DICOMLimits)

@@ -9,8 +9,10 @@
 /// significant bit first) and FRACTIONAL ones (8 bits; a pixel is in its
 /// segment where value ≥ ½ MaximumFractionalValue). Frames may be sparse (a
 /// segment's empty frames omitted); each is placed by its Plane Position
-/// (per-frame functional groups) on the image grid. Only native
-/// (uncompressed) pixel data is read.
+/// (per-frame functional groups) on the image grid, or, without one, at the
+/// position of the source image it names (Derivation Image → Source Image
+/// → Referenced SOP Instance UID) among the image series' files. Only
+/// native (uncompressed) pixel data is read.
 ///
 /// The frame's geometry must match the image: every frame row and column
 /// must run along an axis of the image grid at its spacing, and every frame
@@ -49,6 +51,9 @@ public struct DICOMSegmentation: Sendable {
     static let imagePosition: UInt32 = 0x0020_0032
     static let segmentIdentification: UInt32 = 0x0062_000A
     static let referencedSegmentNumber: UInt32 = 0x0062_000B
+    static let derivationImage: UInt32 = 0x0008_9124
+    static let sourceImage: UInt32 = 0x0008_2112
+    static let referencedSOPInstance: UInt32 = 0x0008_1155
 
     /// Whether `path` is a DICOM SEG file (reads its data set).
     static func isSegmentation(_ dataSet: DICOMDataSet) -> Bool {
@@ -62,13 +67,17 @@ public struct DICOMSegmentation: Sendable {
     ///   attributes, `.unsupported` for compressed pixel data or big-endian
     ///   files, `.invalidArgument` for geometry that does not match `image`,
     ///   `.tooLarge` beyond `maxVoxels` frame pixels.
-    public static func read(path: String, onGridOf image: NIfTIVolume, maxVoxels: Int = 1 << 28) throws
+    /// - Parameter sourcePositions: the image series' positions (LPS) by SOP
+    ///   Instance UID, asked for only when a frame has no Plane Position.
+    public static func read(path: String, onGridOf image: NIfTIVolume, maxVoxels: Int = 1 << 28,
+                            sourcePositions: (() throws -> [String: SIMD3<Double>])? = nil) throws
         -> DICOMSegmentation {
         let dataSet = try DICOMDataSet.read(path: path, maxBytes: maxVoxels + (64 << 20))
-        return try read(dataSet, path: path, onGridOf: image, maxVoxels: maxVoxels)
+        return try read(dataSet, path: path, onGridOf: image, maxVoxels: maxVoxels, sourcePositions: sourcePositions)
     }
 
-    static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume, maxVoxels: Int) throws
+    static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume, maxVoxels: Int,
+                     sourcePositions: (() throws -> [String: SIMD3<Double>])? = nil) throws
         -> DICOMSegmentation {
         func malformed(_ reason: String) -> ImagingError { .malformed(path: path, reason: "DICOM SEG: \(reason)") }
         guard isSegmentation(ds) else { throw malformed("Modality is '\(ds.string(modality) ?? "")', not SEG") }
@@ -119,6 +128,20 @@ public struct DICOMSegmentation: Sendable {
         // A functional group from the frame's own groups, else the shared ones.
         func group(_ tag: UInt32, _ frame: DICOMDataSet) -> DICOMDataSet? { frame.item(tag) ?? shared?.item(tag) }
 
+        var positions: [String: SIMD3<Double>]?
+        // A frame without Plane Position: where the source image it names lies.
+        func sourcePosition(of frame: DICOMDataSet, index: Int) throws -> [Double]? {
+            let source = frame.item(derivationImage)?.item(sourceImage) ?? shared?.item(derivationImage)?.item(sourceImage)
+            guard let uid = source?.string(referencedSOPInstance) else { return nil }
+            guard let sourcePositions else {
+                throw ImagingError.unsupported(path: path, reason: "DICOM SEG frame \(index + 1) is placed only by its source image, and no DICOM image series was given to find it in")
+            }
+            if positions == nil { positions = try sourcePositions() }
+            guard let p = positions?[uid] else {
+                throw ImagingError.invalidArgument("DICOM SEG frame \(index + 1) ('\(path)') names source image \(uid), which is not in the image series")
+            }
+            return [p.x, p.y, p.z]
+        }
         let grid = try ImageGrid(image, path: path)
         var labels = [Int32](repeating: 0, count: image.dimensions.spatialCount)
         let known = Set(segments.map(\.number))
@@ -135,9 +158,11 @@ public struct DICOMSegmentation: Sendable {
         order.sort { ($0.segment, $0.frame) < ($1.segment, $1.frame) }
         for (number, index) in order {
             let frame = perFrame[index]
-            guard let position = group(planePosition, frame)?.doubles(imagePosition), position.count == 3 else {
-                throw ImagingError.unsupported(path: path, reason: "DICOM SEG frame \(index + 1) has no Plane Position")
+            guard let position = try group(planePosition, frame)?.doubles(imagePosition)
+                    ?? sourcePosition(of: frame, index: index) else {
+                throw malformed("frame \(index + 1) has neither a Plane Position nor a source image")
             }
+            guard position.count == 3 else { throw malformed("frame \(index + 1) has a Plane Position of \(position.count) values") }
             guard let orientation = group(planeOrientation, frame)?.doubles(imageOrientation), orientation.count == 6,
                   let spacing = group(pixelMeasures, frame)?.doubles(pixelSpacing), spacing.count == 2 else {
                 throw malformed("frame \(index + 1) has no Plane Orientation or Pixel Measures")
