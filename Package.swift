@@ -17,8 +17,8 @@ let package = Package(
         // The C ABI (include/medaug.h), installed as libmedaug.so. The product
         // cannot be named "medaug": SwiftPM keys products by name, and a second
         // product "medaug" silently replaces the executable above. The soname
-        // is set to libmedaug.so so a copy or link by that name is what C and
-        // Python programs record and load.
+        // is libmedaug.so.0 (major version 0), so programs record that name;
+        // scripts/install lays out libmedaug.so.X.Y.Z and its links.
         .library(name: "MedaugC", type: .dynamic, targets: ["MedaugC"]),
     ],
     dependencies: [
@@ -94,7 +94,7 @@ let package = Package(
             exclude: ["exports.map"],
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--version-script=Sources/MedaugC/exports.map",
-                "-Xlinker", "-soname=libmedaug.so",
+                "-Xlinker", "-soname=libmedaug.so.0",
             ])]),
         // The `medaug` command-line tool.
         .executableTarget(

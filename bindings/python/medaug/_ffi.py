@@ -224,7 +224,7 @@ PROTOTYPES = {
     "medaug_buffer_free": (None, [c_void_p]),
 }
 
-_LIBRARY_NAMES = ("libmedaug.so", "libMedaugC.so")
+_LIBRARY_NAMES = ("libmedaug.so", "libmedaug.so.0", "libMedaugC.so")
 
 
 def _candidates() -> list:
