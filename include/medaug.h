@@ -501,6 +501,40 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_memory(const void *bytes, size
 MEDAUG_API int medaug_model_free(medaug_model_t *model);
 
 /*
+** CAPI: Write a New Model File
+**
+** Writes a randomly initialised model of the default architecture (weights
+** ~ N(0, 0.02), as pix2pix; `medaug model init --kind` without further
+** options) to `path`, atomically (a temporary file renamed into place):
+** the paper's generator or discriminator, or the standard segmenter
+** (depth 4, 32 base filters), for square images of image_size pixels,
+** `classes` classes named class_0, ... with stored label values 0, 1, ...,
+** and `channels` image channels. Train it with the CLI (`medaug train-gan`,
+** `medaug train-seg --init`), or load it to check a pipeline end to end.
+**
+** Parameters:
+**   [in]  kind        MEDAUG_KIND_GENERATOR, _DISCRIMINATOR or _SEGMENTER.
+**   [in]  image_size  8...2048, and one the network's depth can halve
+**                     down (the paper generator: a multiple of 256's
+**                     power-of-two steps; the segmenter: a multiple of 16).
+**   [in]  classes     2...256.
+**   [in]  channels    1...16.
+**   [in]  seed        seed of the random weights (the same seed, the same
+**                     file).
+**   [in]  path        UTF-8 path of the .safetensors file; not NULL.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (a value out of range, or
+** sizes the architecture does not take: the message says why);
+** MEDAUG_IO_ERROR (cannot write `path`; nothing is left behind);
+** MEDAUG_OUT_OF_MEMORY.
+**
+** Thread-safety: any thread.
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_init(int32_t kind, int32_t image_size, int32_t classes,
+                                                  int32_t channels, uint64_t seed, const char *path);
+
+/*
 ** CAPI: Model Information
 ** METHOD: medaug_model_t
 **

@@ -102,3 +102,26 @@ public func medaug_model_config_json(_ model: OpaquePointer?, _ json: UnsafeMuta
         out.pointee = copy
     }
 }
+
+@_cdecl("medaug_model_init")
+public func medaug_model_init(_ kind: Int32, _ imageSize: Int32, _ classes: Int32, _ channels: Int32, _ seed: UInt64,
+                              _ path: UnsafePointer<CChar>?) -> Int32 {
+    serve("medaug_model_init") {
+        let kinds: [Int32: ModelKind] = [1: .generator, 2: .discriminator, 3: .segmenter]
+        guard let modelKind = kinds[kind] else {
+            throw ABIFailure.invalid("kind \(kind) is not MEDAUG_KIND_GENERATOR, _DISCRIMINATOR or _SEGMENTER")
+        }
+        guard (8...2048).contains(imageSize) else { throw ABIFailure.invalid("image_size \(imageSize) is outside 8...2048") }
+        guard (2...256).contains(classes) else { throw ABIFailure.invalid("classes \(classes) is outside 2...256") }
+        guard (1...16).contains(channels) else { throw ABIFailure.invalid("channels \(channels) is outside 1...16") }
+        let file = try Arguments.string(path, "path")
+        let config: ModelConfig
+        do {
+            config = try ModelConfig.standard(kind: modelKind, imageSize: Int(imageSize), classes: Int(classes),
+                                              imageChannels: Int(channels))
+        } catch let error as ModelError {
+            throw ABIFailure.invalid("no \(modelKind.rawValue) for these sizes: \(error.description)")
+        }
+        try ModelFile.write(config: config, tensors: RandomInit.weights(for: config, seed: seed), to: file)
+    }
+}

@@ -167,6 +167,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_buffer_free", "medaug_volume_read_series", "medaug_volume_series_json", "medaug_limit",
         "medaug_cpu_tier",
         "medaug_labels_read",
+        "medaug_model_init",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

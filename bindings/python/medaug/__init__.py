@@ -32,7 +32,8 @@ from ._errors import (
     ShapeError,
     UnsupportedError,
 )
-from ._core import Model, ModelInfo, Session, abi_version, cpu_tier, library_path, limit, load_model, version, version_number
+from ._core import (Model, ModelInfo, Session, abi_version, cpu_tier, init_model, library_path, limit, load_model,
+                    version, version_number)
 from ._data import Expansion, augment, expand, expand_dataset, metrics
 from ._files import Volume, image_page_count, read_image, read_labels, read_volume, volume_series, write_image
 from ._ffi import (
@@ -50,5 +51,5 @@ __all__ = [
     "BufferTooSmallError", "CancelledError", "ClosedError", "Expansion", "Volume", "augment", "expand",
     "expand_dataset", "image_page_count", "metrics", "read_image", "read_labels", "read_volume", "volume_series", "write_image", "Error", "FileError", "FormatError", "InternalError",
     "InvalidArgumentError", "Model", "ModelInfo", "OutOfMemoryError", "Session", "ShapeError",
-    "UnsupportedError", "abi_version", "cpu_tier", "library_path", "limit", "load_model", "version", "version_number",
+    "UnsupportedError", "abi_version", "cpu_tier", "init_model", "library_path", "limit", "load_model", "version", "version_number",
 ]

@@ -504,3 +504,45 @@ class Session(_OwnedHandle):
     def __repr__(self) -> str:
         state = " (closed)" if self._handle is None else ""
         return f"<medaug.Session {self._info.kind}, {self._threads} thread(s){state}>"
+
+
+_KINDS = {"generator": _ffi.MEDAUG_KIND_GENERATOR, "discriminator": _ffi.MEDAUG_KIND_DISCRIMINATOR,
+          "segmenter": _ffi.MEDAUG_KIND_SEGMENTER}
+
+
+def init_model(path: PathLike, kind: str, image_size: int = 256, classes: int = 4, channels: int = 1,
+               seed: int = 0) -> str:
+    """Writes a randomly initialised model of the default architecture to
+    ``path`` (``medaug_model_init``, atomically) and returns the path: the
+    paper's generator or discriminator, or the standard segmenter, for
+    square images of ``image_size`` pixels, ``classes`` classes (stored
+    label values 0, 1, ...) and ``channels`` image channels. The same seed
+    writes the same file. ``medaug model init`` has more options.
+
+    Raises:
+        TypeError: a wrong type (kind not a str, sizes not ints).
+        InvalidArgumentError: an unknown kind, a size out of range, or sizes
+            the architecture does not take.
+        FileError: ``path`` cannot be written.
+    """
+    if not isinstance(kind, str):
+        raise TypeError(f"init_model: kind must be a str, got {type(kind).__name__}")
+    if kind not in _KINDS:
+        raise InvalidArgumentError(f"init_model: kind must be one of {', '.join(_KINDS)}, got {kind!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
+    for name, value in (("image_size", image_size), ("classes", classes), ("channels", channels), ("seed", seed)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"init_model: {name} must be an int, got {type(value).__name__}")
+    if not 0 <= seed < 2 ** 64:
+        raise InvalidArgumentError(f"init_model: seed must be in 0...2**64-1, got {seed}", _ffi.MEDAUG_INVALID_ARGUMENT)
+    for name, value in (("image_size", image_size), ("classes", classes), ("channels", channels)):
+        if not -2 ** 31 <= value < 2 ** 31:
+            raise InvalidArgumentError(f"init_model: {name} {value} is out of range", _ffi.MEDAUG_INVALID_ARGUMENT)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"init_model: path must be a str or os.PathLike, got {type(path).__name__}")
+    file = os.fsdecode(os.fspath(path))
+    if "\0" in file:
+        raise InvalidArgumentError("init_model: path contains a NUL character", _ffi.MEDAUG_INVALID_ARGUMENT)
+    _check(_lib.medaug_model_init(_KINDS[kind], image_size, classes, channels, seed,
+                                  file.encode("utf-8", "surrogateescape")))
+    return file

@@ -218,6 +218,8 @@ PROTOTYPES = {
     "medaug_volume_read_series": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t),
                                           POINTER(ctypes.c_double), POINTER(ctypes.c_double)]),
     "medaug_volume_series_json": (c_int, [c_char_p, POINTER(c_void_p)]),
+    "medaug_model_init": (c_int, [ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_uint64,
+                                  c_char_p]),
     "medaug_labels_read": (c_int, [c_char_p, c_char_p, c_size_t, POINTER(c_char_p), POINTER(ctypes.c_int32), c_size_t,
                                    POINTER(c_void_p), POINTER(c_size_t)]),
     "medaug_limit": (ctypes.c_int64, [ctypes.c_int32, ctypes.c_int64]),
