@@ -9,16 +9,26 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEBUG = os.path.join(ROOT, ".build", "debug")
+# MEDAUG_TEST_INSTALLED=1 (scripts/test-wheel): test the installed package
+# and the library inside it, not the source tree and the build folder.
+INSTALLED = os.environ.get("MEDAUG_TEST_INSTALLED") == "1"
 LIBRARY = os.environ.get("MEDAUG_LIBRARY") or os.path.join(DEBUG, "libMedaugC.so")
 MEDAUG_BIN = os.environ.get("MEDAUG_BIN") or os.path.join(DEBUG, "medaug")
 
-if not os.path.isfile(LIBRARY):
-    pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
-                allow_module_level=True)
-os.environ["MEDAUG_LIBRARY"] = LIBRARY
-sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+if INSTALLED:
+    assert "MEDAUG_LIBRARY" not in os.environ, "MEDAUG_TEST_INSTALLED tests the library inside the package"
+else:
+    if not os.path.isfile(LIBRARY):
+        pytest.skip(f"libmedaug is not built ({LIBRARY} missing; run swift build or set MEDAUG_LIBRARY)",
+                    allow_module_level=True)
+    os.environ["MEDAUG_LIBRARY"] = LIBRARY
+    sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
 
 import medaug  # noqa: E402,F401
+
+if INSTALLED:
+    assert not os.path.abspath(medaug.__file__).startswith(os.path.join(ROOT, "bindings")), medaug.__file__
+    LIBRARY = medaug.library_path()      # the one inside the installed package
 
 SIDE = 32
 GENERATOR_VALUES = (0, 1, 4)
