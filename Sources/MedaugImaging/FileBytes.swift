@@ -12,22 +12,42 @@ import MedaugSupport
 /// whole), and the fuzzer found that it leaks a 4 KiB buffer per call on an
 /// empty file (swift-foundation's `readBytesFromFile`).
 public enum FileBytes {
+    /// Throws unless `path` is a regular file (a FIFO, socket, device or
+    /// folder is refused at once, never opened for reading or waited on):
+    /// for readers that open the file themselves (libtiff, nifticlib).
+    ///
+    /// - Throws: `ImagingError.io` naming what the path is.
+    public static func requireRegularFile(path: String) throws {
+        let (fd, _) = try openRegular(path: path)
+        close(fd)
+    }
+
+    /// Opens `path` read-only and non-blocking (so a FIFO or device cannot
+    /// hang the open) and checks that it is a regular file.
+    static func openRegular(path: String) throws -> (Int32, stat) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw ImagingError.io(path: path, reason: reason)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            let what = (info.st_mode & S_IFMT) == S_IFDIR ? "is a folder" : "is \(FileKind.name(info.st_mode)), not a regular file"
+            throw ImagingError.io(path: path, reason: what)
+        }
+        return (fd, info)
+    }
+
     /// The bytes of `path`, at most `maxBytes`.
     ///
     /// - Throws: `ImagingError.io` (missing, unreadable, a folder),
     ///   `.tooLarge` (over `maxBytes`).
     public static func read(path: String, maxBytes: Int) throws -> Data {
-        // Non-blocking, so a FIFO or device cannot hang the open; only a
-        // regular file passes the type check below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
+        let (fd, info) = try openRegular(path: path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw ImagingError.io(path: path, reason: "is a folder") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ImagingError.io(path: path, reason: "is \(FileKind.name(info.st_mode)), not a regular file")
-        }
         guard Int(info.st_size) <= maxBytes else {
             throw ImagingError.tooLarge(path: path, reason: "\(info.st_size) bytes exceed the cap of \(maxBytes)")
         }

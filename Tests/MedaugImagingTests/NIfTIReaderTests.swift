@@ -91,7 +91,7 @@ final class NIfTIReaderTests: XCTestCase {
         let directory = folder.appendingPathComponent("dir.nii")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         XCTAssertThrowsError(try NIfTIReader.read(path: directory.path)) { error in
-            XCTAssertEqual(error as? ImagingError, .io(path: directory.path, reason: "not a regular file"))
+            XCTAssertEqual(error as? ImagingError, .io(path: directory.path, reason: "is a folder"))
         }
         XCTAssertThrowsError(try NIfTIReader.read(path: folder.appendingPathComponent("x.hdr").path)) { error in
             guard case ImagingError.unsupported? = error as? ImagingError else { return XCTFail("\(error)") }

@@ -88,13 +88,9 @@ public enum NIfTIReader {
     static let silenceNIfTILibrary: Void = nifti_set_debug_level(0)
 
     private static func regularFileSize(_ path: String) throws -> Int {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw ImagingError.io(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw ImagingError.io(path: path, reason: "not a regular file")
-        }
+        // Checked without blocking (znzopen would wait on a FIFO).
+        let (fd, status) = try FileBytes.openRegular(path: path)
+        close(fd)
         return Int(status.st_size)
     }
 

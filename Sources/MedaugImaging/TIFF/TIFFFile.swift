@@ -63,13 +63,9 @@ public final class TIFFFile: @unchecked Sendable {
     ///   than `limits.maxPages` pages); see the type's documentation.
     /// - Complexity: O(pages) directory reads; no pixel data is read.
     public static func open(path: String, limits: TIFFLimits = .standard) throws -> TIFFFile {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw ImagingError.io(path: path, reason: String(cString: strerror(errno)))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw ImagingError.io(path: path, reason: "not a regular file")
-        }
+        // Checked without blocking (libtiff's own open would wait on a FIFO).
+        let (fd, status) = try FileBytes.openRegular(path: path)
+        close(fd)
         let fileSize = UInt64(status.st_size)
         // "m": read with read(2), not mmap, so a file truncated while open
         // gives a read error, not SIGBUS.
