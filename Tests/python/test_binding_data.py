@@ -65,8 +65,51 @@ def test_augment_errors():
         medaug.augment(images[0], masks[0], '{"operations": [{"type": "spin"}]}')
     with pytest.raises(medaug.ShapeError):
         medaug.augment(images[0], masks[0][:5])
-    with pytest.raises(medaug.InvalidArgumentError):
+    with pytest.raises(TypeError, match="mask must be an array of integers"):
         medaug.augment(images[0], masks[0].astype(np.float32))
+    with pytest.raises(TypeError, match="seed must be an int"):
+        medaug.augment(images[0], masks[0], seed="7")
+    with pytest.raises(TypeError, match="image must be an array of real numbers"):
+        medaug.augment(np.array([["a"]]), masks[0])
+
+
+def test_augment_draws_fresh_randomness_by_default_and_takes_1hw_masks():
+    images, masks = _pairs(1)
+    pipeline = {"operations": [{"type": "rotate", "probability": 1, "degrees": [-30, 30]}]}
+    seeded = [medaug.augment(images[0], masks[0], pipeline, seed=3)[0] for _ in range(2)]
+    np.testing.assert_array_equal(seeded[0], seeded[1])
+    fresh = [medaug.augment(images[0], masks[0], pipeline)[0] for _ in range(3)]
+    assert any(not np.array_equal(fresh[0], other) for other in fresh[1:])
+    image, mask = medaug.augment(images[0], masks[0][np.newaxis], pipeline, seed=3)
+    assert mask.shape == (1,) + masks[0].shape
+    np.testing.assert_array_equal(image, seeded[0])
+
+
+def test_write_image_refuses_channels_last(tmp_path):
+    rgb = np.zeros((64, 48, 3), np.float32)
+    with pytest.raises(medaug.ShapeError, match="channels-last"):
+        medaug.write_image(tmp_path / "rgb.tif", rgb)
+    assert not (tmp_path / "rgb.tif").exists()
+    medaug.write_image(tmp_path / "rgb.tif", np.moveaxis(rgb, -1, 0))
+    assert medaug.image_page_count(tmp_path / "rgb.tif") == 3
+
+
+def test_metrics_take_label_values_and_brats_regions():
+    rng = np.random.default_rng(4)
+    values = np.array([0, 1, 2, 4])
+    truth = values[rng.integers(0, 4, (2, 16, 16))]
+    pred = truth.copy()
+    pred[0, :4] = 0
+    by_value = medaug.metrics(pred, truth, 4, label_values=[0, 1, 2, 4], regions="brats", hausdorff=False)
+    indices = np.searchsorted(values, pred), np.searchsorted(values, truth)
+    by_index = medaug.metrics(*indices, 4, regions={"whole_tumour": [1, 2, 3], "tumour_core": [1, 3],
+                                                    "enhancing_tumour": [3]}, hausdorff=False)
+    assert by_value["micro"] == by_index["micro"]
+    assert {r["name"] for r in by_value["micro"]["regions"]} == {"whole_tumour", "tumour_core", "enhancing_tumour"}
+    with pytest.raises(medaug.InvalidArgumentError, match="label value 3"):
+        medaug.metrics(np.full((4, 4), 3), np.zeros((4, 4), int), 4, label_values=[0, 1, 2, 4])
+    with pytest.raises(medaug.InvalidArgumentError, match="needs label values 1, 2 and 4"):
+        medaug.metrics(np.zeros((4, 4), int), np.zeros((4, 4), int), 3, regions="brats", label_values=[0, 1, 2])
 
 
 # expand

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import secrets
 from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -43,7 +44,9 @@ def _pipeline_json(pipeline: Any, what: str) -> Optional[bytes]:
 
 
 def _seed(seed: Any) -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= int(seed) < 2**64:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+    if not 0 <= int(seed) < 2**64:
         raise _invalid(f"seed must be an int in 0...2**64-1; got {seed!r}")
     return int(seed)
 
@@ -51,7 +54,9 @@ def _seed(seed: Any) -> int:
 def _threads(threads: Optional[int]) -> int:
     if threads is None:
         return 0
-    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 1 <= int(threads) <= 256:
+    if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool):
+        raise TypeError(f"threads must be an int or None; got {type(threads).__name__}")
+    if not 1 <= int(threads) <= 256:
         raise _invalid(f"threads must be an int in 1...256 or None; got {threads!r}")
     return int(threads)
 
@@ -61,7 +66,7 @@ def _images(array: Any, what: str, batched: bool) -> Tuple[np.ndarray, bool]:
     channel axis is added. Returns the array and whether it was 2-D per item."""
     values = np.asarray(array)
     if values.dtype.kind not in "biuf":
-        raise _invalid(f"{what} must hold real numbers; got dtype {values.dtype}")
+        raise TypeError(f"{what} must be an array of real numbers; got dtype {values.dtype}")
     plain = values.ndim == (3 if batched else 2)
     if plain:
         values = values[:, np.newaxis] if batched else values[np.newaxis]
@@ -74,7 +79,7 @@ def _images(array: Any, what: str, batched: bool) -> Tuple[np.ndarray, bool]:
 def _labels(array: Any, what: str, ndim: int) -> np.ndarray:
     values = np.asarray(array)
     if values.dtype.kind not in "iub":
-        raise _invalid(f"{what} must hold integers; got dtype {values.dtype}")
+        raise TypeError(f"{what} must be an array of integers; got dtype {values.dtype}")
     if values.ndim != ndim:
         raise ShapeError(f"{what} must have {ndim} dimensions; got shape {values.shape}", _ffi.MEDAUG_SHAPE_MISMATCH)
     if values.size and (int(values.min()) < -2**31 or int(values.max()) >= 2**31):
@@ -82,23 +87,25 @@ def _labels(array: Any, what: str, ndim: int) -> np.ndarray:
     return np.require(values, dtype=np.int32, requirements=["C", "A"])
 
 
-def augment(image: Any, mask: Any, pipeline: Any = None, seed: int = 0,
+def augment(image: Any, mask: Any, pipeline: Any = None, seed: Optional[int] = None,
             spacing: Tuple[float, float] = (1.0, 1.0), threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Classic augmentation of one image and its mask (``medaug_augment``).
 
     Args:
         image: float array ``[h, w]`` or ``[c, h, w]``, finite (any scale).
-        mask: integer array ``[h, w]`` of labels.
+        mask: integer array ``[h, w]`` or ``[1, h, w]`` of labels (returned in
+            the same shape).
         pipeline: None for the paper's set (rotate, shift, both flips,
             brightness, zoom at probability 0.5), or the pipeline as a dict or
             JSON string (docs/augmentation.md), e.g.
             ``{"operations": [{"type": "rotate", "probability": 1, "degrees": [-15, 15]}]}``.
-        seed: selects the transform (the same seed gives the same result).
+        seed: selects the transform (the same seed gives the same result);
+            None (the default) draws a fresh one, as ``generate`` does.
         spacing: pixel size (row, column) in mm, for elastic and blur.
         threads: threads for resampling (results do not depend on it).
 
     Returns:
-        ``(image, mask)``: float32 with the input's shape, int32 ``[h, w]``.
+        ``(image, mask)``: float32 with the input's shape, int32 with the mask's.
 
     Raises:
         InvalidArgumentError: NaN/inf in the image, a malformed pipeline (the
@@ -107,7 +114,12 @@ def augment(image: Any, mask: Any, pipeline: Any = None, seed: int = 0,
     """
     values, plain = _images(image, "image", batched=False)
     c, h, w = values.shape
+    mask_shape = np.shape(mask)
+    if len(mask_shape) == 3 and mask_shape[0] == 1:
+        mask = np.asarray(mask)[0]
     labels = _labels(mask, "mask", 2)
+    if seed is None:
+        seed = secrets.randbits(64)
     if labels.shape != (h, w):
         raise ShapeError(f"mask is {labels.shape}, the image is {h}x{w}", _ffi.MEDAUG_SHAPE_MISMATCH)
     options = _ffi.init(_ffi.AugmentOptions)
@@ -118,7 +130,7 @@ def augment(image: Any, mask: Any, pipeline: Any = None, seed: int = 0,
     _check(_lib.medaug_augment(values.ctypes.data_as(_float_p), labels.ctypes.data_as(_int32_p), c, h, w,
                                _pipeline_json(pipeline, "pipeline"), _seed(seed), ctypes.byref(options),
                                out_image.ctypes.data_as(_float_p), out_mask.ctypes.data_as(_int32_p)))
-    return (out_image[0] if plain else out_image), out_mask
+    return (out_image[0] if plain else out_image), out_mask.reshape(mask_shape)
 
 
 class Expansion(NamedTuple):
@@ -268,10 +280,33 @@ def expand_dataset(input: PathLike, output: PathLike, target: int, generator: An
     _call_with_progress(keep, lambda: _lib.medaug_expand_dataset(handle, source, target_path, ctypes.byref(opts)))
 
 
+def _brats_regions(label_values: Sequence[int]) -> Dict[str, Sequence[int]]:
+    """The BraTS evaluation regions (labels 1 core, 2 oedema, 4 enhancing) as
+    class indices, as RegionDefinition.brats does in Swift."""
+    index = {int(v): i for i, v in enumerate(label_values)}
+    missing = [v for v in (1, 2, 4) if v not in index]
+    if missing:
+        raise _invalid(f'regions="brats" needs label values 1, 2 and 4; label_values are {list(label_values)}')
+    return {"whole_tumour": [index[1], index[2], index[4]], "tumour_core": [index[1], index[4]],
+            "enhancing_tumour": [index[4]]}
+
+
+def _class_indices(values: np.ndarray, label_values: Sequence[int], what: str) -> np.ndarray:
+    """Stored label values → class indices (position in label_values)."""
+    order = np.argsort(np.asarray(label_values, dtype=np.int64))
+    sorted_values = np.asarray(label_values, dtype=np.int64)[order]
+    positions = np.clip(np.searchsorted(sorted_values, values), 0, len(sorted_values) - 1)
+    unknown = sorted_values[positions] != values
+    if unknown.any():
+        raise _invalid(f"{what} holds label value {int(values[unknown][0])}, not one of label_values "
+                       f"{list(label_values)}")
+    return order[positions].astype(np.int32)
+
+
 def metrics(pred: Any, truth: Any, num_classes: int, smooth: float = 0.0, include_background: bool = True, *,
-            regions: Optional[Dict[str, Sequence[int]]] = None, hausdorff: bool = True,
+            regions: Union[None, str, Dict[str, Sequence[int]]] = None, hausdorff: bool = True,
             hausdorff_percentile: float = 95.0, spacing: Tuple[float, float] = (1.0, 1.0),
-            count_absent_as_one: bool = False) -> Dict[str, Any]:
+            count_absent_as_one: bool = False, label_values: Optional[Sequence[int]] = None) -> Dict[str, Any]:
     """Segmentation metrics (``medaug_metrics``) of class-index maps.
 
     Args:
@@ -280,7 +315,13 @@ def metrics(pred: Any, truth: Any, num_classes: int, smooth: float = 0.0, includ
         smooth: Dice smoothing S in (2TP + S)/(2TP + FP + FN + S).
         include_background: which means the top-level ``mean_dice``/``mean_iou`` report:
             over all classes (True) or the foreground classes 1...K-1 (False).
-        regions: merged regions to score too, e.g. ``{"whole tumour": [1, 2, 3]}``.
+        regions: merged regions of class indices to score too, e.g.
+            ``{"whole tumour": [1, 2, 3]}``; or ``"brats"``: whole_tumour,
+            tumour_core and enhancing_tumour from BraTS labels 1, 2, 4 (through
+            ``label_values``, default ``[0, 1, 2, 4]`` for 4 classes).
+        label_values: when given, ``pred`` and ``truth`` hold stored label
+            values (a model's ``label_values``, class i = ``label_values[i]``)
+            instead of class indices.
         hausdorff: compute percentile Hausdorff distances.
         hausdorff_percentile, spacing: HD percentile and pixel size (row, column).
         count_absent_as_one: count a class absent from both maps as 1 in the means.
@@ -293,6 +334,19 @@ def metrics(pred: Any, truth: Any, num_classes: int, smooth: float = 0.0, includ
     if p.ndim == 2:
         p, t = p[np.newaxis], t[np.newaxis] if t.ndim == 2 else t
     p, t = _labels(p, "pred", 3), _labels(t, "truth", 3)
+    if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool):
+        raise TypeError(f"num_classes must be an int; got {type(num_classes).__name__}")
+    if label_values is not None:
+        label_values = [int(v) for v in label_values]
+        if len(label_values) != int(num_classes) or len(set(label_values)) != len(label_values):
+            raise _invalid(f"label_values must be {int(num_classes)} distinct values; got {label_values}")
+        p, t = _class_indices(p, label_values, "pred"), _class_indices(t, label_values, "truth")
+    if isinstance(regions, str):
+        if regions != "brats":
+            raise _invalid(f'regions must be a dict or "brats"; got {regions!r}')
+        if label_values is None and int(num_classes) != 4:
+            raise _invalid('regions="brats" needs label_values unless num_classes is 4 (labels 0, 1, 2, 4)')
+        regions = _brats_regions(label_values if label_values is not None else [0, 1, 2, 4])
     if p.shape != t.shape:
         raise ShapeError(f"pred is {p.shape}, truth {t.shape}", _ffi.MEDAUG_SHAPE_MISMATCH)
     options = _ffi.init(_ffi.MetricsOptions)

@@ -65,16 +65,23 @@ def write_image(path: PathLike, array: Any, dtype: Optional[Any] = None) -> None
 
     Raises:
         InvalidArgumentError: NaN/inf or out-of-range values (nothing is written).
+        ShapeError: not [h, w] or [pages, h, w], or a channels-last image
+            ``(h, w, 3 or 4)`` (move the channel axis first).
+        TypeError: an array of non-numbers.
         FileError: the file cannot be written.
     """
     values = np.asarray(array)
     if values.dtype.kind not in "biuf":
-        raise InvalidArgumentError(f"array must hold real numbers; got dtype {values.dtype}", _ffi.MEDAUG_INVALID_ARGUMENT)
+        raise TypeError(f"array must be an array of real numbers; got dtype {values.dtype}")
     chosen = np.dtype(dtype) if dtype is not None else (values.dtype if values.dtype in _SAMPLE_TYPES else None)
     if chosen not in _SAMPLE_TYPES:
         raise InvalidArgumentError(f"dtype must be uint8, uint16 or float32; got {dtype!r}", _ffi.MEDAUG_INVALID_ARGUMENT)
     if values.ndim == 2:
         values = values[np.newaxis]
+    if values.ndim == 3 and values.shape[2] in (3, 4) and values.shape[0] > 4 and values.shape[1] > 4:
+        raise ShapeError(f"array looks channels-last {values.shape} (h, w, channels); write_image takes "
+                         f"[pages, h, w]: pass np.moveaxis(array, -1, 0) to store one page per channel",
+                         _ffi.MEDAUG_SHAPE_MISMATCH)
     if values.ndim != 3:
         raise ShapeError(f"array must be [h, w] or [pages, h, w]; got shape {np.shape(array)}",
                          _ffi.MEDAUG_SHAPE_MISMATCH)
