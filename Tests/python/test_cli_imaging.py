@@ -98,3 +98,16 @@ def test_augment_pairs_keep_labels(tmp_path):
     medaug("augment", "--image", tmp_path / "i.tif", "--mask", tmp_path / "m.tif", "--pipeline", pipeline,
            "--count", 1, "--seed", 9, "--out-prefix", tmp_path / "b")
     assert np.array_equal(first, tifffile.imread(tmp_path / "b-0000.tif")), "same seed, same pair"
+
+
+def test_augment_refuses_non_finite_images_and_writes_nothing(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    image = np.zeros((16, 16), np.float32)
+    image[3, 5] = np.nan
+    tifffile.imwrite(tmp_path / "nan.tif", image)
+    tifffile.imwrite(tmp_path / "mask.tif", np.zeros((16, 16), np.uint8))
+    result = medaug("augment", "--image", tmp_path / "nan.tif", "--mask", tmp_path / "mask.tif",
+                    "--out", tmp_path / "aug", check=False)
+    assert result.returncode != 0
+    assert "(row 3, column 5) of channel 0 is nan" in result.stderr and "finite" in result.stderr, result.stderr
+    assert not list(tmp_path.glob("aug-*"))

@@ -101,6 +101,12 @@ struct AugmentCommand: ParsableCommand {
         let mm = try parseList(spacing, option: "--spacing").compactMap(Double.init)
         guard mm.count == 2 else { throw CLIError("--spacing takes 'row,column' in mm") }
         let values = pages.flatMap { $0.floatValues() }
+        // As the C and Python APIs: NaN or infinity would spread through
+        // the interpolation into every written pair.
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            let plane = first.width * first.height
+            throw CLIError("\(image!): pixel (row \(index % plane / first.width), column \(index % plane % first.width)) of channel \(index / plane) is \(values[index]); image values must be finite")
+        }
         let channels = pages.reduce(0) { $0 + $1.channels }
         let pair = try ImagePair(channels: channels, height: first.height, width: first.width, image: values,
                                  mask: labels.floatValues().map { Int32($0) }, spacing: (mm[0], mm[1]))
