@@ -20,24 +20,8 @@
         (out)[2] = _mm256_sub_ps(d2, d1);    \
     } while (0)
 
-// Lanes of the 8 floats from column x inside [0, w), none when !row_inside.
-static inline TARGET __m256i inside8(int x, int w, int row_inside) {
-    __m256i column = _mm256_add_epi32(_mm256_set1_epi32(x), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(column, _mm256_set1_epi32(-1)),
-                                  _mm256_cmpgt_epi32(_mm256_set1_epi32(w), column));
-    return row_inside ? in : _mm256_setzero_si256();
-}
-
 static inline TARGET __m256 load8(const float *row, int x, int w, int row_inside) {
-    return _mm256_maskload_ps(row + x, inside8(x, w, row_inside));
-}
-
-static inline TARGET __m256 activate8(__m256 x, int activation, __m256 slope) {
-    if (activation == MD_ACTIVATION_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        return _mm256_blendv_ps(_mm256_mul_ps(x, slope), x, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
-    }
-    return x;
+    return _mm256_maskload_ps(row + x, winograd_inside8(x, w, row_inside));
 }
 
 // Aᵀ·M·A for 8 tiles: m[ξ] (ξ = a·3 + b) → y[r][c], 2×2.
@@ -54,8 +38,8 @@ static inline TARGET void output_transform8(const __m256 m[9], __m256 y[2][2]) {
 // [0, w).
 static inline TARGET void store_pairs(float *row, int x, int w, __m256 left, __m256 right) {
     __m256 lo = _mm256_unpacklo_ps(left, right), hi = _mm256_unpackhi_ps(left, right);
-    _mm256_maskstore_ps(row + x, inside8(x, w, 1), _mm256_permute2f128_ps(lo, hi, 0x20));
-    _mm256_maskstore_ps(row + x + 8, inside8(x + 8, w, 1), _mm256_permute2f128_ps(lo, hi, 0x31));
+    _mm256_maskstore_ps(row + x, winograd_inside8(x, w, 1), _mm256_permute2f128_ps(lo, hi, 0x20));
+    _mm256_maskstore_ps(row + x + 8, winograd_inside8(x + 8, w, 1), _mm256_permute2f128_ps(lo, hi, 0x31));
 }
 
 // ---------------------------------------------------------- convolution --
@@ -137,8 +121,8 @@ TARGET void md_winograd_f22_conv_output_avx2(const md_winograd_layer *layer, con
                     output_transform8(mv, yv);
                     __m256 bias = _mm256_set1_ps(layer->bias ? layer->bias[o] : 0.0f);
                     for (int r = 0; r < rows; r++) {
-                        __m256 left = activate8(_mm256_add_ps(yv[r][0], bias), layer->activation, slope);
-                        __m256 right = activate8(_mm256_add_ps(yv[r][1], bias), layer->activation, slope);
+                        __m256 left = winograd_activate8(_mm256_add_ps(yv[r][0], bias), layer->activation, slope);
+                        __m256 right = winograd_activate8(_mm256_add_ps(yv[r][1], bias), layer->activation, slope);
                         store_pairs(layer->output + o * out_plane + (long)(y + r) * out_w, x, out_w, left, right);
                     }
                 }
@@ -198,10 +182,10 @@ static inline TARGET void store_quads(float *row, int x, int w, const __m256 z[4
     // Tiles 0|4, 1|5, 2|6, 3|7.
     __m256 w0 = _mm256_shuffle_ps(u0, u2, 0x44), w1 = _mm256_shuffle_ps(u0, u2, 0xEE);
     __m256 w2 = _mm256_shuffle_ps(u1, u3, 0x44), w3 = _mm256_shuffle_ps(u1, u3, 0xEE);
-    _mm256_maskstore_ps(row + x, inside8(x, w, 1), _mm256_permute2f128_ps(w0, w1, 0x20));
-    _mm256_maskstore_ps(row + x + 8, inside8(x + 8, w, 1), _mm256_permute2f128_ps(w2, w3, 0x20));
-    _mm256_maskstore_ps(row + x + 16, inside8(x + 16, w, 1), _mm256_permute2f128_ps(w0, w1, 0x31));
-    _mm256_maskstore_ps(row + x + 24, inside8(x + 24, w, 1), _mm256_permute2f128_ps(w2, w3, 0x31));
+    _mm256_maskstore_ps(row + x, winograd_inside8(x, w, 1), _mm256_permute2f128_ps(w0, w1, 0x20));
+    _mm256_maskstore_ps(row + x + 8, winograd_inside8(x + 8, w, 1), _mm256_permute2f128_ps(w2, w3, 0x20));
+    _mm256_maskstore_ps(row + x + 16, winograd_inside8(x + 16, w, 1), _mm256_permute2f128_ps(w0, w1, 0x31));
+    _mm256_maskstore_ps(row + x + 24, winograd_inside8(x + 24, w, 1), _mm256_permute2f128_ps(w2, w3, 0x31));
 }
 
 TARGET void md_winograd_f22_transposed_output_avx2(const md_winograd_layer *layer, const winograd_band *b,
@@ -231,7 +215,7 @@ TARGET void md_winograd_f22_transposed_output_avx2(const md_winograd_layer *laye
                         output_transform8(mv, yv[phase]);
                         for (int a = 0; a < 2; a++) {
                             for (int c = 0; c < 2; c++) {
-                                yv[phase][a][c] = activate8(_mm256_add_ps(yv[phase][a][c], bias), layer->activation,
+                                yv[phase][a][c] = winograd_activate8(_mm256_add_ps(yv[phase][a][c], bias), layer->activation,
                                                             slope);
                             }
                         }

@@ -26,14 +26,6 @@ static const float *row_from(const float *row, int x, int w, int inside, int cou
     return padded;
 }
 
-static inline float32x4_t activate4(float32x4_t x, int activation, float slope) {
-    if (activation == MD_ACTIVATION_RELU) return vmaxq_f32(x, vdupq_n_f32(0.0f));
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(0.0f)), x, vmulq_f32(x, vdupq_n_f32(slope)));
-    }
-    return x;
-}
-
 // Aᵀ·M·A for 4 tiles: m[ξ] (ξ = a·3 + b) → y[r][c], 2×2.
 static void output_transform4(const float32x4_t m[9], float32x4_t y[2][2]) {
     for (int r = 0; r < 2; r++) {
@@ -104,8 +96,8 @@ void md_winograd_f22_conv_output_neon(const md_winograd_layer *layer, const wino
                     output_transform4(mv, yv);
                     float32x4_t bias = vdupq_n_f32(layer->bias ? layer->bias[o] : 0.0f);
                     for (int r = 0; r < rows; r++) {
-                        float32x4x2_t pair = {{activate4(vaddq_f32(yv[r][0], bias), layer->activation, layer->slope),
-                                               activate4(vaddq_f32(yv[r][1], bias), layer->activation, layer->slope)}};
+                        float32x4x2_t pair = {{winograd_activate4(vaddq_f32(yv[r][0], bias), layer->activation, layer->slope),
+                                               winograd_activate4(vaddq_f32(yv[r][1], bias), layer->activation, layer->slope)}};
                         float out[8];
                         vst2q_f32(out, pair);
                         store_row(layer->output + o * out_plane + (long)(y + r) * out_w, x, out_w, out, 8);
@@ -176,7 +168,7 @@ void md_winograd_f22_transposed_output_neon(const md_winograd_layer *layer, cons
                         output_transform4(mv, yv[phase]);
                         for (int a = 0; a < 2; a++)
                             for (int c = 0; c < 2; c++)
-                                yv[phase][a][c] = activate4(vaddq_f32(yv[phase][a][c], bias), layer->activation,
+                                yv[phase][a][c] = winograd_activate4(vaddq_f32(yv[phase][a][c], bias), layer->activation,
                                                             layer->slope);
                     }
                     for (int a = 0; a < 2; a++) {

@@ -13,20 +13,11 @@
 
 #define TARGET __attribute__((target("avx2,fma")))
 
-// The lanes of 8 floats from column x that lie inside [0, w), all off when
-// `row_inside` is 0.
-static inline TARGET __m256i inside8(int x, int w, int row_inside) {
-    __m256i column = _mm256_add_epi32(_mm256_set1_epi32(x), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256i in = _mm256_and_si256(_mm256_cmpgt_epi32(column, _mm256_set1_epi32(-1)),
-                                  _mm256_cmpgt_epi32(_mm256_set1_epi32(w), column));
-    return row_inside ? in : _mm256_setzero_si256();
-}
-
 // 16 floats of `row` from column x (zero outside the image), split into the
 // even and odd columns.
 static inline TARGET void load_pairs(const float *row, int x, int w, int row_inside, __m256 *even, __m256 *odd) {
-    __m256 lo = _mm256_maskload_ps(row + x, inside8(x, w, row_inside));
-    __m256 hi = _mm256_maskload_ps(row + x + 8, inside8(x + 8, w, row_inside));
+    __m256 lo = _mm256_maskload_ps(row + x, winograd_inside8(x, w, row_inside));
+    __m256 hi = _mm256_maskload_ps(row + x + 8, winograd_inside8(x + 8, w, row_inside));
     // [v0 v2 v8 v10 | v4 v6 v12 v14] → [v0 v2 v4 v6 v8 v10 v12 v14].
     __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
     *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
@@ -62,15 +53,6 @@ void md_winograd_f23_input_avx2(const md_winograd_layer *layer, const winograd_b
     winograd_input_groups(layer, b, begin, end, 8, 2, 0, input_tiles8);
 }
 
-static inline TARGET __m256 activate8(__m256 x, int activation, __m256 slope) {
-    if (activation == MD_ACTIVATION_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        __m256 positive = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
-        return _mm256_blendv_ps(_mm256_mul_ps(x, slope), x, positive);
-    }
-    return x;
-}
-
 // Y = Aᵀ M A for 8 tiles of one output channel, + bias, activation; the 2×2
 // tiles interleaved back into 16 floats of each of the first `rows` (≤ 2)
 // output rows from `row0` (columns x…x+15, those inside [0, w) stored).
@@ -83,13 +65,13 @@ static TARGET void output_tiles8(const float *m, long xi_stride, float *row0, in
         a0[c] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
         a1[c] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
     }
-    __m256i store0 = inside8(x, w, 1), store1 = inside8(x + 8, w, 1);
+    __m256i store0 = winograd_inside8(x, w, 1), store1 = winograd_inside8(x + 8, w, 1);
     for (int r = 0; r < rows; r++) {
         const __m256 *a = r == 0 ? a0 : a1;
         __m256 left = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), a[2]), bias);
         __m256 right = _mm256_add_ps(_mm256_sub_ps(_mm256_sub_ps(a[1], a[2]), a[3]), bias);
-        left = activate8(left, activation, slope);
-        right = activate8(right, activation, slope);
+        left = winograd_activate8(left, activation, slope);
+        right = winograd_activate8(right, activation, slope);
         // [l0 r0 l1 r1 | l4 r4 l5 r5] and [l2 r2 l3 r3 | l6 r6 l7 r7].
         __m256 lo = _mm256_unpacklo_ps(left, right), hi = _mm256_unpackhi_ps(left, right);
         float *row = row0 + (long)r * w;

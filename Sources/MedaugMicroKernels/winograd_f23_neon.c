@@ -49,14 +49,6 @@ void md_winograd_f23_input_neon(const md_winograd_layer *layer, const winograd_b
     winograd_input_groups(layer, b, begin, end, 4, 2, 0, input_tiles4);
 }
 
-static inline float32x4_t activate4(float32x4_t x, int activation, float slope) {
-    if (activation == MD_ACTIVATION_RELU) return vmaxq_f32(x, vdupq_n_f32(0.0f));
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(0.0f)), x, vmulq_f32(x, vdupq_n_f32(slope)));
-    }
-    return x;
-}
-
 // 8 floats [l0 r0 … l3 r3] stored from row + x where inside [0, w).
 static void store_pairs4(float *row, int x, int w, float32x4_t left, float32x4_t right) {
     float32x4x2_t pair = {{left, right}};
@@ -103,8 +95,8 @@ void md_winograd_f23_output_neon(const md_winograd_layer *layer, const winograd_
                         float32x4_t left = vaddq_f32(vaddq_f32(vaddq_f32(a[0], a[1]), a[2]), bias);
                         float32x4_t right = vaddq_f32(vsubq_f32(vsubq_f32(a[1], a[2]), a[3]), bias);
                         store_pairs4(layer->output + o * plane + (long)(y + r) * w, x, w,
-                                     activate4(left, layer->activation, layer->slope),
-                                     activate4(right, layer->activation, layer->slope));
+                                     winograd_activate4(left, layer->activation, layer->slope),
+                                     winograd_activate4(right, layer->activation, layer->slope));
                     }
                 }
             }

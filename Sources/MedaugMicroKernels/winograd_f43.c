@@ -194,15 +194,6 @@ static TARGET void input_block(const float *const in[4], const long in_stride[4]
     }
 }
 
-static inline TARGET __m512 activate(__m512 x, int activation, __m512 slope) {
-    if (activation == MD_ACTIVATION_RELU) return _mm512_max_ps(x, _mm512_setzero_ps());
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        __mmask16 positive = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-        return _mm512_mask_blend_ps(positive, _mm512_mul_ps(x, slope), x);
-    }
-    return x;
-}
-
 static TARGET void output_block(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
                                 float bias, int activation, float slope) {
     __m512 s[6][4];
@@ -215,7 +206,7 @@ static TARGET void output_block(const float *m, long xi_stride, float *const out
     for (int c = 0; c < 4; c++) {
         __m512 column[6] = {s[0][c], s[1][c], s[2][c], s[3][c], s[4][c], s[5][c]}, o[4];
         output_1d(column, o);
-        for (int r = 0; r < 4; r++) y[r][c] = activate(_mm512_add_ps(o[r], vbias), activation, vslope);
+        for (int r = 0; r < 4; r++) y[r][c] = winograd_activate(_mm512_add_ps(o[r], vbias), activation, vslope);
     }
     for (int r = 0; r < 4; r++) {
         __m512 quads[4];

@@ -4,6 +4,7 @@
 // p (s < 2) or q (s ≥ 2): the order the in-lane transposes give.
 #include "md_microkernels.h"
 
+#include "winograd_avx2.h"
 #include "winograd_f43.h"
 
 #if defined(__x86_64__)
@@ -73,15 +74,6 @@ void md_winograd_f43_input_avx2(const float *const in[4], const long in_stride[4
     input_half(in[2], in_stride[2], in[3], in_stride[3], v + 8, xi_stride);
 }
 
-static inline TARGET __m256 activate(__m256 x, int activation, __m256 slope) {
-    if (activation == MD_ACTIVATION_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        __m256 positive = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
-        return _mm256_blendv_ps(_mm256_mul_ps(x, slope), x, positive);
-    }
-    return x;
-}
-
 static TARGET void output_half(const float *m, long xi_stride, float *p, long p_stride, float *q, long q_stride,
                                float bias, int activation, float slope) {
     __m256 s[6][4];
@@ -94,7 +86,7 @@ static TARGET void output_half(const float *m, long xi_stride, float *p, long p_
     for (int c = 0; c < 4; c++) {
         __m256 column[6] = {s[0][c], s[1][c], s[2][c], s[3][c], s[4][c], s[5][c]}, o[4];
         output_1d(column, o);
-        for (int r = 0; r < 4; r++) y[r][c] = activate(_mm256_add_ps(o[r], vbias), activation, vslope);
+        for (int r = 0; r < 4; r++) y[r][c] = winograd_activate8(_mm256_add_ps(o[r], vbias), activation, vslope);
     }
     for (int r = 0; r < 4; r++) {
         __m256 z[4];

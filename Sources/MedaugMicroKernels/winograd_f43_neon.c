@@ -4,6 +4,7 @@
 #include "md_microkernels.h"
 
 #include "winograd_f43.h"
+#include "winograd_neon.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
@@ -63,14 +64,6 @@ void md_winograd_f43_input_neon(const float *const in[4], const long in_stride[4
     for (int i = 0; i < 4; i++) input_quad(in[i], in_stride[i], v + 4 * i, xi_stride);
 }
 
-static inline float32x4_t activate(float32x4_t x, int activation, float slope) {
-    if (activation == MD_ACTIVATION_RELU) return vmaxq_f32(x, vdupq_n_f32(0.0f));
-    if (activation == MD_ACTIVATION_LEAKY_RELU) {
-        return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(0.0f)), x, vmulq_f32(x, vdupq_n_f32(slope)));
-    }
-    return x;
-}
-
 static void output_quad(const float *m, long xi_stride, float *out, long stride, float bias, int activation,
                         float slope) {
     float32x4_t s[6][4];
@@ -83,7 +76,7 @@ static void output_quad(const float *m, long xi_stride, float *out, long stride,
     for (int c = 0; c < 4; c++) {
         float32x4_t column[6] = {s[0][c], s[1][c], s[2][c], s[3][c], s[4][c], s[5][c]}, o[4];
         output_1d(column, o);
-        for (int r = 0; r < 4; r++) y[r][c] = activate(vaddq_f32(o[r], vbias), activation, slope);
+        for (int r = 0; r < 4; r++) y[r][c] = winograd_activate4(vaddq_f32(o[r], vbias), activation, slope);
     }
     for (int r = 0; r < 4; r++) {
         float32x4_t tiles[4];
