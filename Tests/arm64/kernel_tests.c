@@ -232,42 +232,6 @@ static void transform_f23_weights(const float *g, int cout, int cin, float *u) {
         }
 }
 
-// F(2×2, 3×3) with bias and ReLU against the direct convolution, on odd
-// sizes, rows stacked two to a vector (≤ 8 tiles) and not, in one band and
-// in two.
-static void test_winograd_f23(void) {
-    static const int shapes[][4] = {{5, 7, 9, 3}, {3, 8, 8, 11}, {16, 13, 6, 7}, {1, 1, 1, 2}, {2, 2, 3, 1},
-                                    {3, 5, 33, 9}, {2, 4, 65, 17}, {7, 3, 31, 5}, {4, 37, 16, 6}};
-    long before = md_kernel_runs(MD_FAMILY_WINOGRAD, MD_CPU_NEON);
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3];
-        float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 9);
-        float *u = malloc(sizeof(float) * 16 * o * c), *bias = malloc(sizeof(float) * o);
-        float *out = malloc(sizeof(float) * o * h * w), *expected = malloc(sizeof(float) * o * h * w);
-        for (int i = 0; i < c * h * w; i++) in[i] = random_float();
-        for (int i = 0; i < o * c * 9; i++) g[i] = 0.3f * random_float();
-        for (int i = 0; i < o; i++) bias[i] = random_float();
-        transform_f23_weights(g, o, c, u);
-        reference_conv(in, c, h, w, g, o, 3, 1, 1, bias, expected, h, w);
-        for (int i = 0; i < o * h * w; i++) expected[i] = fmaxf(expected[i], 0);
-        int tile_rows = (h + 1) / 2;
-        for (int split = 0; split < 2; split++) {
-            int cut = split ? tile_rows / 2 : 0;
-            float *scratch = malloc(sizeof(float) * md_winograd_f23_scratch(c, o, w, tile_rows));
-            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_RELU, 0};
-            for (int i = 0; i < o * h * w; i++) out[i] = NAN;
-            int ran = (cut == 0 || md_winograd_f23(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
-                      md_winograd_f23(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
-            char what[96];
-            snprintf(what, sizeof what, "winograd f23 c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
-            check(ran && relative_error(out, expected, (long)o * h * w) < 1e-5, what);
-            free(scratch);
-        }
-        free(in), free(g), free(u), free(bias), free(out), free(expected);
-    }
-    check(md_kernel_runs(MD_FAMILY_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,3x3) kernel ran");
-}
-
 // The transposed convolution (4×4, stride 2, padding 1, IOHW weights) in
 // double: out[o][2·iy − 1 + ky][2·ix − 1 + kx] += in[i][iy][ix]·w[i][o][ky][kx].
 static void reference_transposed(const float *in, int cin, int h, int w, const float *weights, int cout,
@@ -365,41 +329,61 @@ static void transform_f43_weights(const float *g, int cout, int cin, float *u) {
         }
 }
 
-// F(4×4, 3×3) with bias and leaky ReLU against the direct convolution, on
-// odd sizes (quads inside the image and at its edges, blocks past the band),
-// in one band and in two.
-static void test_winograd_f43(void) {
+// A 3×3 Winograd kernel (F(2×2, 3×3) or F(4×4, 3×3)) with bias and an
+// activation against the direct convolution, on odd sizes (rows stacked two
+// to a vector, quads inside the image and at its edges, blocks past the
+// band), in one band and in two; and that the NEON code of `family` ran.
+typedef int (*winograd_kernel)(const md_winograd_layer *, int, int, int, int, int, float *);
+
+static void check_winograd_3x3(const char *name, int tile, winograd_kernel kernel,
+                               long (*scratch_floats)(int, int, int, int),
+                               void (*transform)(const float *, int, int, float *), int transformed, int family,
+                               int activation, float slope, double bound) {
     static const int shapes[][4] = {{5, 7, 9, 3}, {3, 8, 8, 11}, {16, 13, 6, 7}, {1, 1, 1, 2}, {2, 2, 3, 1},
                                     {3, 5, 33, 9}, {2, 4, 65, 17}, {7, 3, 31, 5}, {4, 37, 16, 6}, {5, 20, 64, 7},
                                     {9, 14, 47, 16}};
-    long before = md_kernel_runs(MD_FAMILY_WINOGRAD_F43, MD_CPU_NEON);
+    long before = md_kernel_runs(family, MD_CPU_NEON);
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3];
         float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 9);
-        float *u = malloc(sizeof(float) * 36 * o * c), *bias = malloc(sizeof(float) * o);
+        float *u = malloc(sizeof(float) * transformed * o * c), *bias = malloc(sizeof(float) * o);
         float *out = malloc(sizeof(float) * o * h * w), *expected = malloc(sizeof(float) * o * h * w);
         for (int i = 0; i < c * h * w; i++) in[i] = random_float();
         for (int i = 0; i < o * c * 9; i++) g[i] = 0.3f * random_float();
         for (int i = 0; i < o; i++) bias[i] = random_float();
-        transform_f43_weights(g, o, c, u);
+        transform(g, o, c, u);
         reference_conv(in, c, h, w, g, o, 3, 1, 1, bias, expected, h, w);
-        for (int i = 0; i < o * h * w; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
-        int tile_rows = (h + 3) / 4;
+        for (int i = 0; i < o * h * w; i++) {
+            if (expected[i] < 0) expected[i] = activation == MD_ACTIVATION_RELU ? 0 : slope * expected[i];
+        }
+        int tile_rows = (h + tile - 1) / tile;
         for (int split = 0; split < 2; split++) {
             int cut = split ? tile_rows / 2 : 0;
-            float *scratch = malloc(sizeof(float) * md_winograd_f43_scratch(c, o, w, tile_rows));
-            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_LEAKY_RELU, 0.2f};
+            float *scratch = malloc(sizeof(float) * scratch_floats(c, o, w, tile_rows));
+            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, activation, slope};
             for (int i = 0; i < o * h * w; i++) out[i] = NAN;
-            int ran = (cut == 0 || md_winograd_f43(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
-                      md_winograd_f43(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
+            int ran = (cut == 0 || kernel(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
+                      kernel(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
             char what[96];
-            snprintf(what, sizeof what, "winograd f43 c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
-            check(ran && relative_error(out, expected, (long)o * h * w) < 2e-5, what);
+            snprintf(what, sizeof what, "winograd %s c %d h %d w %d o %d bands %d", name, c, h, w, o, split + 1);
+            check(ran && relative_error(out, expected, (long)o * h * w) < bound, what);
             free(scratch);
         }
         free(in), free(g), free(u), free(bias), free(out), free(expected);
     }
-    check(md_kernel_runs(MD_FAMILY_WINOGRAD_F43, MD_CPU_NEON) > before, "the NEON Winograd F(4x4,3x3) kernel ran");
+    char what[64];
+    snprintf(what, sizeof what, "the NEON Winograd %s kernel ran", name);
+    check(md_kernel_runs(family, MD_CPU_NEON) > before, what);
+}
+
+static void test_winograd_f23(void) {
+    check_winograd_3x3("f23", 2, md_winograd_f23, md_winograd_f23_scratch, transform_f23_weights, 16,
+                       MD_FAMILY_WINOGRAD, MD_ACTIVATION_RELU, 0, 1e-5);
+}
+
+static void test_winograd_f43(void) {
+    check_winograd_3x3("f43", 4, md_winograd_f43, md_winograd_f43_scratch, transform_f43_weights, 36,
+                       MD_FAMILY_WINOGRAD_F43, MD_ACTIVATION_LEAKY_RELU, 0.2f, 2e-5);
 }
 
 int main(void) {
