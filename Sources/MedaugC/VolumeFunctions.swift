@@ -19,6 +19,15 @@ private func deliver(_ volume: NIfTIVolume, _ voxels: UnsafeMutablePointer<Unsaf
     }
 }
 
+/// A C `series` argument: 0 (the path holds one series) → nil, else the
+/// 1-based number.
+private func seriesNumber(_ series: UInt) throws -> Int? {
+    guard series <= UInt(Int32.max) else {
+        throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
+    }
+    return series == 0 ? nil : Int(series)
+}
+
 @_cdecl("medaug_volume_read")
 public func medaug_volume_read(_ path: UnsafePointer<CChar>?, _ voxels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
                                _ dims: UnsafeMutablePointer<UInt>?, _ voxelSize: UnsafeMutablePointer<Double>?) -> Int32 {
@@ -40,10 +49,7 @@ public func medaug_volume_read_series(_ path: UnsafePointer<CChar>?, _ series: U
         let out = try Arguments.required(voxels, "voxels")
         out.pointee = nil
         let dimensions = try Arguments.required(dims, "dims")
-        guard series <= UInt(Int32.max) else {
-            throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
-        }
-        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"), series: series == 0 ? nil : Int(series),
+        let volume = try VolumeReader.read(path: try Arguments.string(path, "path"), series: try seriesNumber(series),
                                            maxVoxels: Limits.value(.volumeVoxels))
         try deliver(volume, out, dimensions, voxelSize, affine)
     }
@@ -58,11 +64,8 @@ public func medaug_labels_read(_ labels: UnsafePointer<CChar>?, _ image: UnsafeP
         let out = try Arguments.required(values, "values")
         out.pointee = nil
         let dimensions = try Arguments.required(dims, "dims")
-        guard series <= UInt(Int32.max) else {
-            throw ABIFailure(status: Status.invalidArgument, message: "series \(series) is out of range")
-        }
         let imagePath = try Arguments.string(image, "image")
-        let grid = try VolumeReader.read(path: imagePath, series: series == 0 ? nil : Int(series),
+        let grid = try VolumeReader.read(path: imagePath, series: try seriesNumber(series),
                                          maxVoxels: Limits.value(.volumeVoxels))
         var rois: [ROIValue]?
         if roiCount > 0 {

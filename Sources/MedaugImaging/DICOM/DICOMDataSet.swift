@@ -1,4 +1,5 @@
 import CDICOM
+import Foundation
 
 /// A DICOM data set as GDCM frames it (`mdcm_read_dataset`): elements by
 /// tag, with raw value bytes, and sequences of nested data sets. The
@@ -117,11 +118,14 @@ struct DICOMDataSet {
     func strings(_ tag: UInt32) -> [String]? {
         guard let b = bytes(tag) else { return nil }
         return String(decoding: b, as: UTF8.self).split(separator: "\\", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: " \0")
+            $0.trimmingCharacters(in: DICOMDataSet.padding)
         }
     }
 
     func string(_ tag: UInt32) -> String? { strings(tag)?.first }
+
+    /// DICOM pads text values with spaces (and UIDs with NUL).
+    private static let padding = CharacterSet(charactersIn: " \0")
 
     /// Decimal strings (DS) or floating values (FL, FD) as numbers; nil if
     /// absent or unparseable.
@@ -166,15 +170,4 @@ enum DICOMValue {
     /// Compressed Pixel Data (not included by GDCM's dump).
     case encapsulated
     case sequence([DICOMDataSet])
-}
-
-private extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set)
-        return String(self.drop { drop.contains($0) }.reversed().drop { drop.contains($0) }.reversed())
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
 }
