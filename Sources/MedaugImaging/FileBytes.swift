@@ -12,33 +12,15 @@ import MedaugSupport
 /// whole), and the fuzzer found that it leaks a 4 KiB buffer per call on an
 /// empty file (swift-foundation's `readBytesFromFile`).
 public enum FileBytes {
-    /// Throws unless `path` is a regular file (a FIFO, socket, device or
-    /// folder is refused at once, never opened for reading or waited on):
-    /// for readers that open the file themselves (libtiff, nifticlib).
-    ///
-    /// - Throws: `ImagingError.io` naming what the path is.
-    public static func requireRegularFile(path: String) throws {
-        let (fd, _) = try openRegular(path: path)
-        close(fd)
-    }
-
-    /// Opens `path` read-only and non-blocking (so a FIFO or device cannot
-    /// hang the open) and checks that it is a regular file.
+    /// `FileKind.openRegular` with the failure as `ImagingError.io`.
     static func openRegular(path: String) throws -> (Int32, stat) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw ImagingError.io(path: path, reason: String(cString: strerror(errno))) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw ImagingError.io(path: path, reason: reason)
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            let what = (info.st_mode & S_IFMT) == S_IFDIR ? "is a folder" : "is \(FileKind.name(info.st_mode)), not a regular file"
+        switch FileKind.openRegular(path: path) {
+        case .success(let file): return file
+        case .failure(.system(let reason)): throw ImagingError.io(path: path, reason: reason)
+        case .failure(.notRegular(let mode)):
+            let what = (mode & S_IFMT) == S_IFDIR ? "is a folder" : "is \(FileKind.name(mode)), not a regular file"
             throw ImagingError.io(path: path, reason: what)
         }
-        return (fd, info)
     }
 
     /// The bytes of `path`, at most `maxBytes`.

@@ -40,16 +40,14 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// - Throws: `ModelError.io` if it cannot be read, `ModelError.container`
     ///   naming the first bad entry otherwise.
     public convenience init(path: String) throws {
-        // Non-blocking, so a FIFO or device cannot hang the open; the type
-        // check below then refuses anything but a regular file.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw ModelError.io(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ModelError.io(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw ModelError.io(path: path, reason: "not a regular file (\(FileKind.name(info.st_mode)))")
+        let (fd, info): (Int32, stat)
+        switch FileKind.openRegular(path: path) {
+        case .success(let file): (fd, info) = file
+        case .failure(.system(let reason)): throw ModelError.io(path: path, reason: reason)
+        case .failure(.notRegular(let mode)):
+            throw ModelError.io(path: path, reason: "not a regular file (\(FileKind.name(mode)))")
         }
+        defer { close(fd) }
         let size = Int(info.st_size)
         guard size >= 8 else {
             throw ModelError.container("'\(path)' is \(size) bytes, shorter than the 8-byte header length")
