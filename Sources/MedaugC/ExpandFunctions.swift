@@ -107,6 +107,10 @@ private func originCode(_ item: ExpandedPair) -> Int32 {
     case .real: return 0
     case .classic: return 1
     case .generated: return item.edit == nil ? 2 : 3
+    // The C API always synthesises with the generator (the experiment's
+    // ablations are Swift-only), so these never reach it.
+    case .gaussianMixture: return item.edit == nil ? 2 : 3
+    case .pasted: return 1
     }
 }
 

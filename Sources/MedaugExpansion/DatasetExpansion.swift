@@ -5,8 +5,9 @@ extension Expander {
     /// Expands the dataset folder `input` into a new folder `output`: its
     /// real train pairs and `options.target − n` new ones in the train
     /// split, every new item flagged `synthetic` with its provenance in
-    /// `source` (`origin`: generated or classic, `from`: the real item's id,
-    /// `edit`: move or copy when a label edit was applied, `seed`), and the
+    /// `source` (`origin`: generated, gmm, paste or classic, `from`: the real
+    /// item's id, `edit`: move or copy when a label edit was applied,
+    /// `donor`: the id of the pair whose lesion was pasted in, `seed`), and the
     /// val and test items copied unchanged (they stay real).
     ///
     /// The folder appears complete or not at all (`DatasetWriter`): an
@@ -47,6 +48,7 @@ extension Expander {
                         "seed": .string(String(step.seed)),
                     ]
                     if let edit = made.edit { provenance["edit"] = .string(edit.rawValue) }
+                    if let donor = made.donor { provenance["donor"] = .string(source.items[donor].id) }
                     let item = DatasetManifest.Item(id: id, split: .train, synthetic: true, source: provenance)
                     try DatasetWriter.writePair(image: made.pair.image, channels: made.pair.channels, labels: made.pair.mask,
                                                 side: made.pair.height, item: item, intensity: manifest.intensity,

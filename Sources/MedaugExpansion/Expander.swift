@@ -11,6 +11,11 @@ public struct ExpandedPair: Sendable {
         case generated
         /// A real pair, classically augmented.
         case classic
+        /// A new label map rendered by `GaussianMixtureRenderer`.
+        case gaussianMixture = "gmm"
+        /// A real pair with a donor's lesion pasted in, then classically
+        /// augmented.
+        case pasted = "paste"
     }
 
     public var pair: ImagePair
@@ -21,6 +26,8 @@ public struct ExpandedPair: Sendable {
     public var edit: LabelEditor.Kind?
     /// The seed of this pair's recipe (nil for `real`).
     public var seed: UInt64?
+    /// Index of the real pair whose lesion was pasted in (`pasted` only).
+    public var donor: Int? = nil
 }
 
 /// Grows real (image, mask) pairs into a larger training set (the paper's
@@ -50,7 +57,7 @@ public final class Expander {
             guard case .generator = generator.config else {
                 throw .invalidArgument("expansion needs a generator model, found a \(generator.config.kind.rawValue)")
             }
-        } else if options.generatedShare > 0 {
+        } else if options.generatedShare > 0 && options.synthesis == .generator {
             throw .invalidArgument("a generated share of \(options.generatedShare) needs a generator model")
         }
         guard (1...256).contains(options.threads) else {
@@ -119,6 +126,8 @@ public final class Expander {
                 let augmenter = try Augmenter(pipeline: options.classicPipeline, threads: options.threads)
                 return ExpandedPair(pair: augmenter.apply(to: real, seed: step.seed), origin: .classic,
                                     source: step.source, edit: nil, seed: step.seed)
+            case .generated where options.synthesis == .lesionPaste:
+                return try pasted(step, from: reals)
             case .generated:
                 var random = SplitMix64(seed: step.seed)
                 var mask = real.mask
@@ -140,19 +149,55 @@ public final class Expander {
                                             mask: mask, spacing: real.spacing)
                 let maskAugmenter = try Augmenter(pipeline: options.maskPipeline, threads: options.threads)
                 mask = maskAugmenter.apply(to: carrier, seed: random.next()).mask
-                guard let session else { throw ExpansionError.invalidArgument("no generator model") }
-                var run = RunOptions(normalization: options.normalization, dropout: options.dropout)
-                run.seed = random.next()
-                let image = try session.generate(from: LabelMaps(count: 1, height: real.height, width: real.width, values: mask),
-                                                 options: run)
+                let renderSeed = random.next()
+                let image: [Float]
+                if options.synthesis == .gaussianMixture {
+                    image = try GaussianMixtureRenderer().render(mask, channels: real.channels, height: real.height,
+                                                                 width: real.width, spacing: real.spacing, seed: renderSeed).image
+                } else {
+                    guard let session else { throw ExpansionError.invalidArgument("no generator model") }
+                    var run = RunOptions(normalization: options.normalization, dropout: options.dropout)
+                    run.seed = renderSeed
+                    image = try session.generate(from: LabelMaps(count: 1, height: real.height, width: real.width, values: mask),
+                                                 options: run).values
+                }
                 let pair = try ImagePair(channels: real.channels, height: real.height, width: real.width,
-                                         image: image.values, mask: mask, spacing: real.spacing)
-                return ExpandedPair(pair: pair, origin: .generated, source: step.source, edit: kind, seed: step.seed)
+                                         image: image, mask: mask, spacing: real.spacing)
+                return ExpandedPair(pair: pair, origin: options.synthesis == .gaussianMixture ? .gaussianMixture : .generated,
+                                    source: step.source, edit: kind, seed: step.seed)
             }
         } catch let error as ExpansionError {
             throw error
         } catch {
             throw .failed("\(error)")
         }
+    }
+
+    /// Donors tried (from a random one on, cyclically) before a paste
+    /// step falls back to a classic pair.
+    static let pasteDonors = 8
+
+    /// A `lesionPaste` step: the real pair with a random other pair's
+    /// lesion pasted in, then classically augmented; a classic pair when
+    /// no donor's lesion fits.
+    func pasted(_ step: ExpansionStep, from reals: [ImagePair]) throws -> ExpandedPair {
+        guard let editor else { throw ExpansionError.invalidArgument("lesion paste needs edit values") }
+        var random = SplitMix64(seed: step.seed)
+        let others = (1..<max(reals.count, 1)).map { (step.source + $0) % reals.count }
+        var result: (pair: ImagePair, donor: Int)?
+        if !others.isEmpty {
+            let first = Int(random.next() % UInt64(others.count))
+            for k in 0..<min(others.count, Self.pasteDonors) {
+                let donor = others[(first + k) % others.count]
+                if let pair = editor.paste(into: reals[step.source], from: reals[donor], random: &random) {
+                    result = (pair, donor)
+                    break
+                }
+            }
+        }
+        let augmenter = try Augmenter(pipeline: options.classicPipeline, threads: options.threads)
+        let augmented = augmenter.apply(to: result?.pair ?? reals[step.source], seed: random.next())
+        return ExpandedPair(pair: augmented, origin: result == nil ? .classic : .pasted, source: step.source, edit: nil,
+                            seed: step.seed, donor: result?.donor)
     }
 }

@@ -7,9 +7,13 @@ public struct ExpansionOptions: Sendable {
     /// Pairs in the result, the real ones included (≥ the number of real
     /// pairs; at most `maxTarget`).
     public var target: Int
-    /// Share of the new pairs rendered by the generator from new label maps;
-    /// the rest are classically augmented real pairs. 0...1.
+    /// Share of the new pairs made by `synthesis` (by default rendered by
+    /// the generator from new label maps); the rest are classically
+    /// augmented real pairs. 0...1.
     public var generatedShare: Double = 0.5
+    /// How the `generatedShare` pairs are made (the experiment's ablations
+    /// swap it and keep everything else).
+    public var synthesis: Synthesis = .generator
     /// Share of the generator's label maps made by a label-space edit
     /// (`LabelEditor`) before the geometric augmentation; the others are
     /// only geometrically augmented real masks. 0...1; ignored when
@@ -31,6 +35,20 @@ public struct ExpansionOptions: Sendable {
     public var dropout: Bool? = nil
     /// Threads for generator runs and augmentation.
     public var threads: Int = 1
+
+    /// How the synthetic share of an expansion is made.
+    public enum Synthesis: String, Codable, CaseIterable, Sendable {
+        /// Label maps (real masks, label-edited or not, geometrically
+        /// augmented) rendered by the pix2pix generator: the paper's method.
+        case generator
+        /// The same label maps rendered by `GaussianMixtureRenderer`: no
+        /// learned model (SynthSeg-style).
+        case gaussianMixture = "gmm"
+        /// A real pair with another real pair's lesion pasted in
+        /// (`LabelEditor.paste`), then classically augmented; no generator.
+        /// Needs `editValues` (the lesion's label values).
+        case lesionPaste = "paste"
+    }
 
     /// The largest `target` accepted (protects the host from a typo).
     public static let maxTarget = 1_000_000
@@ -58,6 +76,9 @@ public struct ExpansionOptions: Sendable {
             throw .invalidArgument("the \(name) must be in 0...1, found \(share)")
         }
         guard (1...256).contains(threads) else { throw .invalidArgument("threads must be in 1...256, found \(threads)") }
+        guard synthesis != .lesionPaste || !editValues.isEmpty || generatedShare == 0 else {
+            throw .invalidArgument("lesion paste needs the lesion's label values (edit values)")
+        }
         do {
             try maskPipeline.validate()
             try classicPipeline.validate()

@@ -48,6 +48,8 @@ public struct LabelEditor: Sendable {
         /// the rounded centroid, or nil outside the region.
         var lookup: [Int: Int32]
         var radius: Int
+        /// The rounded centroid in the source map (row, column).
+        var centre: (y: Int, x: Int)
         var key: (Int, Int) -> Int { { ($0 + 4096) * 8192 + ($1 + 4096) } }
     }
 
@@ -62,7 +64,7 @@ public struct LabelEditor: Sendable {
         guard values.count >= minimumRegion else { return nil }
         let cy = (Double(ys.reduce(0, +)) / Double(ys.count)).rounded()
         let cx = (Double(xs.reduce(0, +)) / Double(xs.count)).rounded()
-        var region = Region(offsets: [], values: values, lookup: [:], radius: 0)
+        var region = Region(offsets: [], values: values, lookup: [:], radius: 0, centre: (Int(cy), Int(cx)))
         for i in values.indices {
             let (dy, dx) = (ys[i] - Int(cy), xs[i] - Int(cx))
             region.offsets.append((Double(dy), Double(dx)))

@@ -56,7 +56,10 @@ public struct ExperimentPreset: Codable, Equatable, Sendable {
 }
 
 /// The arms: the same segmenter, the same number of gradient steps, trained
-/// on different sets.
+/// on different sets. Every expanded arm starts from the same real training
+/// pairs and adds the same number of new pairs (half classic, half made by
+/// the arm's synthesis, with the same plan and seeds), so two arms differ
+/// only in how their synthetic half is made.
 public enum ExperimentArm: String, Codable, CaseIterable, Sendable {
     /// The real training pairs alone.
     case real
@@ -66,4 +69,13 @@ public enum ExperimentArm: String, Codable, CaseIterable, Sendable {
     case gan
     /// As `gan`, without the generated pairs the quality gate rejected.
     case ganGated = "gan_gated"
+    /// As `gan` without label-space lesion edits: generator renders of
+    /// geometrically augmented real masks only. Isolates the edits.
+    case ganNoEdits = "gan_no_edits"
+    /// The same label maps as `gan` (edits included), rendered by
+    /// `GaussianMixtureRenderer`: is a trained GAN needed at all?
+    case gmm
+    /// Real pairs with another real pair's lesion pasted in (CarveMix-style),
+    /// classically augmented: new lesion placements without any renderer.
+    case paste
 }

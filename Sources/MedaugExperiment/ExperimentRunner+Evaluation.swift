@@ -45,8 +45,22 @@ public struct SplitScores: Codable, Equatable, Sendable {
     public var meanDiceForeground: SeedStatistic
     public var perClassDice: SeedVectorStatistic
     /// BraTS regions (whole_tumour, tumour_core, enhancing_tumour) when the
-    /// label values have them.
+    /// report scores them (`mni-lesion`, or `--regions brats`).
     public var regionDice: [String: SeedStatistic]?
+    /// HD95 in pixels per foreground class and region name: the mean over
+    /// the split's images where the class is in the truth or the
+    /// prediction; an image where it is in only one of them (a missed or
+    /// invented structure) counts as the image diagonal.
+    public var hd95: [String: SeedStatistic]
+    /// Per class/region name and seed: images that counted as the diagonal.
+    public var hd95Missed: [String: [Int]]
+    /// Every comparison metric per seed (the split's micro Dice, the mean
+    /// HD95): metric → seed. Metrics: mean_dice, mean_dice_foreground,
+    /// dice_<class or region>, hd95_<class or region>.
+    public var perSeed: [String: [Double?]]
+    /// The same metrics per seed and image (nil where undefined), for the
+    /// per-image paired tests: metric → seed → image.
+    public var perImage: [String: [[Double?]]]
 
     enum CodingKeys: String, CodingKey {
         case accuracy
@@ -55,18 +69,63 @@ public struct SplitScores: Codable, Equatable, Sendable {
         case meanDiceForeground = "mean_dice_foreground"
         case perClassDice = "per_class_dice"
         case regionDice = "region_dice"
+        case hd95, hd95Missed = "hd95_missed", perSeed = "per_seed", perImage = "per_image"
     }
 
-    init(_ runs: [SegmentationScores]) {
-        accuracy = SeedStatistic(runs.map { $0.accuracy })
-        meanIoU = SeedStatistic(runs.map(\.meanIoU))
-        meanDice = SeedStatistic(runs.map(\.meanDice))
-        meanDiceForeground = SeedStatistic(runs.map(\.meanDiceForeground))
-        perClassDice = SeedVectorStatistic(runs.map(\.perClassDice))
-        let names = runs.first?.regions.map(\.name) ?? []
-        regionDice = names.isEmpty ? nil : Dictionary(uniqueKeysWithValues: names.enumerated().map { index, name in
-            (name, SeedStatistic(runs.map { $0.regions[index].dice }))
+    /// Scores of one seed: the split's micro report and each image's.
+    struct Run {
+        var micro: SegmentationScores
+        var images: [SegmentationScores]
+    }
+
+    /// - Parameters: classes: the class names (index 0 the background);
+    ///   diagonal: the image diagonal in pixels.
+    init(_ runs: [Run], classes: [String], diagonal: Double) {
+        let micro = runs.map(\.micro)
+        accuracy = SeedStatistic(micro.map { $0.accuracy })
+        meanIoU = SeedStatistic(micro.map(\.meanIoU))
+        meanDice = SeedStatistic(micro.map(\.meanDice))
+        meanDiceForeground = SeedStatistic(micro.map(\.meanDiceForeground))
+        perClassDice = SeedVectorStatistic(micro.map(\.perClassDice))
+        let regionNames = micro.first?.regions.map(\.name) ?? []
+        regionDice = regionNames.isEmpty ? nil : Dictionary(uniqueKeysWithValues: regionNames.enumerated().map { index, name in
+            (name, SeedStatistic(micro.map { $0.regions[index].dice }))
         })
+        // HD95 of one image's summary: nil when absent from both maps.
+        func distance(_ summary: HausdorffSummary?) -> Double? {
+            guard let summary else { return nil }
+            return summary.infinite > 0 ? diagonal : summary.mean
+        }
+        var perImage: [String: [[Double?]]] = [
+            "mean_dice": runs.map { $0.images.map(\.meanDice) },
+            "mean_dice_foreground": runs.map { $0.images.map(\.meanDiceForeground) },
+        ]
+        var perSeed: [String: [Double?]] = ["mean_dice": meanDice.runs, "mean_dice_foreground": meanDiceForeground.runs]
+        var hd95: [String: SeedStatistic] = [:], missed: [String: [Int]] = [:]
+        typealias Structure = (name: String, dice: (SegmentationScores) -> Double?, hd: (SegmentationScores) -> HausdorffSummary?)
+        var structures: [Structure] = []
+        for (k, name) in classes.enumerated().dropFirst() {
+            structures.append((name, { $0.perClassDice[k] }, { $0.perClassHausdorff?[k] }))
+        }
+        for (r, name) in regionNames.enumerated() {
+            structures.append((name, { $0.regions[r].dice }, { $0.regions[r].hausdorff }))
+        }
+        for structure in structures {
+            perSeed["dice_" + structure.name] = micro.map(structure.dice)
+            perImage["dice_" + structure.name] = runs.map { $0.images.map(structure.dice) }
+            let distances = runs.map { $0.images.map { distance(structure.hd($0)) } }
+            perImage["hd95_" + structure.name] = distances
+            hd95[structure.name] = SeedStatistic(distances.map { values in
+                let defined = values.compactMap { $0 }
+                return defined.isEmpty ? nil : defined.reduce(0, +) / Double(defined.count)
+            })
+            missed[structure.name] = runs.map { $0.images.filter { (structure.hd($0)?.infinite ?? 0) > 0 }.count }
+        }
+        for (name, statistic) in hd95 { perSeed["hd95_" + name] = statistic.runs }
+        self.hd95 = hd95
+        self.perSeed = perSeed
+        hd95Missed = missed
+        self.perImage = perImage
     }
 }
 
@@ -77,7 +136,10 @@ extension ExperimentRunner {
         var splits: [DatasetManifest.Split: DatasetPairs] = [:]
         for split in DatasetManifest.Split.allCases { splits[split] = try DatasetPairs.load(folder: data, split: split) }
         var options = MetricsOptions()
-        options.surfaceDistance = nil
+        options.surfaceDistance = SurfaceDistanceOptions()
+        let first = splits[.train]!.pairs[0]
+        let diagonal = Double(first.height * first.height + first.width * first.width).squareRoot()
+        let classes = splits[.train]!.manifest.classes
         if lesions { options.regions = try RegionDefinition.brats(labelValues: splits[.train]!.manifest.labelValues) }
         var result: [String: [String: SplitScores]] = [:]
         let total = ExperimentArm.allCases.reduce(0) { $0 + (runs[$1]?.count ?? 0) } * 3
@@ -85,19 +147,22 @@ extension ExperimentRunner {
         for arm in ExperimentArm.allCases {
             guard let armRuns = runs[arm] else { continue }
             var perSplit: [String: SplitScores] = [:]
-            var scores: [DatasetManifest.Split: [SegmentationScores]] = [:]
+            var scores: [DatasetManifest.Split: [SplitScores.Run]] = [:]
             for (k, run) in armRuns.enumerated() {
                 let model = try Model(path: run.weights)
                 for split in DatasetManifest.Split.allCases {
                     let pairs = splits[split]!
                     let evaluation = try SegmenterEvaluation.run(model, on: pairs, options: options, threads: config.threads)
-                    scores[split, default: []].append(try evaluation.accumulator.micro())
+                    scores[split, default: []].append(SplitScores.Run(micro: try evaluation.accumulator.micro(),
+                                                                      images: evaluation.accumulator.imageScores))
                     if split == .test { try savePredictions(evaluation.predictions, pairs: pairs, arm: arm, seed: k) }
                     done += 1
                     progress("evaluation", done, total)
                 }
             }
-            for split in DatasetManifest.Split.allCases { perSplit[split.rawValue] = SplitScores(scores[split] ?? []) }
+            for split in DatasetManifest.Split.allCases {
+                perSplit[split.rawValue] = SplitScores(scores[split] ?? [], classes: classes, diagonal: diagonal)
+            }
             result[arm.rawValue] = perSplit
         }
         return result

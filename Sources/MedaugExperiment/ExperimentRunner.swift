@@ -21,9 +21,14 @@ public struct ExperimentConfig: Codable, Sendable {
     public var dataFolder: String?
     /// The user's NIfTI volumes, for `dataset == .volumes`.
     public var volumes: VolumeSource?
-    /// Label values label edits move (default: the BraTS lesion values when
-    /// the dataset has them).
+    /// Label values label edits move and `paste` copies (default: the BraTS
+    /// lesion values 1, 2, 4 when the report scores BraTS regions).
     public var editValues: [Int32]?
+    /// Merged regions to score: "brats" (whole tumour, tumour core,
+    /// enhancing tumour: label values 1, 2, 4) or nil. `mni-lesion` always
+    /// scores them; other data only when asked: label values alone cannot
+    /// tell a tumour from an organ.
+    public var regions: String?
     /// Generated pairs whose gate Dice is below this are dropped (gan_gated).
     public var gateThreshold: Double = 0.5
     /// Synthetic images at least this SSIM-similar to a real training
@@ -47,8 +52,9 @@ public struct ExperimentConfig: Codable, Sendable {
 ///    pairs drawn with the seed;
 /// 2. the pix2pix GAN trained on the real training pairs
 ///    (`weights/generator.safetensors`, `pictures/gan-samples.png`);
-/// 3. `sets/classic`, `sets/gan`: the training set expanded to the target
-///    (classic only; generator + label edits + classic), val/test real;
+/// 3. `sets/<arm>`: the training set expanded to the target (classic only;
+///    generator + label edits + classic; and the ablations `gan_no_edits`,
+///    `gmm`, `paste`), val/test real;
 /// 4. segmenters per arm and seed, the same number of gradient steps each;
 /// 5. the quality gate (`sets/gan_gated`) scored with the `real` arm's
 ///    first segmenter;
@@ -90,19 +96,20 @@ public final class ExperimentRunner {
         try write(json: config, to: out + "/config.json")
 
         let manifest = try timed("data") { try prepareData() }
-        let lesions = Set(manifest.labelValues).isSuperset(of: [1, 2, 4]) && manifest.labelValues.count > 3
+        let lesions = config.dataset == .mniLesion || config.regions == "brats"
         let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
 
         let generatorPath = out + "/weights/generator.safetensors"
         try timed("gan") { try trainGAN(to: generatorPath) }
         let generator = try Model(path: generatorPath)
+        let arms = Self.arms(hasLesions: !editValues.isEmpty)
         try timed("expand") {
-            try expand(generator: generator, editValues: editValues)
+            try expand(generator: generator, editValues: editValues, arms: arms)
         }
         var runs: [ExperimentArm: [SegmenterRun]] = [:]
         runs[.real] = try timed("segmenters: real") { try trainArm(.real, folder: data) }
         let gate = try timed("quality gate") { try qualityGate(segmenter: runs[.real]![0].weights) }
-        for arm in [ExperimentArm.classic, .gan, .ganGated] {
+        for arm in arms where arm != .real {
             runs[arm] = try timed("segmenters: \(arm.rawValue)") { try trainArm(arm, folder: setFolder(arm)) }
         }
         let scores = try timed("evaluation") { try evaluate(runs, lesions: lesions) }
@@ -111,7 +118,8 @@ public final class ExperimentRunner {
         timing["total"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = ExperimentReport(
             dataset: config.dataset.rawValue, preset: preset.name, seeds: (0..<preset.seeds).map { config.seed + UInt64($0) },
-            classes: manifest.classes, labelValues: manifest.labelValues, arms: scores, gate: gate,
+            classes: manifest.classes, labelValues: manifest.labelValues, arms: scores,
+            comparisons: ArmComparison.all(scores, order: ExperimentArm.allCases.map(\.rawValue)), gate: gate,
             syntheticChecks: checks, seconds: timing)
         try report.write(to: out)
         return report
@@ -176,19 +184,38 @@ public final class ExperimentRunner {
 
     func setFolder(_ arm: ExperimentArm) -> String { out + "/sets/" + arm.rawValue }
 
-    func expand(generator: Model, editValues: [Int32]) throws {
+    /// The arms the data allow: without lesion label values there is
+    /// nothing to edit or paste, so `gan_no_edits` (it would equal `gan`)
+    /// and `paste` are left out.
+    static func arms(hasLesions: Bool) -> [ExperimentArm] {
+        ExperimentArm.allCases.filter { hasLesions || ($0 != .ganNoEdits && $0 != .paste) }
+    }
+
+    /// The expanded sets: `classic` (classic pairs only), then every
+    /// synthetic arm from one plan (`gan`'s options, seed and target), each
+    /// swapping only how its synthetic half is made.
+    func expand(generator: Model, editValues: [Int32], arms: [ExperimentArm]) throws {
         var classic = ExpansionOptions(target: preset.target)
         classic.generatedShare = 0
         classic.seed = config.seed
         classic.threads = config.threads
-        try Expander(generator: nil, options: classic).expandDataset(input: data, output: setFolder(.classic), overwrite: true) {
-            self.progress("expand classic", $0, $1); return true
-        }
         var gan = classic
         gan.generatedShare = 0.5
         gan.editValues = editValues
-        try Expander(generator: generator, options: gan).expandDataset(input: data, output: setFolder(.gan), overwrite: true) {
-            self.progress("expand gan", $0, $1); return true
+        var sets: [(ExperimentArm, ExpansionOptions, Model?)] = [(.classic, classic, nil), (.gan, gan, generator)]
+        var noEdits = gan
+        noEdits.editValues = []
+        sets.append((.ganNoEdits, noEdits, generator))
+        var gmm = gan
+        gmm.synthesis = .gaussianMixture
+        sets.append((.gmm, gmm, nil))
+        var paste = gan
+        paste.synthesis = .lesionPaste
+        sets.append((.paste, paste, nil))
+        for (arm, options, model) in sets where arms.contains(arm) {
+            try Expander(generator: model, options: options).expandDataset(input: data, output: setFolder(arm), overwrite: true) {
+                self.progress("expand \(arm.rawValue)", $0, $1); return true
+            }
         }
     }
 

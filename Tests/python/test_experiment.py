@@ -1,7 +1,8 @@
 """`medaug experiment --preset tiny` end to end on the real MNI template (fetched
 by scripts/fetch-mni into cache/mni): every report file exists and is
 well-formed, metrics.json matches a numpy recomputation from the saved test
-predictions, and the same seed repeats the run exactly."""
+predictions, its paired comparisons match scipy on the saved per-seed and
+per-image values, and the same seed repeats the run exactly."""
 import csv
 import json
 import os
@@ -10,11 +11,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from scipy import stats
 from medaug_cli import ROOT, medaug, requires_binary
 
 tifffile = pytest.importorskip("tifffile")
 pytestmark = requires_binary
 MNI = os.path.join(ROOT, "cache", "mni")
+ARMS = {"real", "classic", "gan", "gan_gated", "gan_no_edits", "gmm", "paste"}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def test_report_files_are_complete_and_well_formed(run):
                  "pictures/gan-samples.png", "curves/gan.svg", "weights/generator.safetensors"]:
         assert (run / name).stat().st_size > 0, name
     metrics = json.loads((run / "metrics.json").read_text())
-    assert set(metrics["arms"]) == {"real", "classic", "gan", "gan_gated"}
+    assert set(metrics["arms"]) == ARMS
     for arm in metrics["arms"].values():
         assert set(arm) == {"train", "val", "test"}
         for split in arm.values():
@@ -62,14 +65,20 @@ def test_report_files_are_complete_and_well_formed(run):
     assert metrics["gate"]["kept"] + metrics["gate"]["dropped"] == len(metrics["gate"]["scores"])
     assert metrics["synthetic_checks"]["held_out"]["images"] > 0
     rows = list(csv.DictReader((run / "metrics.csv").open()))
-    assert {r["arm"] for r in rows} == {"real", "classic", "gan", "gan_gated"}
+    assert {r["arm"] for r in rows} == ARMS
     real_test = next(r for r in rows if r["arm"] == "real" and r["split"] == "test" and r["metric"] == "accuracy")
     assert float(real_test["mean"]) == pytest.approx(metrics["arms"]["real"]["test"]["accuracy"]["mean"], abs=1e-6)
-    assert "| Accuracy |" in (run / "table.md").read_text()
+    table = (run / "table.md").read_text()
+    assert "| arm | Accuracy train |" in table and all(f"| {arm} |" in table for arm in ARMS)
     for svg in (run / "curves").iterdir():
         ET.parse(svg)
-    for arm in ["real", "classic", "gan", "gan_gated"]:
-        assert (run / "sets" / arm / "manifest.json").exists() or arm == "real"
+    for arm in ARMS - {"real"}:
+        assert (run / "sets" / arm / "manifest.json").exists(), arm
+    origins = {arm: {i["source"].get("origin") for i in json.loads((run / "sets" / arm / "manifest.json").read_text())["items"]
+                     if i["synthetic"]} for arm in ARMS - {"real", "gan_gated"}}
+    assert origins["classic"] == {"classic"} and origins["gmm"] == {"classic", "gmm"}
+    assert origins["gan"] == origins["gan_no_edits"] == {"classic", "generated"}
+    assert "paste" in origins["paste"] and origins["paste"] <= {"classic", "paste"}
     config = json.loads((run / "config.json").read_text())
     assert config["seed"] == 3 and config["preset"]["name"] == "tiny"
 
@@ -80,7 +89,7 @@ def test_metrics_match_numpy_on_the_saved_test_predictions(run):
     values = manifest["label_values"]
     tests = [i for i in manifest["items"] if i["split"] == "test"]
     truth = np.stack([tifffile.imread(run / "data" / i["mask"]) for i in tests])
-    for arm in ["real", "classic", "gan", "gan_gated"]:
+    for arm in ARMS:
         for k in range(2):
             pred = np.stack([tifffile.imread(run / "predictions" / arm / f"seed-{k}" / f"{i['id']}.tif") for i in tests])
             accuracy, dice, mean_dice = micro_scores(pred, truth, values)
@@ -97,6 +106,50 @@ def test_metrics_match_numpy_on_the_saved_test_predictions(run):
             if denominator:
                 assert stored["region_dice"]["whole_tumour"]["runs"][k] == pytest.approx(
                     2 * np.sum(wt_pred & wt_truth) / denominator, abs=1e-9)
+
+
+def paired_t(a, b):
+    d = np.array([x - y for x, y in zip(a, b) if x is not None and y is not None])
+    if len(d) < 2:
+        return d.mean(), None, None
+    if d.std() == 0:
+        return d.mean(), [d.mean(), d.mean()], 1.0 if d.mean() == 0 else 0.0
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean(), [d.mean() - half, d.mean() + half], stats.ttest_rel(d, np.zeros_like(d)).pvalue
+
+
+def test_comparisons_match_scipy_on_the_saved_values(run):
+    metrics = json.loads((run / "metrics.json").read_text())
+    comparisons = metrics["comparisons"]
+    assert {f"{a}_vs_{r}" for r in ["classic", "real"] for a in ARMS if a != r} == set(comparisons)
+    for name, splits in comparisons.items():
+        arm, reference = name.split("_vs_")
+        assert set(splits) == {"train", "val", "test"}
+        test = splits["test"]
+        for metric in ["mean_dice", "dice_whole_tumour", "dice_tumour_core", "dice_enhancing_tumour",
+                       "hd95_whole_tumour", "hd95_tumour_core", "hd95_enhancing_tumour"]:
+            assert metric in test, (name, metric)
+        for metric, c in test.items():
+            a, b = metrics["arms"][arm]["test"]["per_seed"][metric], metrics["arms"][reference]["test"]["per_seed"][metric]
+            mean, ci, p = paired_t(a, b)
+            assert c["mean_diff"] == pytest.approx(mean, abs=1e-9), (name, metric)
+            assert (c["ci95"] is None) == (ci is None) and (c["p"] is None) == (p is None)
+            if ci is not None:
+                assert c["ci95"] == pytest.approx(ci, abs=1e-7) and c["p"] == pytest.approx(p, abs=1e-7), (name, metric)
+            images_a = sum(metrics["arms"][arm]["test"]["per_image"][metric], [])
+            images_b = sum(metrics["arms"][reference]["test"]["per_image"][metric], [])
+            pairs = [(x, y) for x, y in zip(images_a, images_b) if x is not None and y is not None]
+            assert c["per_image"]["n"] == len(pairs)
+            d = np.array([x - y for x, y in pairs])
+            if np.any(d != 0):
+                p_images = stats.wilcoxon(d, zero_method="wilcox", correction=False, method="approx").pvalue
+                assert c["per_image"]["p"] == pytest.approx(p_images, abs=1e-7), (name, metric)
+    # HD95: a structure in only one of truth and prediction counts as the image diagonal.
+    diagonal = np.hypot(32, 32)
+    for arm in metrics["arms"].values():
+        for k, values in enumerate(arm["test"]["per_image"]["hd95_whole_tumour"]):
+            assert sum(v == pytest.approx(diagonal) for v in values if v is not None) >= arm["test"]["hd95_missed"]["whole_tumour"][k]
+    assert "Paired comparisons" in (run / "table.md").read_text()
 
 
 def test_the_same_seed_repeats_the_run(run, mni, tmp_path):
@@ -122,7 +175,8 @@ def test_user_volumes_run_through_the_same_experiment(tmp_path):
            "--classes", "background,tissue,lesion", "--preset", "tiny", "--seeds", 1, "--out", out)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["dataset"] == "volumes" and metrics["classes"] == ["background", "tissue", "lesion"]
-    assert set(metrics["arms"]) == {"real", "classic", "gan", "gan_gated"}
+    assert set(metrics["arms"]) == {"real", "classic", "gan", "gan_gated", "gmm"}, "no lesions: no edits to ablate, nothing to paste"
+    assert "dice_lesion" in metrics["comparisons"]["gan_vs_classic"]["test"]
     assert "region_dice" not in metrics["arms"]["real"]["test"] or metrics["arms"]["real"]["test"]["region_dice"] is None
     bad = medaug("experiment", "--dataset", "volumes", "--out", out, check=False)
     assert bad.returncode != 0 and "--labels" in bad.stderr

@@ -15,7 +15,12 @@ struct ExperimentCommand: ParsableCommand {
         `medaug prepare` does), or folder (--data: a dataset folder with real train/val/test items).
         Arms (same segmenter, same number of gradient steps): real (the real training pairs), classic (+
         classic augmentation to the target), gan (+ generator-rendered, label-edited pairs: the paper's
-        method), gan_gated (gan without the pairs the quality gate drops).
+        method), gan_gated (gan without the pairs the quality gate drops), and the ablations gan_no_edits
+        (generator renders without label edits), gmm (gan's label maps rendered SynthSeg-style, no learned
+        model) and paste (another real pair's lesion pasted in, no generator). gan_no_edits and paste need
+        lesions (mni-lesion or --regions brats).
+        metrics.json's comparisons.<arm>_vs_<classic|real>.<split>.<metric> hold paired differences
+        {mean_diff, ci95, p} over seeds and a per-image signed-rank test (per_image).
         Presets: tiny (32x32, seconds to minutes), quick (128x128, the default, about 30 minutes on 2 cores),
         paper (256x256, the paper's networks and epochs: hours).
         The report folder gets metrics.json (arms.<arm>.<split>.<metric>), metrics.csv, table.md, config.json,
@@ -59,6 +64,8 @@ struct ExperimentCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Segmenter seeds per arm (default: the preset's).")
     var seeds: Int?
+    @Option(help: "Merged regions to score and compare: none or brats (whole tumour, tumour core, enhancing: label values 1, 2, 4; also the default lesion values for edits and paste). mni-lesion always scores them.")
+    var regions: EvaluateCommand.RegionPreset = .none
     @Option(help: "Quality gate: drop generated pairs whose Dice is below this.")
     var gateThreshold: Double = 0.5
     @Option(help: "Threads.")
@@ -100,6 +107,7 @@ struct ExperimentCommand: ParsableCommand {
             do { config.volumes?.rois = try rois.map { try ROIValue(parsing: $0) } } catch { throw CLIError("\(error)") }
         }
         config.gateThreshold = gateThreshold
+        config.regions = regions == .brats ? "brats" : nil
         config.threads = threads
         let runner = ExperimentRunner(config: config, out: out)
         var bar: ProgressBar?

@@ -37,6 +37,16 @@ struct TrainSegmenterCommand: ParsableCommand {
     var baseFilters: Int = 32
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 1e-3
+    @Option(help: "Classes the soft Dice term averages over: all (background included) or present_foreground (foreground classes present in the batch, nnU-Net's batch Dice).")
+    var diceClasses: DiceClasses = .all
+    @Option(help: "Learning-rate schedule: constant, or poly (nnU-Net: lr·(1 − step/steps)^0.9).")
+    var schedule: ScheduleName = .constant
+    @Option(help: "Train on SIDE×SIDE crops (a multiple of 2^depth) instead of whole images; validation stays whole.")
+    var crop: Int?
+    @Option(help: "With --crop: share of crops drawn around a pixel of a random foreground class present in the pair.")
+    var foregroundShare: Double = 0.5
+    @Option(help: "Batches per epoch (default: one pass over the training pairs).")
+    var stepsPerEpoch: Int?
     @Option(help: "Seed of the initial weights and the batch order.")
     var seed: UInt64 = 0
     @Option(help: "Threads.")
@@ -51,6 +61,9 @@ struct TrainSegmenterCommand: ParsableCommand {
             throw ValidationError("--epochs must be in 1...100000, --batch in 1...1024, --threads in 1...256")
         }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let stepsPerEpoch, !(1...100_000).contains(stepsPerEpoch) {
+            throw ValidationError("--steps-per-epoch must be in 1...100000")
+        }
     }
 
     func run() throws {
@@ -68,12 +81,16 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.seed = seed
             options.threads = threads
             options.step.adam.learningRate = learningRate
+            options.step.diceClasses = diceClasses
+            options.schedule = schedule.schedule
+            options.stepsPerEpoch = stepsPerEpoch
+            options.crops = crop.map { CropSampling(side: $0, foregroundShare: foregroundShare) }
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
             let records = try log.map(JSONLinesLog.init)
             let checkpoint = checkpointOptions.path(out: out)
             let done = try resumeIfAsked(checkpointOptions, checkpoint: checkpoint, log: records,
                                          restore: training.resume(from:))
-            let bar = ProgressBar(total: max(0, epochs - done) * ((train.count + batch - 1) / batch))
+            let bar = ProgressBar(total: max(0, epochs - done) * (stepsPerEpoch ?? (train.count + batch - 1) / batch))
             defer { bar.endLine() }
             try training.run(bestPath: out, lastPath: last, checkpointPath: checkpoint,
                              progress: { _, _, _ in bar.advance() }) { record in
@@ -89,6 +106,20 @@ struct TrainSegmenterCommand: ParsableCommand {
             throw CLIError(error.description)
         } catch let error as ModelError {
             throw CLIError(error.description)
+        }
+    }
+}
+
+extension DiceClasses: ExpressibleByArgument {}
+
+/// `--schedule` values.
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+    case constant, poly
+
+    var schedule: LearningRateSchedule {
+        switch self {
+        case .constant: return .constant
+        case .poly: return .poly(exponent: 0.9)
         }
     }
 }

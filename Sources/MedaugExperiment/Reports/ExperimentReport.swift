@@ -12,17 +12,21 @@ public struct ExperimentReport: Codable, Sendable {
     public var labelValues: [Int]
     /// arm → split → scores.
     public var arms: [String: [String: SplitScores]]
+    /// `<arm>_vs_<reference>` → split → metric → paired comparison, for
+    /// every arm against `classic` and against `real` (`ArmComparison`).
+    public var comparisons: [String: [String: [String: ArmComparison]]]
     public var gate: GateReport
     public var syntheticChecks: SyntheticChecks
     /// Wall-clock seconds per stage and in total.
     public var seconds: [String: Double]
 
     enum CodingKeys: String, CodingKey {
-        case dataset, preset, seeds, classes, labelValues = "label_values", arms, gate
+        case dataset, preset, seeds, classes, labelValues = "label_values", arms, comparisons, gate
         case syntheticChecks = "synthetic_checks", seconds
     }
 
-    static let armOrder = ExperimentArm.allCases.map(\.rawValue)
+    /// The arms run, in `ExperimentArm` order.
+    var armOrder: [String] { ExperimentArm.allCases.map(\.rawValue).filter { arms[$0] != nil } }
     static let splitOrder = ["train", "val", "test"]
 
     /// Writes metrics.json, metrics.csv and table.md into `folder`.
@@ -40,7 +44,7 @@ public struct ExperimentReport: Codable, Sendable {
         var rows = ["arm,split,metric,class,mean,std,runs"]
         func number(_ value: Double?) -> String { value.map { String(format: "%.6f", $0) } ?? "" }
         func runs(_ values: [Double?]) -> String { "\"" + values.map(number).joined(separator: ";") + "\"" }
-        for arm in Self.armOrder {
+        for arm in armOrder {
             for split in Self.splitOrder {
                 guard let s = arms[arm]?[split] else { continue }
                 for (name, stat) in [("accuracy", s.accuracy), ("mean_iou", s.meanIoU), ("mean_dice", s.meanDice),
@@ -70,30 +74,31 @@ public struct ExperimentReport: Codable, Sendable {
         var lines = ["# medaug experiment: \(dataset), preset \(preset)", "",
                      "Segmenter seeds \(seeds.map(String.init).joined(separator: ", ")) per arm (mean ± sample std over seeds); "
                         + "micro-averaged over each split's pixels; Mean IoU and Dice over all classes incl. background (as the paper).", ""]
-        let header = "| metric | " + Self.armOrder.flatMap { arm in Self.splitOrder.map { "\(arm) \($0)" } }.joined(separator: " | ") + " |"
-        lines.append(header)
-        lines.append("|---|" + String(repeating: "---|", count: Self.armOrder.count * Self.splitOrder.count))
-        for (name, key) in [("Accuracy", \SplitScores.accuracy), ("Mean IoU", \SplitScores.meanIoU), ("Dice", \SplitScores.meanDice),
-                            ("Dice (foreground)", \SplitScores.meanDiceForeground)] {
-            let cells = Self.armOrder.flatMap { arm in Self.splitOrder.map { cell(arms[arm]?[$0]?[keyPath: key]) } }
-            lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
+        lines.append("| arm | " + ["Accuracy", "Mean IoU", "Dice", "Dice (foreground)"].flatMap { metric in
+            Self.splitOrder.map { "\(metric) \($0)" } }.joined(separator: " | ") + " |")
+        lines.append("|---|" + String(repeating: "---|", count: 4 * Self.splitOrder.count))
+        for arm in armOrder {
+            let cells = [\SplitScores.accuracy, \SplitScores.meanIoU, \SplitScores.meanDice, \SplitScores.meanDiceForeground]
+                .flatMap { key in Self.splitOrder.map { cell(arms[arm]?[$0]?[keyPath: key]) } }
+            lines.append("| \(arm) | " + cells.joined(separator: " | ") + " |")
         }
-        lines += ["", "Test Dice per class:", "", "| class | " + Self.armOrder.joined(separator: " | ") + " |",
-                  "|---|" + String(repeating: "---|", count: Self.armOrder.count)]
+        lines += ["", "Test Dice per class:", "", "| class | " + armOrder.joined(separator: " | ") + " |",
+                  "|---|" + String(repeating: "---|", count: armOrder.count)]
         for (k, name) in classes.enumerated() {
-            let cells = Self.armOrder.map { arm -> String in
+            let cells = armOrder.map { arm -> String in
                 guard let s = arms[arm]?["test"] else { return "n/a" }
                 return cell(SeedStatistic(s.perClassDice.runs.map { $0[k] }))
             }
             lines.append("| \(name) | " + cells.joined(separator: " | ") + " |")
         }
         if let regions = arms["real"]?["test"]?.regionDice?.keys.sorted(), !regions.isEmpty {
-            lines += ["", "Test Dice of the BraTS regions:", "", "| region | " + Self.armOrder.joined(separator: " | ") + " |",
-                      "|---|" + String(repeating: "---|", count: Self.armOrder.count)]
+            lines += ["", "Test Dice of the BraTS regions:", "", "| region | " + armOrder.joined(separator: " | ") + " |",
+                      "|---|" + String(repeating: "---|", count: armOrder.count)]
             for region in regions {
-                lines.append("| \(region) | " + Self.armOrder.map { cell(arms[$0]?["test"]?.regionDice?[region]) }.joined(separator: " | ") + " |")
+                lines.append("| \(region) | " + armOrder.map { cell(arms[$0]?["test"]?.regionDice?[region]) }.joined(separator: " | ") + " |")
             }
         }
+        lines += comparisonTable()
         func dist(_ d: Distribution) -> String {
             guard let median = d.median, let low = d.min, let high = d.max else { return "none" }
             return String(format: "median %.3f (min %.3f, max %.3f, n = %d)", median, low, high, d.count)
@@ -107,5 +112,41 @@ public struct ExperimentReport: Codable, Sendable {
                     + "PSNR \(dist(syntheticChecks.heldOut.psnr)) dB.",
                   "", String(format: "Wall time: %.0f s.", seconds["total"] ?? 0)]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Test-split comparisons against `classic` and `real` on the headline
+    /// metrics: mean difference [95 % CI over seeds] (p over seeds; p of
+    /// the per-image signed-rank test).
+    func comparisonTable() -> [String] {
+        let regions = arms["real"]?["test"]?.regionDice?.keys.sorted() ?? []
+        let metrics = ["mean_dice", "mean_dice_foreground"] + regions.flatMap { ["dice_" + $0, "hd95_" + $0] }
+        var lines = ["", "Paired comparisons on the test split (arm − reference; mean over seeds [95 % CI, paired t over seeds]; "
+                        + "p over seeds / p of a Wilcoxon signed-rank test over images pooled over seeds; HD95 in pixels, "
+                        + "a structure missed or invented in an image counts as the image diagonal):", "",
+                     "| comparison | " + metrics.joined(separator: " | ") + " |",
+                     "|---|" + String(repeating: "---|", count: metrics.count)]
+        for reference in ["classic", "real"] {
+            for arm in armOrder where arm != reference {
+                guard let test = comparisons["\(arm)_vs_\(reference)"]?["test"] else { continue }
+                let cells = metrics.map { metric -> String in
+                    guard let c = test[metric] else { return "n/a" }
+                    var text = String(format: "%+.3f", c.meanDiff)
+                    if let ci = c.ci95 { text += String(format: " [%+.3f, %+.3f]", ci[0], ci[1]) }
+                    text += " (p " + (c.p.map { String(format: "%.2g", $0) } ?? "n/a")
+                        + " / " + (c.perImage?.p.map { String(format: "%.2g", $0) } ?? "n/a") + ")"
+                    return text
+                }
+                lines.append("| \(arm) vs \(reference) | " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        let missed = armOrder.compactMap { arm -> String? in
+            guard let test = arms[arm]?["test"] else { return nil }
+            let counts = regions.map { "\($0) \((test.hd95Missed[$0] ?? []).reduce(0, +))" }
+            return counts.isEmpty ? nil : "\(arm): " + counts.joined(separator: ", ")
+        }
+        if !missed.isEmpty {
+            lines += ["", "Test images counted as the diagonal for HD95, summed over seeds: " + missed.joined(separator: "; ") + "."]
+        }
+        return lines
     }
 }

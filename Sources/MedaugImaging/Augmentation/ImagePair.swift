@@ -43,3 +43,12 @@ public struct ImagePair: Equatable, Sendable {
             && a.mask == b.mask && a.spacing == b.spacing
     }
 }
+
+extension ImagePair {
+    /// Blurs every image channel with a separable Gaussian of `sigmaMM` per
+    /// axis (through the pair's spacing), mirrored at the border: the
+    /// augmenter's blur, for renderers outside it.
+    public mutating func blur(sigmaMM: Double) {
+        IntensityTransforms.blur(&self, sigmaMM: sigmaMM, threads: 1)
+    }
+}

@@ -2,17 +2,26 @@ import Foundation
 import MedaugKernels
 import MedaugSupport
 
-/// Soft Dice loss on softmax probabilities: 1 − (1/K)·Σ_c (2·Σ p_c·t_c + s) /
-/// (Σ p_c + Σ t_c + s), sums over every image and pixel of the batch, t the
-/// one-hot labels, s the smoothing (the metric's S, docs/design.md §1), K classes
-/// including the background.
+/// Soft Dice loss on softmax probabilities: 1 − (1/|C|)·Σ_{c∈C} (2·Σ p_c·t_c + s) /
+/// (Σ p_c + Σ t_c + s), sums over every image and pixel of the batch ("batch
+/// Dice"), t the one-hot labels, s the smoothing (the metric's S,
+/// docs/design.md §1). C is every class (`DiceClasses.all`), or the
+/// foreground classes present in the batch's labels (`.presentForeground`,
+/// as nnU-Net's batch Dice without background): a rare lesion class then
+/// weighs as much as the brain around it whenever it is there, and a
+/// class absent from the batch adds no term (cross-entropy alone penalises
+/// predicting it).
 ///
 /// Gradient: with D_c the class's ratio, U_c = Σp_c + Σt_c + s and
-/// I_c = 2·Σp_c·t_c + s, d loss/d p_c = −(2·t_c·U_c − I_c)/(K·U_c²), then
-/// through the softmax: dx_c = p_c·(g_c − Σ_j g_j·p_j).
+/// I_c = 2·Σp_c·t_c + s, d loss/d p_c = −(2·t_c·U_c − I_c)/(|C|·U_c²) for
+/// c ∈ C (0 otherwise), then through the softmax: dx_c = p_c·(g_c − Σ_j g_j·p_j).
+/// With no class in C (a batch of background only, `.presentForeground`) the
+/// loss and its gradient are 0.
 public final class SoftDiceLoss {
     /// The smoothing s added to numerator and denominator.
     public let smoothing: Double
+    /// Which classes the mean runs over.
+    public let classes: DiceClasses
     /// `scale`·d(loss)/d(logits) after the last `evaluate`.
     public let gradient = TrainTensor(shape: unsizedShape)
     /// Softmax of the last logits (N×K×H×W).
@@ -21,9 +30,10 @@ public final class SoftDiceLoss {
     private let sums = GrowableBuffer<Double>(fill: 0)
 
     /// - Throws: `TrainerError.invalidArgument` for a negative smoothing.
-    public init(smoothing: Double = 1) throws(TrainerError) {
+    public init(smoothing: Double = 1, classes: DiceClasses = .all) throws(TrainerError) {
         guard smoothing >= 0 else { throw .invalidArgument("Dice smoothing must be ≥ 0, found \(smoothing)") }
         self.smoothing = smoothing
+        self.classes = classes
     }
 
     /// The soft Dice loss of `logits` (N×K×H×W) against `labels` (N×H×W class
@@ -48,14 +58,22 @@ public final class SoftDiceLoss {
             sum[2 * k + label] += 1
             for c in 0..<k { sum[k + c] += Double(p[base + c * shape.spatial]) }
         }
+        let foregroundOnly = classes == .presentForeground
+        func isSelected(_ c: Int) -> Bool { !foregroundOnly || (c > 0 && sum[2 * k + c] > 0) }
+        let selectedCount = (0..<k).reduce(0) { $0 + (isSelected($1) ? 1 : 0) }
+        guard selectedCount > 0 else {
+            gradient.pointer.update(repeating: 0, count: gradient.count)
+            return 0
+        }
         var meanRatio: Double = 0
+        let count = Double(selectedCount)
         for c in 0..<k {
             let intersection = 2 * sum[c] + s, union = sum[k + c] + sum[2 * k + c] + s
+            guard isSelected(c) else { sum[c] = 0; sum[k + c] = 0; continue }
             meanRatio += union > 0 ? intersection / union : 1
-            // Reuse the slots: d/dp_c = a_c·t_c + b_c, a_c = −2/(K·U), b_c = I/(K·U²).
-            let kk = Double(k)
-            sum[c] = union > 0 ? -2 / (kk * union) : 0
-            sum[k + c] = union > 0 ? intersection / (kk * union * union) : 0
+            // Reuse the slots: d/dp_c = a_c·t_c + b_c, a_c = −2/(|C|·U), b_c = I/(|C|·U²).
+            sum[c] = union > 0 ? -2 / (count * union) : 0
+            sum[k + c] = union > 0 ? intersection / (count * union * union) : 0
         }
         let factor = Double(scale)
         forEachPixel(shape) { n, base, pixel in
@@ -71,8 +89,16 @@ public final class SoftDiceLoss {
                 g[base + c * shape.spatial] = Float(factor * probability * (dp - dot))
             }
         }
-        return 1 - meanRatio / Double(k)
+        return 1 - meanRatio / count
     }
+}
+
+/// The classes a soft Dice loss averages over.
+public enum DiceClasses: String, Codable, CaseIterable, Sendable {
+    /// Every class, the background included (the paper's metric).
+    case all
+    /// The foreground classes (index ≥ 1) the batch's labels contain.
+    case presentForeground = "present_foreground"
 }
 
 /// Calls `body(image, base, pixel)` for every pixel, where `base` is the

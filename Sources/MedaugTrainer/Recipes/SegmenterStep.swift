@@ -7,12 +7,16 @@ public struct SegmenterStepOptions: Equatable, Sendable {
     public var diceWeight: Float
     /// Dice smoothing s (docs/design.md §1's S).
     public var diceSmoothing: Double
+    /// The classes the soft Dice term averages over (`SoftDiceLoss`).
+    public var diceClasses: DiceClasses
 
     /// Options with the defaults above unless given.
-    public init(adam: AdamOptions = AdamOptions(), diceWeight: Float = 1, diceSmoothing: Double = 1) {
+    public init(adam: AdamOptions = AdamOptions(), diceWeight: Float = 1, diceSmoothing: Double = 1,
+                diceClasses: DiceClasses = .all) {
         self.adam = adam
         self.diceWeight = diceWeight
         self.diceSmoothing = diceSmoothing
+        self.diceClasses = diceClasses
     }
 }
 
@@ -20,7 +24,7 @@ public struct SegmenterStepOptions: Equatable, Sendable {
 public struct SegmenterLosses: Equatable, Sendable {
     /// Mean pixel cross-entropy.
     public var crossEntropy: Double
-    /// Soft Dice loss, 1 − mean over classes (background included).
+    /// Soft Dice loss, 1 − mean over the option's classes.
     public var dice: Double
     /// crossEntropy + diceWeight·dice: what the step minimises.
     public var total: Double
@@ -54,7 +58,7 @@ public final class SegmenterStep {
         }
         self.segmenter = segmenter
         optimizer = try Adam(parameters: segmenter.parameters, options: options.adam)
-        dice = try SoftDiceLoss(smoothing: options.diceSmoothing)
+        dice = try SoftDiceLoss(smoothing: options.diceSmoothing, classes: options.diceClasses)
         diceWeight = options.diceWeight
         segmenter.computesInputGradient = false
     }

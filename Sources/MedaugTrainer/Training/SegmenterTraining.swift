@@ -36,6 +36,12 @@ public final class SegmenterTraining {
         /// of an experiment with 30 or 300 pairs train equally long): each
         /// epoch draws full batches from fresh shuffles of the pairs.
         public var stepsPerEpoch: Int?
+        /// How the learning rate moves over the run's steps from
+        /// `step.adam.learningRate`.
+        public var schedule = LearningRateSchedule.constant
+        /// Train on crops of the pairs (`CropSampling`); nil: whole images.
+        /// Validation always runs on whole images.
+        public var crops: CropSampling?
         public var step = SegmenterStepOptions()
         public init() {}
     }
@@ -45,6 +51,7 @@ public final class SegmenterTraining {
     let step: SegmenterStep
     let train: TrainingPairs
     let validation: TrainingPairs?
+    let sampler: CropSampler?
 
     /// - Throws: `TrainerError.invalidArgument` if the data does not fit the
     ///   configuration (channels, classes, size) or an option is out of range.
@@ -64,6 +71,9 @@ public final class SegmenterTraining {
         network.threads = options.threads
         network.initialize(seed: options.seed)
         step = try SegmenterStep(segmenter: network, options: options.step)
+        sampler = try options.crops.map { sampling throws(TrainerError) in
+            try CropSampler(sampling, pairs: train, multiple: 1 << config.depth)
+        }
         self.train = train
         self.validation = validation
         self.options = options
@@ -110,7 +120,14 @@ public final class SegmenterTraining {
                     indices = Array(order.prefix(options.batchSize))
                     order.removeFirst(indices.count)
                 }
-                try train.fill(images: images, labels: labels, indices: indices)
+                if let sampler {
+                    let origins = indices.map { sampler.origin(of: $0, random: &loop.random) }
+                    try train.fill(images: images, labels: labels, indices: indices, origins: origins, side: sampler.sampling.side)
+                } else {
+                    try train.fill(images: images, labels: labels, indices: indices)
+                }
+                step.optimizer.options.learningRate = options.schedule.learningRate(
+                    base: options.step.adam.learningRate, step: step.stepCount, of: options.epochs * batches)
                 total += try step.step(images: images, labels: labels).total * Double(indices.count)
                 seen += indices.count
                 progress(epoch, b + 1, batches)
@@ -151,7 +168,8 @@ public final class SegmenterTraining {
 
     /// Validation loss and foreground Dice, BatchNorm with running statistics.
     func evaluate(_ pairs: TrainingPairs, images: TrainTensor, labels: LabelMap) throws -> (Double, Double?) {
-        let crossEntropy = CrossEntropyLoss(), dice = try SoftDiceLoss(smoothing: options.step.diceSmoothing)
+        let crossEntropy = CrossEntropyLoss()
+        let dice = try SoftDiceLoss(smoothing: options.step.diceSmoothing, classes: options.step.diceClasses)
         let eval = ForwardMode(batchStatistics: false, dropout: false, probabilities: false)
         var matrix = try ConfusionMatrix(classes: pairs.classes)
         var total = 0.0

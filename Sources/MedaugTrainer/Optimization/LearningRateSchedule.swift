@@ -1,0 +1,23 @@
+import Foundation
+
+/// The learning rate of each step of a run, from the base rate.
+public enum LearningRateSchedule: Equatable, Sendable {
+    /// The base rate throughout.
+    case constant
+    /// nnU-Net's "poly" decay: base·(1 − t/T)^exponent at step t of T (0.9 in
+    /// nnU-Net), ending near 0: the last steps settle the weights instead of
+    /// bouncing between the minibatches' minima, which with 30 training
+    /// images decides whether a small lesion class is kept.
+    case poly(exponent: Double)
+
+    /// The rate of step `step` (0-based) of `total`.
+    public func learningRate(base: Float, step: Int, of total: Int) -> Float {
+        switch self {
+        case .constant:
+            return base
+        case .poly(let exponent):
+            let progress = min(1, Double(max(0, step)) / Double(max(1, total)))
+            return base * Float(pow(1 - progress, exponent))
+        }
+    }
+}

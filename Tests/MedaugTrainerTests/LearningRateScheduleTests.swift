@@ -1,0 +1,14 @@
+import Foundation
+import XCTest
+@testable import MedaugTrainer
+
+final class LearningRateScheduleTests: XCTestCase {
+    func testPolyScheduleDecaysFromTheBaseRateTowardsZero() {
+        let poly = LearningRateSchedule.poly(exponent: 0.9)
+        XCTAssertEqual(poly.learningRate(base: 0.01, step: 0, of: 100), 0.01)
+        XCTAssertEqual(poly.learningRate(base: 0.01, step: 50, of: 100), 0.01 * Float(pow(0.5, 0.9)), accuracy: 1e-8)
+        XCTAssertEqual(poly.learningRate(base: 0.01, step: 99, of: 100), 0.01 * Float(pow(0.01, 0.9)), accuracy: 1e-9)
+        XCTAssertGreaterThan(poly.learningRate(base: 0.01, step: 99, of: 100), 0)
+        XCTAssertEqual(LearningRateSchedule.constant.learningRate(base: 0.01, step: 99, of: 100), 0.01)
+    }
+}
