@@ -29,8 +29,9 @@ public struct ExperimentConfig: Codable, Sendable {
     /// scores them; other data only when asked: label values alone cannot
     /// tell a tumour from an organ.
     public var regions: String?
-    /// Generated pairs whose gate Dice is below this are dropped (gan_gated).
-    public var gateThreshold: Double = 0.5
+    /// Generated pairs whose relative gate score is below this are dropped
+    /// (gan_gated; `GateReport`).
+    public var gateThreshold: Double = 0.8
     /// Synthetic images at least this SSIM-similar to a real training
     /// image are flagged as near-copies.
     public var nearCopySSIM: Double = 0.95
@@ -100,7 +101,7 @@ public final class ExperimentRunner {
         let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
 
         let generatorPath = out + "/weights/generator.safetensors"
-        try timed("gan") { try trainGAN(to: generatorPath) }
+        let renderQuality = try timed("gan") { try trainGAN(to: generatorPath) }
         let generator = try Model(path: generatorPath)
         let arms = Self.arms(hasLesions: !editValues.isEmpty)
         try timed("expand") {
@@ -120,7 +121,7 @@ public final class ExperimentRunner {
             dataset: config.dataset.rawValue, preset: preset.name, seeds: (0..<preset.seeds).map { config.seed + UInt64($0) },
             classes: manifest.classes, labelValues: manifest.labelValues, arms: scores,
             comparisons: ArmComparison.all(scores, order: ExperimentArm.allCases.map(\.rawValue)), gate: gate,
-            syntheticChecks: checks, seconds: timing)
+            ganEpochs: renderQuality, syntheticChecks: checks, seconds: timing)
         try report.write(to: out)
         return report
     }
@@ -148,7 +149,8 @@ public final class ExperimentRunner {
         }
     }
 
-    func trainGAN(to path: String) throws {
+    /// Trains the generator; returns its validation render quality per epoch.
+    func trainGAN(to path: String) throws -> [RenderQuality] {
         let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: false)
         let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
         let m = train.manifest
@@ -174,12 +176,23 @@ public final class ExperimentRunner {
                                        validation: validation, options: options)
         let total = preset.ganEpochs * train.count
         var done = 0
+        var quality: [RenderQuality] = []
+        var failure: Error?
         try training.run(bestPath: path, checkpointPath: out + "/weights/generator.checkpoint.safetensors",
                          progress: { _, _, _ in done += 1; self.progress("gan", done, total) }) { record in
-            self.log(String(format: "  gan epoch %d: l1 %.4f, val l1 %.4f", record.epoch, record.l1, record.valLoss ?? .nan))
+            do {
+                let measured = try RenderQuality.measure(training, epoch: record.epoch,
+                                                         pairs: min(validation.count, RenderQuality.pairsPerEpoch))
+                quality.append(measured)
+                self.log(String(format: "  gan epoch %d: l1 %.4f, val l1 %.4f, val PSNR %.2f dB, val SSIM %.3f", record.epoch,
+                                record.l1, record.valLoss ?? .nan, measured.psnr ?? .nan, measured.ssim ?? .nan))
+            } catch { failure = error }
         }
-        try TrainingPictures.writeGAN(training, samples: out + "/pictures/gan-samples.png", curves: out + "/curves/gan.svg")
+        if let failure { throw failure }
+        try TrainingPictures.writeGAN(training, samples: out + "/pictures/gan-samples.png", curves: out + "/curves/gan.svg",
+                                      quality: quality)
         try? FileManager.default.removeItem(atPath: out + "/weights/generator.checkpoint.safetensors")
+        return quality
     }
 
     func setFolder(_ arm: ExperimentArm) -> String { out + "/sets/" + arm.rawValue }

@@ -62,7 +62,13 @@ def test_report_files_are_complete_and_well_formed(run):
             assert len(split["per_class_dice"]["mean"]) == len(metrics["classes"])
             assert set(split["region_dice"]) == {"whole_tumour", "tumour_core", "enhancing_tumour"}
     assert metrics["label_values"] == [0, 1, 2, 4, 5, 6, 7]
-    assert metrics["gate"]["kept"] + metrics["gate"]["dropped"] == len(metrics["gate"]["scores"])
+    gate = metrics["gate"]
+    assert gate["kept"] + gate["dropped"] == len(gate["scores"])
+    assert set(gate["validation_dice"]) == set(metrics["classes"])
+    for score in gate["scores"]:
+        assert score["kept"] == (score["relative"] is None or score["relative"] >= gate["threshold"])
+    if not any((d or 0) >= gate["learned_dice"] for name, d in gate["validation_dice"].items() if name != "background"):
+        assert all(score["relative"] is None and score["kept"] for score in gate["scores"]), "no learned class: keep all"
     assert metrics["synthetic_checks"]["held_out"]["images"] > 0
     rows = list(csv.DictReader((run / "metrics.csv").open()))
     assert {r["arm"] for r in rows} == ARMS

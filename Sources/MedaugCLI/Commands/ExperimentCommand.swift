@@ -66,8 +66,8 @@ struct ExperimentCommand: ParsableCommand {
     var seeds: Int?
     @Option(help: "Merged regions to score and compare: none or brats (whole tumour, tumour core, enhancing: label values 1, 2, 4; also the default lesion values for edits and paste). mni-lesion always scores them.")
     var regions: EvaluateCommand.RegionPreset = .none
-    @Option(help: "Quality gate: drop generated pairs whose Dice is below this.")
-    var gateThreshold: Double = 0.5
+    @Option(help: "Quality gate: drop generated pairs the real arm's segmenter reads worse than this share of how well it reads real validation images (mean over its learned classes of render Dice ÷ validation Dice).")
+    var gateThreshold: Double = 0.8
     @Option(help: "Threads.")
     var threads: Int = 2
 

@@ -16,13 +16,15 @@ public struct ExperimentReport: Codable, Sendable {
     /// every arm against `classic` and against `real` (`ArmComparison`).
     public var comparisons: [String: [String: [String: ArmComparison]]]
     public var gate: GateReport
+    /// The generator's validation render quality after each GAN epoch.
+    public var ganEpochs: [RenderQuality]
     public var syntheticChecks: SyntheticChecks
     /// Wall-clock seconds per stage and in total.
     public var seconds: [String: Double]
 
     enum CodingKeys: String, CodingKey {
         case dataset, preset, seeds, classes, labelValues = "label_values", arms, comparisons, gate
-        case syntheticChecks = "synthetic_checks", seconds
+        case ganEpochs = "gan_epochs", syntheticChecks = "synthetic_checks", seconds
     }
 
     /// The arms run, in `ExperimentArm` order.
@@ -103,8 +105,11 @@ public struct ExperimentReport: Codable, Sendable {
             guard let median = d.median, let low = d.min, let high = d.max else { return "none" }
             return String(format: "median %.3f (min %.3f, max %.3f, n = %d)", median, low, high, d.count)
         }
-        lines += ["", "Quality gate (segmenter of the real arm, seed 0; foreground Dice against the rendered label map): "
-                    + "kept \(gate.kept), dropped \(gate.dropped) at threshold \(gate.threshold); scores \(dist(gate.distribution)).",
+        let learned = classes.filter { (gate.validationDice[$0] ?? nil).map { $0 >= gate.learnedDice } ?? false }
+        lines += ["", "Quality gate (segmenter of the real arm, seed 0; per learned class, Dice on the render against its label map "
+                    + "÷ validation Dice; learned: validation Dice ≥ \(gate.learnedDice): "
+                    + (learned.isEmpty ? "none" : learned.joined(separator: ", ")) + "): "
+                    + "kept \(gate.kept), dropped \(gate.dropped) at threshold \(gate.threshold); relative scores \(dist(gate.distribution)).",
                   "", "Memorisation: SSIM of each generated image to its nearest real training image: "
                     + "\(dist(syntheticChecks.memorisation.nearestSSIM)); near-copies (≥ \(syntheticChecks.memorisation.threshold)): "
                     + "\(syntheticChecks.memorisation.nearCopies.count).",

@@ -5,9 +5,10 @@ import MedaugTrainer
 /// samples and an SVG of the per-epoch losses.
 public enum TrainingPictures {
     /// The GAN's pictures: rows of (mask | real | generated) for `count`
-    /// validation pairs at `samples` (PNG), the losses at `curves` (SVG).
+    /// validation pairs at `samples` (PNG), the losses (and, when given, the
+    /// validation render quality per epoch) at `curves` (SVG).
     public static func writeGAN(_ training: GANTraining, samples samplesPath: String, curves curvesPath: String,
-                                count: Int = 4) throws {
+                                count: Int = 4, quality: [RenderQuality] = []) throws {
         let samples = try training.samples(count: count)
         var grid = try SampleGrid(columns: 3, side: samples.first?.side ?? 1)
         for sample in samples {
@@ -15,7 +16,11 @@ public enum TrainingPictures {
         }
         try grid.writePNG(to: samplesPath)
         let history = training.history
-        try LineChart(title: "pix2pix training (\(history.count) epochs)", panels: [
+        let qualityPanels: [LineChart.Panel] = quality.isEmpty ? [] : [
+            .init(title: "validation render PSNR (dB, median)", series: [.init(name: "psnr", values: quality.map(\.psnr))]),
+            .init(title: "validation render SSIM (median)", series: [.init(name: "ssim", values: quality.map(\.ssim))]),
+        ]
+        try LineChart(title: "pix2pix training (\(history.count) epochs)", panels: qualityPanels + [
             .init(title: "L1(G(x), y)", series: [.init(name: "train", values: history.map(\.l1)),
                                                   .init(name: "validation", values: history.map(\.valLoss))]),
             .init(title: "discriminator: BCE(D(x,y),1) + BCE(D(x,G(x)),0)",

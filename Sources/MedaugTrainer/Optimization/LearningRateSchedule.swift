@@ -9,6 +9,12 @@ public enum LearningRateSchedule: Equatable, Sendable {
     /// bouncing between the minibatches' minima, which with 30 training
     /// images decides whether a small lesion class is kept.
     case poly(exponent: Double)
+    /// `poly` after a linear warm-up from 0 over the first `warmup` steps
+    /// (Goyal et al. 2017): Adam's first updates at the full rate, with
+    /// moments estimated from a handful of batches, can push every ReLU of
+    /// a small U-Net's last level negative over the lesions, and nothing
+    /// then brings them back.
+    case warmupPoly(warmup: Int, exponent: Double)
 
     /// The rate of step `step` (0-based) of `total`.
     public func learningRate(base: Float, step: Int, of total: Int) -> Float {
@@ -18,6 +24,9 @@ public enum LearningRateSchedule: Equatable, Sendable {
         case .poly(let exponent):
             let progress = min(1, Double(max(0, step)) / Double(max(1, total)))
             return base * Float(pow(1 - progress, exponent))
+        case .warmupPoly(let warmup, let exponent):
+            guard step >= warmup else { return base * Float(step + 1) / Float(max(1, warmup)) }
+            return LearningRateSchedule.poly(exponent: exponent).learningRate(base: base, step: step, of: total)
         }
     }
 }
