@@ -1,12 +1,13 @@
+import MedaugTrainer
+
 /// Sizes of an experiment run: image side, networks, epochs, seeds.
 ///
 /// - `tiny`: 32x32, 10 training pairs expanded to 40, small networks, two
-///   seeds, two epochs: a smoke test that runs end to end in a few minutes
-///   even in a debug build (CI runs it).
+///   seeds, 30 segmenter steps on 16x16 crops: a smoke test that runs end
+///   to end in about a minute even in a debug build (CI runs it).
 /// - `quick` (default): 128x128, the paper's 30 → 300, a reduced generator
-///   and U-Net (depth 3, 8 base filters), 700 segmenter steps of batch 4 per
-///   run (the lesion classes start to be learned after about 500), three
-///   seeds; about 25 minutes on two cores.
+///   and U-Net (depth 3, 8 base filters), 700 segmenter steps of 8
+///   lesion-aware 64x64 crops per run, three seeds, seven arms.
 /// - `paper`: the paper's scale: 256x256, the full pix2pix generator and
 ///   PatchGAN, 100 GAN epochs at batch 1, a depth-4 U-Net for 50 epochs.
 public struct ExperimentPreset: Codable, Equatable, Sendable {
@@ -32,27 +33,60 @@ public struct ExperimentPreset: Codable, Equatable, Sendable {
     public var segmenterStepsPerEpoch: Int
     public var segmenterBatch: Int
     public var segmenterLearningRate: Float
+    /// How every arm's segmenter trains beyond steps and rate.
+    public var segmenterRecipe: SegmenterRecipe
     /// Segmenter seeds per arm (mean ± std over them).
     public var seeds: Int
 
     public static let tiny = ExperimentPreset(
         name: "tiny", side: 32, trainCount: 10, target: 40, gap: 1, generatorFilters: [8, 16, 32],
         discriminatorFilters: [8, 16, 16], ganEpochs: 2, ganLearningRate: 2e-4, segmenterDepth: 2,
-        segmenterBaseFilters: 4, segmenterEpochs: 2, segmenterStepsPerEpoch: 4, segmenterBatch: 4,
-        segmenterLearningRate: 3e-3, seeds: 2)
+        segmenterBaseFilters: 4, segmenterEpochs: 3, segmenterStepsPerEpoch: 10, segmenterBatch: 8,
+        segmenterLearningRate: 3e-3, segmenterRecipe: .lesionAware(crop: 16), seeds: 2)
 
     public static let quick = ExperimentPreset(
         name: "quick", side: 128, trainCount: 30, target: 300, gap: 5, generatorFilters: [32, 64, 128, 256, 256, 256],
         discriminatorFilters: [32, 64, 128, 128], ganEpochs: 15, ganLearningRate: 2e-4, segmenterDepth: 3,
-        segmenterBaseFilters: 8, segmenterEpochs: 35, segmenterStepsPerEpoch: 20, segmenterBatch: 4,
-        segmenterLearningRate: 3e-3, seeds: 3)
+        segmenterBaseFilters: 8, segmenterEpochs: 35, segmenterStepsPerEpoch: 20, segmenterBatch: 8,
+        segmenterLearningRate: 3e-3, segmenterRecipe: .lesionAware(crop: 64), seeds: 3)
 
     public static let paper = ExperimentPreset(
         name: "paper", side: 256, trainCount: 30, target: 300, gap: 5, generatorFilters: nil, discriminatorFilters: nil,
         ganEpochs: 100, ganLearningRate: 1e-4, segmenterDepth: 4, segmenterBaseFilters: 32, segmenterEpochs: 50,
-        segmenterStepsPerEpoch: 75, segmenterBatch: 4, segmenterLearningRate: 1e-3, seeds: 3)
+        segmenterStepsPerEpoch: 75, segmenterBatch: 4, segmenterLearningRate: 1e-3,
+        segmenterRecipe: .lesionAware(crop: 128), seeds: 3)
 
     public static let all = [tiny, quick, paper]
+}
+
+/// The segmenter recipe of an experiment: one for every arm (fairness
+/// first). docs/design.md §"Segmenter recipe" says why each part is there.
+public struct SegmenterRecipe: Codable, Equatable, Sendable {
+    /// Training crop side; nil: whole images.
+    public var crop: Int?
+    /// Share of crops centred near a pixel of a random foreground class.
+    public var foregroundShare: Double
+    /// Whether the rate decays by nnU-Net's poly rule (else constant).
+    public var poly: Bool
+    public var diceClasses: DiceClasses
+    public var freezesOutputBias: Bool
+
+    /// Lesion-aware crops of `crop` pixels, half of them around a pixel of
+    /// a random foreground class, at a constant rate, soft Dice over every
+    /// class. What measured best on `mni-lesion` at the quick preset
+    /// (docs/design.md §"Segmenter recipe": present-foreground Dice, poly
+    /// decay, warm-up and a frozen output bias did not do better).
+    public static func lesionAware(crop: Int) -> SegmenterRecipe {
+        SegmenterRecipe(crop: crop, foregroundShare: 0.5, poly: false, diceClasses: .all, freezesOutputBias: false)
+    }
+
+    /// Applies the recipe to training options.
+    func apply(to options: inout SegmenterTraining.Options) {
+        options.crops = crop.map { CropSampling(side: $0, foregroundShare: foregroundShare) }
+        options.schedule = poly ? .poly(exponent: 0.9) : .constant
+        options.step.diceClasses = diceClasses
+        options.step.freezesOutputBias = freezesOutputBias
+    }
 }
 
 /// The arms: the same segmenter, the same number of gradient steps, trained

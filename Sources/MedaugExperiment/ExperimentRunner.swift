@@ -254,6 +254,7 @@ public final class ExperimentRunner {
             options.seed = self.config.seed &+ UInt64(k)
             options.threads = self.config.threads
             options.step.adam.learningRate = preset.segmenterLearningRate
+            preset.segmenterRecipe.apply(to: &options)
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
             let weights = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).safetensors"
             let total = preset.segmenterEpochs * preset.segmenterStepsPerEpoch

@@ -41,6 +41,8 @@ struct TrainSegmenterCommand: ParsableCommand {
     var diceClasses: DiceClasses = .all
     @Option(help: "Learning-rate schedule: constant, or poly (nnU-Net: lr·(1 − step/steps)^0.9).")
     var schedule: ScheduleName = .constant
+    @Flag(help: "Keep the output convolution's bias at 0 (no class for pixels whose last features are all off).")
+    var freezeOutputBias = false
     @Option(help: "With --schedule poly: steps of linear warm-up from 0 first.")
     var warmup: Int = 0
     @Option(help: "Train on SIDE×SIDE crops (a multiple of 2^depth) instead of whole images; validation stays whole.")
@@ -84,6 +86,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.threads = threads
             options.step.adam.learningRate = learningRate
             options.step.diceClasses = diceClasses
+            options.step.freezesOutputBias = freezeOutputBias
             options.schedule = schedule == .poly && warmup > 0 ? .warmupPoly(warmup: warmup, exponent: 0.9) : schedule.schedule
             options.stepsPerEpoch = stepsPerEpoch
             options.crops = crop.map { CropSampling(side: $0, foregroundShare: foregroundShare) }

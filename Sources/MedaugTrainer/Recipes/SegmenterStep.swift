@@ -9,6 +9,12 @@ public struct SegmenterStepOptions: Equatable, Sendable {
     public var diceSmoothing: Double
     /// The classes the soft Dice term averages over (`SoftDiceLoss`).
     public var diceClasses: DiceClasses
+    /// Keep the output convolution's bias at its initial 0. With a bias, a
+    /// pixel whose last-level ReLUs are all off is still assigned a class
+    /// (the one with the largest bias); a small U-Net can then learn a whole
+    /// lesion as "all off", where no gradient reaches the earlier layers
+    /// again, and never separate the lesion's classes.
+    public var freezesOutputBias = false
 
     /// Options with the defaults above unless given.
     public init(adam: AdamOptions = AdamOptions(), diceWeight: Float = 1, diceSmoothing: Double = 1,
@@ -44,6 +50,9 @@ public final class SegmenterStep {
     public var diceWeight: Float
     /// Steps completed.
     public internal(set) var stepCount = 0
+    /// `SegmenterStepOptions.freezesOutputBias`.
+    public let freezesOutputBias: Bool
+    private let outputBias: Parameter?
 
     private let crossEntropy = CrossEntropyLoss()
     private let dice: SoftDiceLoss
@@ -60,6 +69,8 @@ public final class SegmenterStep {
         optimizer = try Adam(parameters: segmenter.parameters, options: options.adam)
         dice = try SoftDiceLoss(smoothing: options.diceSmoothing, classes: options.diceClasses)
         diceWeight = options.diceWeight
+        freezesOutputBias = options.freezesOutputBias
+        outputBias = segmenter.parameters.first { $0.name == "out.conv.bias" }
         segmenter.computesInputGradient = false
     }
 
@@ -90,6 +101,7 @@ public final class SegmenterStep {
         let g = logitGradient.pointer, a = crossEntropy.gradient.pointer, b = dice.gradient.pointer
         for i in 0..<logitGradient.count { g[i] = a[i] + b[i] }
         _ = try segmenter.backward(logitGradient)
+        if freezesOutputBias { outputBias?.zeroGradient() }
         return SegmenterLosses(crossEntropy: crossEntropyValue, dice: diceValue,
                                total: crossEntropyValue + Double(diceWeight) * diceValue)
     }
