@@ -8,6 +8,7 @@ import MedaugTrainer
 /// - `quick` (default): 128x128, the paper's 30 → 300, a reduced generator
 ///   and U-Net (depth 3, 8 base filters), 700 segmenter steps of 8
 ///   lesion-aware 64x64 crops per run, three seeds, seven arms.
+/// - `study`: `quick` with five seeds, for the published table.
 /// - `paper`: the paper's scale: 256x256, the full pix2pix generator and
 ///   PatchGAN, 100 GAN epochs at batch 1, a depth-4 U-Net for 50 epochs.
 public struct ExperimentPreset: Codable, Equatable, Sendable {
@@ -50,13 +51,21 @@ public struct ExperimentPreset: Codable, Equatable, Sendable {
         segmenterBaseFilters: 8, segmenterEpochs: 35, segmenterStepsPerEpoch: 20, segmenterBatch: 8,
         segmenterLearningRate: 3e-3, segmenterRecipe: .lesionAware(crop: 64), seeds: 3)
 
+    /// The quick preset with five seeds: the published table (docs/results.md).
+    public static let study: ExperimentPreset = {
+        var preset = quick
+        preset.name = "study"
+        preset.seeds = 5
+        return preset
+    }()
+
     public static let paper = ExperimentPreset(
         name: "paper", side: 256, trainCount: 30, target: 300, gap: 5, generatorFilters: nil, discriminatorFilters: nil,
         ganEpochs: 100, ganLearningRate: 1e-4, segmenterDepth: 4, segmenterBaseFilters: 32, segmenterEpochs: 50,
         segmenterStepsPerEpoch: 75, segmenterBatch: 4, segmenterLearningRate: 1e-3,
         segmenterRecipe: .lesionAware(crop: 128), seeds: 3)
 
-    public static let all = [tiny, quick, paper]
+    public static let all = [tiny, quick, study, paper]
 }
 
 /// The segmenter recipe of an experiment: one for every arm (fairness
@@ -70,6 +79,8 @@ public struct SegmenterRecipe: Codable, Equatable, Sendable {
     public var poly: Bool
     public var diceClasses: DiceClasses
     public var freezesOutputBias: Bool
+    /// The U-Net's hidden activations: 0 ReLU, > 0 LeakyReLU.
+    public var leakyReluSlope: Double = 0
 
     /// Lesion-aware crops of `crop` pixels, half of them around a pixel of
     /// a random foreground class, at a constant rate, soft Dice over every

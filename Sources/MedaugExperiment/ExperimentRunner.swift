@@ -245,7 +245,8 @@ public final class ExperimentRunner {
         let m = train.manifest
         let config = SegmenterConfig.standard(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
                                               channelNames: m.channels, depth: preset.segmenterDepth,
-                                              baseFilters: preset.segmenterBaseFilters)
+                                              baseFilters: preset.segmenterBaseFilters,
+                                              leakyReluSlope: preset.segmenterRecipe.leakyReluSlope)
         return try (0..<preset.seeds).map { k in
             var options = SegmenterTraining.Options()
             options.epochs = preset.segmenterEpochs

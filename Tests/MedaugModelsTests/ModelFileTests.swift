@@ -42,6 +42,22 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// `leaky_relu_slope` is optional: absent means ReLU (files written
+    /// before it existed), and a ReLU segmenter does not write it.
+    func testSegmenterSlopeIsOptionalAndChecked() throws {
+        let relu = SegmenterConfig.standard(imageSize: 32, classes: classes, labelValues: [0, 1, 4], channelNames: ["T1"], depth: 2)
+        XCTAssertFalse(ModelConfig.segmenter(relu).jsonString().contains("leaky_relu_slope"))
+        var leaky = relu
+        leaky.leakyReluSlope = 0.1
+        let json = ModelConfig.segmenter(leaky).jsonString()
+        XCTAssertTrue(json.contains(#""leaky_relu_slope":0.1"#))
+        XCTAssertEqual(try ModelConfig(json: json), .segmenter(leaky))
+        XCTAssertThrowsError(try ModelConfig(json: json.replacingOccurrences(of: #""leaky_relu_slope":0.1"#,
+                                                                             with: #""leaky_relu_slope":1.5"#))) { error in
+            XCTAssertTrue("\(error)".contains("leaky_relu_slope"), "\(error)")
+        }
+    }
+
     func testConfigErrorsNameTheKey() {
         func message(_ json: String) -> String {
             do { _ = try ModelConfig(json: json); return "no error" } catch { return "\(error)" }

@@ -77,6 +77,22 @@ final class EngineParityTests: XCTestCase {
         try checkParity(network, input: { batch, seed in self.normal(shape: [batch, 1, 24, 24], seed: seed) })
     }
 
+    /// The LeakyReLU segmenter (`leaky_relu_slope` > 0): the file records the
+    /// slope and the engine applies it in every hidden layer.
+    func testLeakySegmenterMatchesEngine() throws {
+        let config = SegmenterConfig.standard(imageSize: 16, classes: Self.classes, labelValues: [0, 1, 4],
+                                              channelNames: ["T1", "T2"], depth: 2, baseFilters: 3, leakyReluSlope: 0.1)
+        let network = try SegmenterNetwork(config: config)
+        try checkParity(network, input: { batch, seed in self.normal(shape: [batch, 2, 16, 16], seed: seed) })
+        let relu = try SegmenterNetwork(config: SegmenterConfig.standard(
+            imageSize: 16, classes: Self.classes, labelValues: [0, 1, 4], channelNames: ["T1", "T2"], depth: 2, baseFilters: 3))
+        relu.initialize(seed: 7)
+        network.initialize(seed: 7)
+        let x = try trainTensor(normal(shape: [1, 2, 16, 16], seed: 3))
+        XCTAssertNotEqual(try relu.forward(x, mode: .inference).toArray(), try network.forward(x, mode: .inference).toArray(),
+                          "the slope changes the network")
+    }
+
     // MARK: - Helpers
 
     /// Runs the three comparisons for both weight sets; `dropout(seed)` sets

@@ -32,6 +32,8 @@ MODELS = {
                            "skip_activation": "relu", "dropout_first_up_block": 1,
                            "dropout_up_blocks": 2}),
     "segmenter": ("segmenter", 64, ["--classes", 3, "--depth", 3, "--base-filters", 8], {}),
+    # LeakyReLU hidden layers (the experiment's segmenter recipe).
+    "segmenter-leaky": ("segmenter", 32, ["--classes", 3, "--depth", 2, "--base-filters", 4], {"leaky_relu_slope": 0.1}),
     "discriminator": ("discriminator", 64, ["--classes", 3, "--filters", "16,32,32,64,64"], {}),
 }
 CASES = [(m, norm) for m in MODELS for norm in ("running", "instance")]

@@ -21,8 +21,8 @@ struct ExperimentCommand: ParsableCommand {
         lesions (mni-lesion or --regions brats).
         metrics.json's comparisons.<arm>_vs_<classic|real>.<split>.<metric> hold paired differences
         {mean_diff, ci95, p} over seeds and a per-image signed-rank test (per_image).
-        Presets: tiny (32x32, seconds to minutes), quick (128x128, the default, about 30 minutes on 2 cores),
-        paper (256x256, the paper's networks and epochs: hours).
+        Presets: tiny (32x32, about a minute), quick (128x128, the default, 3 seeds), study (quick with 5
+        seeds: docs/results.md), paper (256x256, the paper's networks and epochs: hours).
         The report folder gets metrics.json (arms.<arm>.<split>.<metric>), metrics.csv, table.md, config.json,
         pictures/ (synthetic pairs, test overlays, training samples), curves/ (SVG), predictions/ (test label
         maps per arm and seed), weights/ and the data sets (data/, sets/).
@@ -36,7 +36,7 @@ struct ExperimentCommand: ParsableCommand {
 
     @Option(help: "mni-lesion, mni-tissue or folder.")
     var dataset: ExperimentDataset = .mniLesion
-    @Option(help: "tiny, quick or paper.")
+    @Option(help: "tiny, quick, study (quick with 5 seeds) or paper.")
     var preset: String = "quick"
     @Option(help: "Report folder (created; an existing one is reused and its files replaced).")
     var out: String
@@ -73,7 +73,7 @@ struct ExperimentCommand: ParsableCommand {
 
     func validate() throws {
         guard ExperimentPreset.all.contains(where: { $0.name == preset }) else {
-            throw ValidationError("--preset must be tiny, quick or paper")
+            throw ValidationError("--preset must be tiny, quick, study or paper")
         }
         guard (dataset == .folder) == (data != nil) else { throw ValidationError("--data goes with --dataset folder (and only with it)") }
         guard (dataset == .volumes) == !labels.isEmpty, (dataset == .volumes) == (classes != nil || labelMap != nil) else {

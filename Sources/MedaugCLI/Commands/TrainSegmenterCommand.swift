@@ -35,6 +35,8 @@ struct TrainSegmenterCommand: ParsableCommand {
     var depth: Int = 4
     @Option(help: "Filters at the first level.")
     var baseFilters: Int = 32
+    @Option(help: "Negative slope of the hidden activations: 0 is ReLU, > 0 LeakyReLU (recorded in the model file).")
+    var leakyReluSlope: Double = 0
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 1e-3
     @Option(help: "Classes the soft Dice term averages over: all (background included) or present_foreground (foreground classes present in the batch, nnU-Net's batch Dice).")
@@ -77,7 +79,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             let manifest = train.manifest
             let config = SegmenterConfig.standard(
                 imageSize: train.height, classes: manifest.classes, labelValues: manifest.labelValues,
-                channelNames: manifest.channels, depth: depth, baseFilters: baseFilters)
+                channelNames: manifest.channels, depth: depth, baseFilters: baseFilters, leakyReluSlope: leakyReluSlope)
             do { try config.validate() } catch { throw CLIError("\(error)") }
             var options = SegmenterTraining.Options()
             options.epochs = epochs

@@ -138,33 +138,34 @@ public struct GraphBuilder {
         graph.output = x
     }
 
-    mutating func doubleConv(_ prefix: String, _ input: ValueID, width: Int, bias: Bool) -> ValueID {
+    mutating func doubleConv(_ prefix: String, _ input: ValueID, width: Int, bias: Bool, hidden: Activation) -> ValueID {
         let g = ConvGeometry(kernel: 3, stride: 1, padding: 1)
         var x = input
         for step in 1...2 {
             x = conv("\(prefix).conv\(step)", x, outChannels: width, geometry: g, bias: bias)
             x = batchNorm("\(prefix).bn\(step)", x)
-            x = activation("\(prefix).act\(step)", .relu, x)
+            x = activation("\(prefix).act\(step)", hidden, x)
             markBlock("\(prefix).conv\(step)", x)
         }
         return x
     }
 
     mutating func buildSegmenter(_ c: SegmenterConfig) {
+        let hidden: Activation = c.leakyReluSlope > 0 ? .leakyRelu(Float(c.leakyReluSlope)) : .relu
         var x = graph.input
         var skips: [ValueID] = []
         for level in 0..<c.depth {
-            x = doubleConv("enc.\(level)", x, width: c.width(level), bias: c.common.convBias)
+            x = doubleConv("enc.\(level)", x, width: c.width(level), bias: c.common.convBias, hidden: hidden)
             skips.append(x)
             x = maxPool("enc.\(level).pool", x)
         }
-        x = doubleConv("bottom", x, width: c.width(c.depth), bias: c.common.convBias)
+        x = doubleConv("bottom", x, width: c.width(c.depth), bias: c.common.convBias, hidden: hidden)
         let up = ConvGeometry(kernel: 2, stride: 2, padding: 0)
         for level in stride(from: c.depth - 1, through: 0, by: -1) {
             x = conv("dec.\(level).up", x, outChannels: c.width(level), geometry: up, bias: true, transposed: true)
             markBlock("dec.\(level).up", x)
             x = concat("dec.\(level).concat", [x, skips[level]])
-            x = doubleConv("dec.\(level)", x, width: c.width(level), bias: c.common.convBias)
+            x = doubleConv("dec.\(level)", x, width: c.width(level), bias: c.common.convBias, hidden: hidden)
         }
         let pointwise = ConvGeometry(kernel: 1, stride: 1, padding: 0)
         x = conv("out.conv", x, outChannels: c.common.outputChannels, geometry: pointwise, bias: true)

@@ -1,6 +1,7 @@
 /// The U-Net segmenter (Ronneberger style): image → class probabilities.
 ///
-/// Per level two 3×3 convs (padding 1) + BatchNorm + ReLU; 2×2 max-pool down;
+/// Per level two 3×3 convs (padding 1) + BatchNorm + ReLU (LeakyReLU with
+/// `leaky_relu_slope` > 0); 2×2 max-pool down;
 /// 2×2 stride-2 ConvTranspose (with bias) up, concatenated `[up, skip]`; a
 /// 1×1 conv with bias to the classes; softmax. Level `l` has
 /// `baseFilters·2^l` filters, the bottom level `depth`.
@@ -9,15 +10,21 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     public var depth: Int
     public var baseFilters: Int
     public var outputActivation: ActivationName
+    /// Negative slope of the hidden activations: 0 is ReLU (the default,
+    /// and what files without the key mean), > 0 LeakyReLU, whose units
+    /// cannot die (docs/design.md §2.1).
+    public var leakyReluSlope: Double = 0
 
     enum CodingKeys: String, CodingKey {
         case depth, baseFilters = "base_filters", outputActivation = "output_activation"
+        case leakyReluSlope = "leaky_relu_slope"
     }
 
     /// The default segmenter: depth 4, 32 base filters.
     public static func standard(imageSize: Int = 256, classes: [String], labelValues: [Int],
-                                channelNames: [String], depth: Int = 4, baseFilters: Int = 32) -> SegmenterConfig {
-        SegmenterConfig(
+                                channelNames: [String], depth: Int = 4, baseFilters: Int = 32,
+                                leakyReluSlope: Double = 0) -> SegmenterConfig {
+        var config = SegmenterConfig(
             common: CommonConfig(
                 formatVersion: 1, kind: .segmenter, imageSize: imageSize,
                 inputChannels: channelNames.count, outputChannels: classes.count, convBias: false,
@@ -25,6 +32,8 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
                 labelValues: labelValues, channelNames: channelNames, intensityRange: [-1, 1],
                 inference: InferenceMode(normalization: .running, dropout: false)),
             depth: depth, baseFilters: baseFilters, outputActivation: .softmax)
+        config.leakyReluSlope = leakyReluSlope
+        return config
     }
 
     public init(common: CommonConfig, depth: Int, baseFilters: Int, outputActivation: ActivationName) {
@@ -40,6 +49,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         depth = try c.decode(Int.self, forKey: .depth)
         baseFilters = try c.decode(Int.self, forKey: .baseFilters)
         outputActivation = try c.decode(ActivationName.self, forKey: .outputActivation)
+        leakyReluSlope = try c.decodeIfPresent(Double.self, forKey: .leakyReluSlope) ?? 0
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -48,6 +58,8 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         try c.encode(depth, forKey: .depth)
         try c.encode(baseFilters, forKey: .baseFilters)
         try c.encode(outputActivation, forKey: .outputActivation)
+        // Written only when set: ReLU files stay as 0.2.0 wrote them.
+        if leakyReluSlope != 0 { try c.encode(leakyReluSlope, forKey: .leakyReluSlope) }
     }
 
     /// Filters at level `level` (0 = outermost, `depth` = bottom).
@@ -71,6 +83,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         guard common.channelNames.count == common.inputChannels else {
             throw fail("\(common.channelNames.count) channel_names but input_channels \(common.inputChannels)")
         }
+        guard leakyReluSlope >= 0, leakyReluSlope < 1 else { throw fail("leaky_relu_slope \(leakyReluSlope) must be in [0, 1)") }
         guard outputActivation == .softmax || outputActivation == .identity else {
             throw fail("output_activation \(outputActivation.rawValue), expected softmax or identity (logits)")
         }

@@ -7,7 +7,8 @@ import MedaugModels
 /// probabilities with `mode.probabilities`.
 ///
 /// Layers as `MedaugEngine`'s graph builder reads the configuration: per
-/// encoder level two (3×3 conv → BatchNorm → ReLU), the second's output kept
+/// encoder level two (3×3 conv → BatchNorm → ReLU, or LeakyReLU with
+/// `leakyReluSlope` > 0), the second's output kept
 /// as the skip, then 2×2 max-pool; the bottom level's two; per decoder level
 /// (innermost first) a 2×2 stride-2 ConvTranspose with bias, concatenated
 /// `[up, skip]`, two (conv → BatchNorm → ReLU); a 1×1 output conv with bias;
@@ -62,6 +63,7 @@ public final class SegmenterNetwork: TrainableNetwork {
         let epsilon = Float(config.common.batchnormEpsilon), momentum = Float(config.common.batchnormMomentum)
         let bias = config.common.convBias
         let three = ConvGeometry(kernel: 3, stride: 1, padding: 1)
+        let hidden: Activation = config.leakyReluSlope > 0 ? .leakyRelu(Float(config.leakyReluSlope)) : .relu
         func doubleConv(_ prefix: String, input: Int, width: Int) throws(TrainerError) -> LayerChain {
             var layers: [Layer] = []
             for step in 1...2 {
@@ -69,7 +71,7 @@ public final class SegmenterNetwork: TrainableNetwork {
                                          outChannels: width, geometry: three, hasBias: bias, workspace: workspace))
                 layers.append(try BatchNorm2D(name: "\(prefix).bn\(step)", channels: width, epsilon: epsilon,
                                               momentum: momentum))
-                layers.append(try ActivationLayer(.relu, name: "\(prefix).act\(step)"))
+                layers.append(try ActivationLayer(hidden, name: "\(prefix).act\(step)"))
             }
             return LayerChain(layers)
         }

@@ -127,9 +127,13 @@ def _discriminator(g, c, x):
 
 
 def _segmenter(g, c, x):
+    # Files without the key are ReLU; a slope > 0 makes the hidden layers LeakyReLU.
+    slope = c.get("leaky_relu_slope", 0)
+    act = "leaky_relu" if slope > 0 else "relu"
+
     def double(x, prefix):
-        x = g.block(x, f"{prefix}.conv1", f"{prefix}.bn1", f"{prefix}.conv1", "relu", 1, 1)
-        return g.block(x, f"{prefix}.conv2", f"{prefix}.bn2", f"{prefix}.conv2", "relu", 1, 1)
+        x = g.block(x, f"{prefix}.conv1", f"{prefix}.bn1", f"{prefix}.conv1", act, 1, 1, slope=slope)
+        return g.block(x, f"{prefix}.conv2", f"{prefix}.bn2", f"{prefix}.conv2", act, 1, 1, slope=slope)
 
     depth, skips = c["depth"], []
     for l in range(depth):
