@@ -71,6 +71,12 @@ public final class ExperimentRunner {
     public var log: (String) -> Void = { _ in }
     /// Progress within a stage: (stage, done, total).
     public var progress: (String, Int, Int) -> Void = { _, _, _ in }
+    /// Continue the run in `out` (same configuration): finished stages are
+    /// skipped and a killed training continues from its last checkpoint
+    /// (`StageLedger`), with the same final numbers on the same CPU tier and
+    /// thread count.
+    public var resume = false
+    var ledger: StageLedger!
 
     public init(config: ExperimentConfig, out: String) {
         self.config = config
@@ -91,17 +97,29 @@ public final class ExperimentRunner {
             defer { timing[stage] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
             return try body()
         }
+        if resume { try checkResumable() }
         for folder in ["", "/weights", "/sets", "/pictures", "/curves", "/predictions"] {
             try FileManager.default.createDirectory(atPath: out + folder, withIntermediateDirectories: true)
         }
-        try write(json: config, to: out + "/config.json")
+        ledger = try StageLedger(folder: out, resuming: resume)
+        try encodedConfig().write(to: URL(fileURLWithPath: out + "/config.json"), options: .atomic)
 
-        let manifest = try timed("data") { try prepareData() }
+        let manifest = try timed("data") { () throws -> DatasetManifest in
+            if ledger.contains("data") { return try DatasetManifest.read(folder: data) }
+            let manifest = try prepareData()
+            try ledger.finish("data")
+            return manifest
+        }
         let lesions = config.dataset == .mniLesion || config.regions == "brats"
         let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
 
         let generatorPath = out + "/weights/generator.safetensors"
-        let renderQuality = try timed("gan") { try trainGAN(to: generatorPath) }
+        let renderQuality = try timed("gan") { () throws -> [RenderQuality] in
+            if ledger.contains("gan") { return try read(json: [RenderQuality].self, from: qualityPath) }
+            let quality = try trainGAN(to: generatorPath)
+            try ledger.finish("gan")
+            return quality
+        }
         let generator = try Model(path: generatorPath)
         let arms = Self.arms(hasLesions: !editValues.isEmpty)
         try timed("expand") {
@@ -149,7 +167,11 @@ public final class ExperimentRunner {
         }
     }
 
-    /// Trains the generator; returns its validation render quality per epoch.
+    /// `weights/gan-quality.json`: the render quality of the epochs so far.
+    var qualityPath: String { out + "/weights/gan-quality.json" }
+
+    /// Trains the generator (continuing from its checkpoint when resuming);
+    /// returns its validation render quality per epoch.
     func trainGAN(to path: String) throws -> [RenderQuality] {
         let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: false)
         let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
@@ -174,16 +196,23 @@ public final class ExperimentRunner {
         options.step.discriminatorAdam.learningRate = preset.ganLearningRate
         let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
                                        validation: validation, options: options)
-        let total = preset.ganEpochs * train.count
-        var done = 0
+        let checkpoint = out + "/weights/generator.checkpoint.safetensors"
         var quality: [RenderQuality] = []
+        if resume && FileManager.default.fileExists(atPath: checkpoint) {
+            let history = try training.resume(from: checkpoint)
+            quality = Array(try read(json: [RenderQuality].self, from: qualityPath).prefix(history.count))
+            log("  gan: continuing after epoch \(history.count) from \(checkpoint)")
+        }
+        let total = preset.ganEpochs * train.count
+        var done = training.history.count * train.count
         var failure: Error?
-        try training.run(bestPath: path, checkpointPath: out + "/weights/generator.checkpoint.safetensors",
+        try training.run(bestPath: path, checkpointPath: checkpoint,
                          progress: { _, _, _ in done += 1; self.progress("gan", done, total) }) { record in
             do {
                 let measured = try RenderQuality.measure(training, epoch: record.epoch,
                                                          pairs: min(validation.count, RenderQuality.pairsPerEpoch))
                 quality.append(measured)
+                try self.write(json: quality, to: self.qualityPath)
                 self.log(String(format: "  gan epoch %d: l1 %.4f, val l1 %.4f, val PSNR %.2f dB, val SSIM %.3f", record.epoch,
                                 record.l1, record.valLoss ?? .nan, measured.psnr ?? .nan, measured.ssim ?? .nan))
             } catch { failure = error }
@@ -225,10 +254,11 @@ public final class ExperimentRunner {
         var paste = gan
         paste.synthesis = .lesionPaste
         sets.append((.paste, paste, nil))
-        for (arm, options, model) in sets where arms.contains(arm) {
+        for (arm, options, model) in sets where arms.contains(arm) && !ledger.contains("expand \(arm.rawValue)") {
             try Expander(generator: model, options: options).expandDataset(input: data, output: setFolder(arm), overwrite: true) {
                 self.progress("expand \(arm.rawValue)", $0, $1); return true
             }
+            try ledger.finish("expand \(arm.rawValue)")
         }
     }
 
@@ -248,6 +278,13 @@ public final class ExperimentRunner {
                                               baseFilters: preset.segmenterBaseFilters,
                                               leakyReluSlope: preset.segmenterRecipe.leakyReluSlope)
         return try (0..<preset.seeds).map { k in
+            let weights = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).safetensors"
+            let historyPath = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).history.json"
+            let stage = Self.segmenterStage(arm, k)
+            if ledger.contains(stage) {
+                return SegmenterRun(seed: self.config.seed &+ UInt64(k), weights: weights,
+                                    history: try read(json: [SegmenterEpoch].self, from: historyPath))
+            }
             var options = SegmenterTraining.Options()
             options.epochs = preset.segmenterEpochs
             options.stepsPerEpoch = preset.segmenterStepsPerEpoch
@@ -257,15 +294,22 @@ public final class ExperimentRunner {
             options.step.adam.learningRate = preset.segmenterLearningRate
             preset.segmenterRecipe.apply(to: &options)
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
-            let weights = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).safetensors"
+            let checkpoint = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).checkpoint.safetensors"
+            if resume && FileManager.default.fileExists(atPath: checkpoint) {
+                let history = try training.resume(from: checkpoint)
+                log("  \(arm.rawValue) seed \(k): continuing after epoch \(history.count) from \(checkpoint)")
+            }
             let total = preset.segmenterEpochs * preset.segmenterStepsPerEpoch
-            var done = 0
-            let history = try training.run(bestPath: weights, progress: { _, _, _ in
+            var done = training.history.count * preset.segmenterStepsPerEpoch
+            let history = try training.run(bestPath: weights, checkpointPath: checkpoint, progress: { _, _, _ in
                 done += 1
                 self.progress("\(arm.rawValue) seed \(k)", done, total)
             })
             try TrainingPictures.writeSegmenter(training, samples: out + "/pictures/segmenter-\(arm.rawValue)-seed\(k).png",
                                                 curves: out + "/curves/segmenter-\(arm.rawValue)-seed\(k).svg")
+            try write(json: history, to: historyPath)
+            try ledger.finish(stage)
+            try? FileManager.default.removeItem(atPath: checkpoint)
             return SegmenterRun(seed: options.seed, weights: weights, history: history)
         }
     }

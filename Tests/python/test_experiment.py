@@ -6,13 +6,15 @@ per-image values, and the same seed repeats the run exactly."""
 import csv
 import json
 import os
+import signal
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 from scipy import stats
-from medaug_cli import ROOT, medaug, requires_binary
+from medaug_cli import BIN, ROOT, medaug, requires_binary
 
 tifffile = pytest.importorskip("tifffile")
 pytestmark = requires_binary
@@ -164,6 +166,39 @@ def test_the_same_seed_repeats_the_run(run, mni, tmp_path):
     first, second = (json.loads((d / "metrics.json").read_text()) for d in (run, again))
     first.pop("seconds"), second.pop("seconds")
     assert first == second
+
+
+def test_a_killed_run_resumes_to_the_same_numbers(run, mni, tmp_path):
+    """SIGKILL as soon as a segmenter of the gan arm has written its first
+    checkpoint (mid-training), then the same command with --resume: the
+    finished stages are skipped, that training continues from its
+    checkpoint, and metrics.json equals the uninterrupted run's."""
+    out = tmp_path / "killed"
+    args = [BIN, "experiment", "--preset", "tiny", "--mni", mni, "--out", out, "--seed", 3]
+    checkpoint = out / "weights" / "segmenter-gan-seed1.checkpoint.safetensors"
+    process = subprocess.Popen([str(a) for a in args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 600
+    while not checkpoint.exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert checkpoint.exists(), "the run ended before the checkpoint could be caught"
+    stages = json.loads((out / "stages.json").read_text())
+    assert {"data", "gan", "expand gan", "segmenter real 0", "segmenter gan 0"} <= set(stages)
+    assert "segmenter gan 1" not in stages and not (out / "metrics.json").exists()
+
+    resumed = medaug(*args[1:], "--resume")
+    assert "gan seed 1: continuing after epoch" in resumed.stderr
+    assert "gan epoch" not in resumed.stderr, "the finished GAN is not trained again"
+    first, second = (json.loads((d / "metrics.json").read_text()) for d in (run, out))
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second
+    assert not checkpoint.exists()
+
+    other = medaug("experiment", "--preset", "tiny", "--mni", mni, "--out", out, "--seed", 4, "--resume", check=False)
+    assert other.returncode != 0 and "another configuration" in other.stderr
+    missing = medaug("experiment", "--preset", "tiny", "--mni", mni, "--out", tmp_path / "none", "--resume", check=False)
+    assert missing.returncode != 0 and "no config.json" in missing.stderr
 
 
 def test_user_volumes_run_through_the_same_experiment(tmp_path):

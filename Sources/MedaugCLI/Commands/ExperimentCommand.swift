@@ -70,6 +70,8 @@ struct ExperimentCommand: ParsableCommand {
     var gateThreshold: Double = 0.8
     @Option(help: "Threads.")
     var threads: Int = 2
+    @Flag(help: "Continue the run in --out made by the same command: finished stages (data, GAN, each expansion, each arm and seed) are skipped and a killed training continues from its checkpoint, with the same final numbers.")
+    var resume = false
 
     func validate() throws {
         guard ExperimentPreset.all.contains(where: { $0.name == preset }) else {
@@ -110,6 +112,7 @@ struct ExperimentCommand: ParsableCommand {
         config.regions = regions == .brats ? "brats" : nil
         config.threads = threads
         let runner = ExperimentRunner(config: config, out: out)
+        runner.resume = resume
         var bar: ProgressBar?
         var stage = ""
         let started = Date()
