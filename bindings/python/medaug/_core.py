@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _ffi
 from ._errors import ClosedError, InternalError, InvalidArgumentError, ShapeError, error_for, _STATUS_NAMES
+from ._pool import SessionPool
 
 class _LazyLibrary:
     """libmedaug, loaded at its first use rather than at ``import medaug``, so
@@ -216,6 +217,7 @@ class Model(_OwnedHandle):
 
     def __init__(self, handle: ctypes.c_void_p, source: str):
         super().__init__(handle)
+        self._pool = SessionPool(self.session)
         self._source = source
         self._what = f"model ({source})"
         try:
@@ -304,6 +306,31 @@ class Model(_OwnedHandle):
         out = ctypes.c_void_p()
         _check(_lib.medaug_session_create(handle, ctypes.byref(options), ctypes.byref(out)))
         return Session(out, self._info, threads or 1)
+
+    def generate(self, label_map: Any, seed: Optional[int] = None,
+                 normalization: Optional[Union[str, int]] = None,
+                 dropout: Optional[Union[str, bool, int]] = None) -> np.ndarray:
+        """:meth:`Session.generate` on a session of the model's pool: safe to call
+        from several threads at once (each concurrent call gets its own
+        one-thread session; the pool keeps them for later calls)."""
+        self._live()
+        with self._pool.session() as session:
+            return session.generate(label_map, seed=seed, normalization=normalization, dropout=dropout)
+
+    def segment(self, image: Any, probabilities: bool = False,
+                normalization: Optional[Union[str, int]] = None
+                ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+        """:meth:`Session.segment` on a session of the model's pool: safe to call
+        from several threads at once, as :meth:`generate`."""
+        self._live()
+        with self._pool.session() as session:
+            return session.segment(image, probabilities=probabilities, normalization=normalization)
+
+    def close(self) -> None:
+        """Frees the model and its pooled sessions (a call in flight finishes
+        first); sessions made with :meth:`session` stay usable."""
+        self._pool.close()
+        super().close()
 
     def __repr__(self) -> str:
         if self._handle is None:
@@ -453,13 +480,14 @@ class Session(_OwnedHandle):
         """Segments images with a segmenter (``medaug_segment``).
 
         Args:
-            image: float array ``[c, h, w]`` or ``[n, c, h, w]``, intensities in
-                [-1, 1], all finite; converted to float32.
+            image: float array ``[h, w]`` (one single-channel image), ``[c, h, w]``
+                or ``[n, c, h, w]``, intensities in [-1, 1], all finite; converted
+                to float32.
             probabilities: also return the class probabilities.
             normalization: ``"running"`` or ``"instance"``; None: the model file's mode.
 
         Returns:
-            int32 label maps ``[n, h, w]`` (``[h, w]`` for a 3-D image) of stored
+            int32 label maps ``[n, h, w]`` (``[h, w]`` for a 2-D or 3-D image) of stored
             label values; with ``probabilities=True`` the tuple
             ``(labels, probabilities)``, probabilities float32 ``[n, classes, h, w]``
             (``[classes, h, w]``).
@@ -474,11 +502,13 @@ class Session(_OwnedHandle):
         if array.dtype.kind not in "biuf":
             raise InvalidArgumentError(f"image must hold real numbers; got dtype {array.dtype}",
                                        _ffi.MEDAUG_INVALID_ARGUMENT)
+        if array.ndim == 2:      # [h, w]: one single-channel image
+            array = array[np.newaxis]
         single = array.ndim == 3
         if single:
             array = array[np.newaxis]
         if array.ndim != 4:
-            raise ShapeError(f"image must be [c, h, w] or [n, c, h, w]; got shape {np.shape(image)}",
+            raise ShapeError(f"image must be [h, w], [c, h, w] or [n, c, h, w]; got shape {np.shape(image)}",
                              _ffi.MEDAUG_SHAPE_MISMATCH)
         array = np.require(array, dtype=np.float32, requirements=["C", "A"])
         n, channels, height, width = array.shape
