@@ -204,7 +204,9 @@ def test_segment_errors(segmenter, generator):
     with pytest.raises(medaug.ShapeError):
         segmenter.segment(np.zeros((1, 1, SIDE, SIDE - 1), dtype=np.float32))
     with pytest.raises(medaug.ShapeError):
-        segmenter.segment(np.zeros((SIDE, SIDE), dtype=np.float32))
+        segmenter.segment(np.zeros(SIDE, dtype=np.float32))           # 1-D ([h, w] is one image)
+    with pytest.raises(medaug.ShapeError):
+        segmenter.segment(np.zeros((1, 1, 1, SIDE, SIDE), dtype=np.float32))
     image = np.zeros((1, SIDE, SIDE), dtype=np.float32)
     image[0, 4, 4] = np.nan
     with pytest.raises(medaug.InvalidArgumentError) as caught:

@@ -42,6 +42,7 @@ def example_config(kind, size, classes=4, channels=1, **overrides):
     else:
         c.update(input_channels=channels, output_channels=classes, depth=4, base_filters=32,
                  output_activation="softmax")
+        del c["leaky_relu_slope"]   # optional for segmenters: absent is ReLU
     c.update(overrides)
     return c
 
@@ -122,7 +123,7 @@ def np_forward(c, t, x, norm):
     conv = lambda y, pre, s, p: np_conv(y, t[pre + ".weight"], t.get(pre + ".bias"), s, p)
     convt = lambda y, pre, s, p: np_convt(y, t[pre + ".weight"], t.get(pre + ".bias"), s, p)
     relu = lambda y: np.maximum(y, 0)
-    leaky = lambda y: np.where(y > 0, y, c["leaky_relu_slope"] * y)
+    leaky = lambda y: np.where(y > 0, y, c.get("leaky_relu_slope", 0) * y)
     y = x.astype(np.float64)
     if c["kind"] in ("generator", "discriminator"):
         s, p = c["stride"], c["padding"]
@@ -145,8 +146,9 @@ def np_forward(c, t, x, norm):
         return outs
 
     def double(y, pre):
-        y = outs[pre + ".conv1"] = relu(bn(conv(y, pre + ".conv1", 1, 1), pre + ".bn1"))
-        y = outs[pre + ".conv2"] = relu(bn(conv(y, pre + ".conv2", 1, 1), pre + ".bn2"))
+        hidden = leaky if c.get("leaky_relu_slope", 0) > 0 else relu
+        y = outs[pre + ".conv1"] = hidden(bn(conv(y, pre + ".conv1", 1, 1), pre + ".bn1"))
+        y = outs[pre + ".conv2"] = hidden(bn(conv(y, pre + ".conv2", 1, 1), pre + ".bn2"))
         return y
 
     for l in range(c["depth"]):
@@ -244,6 +246,7 @@ SMALL = {
     "seg64": example_config("segmenter", 64, depth=3, base_filters=16),
     "seg32-bias": example_config("segmenter", 32, depth=2, base_filters=8, conv_bias=True,
                                  classes=3, channels=2),
+    "seg32-leaky": example_config("segmenter", 32, depth=2, base_filters=8, leaky_relu_slope=0.1),
 }
 
 
