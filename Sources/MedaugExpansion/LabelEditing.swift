@@ -127,21 +127,16 @@ public struct LabelEditor: Sendable {
         let anatomy = base.indices.filter { isAnatomy(base[$0]) }
         guard !anatomy.isEmpty else { return nil }
         for _ in 0..<attempts {
-            let angle = random.uniform() * 2 * Double.pi
-            let scale = scaleRange.lowerBound + random.uniform() * (scaleRange.upperBound - scaleRange.lowerBound)
-            let mirror = random.uniform() < 0.5 ? -1.0 : 1.0
-            let centre = anatomy[Int(random.next() % UInt64(anatomy.count))]
-            let (cy, cx) = (centre / side, centre % side)
-            let (c, s) = (cos(angle), sin(angle))
+            let placement = Placement.random(anatomy: anatomy, side: side, scaleRange: scaleRange, random: &random)
+            let (cy, cx) = placement.centre
             // Backward mapping over the placed region's bounding box: each
             // output pixel looks up the source pixel it came from.
-            let reach = Int((Double(source.radius) * scale).rounded(.up)) + 1
+            let reach = placement.reach(source.radius)
             var placed: [(Int, Int32)] = [], outside = 0
             for oy in -reach...reach {
                 for ox in -reach...reach {
                     let (y, x) = (cy + oy, cx + ox)
-                    let (uy, ux) = (Double(oy) / scale, Double(ox) / scale)
-                    let sy = Int((c * uy + s * ux).rounded()), sx = Int((mirror * (-s * uy + c * ux)).rounded())
+                    let (sy, sx) = placement.source(oy, ox)
                     guard let value = source.lookup[source.key(sy, sx)] else { continue }
                     guard y >= 0, y < side, x >= 0, x < side, isAnatomy(base[y * side + x]) else {
                         outside += 1
@@ -157,6 +152,37 @@ public struct LabelEditor: Sendable {
             return (out, kind)
         }
         return nil
+    }
+}
+
+/// A random similarity transform placing a region: rotation, scale and
+/// mirror about a centre pixel of the anatomy (drawn in that order, from
+/// one stream), mapped backwards from placed offsets to source offsets.
+struct Placement {
+    let centre: (y: Int, x: Int)
+    let scale: Double
+    let cosine: Double
+    let sine: Double
+    let mirror: Double
+
+    static func random(anatomy: [Int], side: Int, scaleRange: ClosedRange<Double>,
+                       random: inout SplitMix64) -> Placement {
+        let angle = random.uniform() * 2 * Double.pi
+        let scale = scaleRange.lowerBound + random.uniform() * (scaleRange.upperBound - scaleRange.lowerBound)
+        let mirror = random.uniform() < 0.5 ? -1.0 : 1.0
+        let centre = anatomy[Int(random.next() % UInt64(anatomy.count))]
+        return Placement(centre: (centre / side, centre % side), scale: scale, cosine: cos(angle), sine: sin(angle),
+                         mirror: mirror)
+    }
+
+    /// Half-side of the box a region of `radius` covers once placed.
+    func reach(_ radius: Int) -> Int { Int((Double(radius) * scale).rounded(.up)) + 1 }
+
+    /// The source offset (from the region's centroid) that placed offset
+    /// (oy, ox) takes its value from (nearest neighbour).
+    func source(_ oy: Int, _ ox: Int) -> (Int, Int) {
+        let (uy, ux) = (Double(oy) / scale, Double(ox) / scale)
+        return (Int((cosine * uy + sine * ux).rounded()), Int((mirror * (-sine * uy + cosine * ux)).rounded()))
     }
 }
 

@@ -20,13 +20,9 @@ extension LabelEditor {
         guard !anatomy.isEmpty else { return nil }
         let plane = side * side
         for _ in 0..<attempts {
-            let angle = random.uniform() * 2 * Double.pi
-            let scale = scaleRange.lowerBound + random.uniform() * (scaleRange.upperBound - scaleRange.lowerBound)
-            let mirror = random.uniform() < 0.5 ? -1.0 : 1.0
-            let centre = anatomy[Int(random.next() % UInt64(anatomy.count))]
-            let (cy, cx) = (centre / side, centre % side)
-            let (c, s) = (cos(angle), sin(angle))
-            let reach = Int((Double(source.radius) * scale).rounded(.up)) + 1
+            let placement = Placement.random(anatomy: anatomy, side: side, scaleRange: scaleRange, random: &random)
+            let (cy, cx) = placement.centre
+            let reach = placement.reach(source.radius)
             // (target pixel, donor pixel) pairs; any pixel off the anatomy
             // rejects the placement.
             var placed: [(Int, Int)] = []
@@ -34,8 +30,7 @@ extension LabelEditor {
             placement: for oy in -reach...reach {
                 for ox in -reach...reach {
                     let (y, x) = (cy + oy, cx + ox)
-                    let (uy, ux) = (Double(oy) / scale, Double(ox) / scale)
-                    let sy = Int((c * uy + s * ux).rounded()), sx = Int((mirror * (-s * uy + c * ux)).rounded())
+                    let (sy, sx) = placement.source(oy, ox)
                     guard source.lookup[source.key(sy, sx)] != nil else { continue }
                     guard y >= 0, y < side, x >= 0, x < side, isAnatomy(target.mask[y * side + x]) else {
                         fits = false
