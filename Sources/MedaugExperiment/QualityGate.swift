@@ -115,9 +115,6 @@ extension ExperimentRunner {
     }
 
     func write<T: Encodable>(json value: T, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try ExperimentReport.encodeJSON(value).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

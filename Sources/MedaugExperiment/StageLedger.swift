@@ -64,12 +64,7 @@ extension ExperimentRunner {
     }
 
     /// config.json's bytes.
-    func encodedConfig() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(config)
-    }
+    func encodedConfig() throws -> Data { try ExperimentReport.encodeJSON(config) }
 
     /// Reads a JSON file written by `write(json:to:)`.
     func read<T: Decodable>(json type: T.Type, from path: String) throws -> T {

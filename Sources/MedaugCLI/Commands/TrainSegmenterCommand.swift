@@ -89,7 +89,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.step.adam.learningRate = learningRate
             options.step.diceClasses = diceClasses
             options.step.freezesOutputBias = freezeOutputBias
-            options.schedule = schedule == .poly && warmup > 0 ? .warmupPoly(warmup: warmup, exponent: 0.9) : schedule.schedule
+            options.schedule = schedule.schedule(warmup: warmup)
             options.stepsPerEpoch = stepsPerEpoch
             options.crops = crop.map { CropSampling(side: $0, foregroundShare: foregroundShare) }
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
@@ -123,10 +123,11 @@ extension DiceClasses: ExpressibleByArgument {}
 enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
     case constant, poly
 
-    var schedule: LearningRateSchedule {
+    /// The schedule; `warmup` steps of linear warm-up apply to poly only.
+    func schedule(warmup: Int) -> LearningRateSchedule {
         switch self {
         case .constant: return .constant
-        case .poly: return .poly(exponent: 0.9)
+        case .poly: return warmup > 0 ? .warmupPoly(warmup: warmup, exponent: 0.9) : .poly(exponent: 0.9)
         }
     }
 }

@@ -31,12 +31,18 @@ public struct ExperimentReport: Codable, Sendable {
     var armOrder: [String] { ExperimentArm.allCases.map(\.rawValue).filter { arms[$0] != nil } }
     static let splitOrder = ["train", "val", "test"]
 
-    /// Writes metrics.json, metrics.csv and table.md into `folder`.
-    public func write(to folder: String) throws {
+    /// The JSON every file of a report folder is written in: pretty,
+    /// sorted keys, non-finite numbers as "inf", "-inf", "nan".
+    static func encodeJSON<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(self).write(to: URL(fileURLWithPath: folder + "/metrics.json"), options: .atomic)
+        return try encoder.encode(value)
+    }
+
+    /// Writes metrics.json, metrics.csv and table.md into `folder`.
+    public func write(to folder: String) throws {
+        try Self.encodeJSON(self).write(to: URL(fileURLWithPath: folder + "/metrics.json"), options: .atomic)
         try Data(csv().utf8).write(to: URL(fileURLWithPath: folder + "/metrics.csv"), options: .atomic)
         try Data(markdown().utf8).write(to: URL(fileURLWithPath: folder + "/table.md"), options: .atomic)
     }
