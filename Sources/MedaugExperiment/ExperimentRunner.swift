@@ -56,9 +56,10 @@ public struct ExperimentConfig: Codable, Sendable {
 /// 3. `sets/<arm>`: the training set expanded to the target (classic only;
 ///    generator + label edits + classic; and the ablations `gan_no_edits`,
 ///    `gmm`, `paste`), val/test real;
-/// 4. segmenters per arm and seed, the same number of gradient steps each;
+/// 4. segmenters per arm and seed, the same number of gradient steps each,
+///    several at once (`trainSegmenters`);
 /// 5. the quality gate (`sets/gan_gated`) scored with the `real` arm's
-///    first segmenter;
+///    first segmenter, before `gan_gated` trains;
 /// 6. every segmenter scored on the real train/val/test splits, test
 ///    predictions saved (`predictions/<arm>/seed-<k>/<id>.tif`);
 /// 7. synthetic checks (memorisation SSIM, held-out SSIM/PSNR);
@@ -125,12 +126,7 @@ public final class ExperimentRunner {
         try timed("expand") {
             try expand(generator: generator, editValues: editValues, arms: arms)
         }
-        var runs: [ExperimentArm: [SegmenterRun]] = [:]
-        runs[.real] = try timed("segmenters: real") { try trainArm(.real, folder: data) }
-        let gate = try timed("quality gate") { try qualityGate(segmenter: runs[.real]![0].weights) }
-        for arm in arms where arm != .real {
-            runs[arm] = try timed("segmenters: \(arm.rawValue)") { try trainArm(arm, folder: setFolder(arm)) }
-        }
+        let (runs, gate) = try timed("segmenters") { try trainSegmenters(arms: arms) }
         let scores = try timed("evaluation") { try evaluate(runs, lesions: lesions) }
         let checks = try timed("synthetic checks") { try syntheticChecks(generator: generator) }
         try timed("pictures") { try writePictures(runs: runs) }
@@ -259,58 +255,6 @@ public final class ExperimentRunner {
                 self.progress("expand \(arm.rawValue)", $0, $1); return true
             }
             try ledger.finish("expand \(arm.rawValue)")
-        }
-    }
-
-    /// One trained segmenter.
-    public struct SegmenterRun {
-        public var seed: UInt64
-        public var weights: String
-        public var history: [SegmenterEpoch]
-    }
-
-    func trainArm(_ arm: ExperimentArm, folder: String) throws -> [SegmenterRun] {
-        let train = try TrainingPairs.load(folder: folder, split: .train, includeSynthetic: arm != .real)
-        let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
-        let m = train.manifest
-        let config = SegmenterConfig.standard(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
-                                              channelNames: m.channels, depth: preset.segmenterDepth,
-                                              baseFilters: preset.segmenterBaseFilters,
-                                              leakyReluSlope: preset.segmenterRecipe.leakyReluSlope)
-        return try (0..<preset.seeds).map { k in
-            let weights = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).safetensors"
-            let historyPath = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).history.json"
-            let stage = Self.segmenterStage(arm, k)
-            if ledger.contains(stage) {
-                return SegmenterRun(seed: self.config.seed &+ UInt64(k), weights: weights,
-                                    history: try read(json: [SegmenterEpoch].self, from: historyPath))
-            }
-            var options = SegmenterTraining.Options()
-            options.epochs = preset.segmenterEpochs
-            options.stepsPerEpoch = preset.segmenterStepsPerEpoch
-            options.batchSize = preset.segmenterBatch
-            options.seed = self.config.seed &+ UInt64(k)
-            options.threads = self.config.threads
-            options.step.adam.learningRate = preset.segmenterLearningRate
-            preset.segmenterRecipe.apply(to: &options)
-            let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
-            let checkpoint = out + "/weights/segmenter-\(arm.rawValue)-seed\(k).checkpoint.safetensors"
-            if resume && FileManager.default.fileExists(atPath: checkpoint) {
-                let history = try training.resume(from: checkpoint)
-                log("  \(arm.rawValue) seed \(k): continuing after epoch \(history.count) from \(checkpoint)")
-            }
-            let total = preset.segmenterEpochs * preset.segmenterStepsPerEpoch
-            var done = training.history.count * preset.segmenterStepsPerEpoch
-            let history = try training.run(bestPath: weights, checkpointPath: checkpoint, progress: { _, _, _ in
-                done += 1
-                self.progress("\(arm.rawValue) seed \(k)", done, total)
-            })
-            try TrainingPictures.writeSegmenter(training, samples: out + "/pictures/segmenter-\(arm.rawValue)-seed\(k).png",
-                                                curves: out + "/curves/segmenter-\(arm.rawValue)-seed\(k).svg")
-            try write(json: history, to: historyPath)
-            try ledger.finish(stage)
-            try? FileManager.default.removeItem(atPath: checkpoint)
-            return SegmenterRun(seed: options.seed, weights: weights, history: history)
         }
     }
 }

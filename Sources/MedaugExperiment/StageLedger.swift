@@ -6,9 +6,12 @@ import Foundation
 /// complete on disk (each is written atomically), so a killed run leaves
 /// the ledger true. Stages that are cheap and deterministic (the quality
 /// gate, evaluation, checks, pictures) always run again.
+/// Safe to use from several threads (the segmenter pool finishes stages
+/// concurrently).
 final class StageLedger {
     let path: String
-    private(set) var finished: Set<String>
+    private var finished: Set<String>
+    private let lock = NSLock()
 
     /// Reads the ledger of `folder` when resuming; otherwise starts empty
     /// (and removes an old one: a fresh run redoes everything).
@@ -25,14 +28,16 @@ final class StageLedger {
         }
     }
 
-    func contains(_ stage: String) -> Bool { finished.contains(stage) }
+    func contains(_ stage: String) -> Bool { lock.withLock { finished.contains(stage) } }
 
     /// Records `stage` as finished (written atomically).
     func finish(_ stage: String) throws {
-        finished.insert(stage)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted]
-        try encoder.encode(finished.sorted()).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try lock.withLock {
+            finished.insert(stage)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted]
+            try encoder.encode(finished.sorted()).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 }
 
@@ -40,10 +45,13 @@ final class StageLedger {
 public enum ExperimentError: Error, CustomStringConvertible {
     /// `--resume` on a folder that is not a run of the same configuration.
     case cannotResume(String)
+    /// A stage cannot run because one it depends on failed.
+    case stageFailed(String)
 
     public var description: String {
         switch self {
         case .cannotResume(let message): return "cannot resume: \(message)"
+        case .stageFailed(let message): return "stage failed: \(message)"
         }
     }
 }

@@ -19,6 +19,8 @@ final class ExpanderTests: XCTestCase {
         let config = ModelConfig.generator(g)
         let path = NSTemporaryDirectory() + "medaug-expander-\(getpid()).safetensors"
         try! ModelFile.write(config: config, tensors: RandomInit.weights(for: config, seed: 3), to: path)
+        // The model keeps its own mapping; the file is not needed after loading.
+        defer { unlink(path) }
         return try! Model(path: path)
     }()
 

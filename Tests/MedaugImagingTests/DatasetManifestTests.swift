@@ -5,6 +5,7 @@ import XCTest
 final class DatasetManifestTests: XCTestCase {
     func folder(with json: String) throws -> String {
         let dir = NSTemporaryDirectory() + "medaug-manifest-\(getpid())-\(UUID().uuidString)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try json.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
         return dir
