@@ -11,4 +11,16 @@ final class LearningRateScheduleTests: XCTestCase {
         XCTAssertGreaterThan(poly.learningRate(base: 0.01, step: 99, of: 100), 0)
         XCTAssertEqual(LearningRateSchedule.constant.learningRate(base: 0.01, step: 99, of: 100), 0.01)
     }
+
+    func testLinearDecayKeepsTheBaseRateThenFallsToZero() {
+        let decay = LearningRateSchedule.linearDecay(decayShare: 0.5)
+        XCTAssertEqual(decay.learningRate(base: 0.02, step: 0, of: 100), 0.02)
+        XCTAssertEqual(decay.learningRate(base: 0.02, step: 49, of: 100), 0.02)
+        XCTAssertEqual(decay.learningRate(base: 0.02, step: 50, of: 100), 0.02)
+        XCTAssertEqual(decay.learningRate(base: 0.02, step: 75, of: 100), 0.01, accuracy: 1e-9)
+        XCTAssertEqual(decay.learningRate(base: 0.02, step: 100, of: 100), 0)
+        XCTAssertEqual(LearningRateSchedule.linearDecay(decayShare: 0).learningRate(base: 0.02, step: 99, of: 100), 0.02)
+        XCTAssertEqual(LearningRateSchedule.linearDecay(decayShare: 1).learningRate(base: 0.02, step: 10, of: 100), 0.018,
+                       accuracy: 1e-9)
+    }
 }

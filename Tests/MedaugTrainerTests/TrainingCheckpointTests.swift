@@ -32,9 +32,10 @@ final class TrainingCheckpointTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-    func makeGAN(epochs: Int) throws -> GANTraining {
+    func makeGAN(epochs: Int, schedule: LearningRateSchedule = .constant) throws -> GANTraining {
         var options = GANTraining.Options()
         options.epochs = epochs
+        options.schedule = schedule
         options.batchSize = 2
         options.seed = 7
         return try GANTraining(generator: TinyNetworks.generatorConfig(), discriminator: TinyNetworks.discriminatorConfig(),
@@ -67,6 +68,22 @@ final class TrainingCheckpointTests: XCTestCase {
         try third.resume(from: folder + "/part.ckpt")
         XCTAssertEqual(try third.run(bestPath: folder + "/third.safetensors").count, 3)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/third.safetensors"))
+    }
+
+    func testGANScheduleSetsBothRatesEveryStep() throws {
+        let decayed = try makeGAN(epochs: 2, schedule: .linearDecay(decayShare: 1))
+        try decayed.run(bestPath: folder + "/decayed.safetensors")
+        let steps = decayed.step.stepCount, base = decayed.options.step.generatorAdam.learningRate
+        XCTAssertGreaterThan(steps, 1)
+        // The last step ran at base·(1 − (steps − 1)/steps).
+        let last = base * (1 - Float(steps - 1) / Float(steps))
+        XCTAssertEqual(decayed.step.generatorOptimizer.options.learningRate, last, accuracy: base * 1e-6)
+        XCTAssertEqual(decayed.step.discriminatorOptimizer.options.learningRate,
+                       decayed.options.step.discriminatorAdam.learningRate * (1 - Float(steps - 1) / Float(steps)),
+                       accuracy: base * 1e-6)
+        let constant = try makeGAN(epochs: 2)
+        try constant.run(bestPath: folder + "/constant.safetensors")
+        XCTAssertFalse(constant.generator.tensors() == decayed.generator.tensors(), "the schedule changed nothing")
     }
 
     func testSegmenterResumeEqualsUninterruptedRun() throws {

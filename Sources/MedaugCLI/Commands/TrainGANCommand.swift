@@ -42,6 +42,8 @@ struct TrainGANCommand: ParsableCommand {
     var l1Weight: Float = 100
     @Option(help: "Adam learning rate of both networks (paper: 1e-4).")
     var learningRate: Float = 1e-4
+    @Option(help: "Share of the steps at the end over which both rates decay linearly to 0 (pix2pix's code: 0.5); 0 keeps them constant.")
+    var decayShare: Double = 0
     @Option(help: "Seed of the initial weights, batch order and dropout.")
     var seed: UInt64 = 0
     @Option(help: "Threads.")
@@ -90,6 +92,8 @@ struct TrainGANCommand: ParsableCommand {
             options.step.l1Weight = l1Weight
             options.step.generatorAdam.learningRate = learningRate
             options.step.discriminatorAdam.learningRate = learningRate
+            guard (0...1).contains(decayShare) else { throw CLIError("--decay-share must be in 0...1, got \(decayShare)") }
+            if decayShare > 0 { options.schedule = .linearDecay(decayShare: decayShare) }
             let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
                                            validation: validation, options: options)
             if let timeSteps { return try printStepTimes(training.measureSteps(timeSteps)) }

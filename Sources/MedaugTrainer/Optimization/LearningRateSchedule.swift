@@ -15,6 +15,10 @@ public enum LearningRateSchedule: Equatable, Sendable {
     /// a small U-Net's last level negative over the lesions, and nothing
     /// then brings them back.
     case warmupPoly(warmup: Int, exponent: Double)
+    /// pix2pix's schedule (Isola et al. 2017, its code's `linear` policy):
+    /// the base rate for the first `(1 − decayShare)` of the steps, then a
+    /// linear decay to 0 over the rest.
+    case linearDecay(decayShare: Double)
 
     /// The rate of step `step` (0-based) of `total`.
     public func learningRate(base: Float, step: Int, of total: Int) -> Float {
@@ -27,6 +31,11 @@ public enum LearningRateSchedule: Equatable, Sendable {
         case .warmupPoly(let warmup, let exponent):
             guard step >= warmup else { return base * Float(step + 1) / Float(max(1, warmup)) }
             return LearningRateSchedule.poly(exponent: exponent).learningRate(base: base, step: step, of: total)
+        case .linearDecay(let decayShare):
+            let decaySteps = Double(max(1, total)) * min(1, max(0, decayShare))
+            let start = Double(max(1, total)) - decaySteps
+            guard Double(step) >= start, decaySteps > 0 else { return base }
+            return base * Float(max(0, 1 - (Double(step) - start) / decaySteps))
         }
     }
 }

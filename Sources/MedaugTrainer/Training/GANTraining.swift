@@ -34,6 +34,9 @@ public final class GANTraining {
         public var seed: UInt64 = 0
         public var threads = 1
         public var step = Pix2PixOptions()
+        /// Both Adams' rate per step, from `step.generatorAdam.learningRate`
+        /// and `step.discriminatorAdam.learningRate`.
+        public var schedule = LearningRateSchedule.constant
         public init() {}
     }
 
@@ -110,6 +113,11 @@ public final class GANTraining {
                 let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
                 try train.fill(images: target, labels: labels, indices: indices)
                 try train.fillOneHot(condition, indices: indices)
+                let total = options.epochs * batches
+                step.generatorOptimizer.options.learningRate = options.schedule.learningRate(
+                    base: options.step.generatorAdam.learningRate, step: step.stepCount, of: total)
+                step.discriminatorOptimizer.options.learningRate = options.schedule.learningRate(
+                    base: options.step.discriminatorAdam.learningRate, step: step.stepCount, of: total)
                 let losses = try step.step(condition: condition, target: target)
                 let weight = Double(indices.count)
                 (g, d, l1) = (g + losses.generatorTotal * weight, d + losses.discriminator * weight, l1 + losses.l1 * weight)
