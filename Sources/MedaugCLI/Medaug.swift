@@ -10,13 +10,14 @@ struct Medaug: ParsableCommand {
         version: "0.3.0",
         subcommands: [ModelCommand.self, InspectCommand.self, PrepareCommand.self, AugmentCommand.self, ExpandCommand.self, TrainGANCommand.self, TrainSegmenterCommand.self, GenerateCommand.self, SegmentCommand.self, EvaluateCommand.self, ExperimentCommand.self, RunCommand.self])
 
-    /// Refuses a `MEDAUG_CPU` this CPU cannot honour before any command runs.
+    /// Refuses a `MEDAUG_CPU` this CPU cannot honour before any command runs;
+    /// negative option values reach the commands (`joiningNegativeValues`).
     static func main() {
         do {
             try CPUTier.checkEnvironment()
         } catch {
             exit(withError: CLIError("\(error)"))
         }
-        main(nil)
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
     }
 }

@@ -45,16 +45,17 @@ struct AugmentCommand: ParsableCommand {
 
     func validate() throws {
         _ = try resolveOut(outOption, alias: outPrefixAlias, aliasName: "out-prefix")
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64") }
-        guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096") }
-        if let benchmark, !(1...100_000).contains(benchmark) { throw ValidationError("--benchmark must be in 1...100000") }
-        guard (1...100_000).contains(count) else { throw ValidationError("--count must be in 1...100000") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be in 1...64, got \(threads)") }
+        guard (8...4096).contains(size) else { throw ValidationError("--size must be in 8...4096, got \(size)") }
+        if let benchmark, !(1...100_000).contains(benchmark) { throw ValidationError("--benchmark must be in 1...100000, got \(benchmark)") }
+        guard (1...100_000).contains(count) else { throw ValidationError("--count must be in 1...100000, got \(count)") }
         guard benchmark != nil || (image != nil && mask != nil && outPrefix != nil) else {
             throw ValidationError("give --image, --mask and --out (or --benchmark N)")
         }
     }
 
     func run() throws {
+        if benchmark == nil, let outPrefix { try OutputLocation.checkFile(outPrefix, isPrefix: true) }
         let augmenter: Augmenter
         do {
             augmenter = try Augmenter(pipeline: try loadPipeline(pipeline), threads: threads)

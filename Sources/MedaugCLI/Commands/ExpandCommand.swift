@@ -62,6 +62,7 @@ struct ExpandCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.checkFolder(out)
         var options = ExpansionOptions(target: target)
         options.generatedShare = generatedShare
         options.editShare = editShare

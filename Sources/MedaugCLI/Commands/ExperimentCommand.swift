@@ -91,6 +91,7 @@ struct ExperimentCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.checkFolder(out, createsParents: true)
         var chosen = ExperimentPreset.all.first { $0.name == preset }!
         if let seeds { chosen.seeds = seeds }
         var config = ExperimentConfig(dataset: dataset, preset: chosen, seed: seed, mniFolder: mni, dataFolder: data)

@@ -45,12 +45,12 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("--out is required")
         }
         guard !labelFiles.isEmpty else { throw ValidationError("give at least one --labels file") }
-        guard (1...10_000).contains(samples), (1...256).contains(threads) else {
-            throw ValidationError("--samples must be in 1...10000 and --threads in 1...256")
-        }
+        guard (1...10_000).contains(samples) else { throw ValidationError("--samples must be in 1...10000, got \(samples)") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
     }
 
     func run() throws {
+        try OutputLocation.checkFolder(outDir, createsParents: true)
         let generator = try loadModel(model)
         guard case .generator(let config) = generator.config else {
             throw CLIError("'\(model)' holds a \(generator.config.kind.rawValue); generate needs a generator")

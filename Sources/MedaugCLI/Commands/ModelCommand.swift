@@ -65,6 +65,7 @@ struct ModelCommand: ParsableCommand {
         }
 
         func run() throws {
+            try OutputLocation.checkFile(output)
             let config = try self.config.map(readConfig) ?? makeConfig()
             do {
                 try config.validate()

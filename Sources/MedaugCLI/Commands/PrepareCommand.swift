@@ -91,6 +91,7 @@ struct PrepareCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.checkFolder(out)
         let modalityNames = try parseList(channels, option: "--channels")
         let subjects = max(labels.count, tissueMaps.count)
         guard image.count == subjects * modalityNames.count else {

@@ -64,6 +64,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let output { try OutputLocation.checkFile(output) }
         let loaded = try loadModel(model)
         let tensor = try input.map(readInput) ?? randomTensor(for: loaded.config, batch: randomInput!)
         let session: Session

@@ -46,6 +46,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.checkFolder(outDir, createsParents: true)
         let segmenter = try loadModel(model)
         guard case .segmenter(let config) = segmenter.config else {
             throw CLIError("'\(model)' holds a \(segmenter.config.kind.rawValue); segment needs a segmenter")

@@ -65,6 +65,7 @@ struct TrainGANCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try OutputLocation.checkFile(out) }
         do {
             let train = try TrainingPairs.load(folder: data, split: .train)
             let validation = timeSteps == nil ? try loadValidationPairs(folder: data) : nil

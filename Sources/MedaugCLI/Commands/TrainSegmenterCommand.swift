@@ -73,6 +73,7 @@ struct TrainSegmenterCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.checkFile(out)
         do {
             let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: !realOnly)
             let validation = try loadValidationPairs(folder: data)
