@@ -417,11 +417,12 @@ MEDAUG_API const char *medaug_status_string(int status);
 ** CAPI: Load A Model From A File
 ** CONSTRUCTOR: medaug_model_t
 **
-** Opens, memory-maps and validates a safetensors model file: the
-** architecture under __metadata__["medaug"], every tensor's name, dtype,
-** shape and byte range. The weights are mapped, not copied; the file may
-** be deleted after the call, but must not be modified while the model is
-** alive.
+** Opens, reads and validates a safetensors model file: the architecture
+** under __metadata__["medaug"], every tensor's name, dtype, shape and byte
+** range. The file's bytes are copied into memory the model owns (as ONNX
+** Runtime does), so the file may be deleted, overwritten or truncated
+** after the call without reaching the loaded model. (Before 0.3.0 the file
+** was memory-mapped; medaug_model_load_file_mapped() still maps it.)
 **
 ** Parameters:
 **   [in]  path   file path, NUL-terminated UTF-8; not NULL. Only read
@@ -433,8 +434,10 @@ MEDAUG_API const char *medaug_status_string(int status);
 ** Returns:
 **   MEDAUG_OK                on success;
 **   MEDAUG_INVALID_ARGUMENT  path or model is NULL, or path is not UTF-8;
-**   MEDAUG_IO_ERROR          the file cannot be opened, read or mapped,
-**                            or is not a regular file;
+**   MEDAUG_IO_ERROR          the file cannot be opened or read, changed
+**                            size while being read, or is not a regular
+**                            file (a FIFO, socket, device or folder is
+**                            refused without blocking);
 **   MEDAUG_FORMAT_ERROR      the file is not a valid medaug model (the
 **                            message names the offending key or tensor);
 **   MEDAUG_OUT_OF_MEMORY     an allocation failed.
@@ -443,6 +446,26 @@ MEDAUG_API const char *medaug_status_string(int status);
 ** Since: 0.1.0 (ABI 1)
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file(const char *path, medaug_model_t **model);
+
+/*
+** CAPI: Load A Model By Memory-Mapping Its File
+** CONSTRUCTOR: medaug_model_t
+**
+** As medaug_model_load_file(), but the file is memory-mapped instead of
+** copied: no copy of the weights is made, and processes that map the same
+** file share its pages. The risk is the caller's: the file must not be
+** modified or truncated while the model (or a session made from it) is
+** alive. A write to the file shows up in the weights, mixing old and new
+** values; truncating it makes the next access to a lost page raise SIGBUS,
+** which kills the process. Deleting or renaming the file is safe (the
+** mapping keeps the old contents), so replace a model file by writing a
+** new file and renaming it over the old one.
+**
+** Parameters, returns and thread-safety: as medaug_model_load_file()
+** (MEDAUG_IO_ERROR also when the file cannot be mapped).
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file_mapped(const char *path, medaug_model_t **model);
 
 /*
 ** CAPI: Load A Model From Memory
@@ -1435,9 +1458,11 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_labels_read(const char *labels, const cha
 **                               medaug_volume_series_json. Default 2^28
 **                               (1 GiB of float); at most 2^31.
 **   MEDAUG_LIMIT_MODEL_BYTES    size of a model file or buffer
-**                               (medaug_model_load_file checks the file size
-**                               before mapping it; medaug_model_load_memory
-**                               before copying). Default 64 GiB; at most 2^40.
+**                               (medaug_model_load_file and
+**                               medaug_model_load_file_mapped check the file
+**                               size before reading or mapping it;
+**                               medaug_model_load_memory before copying).
+**                               Default 64 GiB; at most 2^40.
 **   MEDAUG_LIMIT_BATCH          n of one medaug_generate or medaug_segment
 **                               call. Default 1024, which is also its
 **                               maximum (the engine's bound).

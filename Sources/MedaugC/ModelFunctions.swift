@@ -7,19 +7,37 @@ import MedaugModels
 
 @_cdecl("medaug_model_load_file")
 public func medaug_model_load_file(_ path: UnsafePointer<CChar>?, _ model: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
-    serve("medaug_model_load_file") {
-        let out = try Arguments.required(model, "model")
-        out.pointee = nil
-        guard let path = String(validatingCString: try Arguments.required(path, "path")) else {
-            throw ABIFailure.invalid("path is not valid UTF-8")
-        }
-        // The cap applies before the file is mapped.
-        let limit = Limits.value(.modelBytes)
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limit {
+    serve("medaug_model_load_file") { try loadModelFile(path, model, loading: .copy) }
+}
+
+@_cdecl("medaug_model_load_file_mapped")
+public func medaug_model_load_file_mapped(_ path: UnsafePointer<CChar>?,
+                                          _ model: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    serve("medaug_model_load_file_mapped") { try loadModelFile(path, model, loading: .map) }
+}
+
+/// Both file loaders: the size cap before the file is read or mapped, and
+/// for a copy an allocation probe, so an impossible size is a status.
+private func loadModelFile(_ path: UnsafePointer<CChar>?, _ model: UnsafeMutablePointer<OpaquePointer?>?,
+                           loading: SafetensorsFile.Loading) throws {
+    let out = try Arguments.required(model, "model")
+    out.pointee = nil
+    guard let path = String(validatingCString: try Arguments.required(path, "path")) else {
+        throw ABIFailure.invalid("path is not valid UTF-8")
+    }
+    let limit = Limits.value(.modelBytes)
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int {
+        guard size <= limit else {
             throw ABIFailure.invalid("'\(path)' is \(size) bytes, above the model size limit of \(limit) bytes (MEDAUG_LIMIT_MODEL_BYTES)")
         }
-        out.pointee = HandleRegistry.shared.register(try Model(path: path))
+        if loading == .copy {
+            guard let probe = malloc(max(1, size)) else {
+                throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(size) bytes for the model's copy")
+            }
+            free(probe)
+        }
     }
+    out.pointee = HandleRegistry.shared.register(try Model(path: path, loading: loading))
 }
 
 @_cdecl("medaug_model_load_memory")

@@ -23,11 +23,13 @@ public final class Model: @unchecked Sendable {
         var tier: CPUTier = .current
     }
 
-    /// Opens, maps and validates a model file.
+    /// Opens and validates a model file, its weights copied into memory so
+    /// that later changes to the file cannot reach them (`.map` maps it
+    /// instead: no copy, but see `SafetensorsFile.Loading`).
     /// - Throws: `EngineError.model` saying what is wrong with the file.
-    public convenience init(path: String) throws {
+    public convenience init(path: String, loading: SafetensorsFile.Loading = .copy) throws {
         do {
-            self.init(file: try ModelFile(path: path))
+            self.init(file: try ModelFile(path: path, loading: loading))
         } catch let error as ModelError {
             throw EngineError.model(error)
         }

@@ -168,6 +168,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_cpu_tier",
         "medaug_labels_read",
         "medaug_model_init",
+        "medaug_model_load_file_mapped",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

@@ -41,6 +41,25 @@ final class SafetensorsFileTests: XCTestCase {
         XCTAssertEqual(parsed.entries["empty"]?.shape, [0, 4])
     }
 
+    func testAFileIsCopiedByDefaultAndMappedOnRequest() throws {
+        let path = NSTemporaryDirectory() + "medaug-copy-\(getpid())-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let old = try SafetensorsWriter.encode([SafetensorsWriter.Tensor(name: "w", shape: [4], values: [1, 2, 3, 4])], metadata: [:])
+        let new = try SafetensorsWriter.encode([SafetensorsWriter.Tensor(name: "w", shape: [4], values: [5, 6, 7, 8])], metadata: [:])
+        XCTAssertEqual(old.count, new.count)
+        try old.write(to: URL(fileURLWithPath: path))
+        let copied = try SafetensorsFile(path: path)
+        let mapped = try SafetensorsFile(path: path, loading: .map)
+        // Overwritten in place (same inode, as `cp` does).
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: new)
+        try handle.close()
+        XCTAssertEqual(copied.floatArray("w"), [1, 2, 3, 4], "a copy must not see later writes")
+        XCTAssertEqual(mapped.floatArray("w"), [5, 6, 7, 8], "a mapping shares the file's pages (the documented risk)")
+        truncate(path, 0)
+        XCTAssertEqual(copied.floatArray("w"), [1, 2, 3, 4])
+    }
+
     func testTruncatedAndOversizedHeaders() {
         assertError([1, 2, 3], contains: "shorter than the 8-byte header length")
         assertError(file(header: "{}", lengthOverride: 1 << 40), contains: "header length")

@@ -4,7 +4,7 @@ import MedaugSupport
 import Glibc
 #endif
 
-/// A read-only safetensors file, memory-mapped (or held in memory), with
+/// A read-only safetensors file, held in memory (or memory-mapped), with
 /// every header entry validated before any tensor is handed out.
 ///
 /// Layout: 8-byte little-endian header length `n`, `n` bytes of UTF-8 JSON
@@ -35,11 +35,25 @@ public final class SafetensorsFile: @unchecked Sendable {
     private let byteCount: Int
     private let dataStart: Int
     private let isMapped: Bool
+    /// Memory from `aligned_alloc` (freed with `free`), not `allocate`.
+    private let isMalloced: Bool
 
-    /// Maps the file at `path` and validates its header.
-    /// - Throws: `ModelError.io` if it cannot be read, `ModelError.container`
-    ///   naming the first bad entry otherwise.
-    public convenience init(path: String) throws {
+    /// How a file's bytes reach memory.
+    public enum Loading: Sendable {
+        /// Read once into memory owned by the object (the default, as ONNX
+        /// Runtime does): later writes to the file, or its truncation,
+        /// cannot reach the loaded weights.
+        case copy
+        /// Memory-mapped: no copy, pages shared with other processes that
+        /// map the file; but a write to the file shows up in the weights,
+        /// and truncating it makes the next read of a lost page SIGBUS.
+        case map
+    }
+
+    /// Reads (or maps) the file at `path` and validates its header.
+    /// - Throws: `ModelError.io` if it cannot be read (or changes size while
+    ///   being read), `ModelError.container` naming the first bad entry.
+    public convenience init(path: String, loading: Loading = .copy) throws {
         let (fd, info): (Int32, stat)
         switch FileKind.openRegular(path: path) {
         case .success(let file): (fd, info) = file
@@ -52,14 +66,45 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard size >= 8 else {
             throw ModelError.container("'\(path)' is \(size) bytes, shorter than the 8-byte header length")
         }
-        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
-            throw ModelError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        switch loading {
+        case .map:
+            guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapping != MAP_FAILED else {
+                throw ModelError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+            }
+            do {
+                try self.init(base: UnsafeRawPointer(mapping), byteCount: size, isMapped: true, source: path)
+            } catch {
+                munmap(mapping, size)
+                throw error
+            }
+        case .copy:
+            // malloc rather than allocate(): an impossible size is an error, not a trap.
+            guard let copy = aligned_alloc(64, (size + 63) / 64 * 64) else {
+                throw ModelError.io(path: path, reason: "cannot allocate \(size) bytes for the model's copy")
+            }
+            do {
+                try SafetensorsFile.read(fd, count: size, into: copy, path: path)
+                try self.init(base: UnsafeRawPointer(copy), byteCount: size, isMapped: false, source: path, isMalloced: true)
+            } catch {
+                free(copy)
+                throw error
+            }
         }
-        do {
-            try self.init(base: UnsafeRawPointer(mapping), byteCount: size, isMapped: true, source: path)
-        } catch {
-            munmap(mapping, size)
-            throw error
+    }
+
+    /// Reads exactly `count` bytes from the start of `fd`.
+    private static func read(_ fd: Int32, count: Int, into buffer: UnsafeMutableRawPointer, path: String) throws {
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer + done, count - done, off_t(done))
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw ModelError.io(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
+            }
+            guard n > 0 else {
+                throw ModelError.io(path: path, reason: "the file shrank from \(count) to \(done) bytes while being read")
+            }
+            done += n
         }
     }
 
@@ -78,10 +123,12 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
     }
 
-    private init(base: UnsafeRawPointer, byteCount: Int, isMapped: Bool, source: String) throws {
+    private init(base: UnsafeRawPointer, byteCount: Int, isMapped: Bool, source: String,
+                 isMalloced: Bool = false) throws {
         self.base = base
         self.byteCount = byteCount
         self.isMapped = isMapped
+        self.isMalloced = isMalloced
         self.source = source
         let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
         guard headerLength > 0, headerLength <= UInt64(min(byteCount - 8, SafetensorsFile.maxHeaderBytes)) else {
@@ -96,6 +143,8 @@ public final class SafetensorsFile: @unchecked Sendable {
     deinit {
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), byteCount)
+        } else if isMalloced {
+            free(UnsafeMutableRawPointer(mutating: base))
         } else {
             UnsafeMutableRawPointer(mutating: base).deallocate()
         }

@@ -5,9 +5,10 @@ public final class ModelFile: @unchecked Sendable {
     public let config: ModelConfig
     public let storage: SafetensorsFile
 
-    /// Opens and validates `path` (memory-mapped: weights are not copied).
-    public convenience init(path: String) throws {
-        try self.init(storage: try SafetensorsFile(path: path))
+    /// Opens and validates `path`, its bytes copied into memory (or mapped,
+    /// with `.map`: see `SafetensorsFile.Loading` for the risk).
+    public convenience init(path: String, loading: SafetensorsFile.Loading = .copy) throws {
+        try self.init(storage: try SafetensorsFile(path: path, loading: loading))
     }
 
     /// Validates an already opened container.

@@ -340,21 +340,33 @@ class Model(_OwnedHandle):
                 f"{i.image_channels} channel(s), {i.class_count} classes>")
 
 
-def load_model(path_or_bytes: Union[PathLike, bytes, bytearray, memoryview]) -> Model:
+def load_model(path_or_bytes: Union[PathLike, bytes, bytearray, memoryview], *, mmap: bool = False) -> Model:
     """Loads and validates a medaug model (safetensors).
 
     Args:
-        path_or_bytes: a file path (``str`` or ``os.PathLike``), memory-mapped
-            by ``medaug_model_load_file``; or the file's contents
+        path_or_bytes: a file path (``str`` or ``os.PathLike``), read into
+            memory by ``medaug_model_load_file``; or the file's contents
             (``bytes``, ``bytearray``, ``memoryview``), copied by
             ``medaug_model_load_memory``.
+        mmap: memory-map the file instead of copying it
+            (``medaug_model_load_file_mapped``): no copy, but the file must
+            then not be modified or truncated while the model lives (a write
+            mixes old and new weights; a truncation kills the process with
+            SIGBUS). Replace a mapped model file by renaming a new file over it.
 
     Raises:
-        FileError: the file cannot be opened, read or mapped.
+        FileError: the file cannot be opened or read (or mapped), or is not a
+            regular file.
         FormatError: not a valid medaug model.
+        TypeError: ``mmap`` is not a bool.
     """
+    if not isinstance(mmap, bool):
+        raise TypeError(f"load_model: mmap must be a bool, got {type(mmap).__name__}")
     out = ctypes.c_void_p()
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        if mmap:
+            raise InvalidArgumentError("load_model: mmap=True needs a file path, not bytes",
+                                       _ffi.MEDAUG_INVALID_ARGUMENT)
         data = np.frombuffer(path_or_bytes, dtype=np.uint8)
         _check(_lib.medaug_model_load_memory(ctypes.c_void_p(data.ctypes.data), data.size, ctypes.byref(out)))
         source = f"<{data.size} bytes>"
@@ -366,7 +378,8 @@ def load_model(path_or_bytes: Union[PathLike, bytes, bytearray, memoryview]) -> 
             encoded = path
         if b"\0" in encoded:
             raise InvalidArgumentError("path contains a NUL character", _ffi.MEDAUG_INVALID_ARGUMENT)
-        _check(_lib.medaug_model_load_file(encoded, ctypes.byref(out)))
+        load = _lib.medaug_model_load_file_mapped if mmap else _lib.medaug_model_load_file
+        _check(load(encoded, ctypes.byref(out)))
         source = os.fsdecode(path)
     else:
         raise InvalidArgumentError(

@@ -187,6 +187,7 @@ PROTOTYPES = {
     "medaug_last_error": (c_char_p, []),
     "medaug_status_string": (c_char_p, [c_int]),
     "medaug_model_load_file": (c_int, [c_char_p, POINTER(model_p)]),
+    "medaug_model_load_file_mapped": (c_int, [c_char_p, POINTER(model_p)]),
     "medaug_model_load_memory": (c_int, [c_void_p, c_size_t, POINTER(model_p)]),
     "medaug_model_free": (c_int, [model_p]),
     "medaug_model_info": (c_int, [model_p, POINTER(ModelInfo)]),
