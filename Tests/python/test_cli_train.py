@@ -141,3 +141,48 @@ def test_train_gan_time_steps_prints_json_and_writes_nothing(tmp_path):
     assert set(tmp_path.rglob("*")) == before
     missing = medaug("train-gan", "--data", data, check=False)
     assert missing.returncode != 0 and "--out is required" in missing.stderr
+
+
+def conv_weights(path):
+    import medaug_binding  # noqa: F401  (puts the package on the path)
+    from medaug._safetensors_io import load
+    _, tensors = load(path)
+    return {name: values for name, values in tensors.items() if name.endswith("conv.weight")}
+
+
+def test_init_starts_training_from_given_weights_of_the_same_architecture(tmp_path):
+    data = gan_dataset(tmp_path)
+    first = tmp_path / "first.safetensors"
+    common = ["--epochs", 1, "--batch", 2, "--depth", 2, "--base-filters", 4]
+    medaug("train-seg", "--data", data, "--out", first, *common, "--seed", 3)
+    # A rate so small that Adam cannot move a weight: the run ends where --init started it.
+    again = tmp_path / "again.safetensors"
+    medaug("train-seg", "--data", data, "--out", again, *common, "--seed", 9, "--learning-rate", 1e-30,
+           "--init", first)
+    start, end = conv_weights(first), conv_weights(again)
+    assert start and all(np.array_equal(start[name], end[name]) for name in start)
+    fresh = tmp_path / "fresh.safetensors"
+    medaug("train-seg", "--data", data, "--out", fresh, *common, "--seed", 9, "--learning-rate", 1e-30)
+    assert not all(np.array_equal(start[name], conv_weights(fresh)[name]) for name in start)
+
+    wrong = medaug("train-seg", "--data", data, "--out", tmp_path / "w.safetensors", "--epochs", 1, "--depth", 2,
+                   "--base-filters", 8, "--init", first, check=False)
+    assert wrong.returncode != 0 and "file 4, network 8" in wrong.stderr, wrong.stderr
+    missing = medaug("train-seg", "--data", data, "--out", tmp_path / "w.safetensors", "--init",
+                     tmp_path / "missing.safetensors", check=False)
+    assert missing.returncode != 0 and "--init" in missing.stderr and "missing.safetensors" in missing.stderr
+
+
+def test_train_gan_init_takes_a_generator_whose_classes_are_named_otherwise(tmp_path):
+    data = gan_dataset(tmp_path)
+    made = tmp_path / "made.safetensors"
+    medaug("model", "init", "--kind", "generator", "--image-size", 16, "--classes", 3, "--down-filters", "4,8",
+           "--seed", 4, "--out", made)
+    out = tmp_path / "g.safetensors"
+    medaug("train-gan", "--data", data, "--out", out, "--last", tmp_path / "last.safetensors", "--epochs", 1,
+           "--down-filters", "4,8", "--discriminator-filters", "4,8,8", "--learning-rate", 1e-30, "--init", made)
+    start, end = conv_weights(made), conv_weights(tmp_path / "last.safetensors")
+    assert start and all(np.array_equal(start[name], end[name]) for name in start)
+    wrong = medaug("train-gan", "--data", data, "--out", out, "--epochs", 1, "--down-filters", "8,8",
+                   "--discriminator-filters", "4,8,8", "--init", made, check=False)
+    assert wrong.returncode != 0 and "down_filters: file [4,8], network [8,8]" in wrong.stderr, wrong.stderr

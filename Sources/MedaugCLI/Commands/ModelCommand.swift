@@ -156,6 +156,16 @@ func loadModel(_ path: String) throws -> Model {
     }
 }
 
+/// A weights file to start training from (`--init`), checked as a model
+/// file here and against the network's architecture by the trainer.
+func loadInitialWeights(_ path: String, option: String) throws -> ModelFile {
+    do {
+        return try ModelFile(path: path)
+    } catch {
+        throw CLIError("\(option) '\(path)': \(error)")
+    }
+}
+
 func parseList(_ text: String, option: String) throws -> [String] {
     let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {

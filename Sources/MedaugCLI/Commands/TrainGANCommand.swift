@@ -42,6 +42,10 @@ struct TrainGANCommand: ParsableCommand {
     var l1Weight: Float = 100
     @Option(help: "Adam learning rate of both networks (paper: 1e-4).")
     var learningRate: Float = 1e-4
+    @Option(name: .customLong("init"), help: "Start the generator from these weights (e.g. a converted Keras or PyTorch generator; --down-filters and the data's classes and channels must match it) instead of random ones.")
+    var initialGenerator: String?
+    @Option(name: .customLong("init-discriminator"), help: "Start the discriminator from these weights.")
+    var initialDiscriminator: String?
     @Option(help: "Share of the steps at the end over which both rates decay linearly to 0 (pix2pix's code: 0.5); 0 keeps them constant.")
     var decayShare: Double = 0
     @Option(help: "Seed of the initial weights, batch order and dropout.")
@@ -95,6 +99,10 @@ struct TrainGANCommand: ParsableCommand {
             options.step.discriminatorAdam.learningRate = learningRate
             guard (0...1).contains(decayShare) else { throw CLIError("--decay-share must be in 0...1, got \(decayShare)") }
             if decayShare > 0 { options.schedule = .linearDecay(decayShare: decayShare) }
+            options.initialGenerator = try initialGenerator.map { try loadInitialWeights($0, option: "--init") }
+            options.initialDiscriminator = try initialDiscriminator.map {
+                try loadInitialWeights($0, option: "--init-discriminator")
+            }
             let training = try GANTraining(generator: generator, discriminator: discriminator, train: train,
                                            validation: validation, options: options)
             if let timeSteps { return try printStepTimes(training.measureSteps(timeSteps)) }

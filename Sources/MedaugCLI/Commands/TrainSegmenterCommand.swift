@@ -59,6 +59,8 @@ struct TrainSegmenterCommand: ParsableCommand {
     var threads: Int = 1
     @Flag(help: "Leave out items flagged synthetic.")
     var realOnly = false
+    @Option(name: .customLong("init"), help: "Start from these weights (an earlier segmenter of the same architecture: --depth, --base-filters, --leaky-relu-slope and the data's classes and channels must match it) instead of random ones.")
+    var initialWeights: String?
     @OptionGroup var checkpointOptions: CheckpointOptions
     @OptionGroup var pictures: PictureOptions
 
@@ -93,6 +95,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             options.schedule = schedule.schedule(warmup: warmup)
             options.stepsPerEpoch = stepsPerEpoch
             options.crops = crop.map { CropSampling(side: $0, foregroundShare: foregroundShare) }
+            options.initialWeights = try initialWeights.map { try loadInitialWeights($0, option: "--init") }
             let training = try SegmenterTraining(config: config, train: train, validation: validation, options: options)
             let records = try log.map(JSONLinesLog.init)
             let checkpoint = checkpointOptions.path(out: out)

@@ -1,3 +1,4 @@
+import Foundation
 import MedaugModels
 
 /// How a network runs one forward pass: which BatchNorm statistics, whether
@@ -98,7 +99,8 @@ extension TrainableNetwork {
         return result
     }
 
-    /// Copies every tensor from a weights file of the same architecture.
+    /// Copies every tensor from a weights file of the same architecture
+    /// (class, label and channel names may differ: the network keeps its own).
     /// - Throws: `TrainerError.invalidArgument` when the file holds another
     ///   kind or configuration (build the network from the file's
     ///   configuration instead), `.shapeMismatch` when a tensor differs.
@@ -106,6 +108,13 @@ extension TrainableNetwork {
         guard file.config.kind == modelConfig.kind else {
             throw .invalidArgument("the file holds a \(file.config.kind.rawValue), this network is a "
                                    + "\(modelConfig.kind.rawValue)")
+        }
+        // The configuration first: its differences name the option at fault.
+        var fileConfig = file.config
+        fileConfig.adoptDescription(of: modelConfig)
+        guard fileConfig == modelConfig else {
+            throw .invalidArgument("the file's \(file.config.kind.rawValue) configuration differs from this network's: "
+                                   + ModelConfig.differences(fileConfig, modelConfig))
         }
         let specs = file.config.tensorSpecs
         for (spec, parameter) in zip(specs, parameters) where spec.name != parameter.name || spec.shape != parameter.shape {
@@ -118,12 +127,6 @@ extension TrainableNetwork {
             throw .shapeMismatch("the file has \(specs.count) tensors, this network \(parameters.count); the first "
                                  + "unmatched is \(extra)")
         }
-        var fileConfig = file.config
-        fileConfig.setInference(modelConfig.common.inference)
-        guard fileConfig == modelConfig else {
-            throw .invalidArgument("the file's \(file.config.kind.rawValue) configuration differs from this network's "
-                                   + "(file: \(file.config.jsonString()); network: \(modelConfig.jsonString()))")
-        }
         for parameter in parameters {
             let values = file.tensor(parameter.name).buffer
             _ = parameter.value.update(fromContentsOf: values)
@@ -132,8 +135,47 @@ extension TrainableNetwork {
 }
 
 extension ModelConfig {
+    /// The top-level keys whose values differ, as "key: file A, network B"
+    /// (the whole JSON when the difference is not in a top-level key).
+    static func differences(_ file: ModelConfig, _ network: ModelConfig) -> String {
+        func object(_ config: ModelConfig) -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(config.jsonString().utf8))) as? [String: Any] ?? [:]
+        }
+        func text(_ value: Any?) -> String {
+            guard let value else { return "absent" }
+            guard JSONSerialization.isValidJSONObject([value]),
+                  let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys]) else { return "\(value)" }
+            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        }
+        let (a, b) = (object(file), object(network))
+        let keys = Set(a.keys).union(b.keys).sorted().filter { text(a[$0]) != text(b[$0]) }
+        guard !keys.isEmpty else { return "file \(file.jsonString()); network \(network.jsonString())" }
+        return keys.map { "\($0): file \(text(a[$0])), network \(text(b[$0]))" }.joined(separator: "; ")
+    }
+
+    /// Takes `other`'s recommended inference mode and naming (class names,
+    /// stored label values, channel names): none of them changes the
+    /// network, so `load(from:)` ignores them, and a converted generator
+    /// whose classes were named otherwise can start a run on the data.
+    mutating func adoptDescription(of other: ModelConfig) {
+        let source = other.common
+        func adopt(_ common: inout CommonConfig) {
+            common.inference = source.inference
+            common.classes = source.classes
+            common.labelValues = source.labelValues
+            common.channelNames = source.channelNames
+        }
+        switch self {
+        case .generator(var g): adopt(&g.common); self = .generator(g)
+        case .discriminator(var d): adopt(&d.common); self = .discriminator(d)
+        case .segmenter(var s): adopt(&s.common); self = .segmenter(s)
+        }
+    }
+}
+
+extension ModelConfig {
     /// Replaces the recommended inference mode (which does not change the
-    /// network, so `load(from:)` ignores it).
+    /// network).
     mutating func setInference(_ inference: InferenceMode) {
         switch self {
         case .generator(var g): g.common.inference = inference; self = .generator(g)

@@ -37,6 +37,10 @@ public final class GANTraining {
         /// Both Adams' rate per step, from `step.generatorAdam.learningRate`
         /// and `step.discriminatorAdam.learningRate`.
         public var schedule = LearningRateSchedule.constant
+        /// Weights to start from instead of the seeded random ones (e.g. a
+        /// converted Keras or PyTorch generator; the architecture is checked).
+        public var initialGenerator: ModelFile?
+        public var initialDiscriminator: ModelFile?
         public init() {}
     }
 
@@ -68,6 +72,8 @@ public final class GANTraining {
         discriminator.threads = options.threads
         generator.initialize(seed: options.seed)
         discriminator.initialize(seed: options.seed &+ 1)
+        if let file = options.initialGenerator { try generator.load(from: file) }
+        if let file = options.initialDiscriminator { try discriminator.load(from: file) }
         var stepOptions = options.step
         stepOptions.seed = options.seed
         step = try Pix2PixStep(generator: generator, discriminator: discriminator, options: stepOptions)

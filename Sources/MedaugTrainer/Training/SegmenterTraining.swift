@@ -42,6 +42,9 @@ public final class SegmenterTraining {
         /// Train on crops of the pairs (`CropSampling`); nil: whole images.
         /// Validation always runs on whole images.
         public var crops: CropSampling?
+        /// Weights to start from instead of the seeded random ones (an
+        /// earlier segmenter of the same architecture, checked).
+        public var initialWeights: ModelFile?
         public var step = SegmenterStepOptions()
         public init() {}
     }
@@ -70,6 +73,7 @@ public final class SegmenterTraining {
         network = try SegmenterNetwork(config: config)
         network.threads = options.threads
         network.initialize(seed: options.seed)
+        if let file = options.initialWeights { try network.load(from: file) }
         step = try SegmenterStep(segmenter: network, options: options.step)
         sampler = try options.crops.map { sampling throws(TrainerError) in
             try CropSampler(sampling, pairs: train, multiple: 1 << config.depth)
