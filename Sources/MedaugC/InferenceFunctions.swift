@@ -1,5 +1,6 @@
 import MedaugEngine
 import MedaugModels
+import MedaugSupport
 
 /// `MEDAUG_NORMALIZATION_*` and `MEDAUG_DROPOUT_*` codes.
 enum Modes {
@@ -52,7 +53,7 @@ struct CallSizes {
         }
         guard bytes <= session.maxArenaBytes else {
             throw ABIFailure.invalid(
-                "the call needs \(bytes >> 20) MiB for its input and output copies, over the session's memory limit of \(session.maxArenaBytes >> 20) MiB; use smaller batches or raise memory_limit_bytes")
+                "the call needs \(describeBytes(bytes)) for its input and output copies, over the session's memory limit of \(describeBytes(session.maxArenaBytes)); use smaller batches or raise memory_limit_bytes")
         }
     }
 }

@@ -300,3 +300,39 @@ def test_example_expands_thirty_tiff_pairs_to_three_hundred(models, tmp_path):
     original = tifffile.imread(tmp_path / "pairs" / "images" / "s00.tif").astype(np.float32)
     assert np.abs(first - np.clip(original, *np.percentile(
         np.stack([tifffile.imread(p) for p in sorted((tmp_path / "pairs" / "images").iterdir())]), [0.5, 99.5]))).max() < 1e-2
+
+
+def test_messages_use_the_python_names_not_the_c_fields():
+    """No C struct field, C function name or "0 MiB" in a Python message."""
+    image = np.zeros((1, 32, 32), np.float32)
+    mask = np.zeros((32, 32), np.int32)
+    cases = [
+        (lambda: medaug.augment(image, mask, spacing=(-1, 1)), medaug.InvalidArgumentError, "spacing must be positive"),
+        (lambda: medaug.augment(image, mask, spacing=(float("nan"), 1)), medaug.InvalidArgumentError, "spacing"),
+        (lambda: medaug.augment(image, mask, spacing="1,1"), TypeError, "spacing"),
+        (lambda: medaug.metrics(mask, mask, num_classes=-1), medaug.InvalidArgumentError, "num_classes must be in 1...1024; got -1"),
+        (lambda: medaug.metrics(mask, mask, num_classes=3, smooth=-1), medaug.InvalidArgumentError, "smooth"),
+        (lambda: medaug.metrics(mask, mask, num_classes=3, hausdorff_percentile=200), medaug.InvalidArgumentError,
+         "hausdorff_percentile"),
+        (lambda: medaug.metrics(mask, mask, num_classes=3, spacing=(0, 1)), medaug.InvalidArgumentError, "spacing"),
+        (lambda: medaug.expand(image[None], mask[None], target=4, edit_labels=list(range(2000))),
+         medaug.InvalidArgumentError, "edit_labels holds 2000 values"),
+        (lambda: medaug.expand(image[None], mask[None], target=4, pipeline="{not json"), medaug.InvalidArgumentError,
+         "pipeline"),
+    ]
+    for call, error, fragment in cases:
+        with pytest.raises(error) as caught:
+            call()
+        text = str(caught.value)
+        assert fragment in text, text
+        for internal in ("options->", "class_count", "medaug_augment:", "medaug_metrics:", "medaug_expand:",
+                         "18446744073709551615"):
+            assert internal not in text, text
+
+
+def test_a_small_memory_limit_is_reported_in_bytes(tmp_path):
+    model = medaug.load_model(medaug.init_model(tmp_path / "g.safetensors", "generator", image_size=64, classes=3))
+    with pytest.raises(medaug.Error) as caught:
+        model.session(memory_limit_bytes=1000).generate(np.zeros((64, 64), np.int32))
+    text = str(caught.value)
+    assert "1000 bytes" in text and "0 MiB" not in text, text

@@ -110,7 +110,7 @@ public final class Session: @unchecked Sendable {
         let plan = plans[planKey] ?? ExecutionPlan(graph: graph, batch: batch, keepAll: options.keepBlockOutputs, threads: threads)
         guard plan.arena.totalBytes <= maxArenaBytes else {
             throw EngineError.invalidArgument(
-                "batch \(batch) needs a \(plan.arena.totalBytes >> 20) MiB arena, over this session's limit of \(maxArenaBytes >> 20) MiB; use smaller batches")
+                "batch \(batch) needs a \(describeBytes(plan.arena.totalBytes)) arena, over this session's limit of \(describeBytes(maxArenaBytes)); use smaller batches")
         }
         plans[planKey] = plan
         lastPlan = plan

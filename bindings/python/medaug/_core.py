@@ -4,6 +4,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -50,10 +51,30 @@ _NORMALIZATIONS = {"running": _ffi.MEDAUG_NORMALIZATION_RUNNING, "instance": _ff
 _DROPOUTS = {"off": _ffi.MEDAUG_DROPOUT_OFF, "on": _ffi.MEDAUG_DROPOUT_ON}
 
 
+# The C library names its own fields ("options->pipeline_json"); a Python
+# caller passed these arguments instead. Checked arguments never get this
+# far; this covers what only the library can judge (a pipeline's JSON).
+_C_NAMES = (("options->spacing_row", "spacing[0]"), ("options->spacing_column", "spacing[1]"),
+            ("options->mask_pipeline_json", "mask_pipeline"), ("options->pipeline_json", "pipeline"),
+            ("options->edit_value_count", "len(edit_labels)"), ("options->threads", "threads"),
+            ("options->target", "target"), ("class_count", "num_classes"), ("smoothing", "smooth"),
+            ("Hausdorff percentile", "hausdorff_percentile"), ("memory_limit_bytes", "memory_limit_bytes"))
+_C_FUNCTION = re.compile(r"^medaug_[a-z_]+: ")
+
+
+def _python_message(message: str) -> str:
+    """The C message in the Python API's words: no C function prefix, and
+    argument names instead of C struct fields."""
+    message = _C_FUNCTION.sub("", message)
+    for c_name, python_name in _C_NAMES:
+        message = message.replace(c_name, python_name)
+    return message
+
+
 def _check(status: int) -> None:
     """Raises the Error subclass for a non-zero status with the thread's message."""
     if status != _ffi.MEDAUG_OK:
-        message = _lib.medaug_last_error().decode("utf-8", "replace")
+        message = _python_message(_lib.medaug_last_error().decode("utf-8", "replace"))
         name = _lib.medaug_status_string(status).decode("utf-8", "replace")
         raise error_for(status, message or name, name)
 

@@ -87,6 +87,20 @@ def _labels(array: Any, what: str, ndim: int) -> np.ndarray:
     return np.require(values, dtype=np.int32, requirements=["C", "A"])
 
 
+def _spacing(spacing: Any) -> Tuple[float, float]:
+    """(row, column) pixel size in mm: two positive finite numbers."""
+    try:
+        row, column = spacing
+    except (TypeError, ValueError):
+        raise TypeError(f"spacing must be a (row, column) pair of sizes in mm; got {spacing!r}") from None
+    for value in (row, column):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"spacing must hold numbers; got {spacing!r}")
+    if not all(np.isfinite(float(v)) and float(v) > 0 for v in (row, column)):
+        raise _invalid(f"spacing must be positive finite sizes in mm (row, column); got {spacing!r}")
+    return float(row), float(column)
+
+
 def augment(image: Any, mask: Any, pipeline: Any = None, seed: Optional[int] = None,
             spacing: Tuple[float, float] = (1.0, 1.0), threads: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Classic augmentation of one image and its mask (``medaug_augment``).
@@ -123,7 +137,7 @@ def augment(image: Any, mask: Any, pipeline: Any = None, seed: Optional[int] = N
     if labels.shape != (h, w):
         raise ShapeError(f"mask is {labels.shape}, the image is {h}x{w}", _ffi.MEDAUG_SHAPE_MISMATCH)
     options = _ffi.init(_ffi.AugmentOptions)
-    options.spacing_row, options.spacing_column = (float(spacing[0]), float(spacing[1]))
+    options.spacing_row, options.spacing_column = _spacing(spacing)
     options.threads = _threads(threads)
     out_image = np.empty_like(values)
     out_mask = np.empty_like(labels)
@@ -166,6 +180,8 @@ def _expand_options(target: int, generator: Any, generated_share: Optional[float
     if values.size:
         if values.min() < -2**31 or values.max() >= 2**31:
             raise _invalid("edit_labels must be int32 label values")
+        if values.size > 1024:
+            raise _invalid(f"edit_labels holds {values.size} values; at most 1024")
         values = values.astype(np.int32)
         keep.append(values)
         options.edit_values = values.ctypes.data_as(_int32_p)
@@ -349,10 +365,16 @@ def metrics(pred: Any, truth: Any, num_classes: int, smooth: float = 0.0, includ
         regions = _brats_regions(label_values if label_values is not None else [0, 1, 2, 4])
     if p.shape != t.shape:
         raise ShapeError(f"pred is {p.shape}, truth {t.shape}", _ffi.MEDAUG_SHAPE_MISMATCH)
+    if not 1 <= int(num_classes) <= 1024:
+        raise _invalid(f"num_classes must be in 1...1024; got {int(num_classes)}")
+    if not (np.isfinite(float(smooth)) and float(smooth) >= 0):
+        raise _invalid(f"smooth must be a finite value >= 0; got {smooth}")
+    if not 0 <= float(hausdorff_percentile) <= 100:
+        raise _invalid(f"hausdorff_percentile must be in 0...100; got {hausdorff_percentile}")
     options = _ffi.init(_ffi.MetricsOptions)
     options.smoothing = float(smooth)
     options.hausdorff_percentile = float(hausdorff_percentile)
-    options.spacing_row, options.spacing_column = float(spacing[0]), float(spacing[1])
+    options.spacing_row, options.spacing_column = _spacing(spacing)
     options.skip_hausdorff = 0 if hausdorff else 1
     options.count_absent_as_one = 1 if count_absent_as_one else 0
     if regions:
