@@ -1245,10 +1245,14 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_image_page_count(const char *path, size_t
 ** CAPI: Read a TIFF Page
 **
 ** Reads one page of a TIFF file (uint8/16/32, int8/16/32, float32/64,
-** bilevel; strips or tiles; uncompressed, LZW, Deflate, PackBits, ...)
-** into a library-allocated float buffer [channels][height][width],
-** channel-planar whatever the file's layout, with the stored values
-** exactly (no scaling, no photometric inversion).
+** bilevel; strips or tiles; every compression the system's libtiff
+** decodes: on Debian uncompressed, LZW, Deflate, PackBits, JPEG, CCITT
+** RLE/G3/G4, LZMA, ZSTD, WebP, JBIG, LERC, ...) into a library-allocated
+** float buffer [channels][height][width], channel-planar whatever the
+** file's layout, with the stored values exactly (no scaling, no
+** photometric inversion). YCbCr pages are read when JPEG-compressed, as
+** RGB (libtiff's JPEGCOLORMODE_RGB); other YCbCr pages, and compressions
+** libtiff lacks, give MEDAUG_UNSUPPORTED with the list it decodes.
 **
 ** Parameters:
 **   [in]  path     UTF-8 path; not NULL.

@@ -53,9 +53,11 @@ final class TIFFReaderTests: XCTestCase {
         for dtype in ["bool", "uint8", "uint16", "int16", "int32", "float32", "float64"] {
             XCTAssertTrue(pages.contains { $0.1.dtype == dtype }, dtype)
         }
-        for code in [1, 5, 8, 32946, 32773] {
+        // none, LZW, both Deflates, PackBits, CCITT RLE/G3/G4, JPEG, LZMA, ZSTD, WebP.
+        for code in [1, 5, 8, 32946, 32773, 2, 3, 4, 7, 34925, 50000, 50001] {
             XCTAssertTrue(pages.contains { $0.1.compression == code }, "compression \(code)")
         }
+        XCTAssertTrue(pages.contains { $0.1.compression == 7 && $0.1.photometric == 6 && $0.1.tiled }, "tiled YCbCr JPEG")
         XCTAssertTrue(pages.contains { $0.1.tiled && $0.1.planar == "separate" })
         XCTAssertTrue(pages.contains { $0.1.shape[0] == 3 && $0.1.planar == "contiguous" })
         XCTAssertTrue(pages.contains { $0.0.byteorder == "big" && $0.1.tiled })

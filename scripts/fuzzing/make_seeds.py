@@ -36,7 +36,7 @@ def tiff_seeds(out):
         "pages": rng.integers(0, 255, (3, 4, 4), dtype=np.uint8),
     }
     for name, array in cases.items():
-        for compression in (None, "zlib", "lzw", "packbits"):
+        for compression in (None, "zlib", "lzw", "packbits", "zstd", "lzma", "jpeg", "webp"):
             buffer = io.BytesIO()
             kwargs = {"photometric": "rgb"} if name == "rgb" else {}
             try:
@@ -47,6 +47,16 @@ def tiff_seeds(out):
     buffer = io.BytesIO()
     tifffile.imwrite(buffer, cases["u16"], tile=(16, 16))
     put(out, "seed-tiled.tif", buffer.getvalue())
+    # Tiled YCbCr JPEG (as pathology scanners write) and the CCITT fax codes.
+    buffer = io.BytesIO()
+    tifffile.imwrite(buffer, rng.integers(0, 255, (32, 32, 3), dtype=np.uint8), photometric="rgb", tile=(16, 16),
+                     compression="jpeg")
+    put(out, "seed-ycbcr-jpeg-tiled.tif", buffer.getvalue())
+    from PIL import Image
+    for compression in ("group4", "group3", "tiff_ccitt"):
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 2, (9, 13)).astype(bool)).save(buffer, format="TIFF", compression=compression)
+        put(out, f"seed-bilevel-{compression}.tif", buffer.getvalue())
 
 
 def nifti_seeds(out):

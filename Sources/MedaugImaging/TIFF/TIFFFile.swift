@@ -146,7 +146,13 @@ public final class TIFFFile: @unchecked Sendable {
         guard TIFFSetDirectory(handle.tif, tdir_t(page)) == 1 else {
             throw ImagingError.malformed(path: path, reason: "page \(page) cannot be read" + handle.messages.diagnosis)
         }
-        return TIFFPageReader(handle: handle, info: pages[page], page: page, fileSize: fileSize)
+        let info = pages[page]
+        if info.photometric == .yCbCr && info.isJPEG {
+            // The JPEG codec converts YCbCr to RGB and upsamples while
+            // decoding; the pseudo-tag is reset with every directory.
+            try handle.setField(TIFFTAG_JPEGCOLORMODE, Int32(JPEGCOLORMODE_RGB))
+        }
+        return TIFFPageReader(handle: handle, info: info, page: page, fileSize: fileSize)
     }
 }
 
@@ -161,7 +167,8 @@ extension LibTIFFHandle {
         var predictor = 1
         // Predictor is a codec tag: asking for it under another compression
         // makes libtiff log an error (Defaulted) or read a foreign codec state.
-        if [.lzw, .adobeDeflate, .deflate].contains(compression) {
+        // The codecs with libtiff's predictor: LZW, Deflate, LZMA, ZSTD.
+        if [.lzw, .adobeDeflate, .deflate, .other(34925), .other(50000)].contains(compression) {
             predictor = Int(field(TIFFTAG_PREDICTOR, UInt16.self) ?? 1)
         }
         let isTiled = TIFFIsTiled(tif) != 0

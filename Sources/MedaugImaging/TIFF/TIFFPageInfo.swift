@@ -1,3 +1,5 @@
+import CTIFF
+
 /// What one page (image file directory) of a TIFF file declares, read
 /// without decoding any pixels.
 public struct TIFFPageInfo: Hashable, Sendable {
@@ -32,6 +34,9 @@ public struct TIFFPageInfo: Hashable, Sendable {
     public var byteOrder: TIFFByteOrder
     /// Depth of a volumetric (SGI ImageDepth) page; 1 for ordinary pages.
     public var depth: Int
+
+    /// JPEG-compressed (TIFF 6 "new-style" JPEG, compression 7).
+    public var isJPEG: Bool { compression.code == 7 }
 
     /// The sample type medaug returns for this page, or nil if the bits and
     /// sample format are not a supported pair (e.g. 16-bit float, 12-bit).
@@ -93,8 +98,8 @@ public enum TIFFPlanarConfiguration: Hashable, Sendable, CustomStringConvertible
     public var description: String { self == .contiguous ? "contiguous" : "separate" }
 }
 
-/// TIFF Compression (tag 259). medaug reads the first four and writes
-/// `none` and `adobeDeflate`.
+/// TIFF Compression (tag 259). medaug reads every compression the system's
+/// libtiff decodes (`isSupported`) and writes `none` and `adobeDeflate`.
 public enum TIFFCompression: Hashable, Sendable, CustomStringConvertible {
     /// 1: uncompressed.
     case none
@@ -106,7 +111,7 @@ public enum TIFFCompression: Hashable, Sendable, CustomStringConvertible {
     case deflate
     /// 32773: PackBits run lengths.
     case packBits
-    /// Any other code (JPEG, CCITT, ZSTD, …): not read by medaug.
+    /// Any other code (JPEG, CCITT, ZSTD, …), read when libtiff decodes it.
     case other(Int)
 
     init(code: Int) {
@@ -132,10 +137,25 @@ public enum TIFFCompression: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Whether medaug decodes this compression.
+    /// Whether medaug decodes this compression: every codec the system's
+    /// libtiff has configured (`TIFFIsCODECConfigured`: on Debian also JPEG,
+    /// the CCITT fax codes, LZMA, ZSTD, WebP, JBIG, LERC, ...).
     public var isSupported: Bool {
-        if case .other = self { return false }
-        return true
+        guard let code = UInt16(exactly: code) else { return false }
+        return TIFFIsCODECConfigured(code) != 0
+    }
+
+    /// The compressions this libtiff decodes, by name, for messages.
+    public static var decodable: [String] {
+        guard let codecs = TIFFGetConfiguredCODECs() else { return [] }
+        defer { _TIFFfree(codecs) }
+        var names: [String] = []
+        var codec = codecs
+        while let name = codec.pointee.name {
+            if TIFFIsCODECConfigured(codec.pointee.scheme) != 0 { names.append(String(cString: name)) }
+            codec += 1
+        }
+        return names
     }
 
     /// "none", "lzw", "deflate", "packbits" or "compression N" (with the
@@ -168,7 +188,8 @@ public enum TIFFPhotometric: Hashable, Sendable, CustomStringConvertible {
     case mask
     /// 5: separated (usually CMYK).
     case separated
-    /// 6: YCbCr (subsampled; not read by medaug).
+    /// 6: YCbCr (subsampled); read only JPEG-compressed, converted to RGB by
+    /// libtiff's JPEG codec (`TIFFTAG_JPEGCOLORMODE`).
     case yCbCr
     /// Any other code.
     case other(Int)

@@ -36,10 +36,12 @@ struct TIFFPageReader {
         }
         guard info.compression.isSupported else {
             throw ImagingError.unsupported(
-                path: path, reason: "\(name) uses \(info.compression); medaug reads none, lzw, deflate and packbits")
+                path: path, reason: "\(name) uses \(info.compression), which this system's libtiff does not decode "
+                    + "(it decodes: \(TIFFCompression.decodable.joined(separator: ", ")))")
         }
-        guard info.photometric != .yCbCr else {
-            throw ImagingError.unsupported(path: path, reason: "\(name) is YCbCr (subsampled colour)")
+        guard info.photometric != .yCbCr || info.isJPEG else {
+            throw ImagingError.unsupported(
+                path: path, reason: "\(name) is YCbCr (subsampled colour) with \(info.compression); medaug reads YCbCr only JPEG-compressed")
         }
         guard type != .bool || info.samplesPerPixel == 1 else {
             throw ImagingError.unsupported(
