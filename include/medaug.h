@@ -461,8 +461,22 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file(const char *path, medaug_
 ** mapping keeps the old contents), so replace a model file by writing a
 ** new file and renaming it over the old one.
 **
-** Parameters, returns and thread-safety: as medaug_model_load_file()
-** (MEDAUG_IO_ERROR also when the file cannot be mapped).
+** Parameters:
+**   [in]  path   file path, NUL-terminated UTF-8; not NULL. Only read
+**                during the call.
+**   [out] model  not NULL; receives the new handle, or NULL on failure.
+**                The caller owns the handle and frees it with
+**                medaug_model_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  path or model is NULL, or path is not UTF-8;
+**   MEDAUG_IO_ERROR          the file cannot be opened or mapped, or is not
+**                            a regular file;
+**   MEDAUG_FORMAT_ERROR      the file is not a valid medaug model;
+**   MEDAUG_OUT_OF_MEMORY     an allocation failed.
+**
+** Thread-safety: any thread; concurrent loads are independent.
 ** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_model_load_file_mapped(const char *path, medaug_model_t **model);
@@ -1201,6 +1215,14 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_metrics(const int32_t *prediction, const 
 #define MEDAUG_SAMPLE_UINT8   1
 #define MEDAUG_SAMPLE_UINT16  2
 #define MEDAUG_SAMPLE_FLOAT32 3
+/* Stored types medaug_image_read_samples() also reports (since 0.3.0);
+** medaug_image_write() writes only the four above. */
+#define MEDAUG_SAMPLE_INT8    4
+#define MEDAUG_SAMPLE_INT16   5
+#define MEDAUG_SAMPLE_UINT32  6
+#define MEDAUG_SAMPLE_INT32   7
+#define MEDAUG_SAMPLE_FLOAT64 8
+#define MEDAUG_SAMPLE_BOOL    9 /* bilevel: one byte per sample, 0 or 1 */
 
 /*
 ** CAPI: Library-Allocated Buffers
@@ -1270,6 +1292,33 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_image_page_count(const char *path, size_t
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_image_read(const char *path, size_t page, float **pixels,
                                                   size_t *channels, size_t *height, size_t *width);
+
+/*
+** CAPI: Read a TIFF Page in Its Stored Sample Type
+**
+** As medaug_image_read(), but the samples keep the page's stored type
+** instead of becoming float: a uint16 mask stays uint16, a uint32 label
+** map keeps values above 2^24 exact. The buffer is [channels][height][width],
+** channel-planar, tightly packed, native byte order.
+**
+** Parameters:
+**   [in]  path         UTF-8 path; not NULL.
+**   [in]  page         0-based page index.
+**   [out] samples      not NULL; receives the buffer (free it with
+**                      medaug_buffer_free()); NULL on failure.
+**   [out] sample_type  not NULL; receives the stored type: one of
+**                      MEDAUG_SAMPLE_UINT8, _UINT16, _FLOAT32, _INT8,
+**                      _INT16, _UINT32, _INT32, _FLOAT64, _BOOL (one byte
+**                      per sample, 0 or 1).
+**   [out] channels, height, width  not NULL; receive the sizes.
+**
+** Returns: as medaug_image_read().
+** Thread-safety: any thread.
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_image_read_samples(const char *path, size_t page, void **samples,
+                                                          int *sample_type, size_t *channels, size_t *height,
+                                                          size_t *width);
 
 /*
 ** CAPI: Write a TIFF File

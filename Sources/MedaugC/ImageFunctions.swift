@@ -54,6 +54,42 @@ public func medaug_image_read(_ path: UnsafePointer<CChar>?, _ page: UInt, _ pix
     }
 }
 
+@_cdecl("medaug_image_read_samples")
+public func medaug_image_read_samples(_ path: UnsafePointer<CChar>?, _ page: UInt,
+                                      _ samples: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                                      _ sampleType: UnsafeMutablePointer<Int32>?,
+                                      _ channels: UnsafeMutablePointer<UInt>?, _ height: UnsafeMutablePointer<UInt>?,
+                                      _ width: UnsafeMutablePointer<UInt>?) -> Int32 {
+    serve("medaug_image_read_samples") {
+        let out = try Arguments.required(samples, "samples")
+        out.pointee = nil
+        let type = try Arguments.required(sampleType, "sample_type")
+        let (c, h, w) = (try Arguments.required(channels, "channels"), try Arguments.required(height, "height"),
+                         try Arguments.required(width, "width"))
+        let file = try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits())
+        guard page < UInt(file.pages.count) else {
+            throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
+        }
+        let image = try file.read(page: Int(page))
+        // MEDAUG_SAMPLE_* codes of the header, by the page's stored type.
+        let (buffer, code): (UnsafeMutableRawPointer, Int32)
+        switch image.pixels {
+        case .bool(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v.map { $0 ? UInt8(1) : 0 }, "the samples")), 9)
+        case .uint8(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 1)
+        case .int8(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 4)
+        case .uint16(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 2)
+        case .int16(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 5)
+        case .uint32(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 6)
+        case .int32(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 7)
+        case .float32(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 3)
+        case .float64(let v): (buffer, code) = (UnsafeMutableRawPointer(try mallocCopy(v, "the samples")), 8)
+        }
+        out.pointee = buffer
+        type.pointee = code
+        (c.pointee, h.pointee, w.pointee) = (UInt(image.channels), UInt(image.height), UInt(image.width))
+    }
+}
+
 @_cdecl("medaug_image_write")
 public func medaug_image_write(_ path: UnsafePointer<CChar>?, _ pixels: UnsafePointer<Float>?, _ pages: UInt,
                                _ height: UInt, _ width: UInt, _ sampleType: Int32) -> Int32 {

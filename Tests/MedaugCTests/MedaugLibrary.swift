@@ -169,6 +169,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_labels_read",
         "medaug_model_init",
         "medaug_model_load_file_mapped",
+        "medaug_image_read_samples",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

@@ -66,3 +66,39 @@ def test_a_compression_libtiff_lacks_is_refused_naming_what_it_decodes(tmp_path)
     path.write_bytes(bytes(data))
     with pytest.raises(medaug.UnsupportedError, match="does not decode.*ZSTD"):
         medaug.read_image(path)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.float32,
+                                   np.float64, np.bool_])
+def test_read_image_keeps_the_stored_type_and_float32_on_request(tmp_path, dtype):
+    rng = np.random.default_rng(3)
+    if dtype == np.bool_:
+        array = rng.integers(0, 2, (13, 17)).astype(bool)   # bilevel: one sample per pixel
+    elif np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        array = rng.integers(info.min, info.max, (3, 13, 17), dtype=np.int64, endpoint=True).astype(dtype)
+        array.flat[0] = info.max   # uint32 above 2^24: exact only without float
+    else:
+        array = rng.standard_normal((3, 13, 17)).astype(dtype)
+    path = tmp_path / "a.tif"
+    tifffile.imwrite(path, array, photometric="minisblack", **({"planarconfig": "separate"} if array.ndim == 3 else {}))
+    got = medaug.read_image(path)
+    want = tifffile.imread(path)
+    assert got.dtype == want.dtype == np.dtype(dtype)
+    assert np.array_equal(got, want)
+    as_float = medaug.read_image(path, dtype=np.float32)
+    assert as_float.dtype == np.float32 and np.array_equal(as_float, want.astype(np.float32))
+    with pytest.raises(medaug.InvalidArgumentError, match="dtype"):
+        medaug.read_image(path, dtype=np.int64)
+
+
+def test_a_mask_read_feeds_augment_and_metrics_as_it_is(tmp_path):
+    mask = (disc() * 2).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "mask.tif", mask)
+    read = medaug.read_image(tmp_path / "mask.tif")
+    assert read.dtype == np.uint16
+    image = np.where(read > 0, 0.5, -0.5).astype(np.float32)
+    _, out = medaug.augment(image, read, seed=2)
+    assert set(np.unique(out)) <= {0, 2}
+    report = medaug.metrics(read, read, num_classes=3)
+    assert report["mean_dice"] == pytest.approx(1.0)

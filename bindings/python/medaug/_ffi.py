@@ -46,6 +46,12 @@ MEDAUG_SAMPLE_DEFAULT = 0
 MEDAUG_SAMPLE_UINT8 = 1
 MEDAUG_SAMPLE_UINT16 = 2
 MEDAUG_SAMPLE_FLOAT32 = 3
+MEDAUG_SAMPLE_INT8 = 4
+MEDAUG_SAMPLE_INT16 = 5
+MEDAUG_SAMPLE_UINT32 = 6
+MEDAUG_SAMPLE_INT32 = 7
+MEDAUG_SAMPLE_FLOAT64 = 8
+MEDAUG_SAMPLE_BOOL = 9
 
 # CAPI: Model Kinds
 MEDAUG_KIND_GENERATOR = 1
@@ -214,6 +220,8 @@ PROTOTYPES = {
     # float ** as void ** so the pointer survives for medaug_buffer_free.
     "medaug_image_read": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t), POINTER(c_size_t),
                                   POINTER(c_size_t)]),
+    "medaug_image_read_samples": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(ctypes.c_int),
+                                          POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t)]),
     "medaug_image_write": (c_int, [c_char_p, _float_p, c_size_t, c_size_t, c_size_t, c_int32]),
     "medaug_volume_read": (c_int, [c_char_p, POINTER(c_void_p), POINTER(c_size_t), POINTER(ctypes.c_double)]),
     "medaug_volume_read_series": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t),

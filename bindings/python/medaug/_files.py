@@ -28,25 +28,57 @@ def image_page_count(path: PathLike) -> int:
     return pages.value
 
 
-def read_image(path: PathLike, page: int = 0) -> np.ndarray:
-    """One page of a TIFF file as float32 (``medaug_image_read``), stored values exactly.
+_STORED_DTYPES = {_ffi.MEDAUG_SAMPLE_UINT8: np.uint8, _ffi.MEDAUG_SAMPLE_UINT16: np.uint16,
+                  _ffi.MEDAUG_SAMPLE_FLOAT32: np.float32, _ffi.MEDAUG_SAMPLE_INT8: np.int8,
+                  _ffi.MEDAUG_SAMPLE_INT16: np.int16, _ffi.MEDAUG_SAMPLE_UINT32: np.uint32,
+                  _ffi.MEDAUG_SAMPLE_INT32: np.int32, _ffi.MEDAUG_SAMPLE_FLOAT64: np.float64,
+                  _ffi.MEDAUG_SAMPLE_BOOL: np.bool_}
+
+
+def read_image(path: PathLike, page: int = 0, dtype: Optional[Any] = None) -> np.ndarray:
+    """One page of a TIFF file, stored values exactly.
 
     Returns ``[h, w]`` for a one-channel page, ``[c, h, w]`` (channel-planar) for RGB
     or multi-sample pages. In medaug's dataset folders an image has one page per
     channel: read each page, or stack them.
 
+    Args:
+        dtype: None (the default) keeps the page's stored sample type
+            (``medaug_image_read_samples``): uint8/16/32, int8/16/32,
+            float32/64, or bool for bilevel pages, as tifffile reads them, so a
+            mask feeds ``augment`` and ``metrics`` as it is; ``np.float32``
+            converts (``medaug_image_read``, the behaviour before 0.3.0).
+
     Raises:
         FileError: cannot open. FormatError: not a valid TIFF. UnsupportedError: a
         TIFF feature medaug does not read. InvalidArgumentError: page out of range,
-        a page over the size limits.
+        a page over the size limits, a dtype other than None or float32.
     """
     if not isinstance(page, (int, np.integer)) or isinstance(page, bool) or page < 0:
         raise InvalidArgumentError(f"page must be an int >= 0; got {page!r}", _ffi.MEDAUG_INVALID_ARGUMENT)
-    pixels = ctypes.c_void_p()
+    if dtype is not None and np.dtype(dtype) != np.float32:
+        raise InvalidArgumentError(f"dtype must be None (the stored type) or numpy.float32; got {dtype!r}",
+                                   _ffi.MEDAUG_INVALID_ARGUMENT)
     c, h, w = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t()
-    _check(_lib.medaug_image_read(_path(path, "path"), int(page), ctypes.byref(pixels), ctypes.byref(c),
-                                  ctypes.byref(h), ctypes.byref(w)))
-    values = _take(pixels, c.value * h.value * w.value).reshape(c.value, h.value, w.value)
+    if dtype is not None:
+        pixels = ctypes.c_void_p()
+        _check(_lib.medaug_image_read(_path(path, "path"), int(page), ctypes.byref(pixels), ctypes.byref(c),
+                                      ctypes.byref(h), ctypes.byref(w)))
+        values = _take(pixels, c.value * h.value * w.value).reshape(c.value, h.value, w.value)
+        return values[0] if c.value == 1 else values
+    samples, code = ctypes.c_void_p(), ctypes.c_int()
+    _check(_lib.medaug_image_read_samples(_path(path, "path"), int(page), ctypes.byref(samples), ctypes.byref(code),
+                                          ctypes.byref(c), ctypes.byref(h), ctypes.byref(w)))
+    count = c.value * h.value * w.value
+    try:
+        stored = np.dtype(_STORED_DTYPES[code.value])
+        raw = ctypes.cast(samples, ctypes.POINTER(ctypes.c_uint8))
+        data = np.ctypeslib.as_array(raw, shape=(count * stored.itemsize,)).copy() if count else np.empty(0, np.uint8)
+    finally:
+        _lib.medaug_buffer_free(samples)
+    values = data.view(np.uint8 if stored == np.bool_ else stored).reshape(c.value, h.value, w.value)
+    if stored == np.bool_:
+        values = values.astype(np.bool_)
     return values[0] if c.value == 1 else values
 
 
