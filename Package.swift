@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "MedaugEngine", dependencies: ["MedaugModels", "MedaugKernels", "MedaugSupport"]),
         // Image and volume files (TIFF, NIfTI, DICOM, PNG pictures), slice
         // preparation, dataset folders, classic augmentation of image + mask pairs.
-        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugSupport", "MedaugMicroKernels"]),
+        .target(name: "MedaugImaging", dependencies: ["CTIFF", "CNIfTI", "CPNG", "CDICOM", "MedaugSupport", "MedaugMicroKernels", "MedaugModels"]),
         // Segmentation metrics: confusion matrix, accuracy, IoU, Dice, HD95.
         .target(name: "MedaugMetrics"),
         // Training: layers with backward passes, losses, Adam, the pix2pix and

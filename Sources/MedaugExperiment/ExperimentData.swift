@@ -72,6 +72,9 @@ public enum ExperimentData {
             .map { Int32(tissueValues[Int($0)]) }
         var options = DatasetPreparation.Options()
         options.plane = .coronal
+        // The experiment's data are frozen (issue 16): percentiles and crop
+        // box from the tissue labels, as before 0.3.0.
+        options.foreground = .labels
         options.side = preset.side
         options.trainCount = preset.trainCount
         options.gap = preset.gap
@@ -141,6 +144,7 @@ public enum ExperimentData {
         try DatasetWriter.write(to: output, overwrite: true) { temporary in
             var manifest = DatasetManifest(classes: LesionSimulator.classes, labelValues: LesionSimulator.labelValues,
                                            channels: source.channels, spacingMM: source.spacingMM, intensity: source.intensity)
+            manifest.preparation = source.preparation
             for split in DatasetManifest.Split.allCases where source.items.contains(where: { $0.split == split }) {
                 let pairs = try DatasetPairs.load(folder: input, split: split, includeSynthetic: true)
                 for (item, pair) in zip(pairs.items, pairs.pairs) {

@@ -109,10 +109,11 @@ extension ExperimentRunner {
                                            includeSynthetic: arm != .real)
         let validation = try TrainingPairs.load(folder: data, split: .val, includeSynthetic: false)
         let m = train.manifest
-        let config = SegmenterConfig.standard(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
+        var config = SegmenterConfig.standard(imageSize: train.height, classes: m.classes, labelValues: m.labelValues,
                                               channelNames: m.channels, depth: preset.segmenterDepth,
                                               baseFilters: preset.segmenterBaseFilters,
                                               leakyReluSlope: preset.segmenterRecipe.leakyReluSlope)
+        config.preparation = m.preparation
         var options = SegmenterTraining.Options()
         options.epochs = preset.segmenterEpochs
         options.stepsPerEpoch = preset.segmenterStepsPerEpoch

@@ -80,9 +80,11 @@ struct TrainSegmenterCommand: ParsableCommand {
             let train = try TrainingPairs.load(folder: data, split: .train, includeSynthetic: !realOnly)
             let validation = try loadValidationPairs(folder: data)
             let manifest = train.manifest
-            let config = SegmenterConfig.standard(
+            var config = SegmenterConfig.standard(
                 imageSize: train.height, classes: manifest.classes, labelValues: manifest.labelValues,
                 channelNames: manifest.channels, depth: depth, baseFilters: baseFilters, leakyReluSlope: leakyReluSlope)
+            // How the slices were made, for whole-volume segmentation.
+            config.preparation = manifest.preparation
             do { try config.validate() } catch { throw CLIError("\(error)") }
             var options = SegmenterTraining.Options()
             options.epochs = epochs

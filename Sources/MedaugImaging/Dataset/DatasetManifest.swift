@@ -1,4 +1,5 @@
 import Foundation
+import MedaugModels
 
 /// `manifest.json` of a dataset folder (docs/design.md §3.3): the folder holds
 /// `manifest.json`, `images/ID.tif` and `masks/ID.tif`; prepare and expand
@@ -24,11 +25,14 @@ public struct DatasetManifest: Codable, Equatable, Sendable {
     public var channels: [String]
     public var spacingMM: [Double]
     public var intensity: IntensityMapping
+    /// How `medaug prepare` cut and scaled the slices (absent in folders
+    /// made otherwise, and before 0.3.0).
+    public var preparation: SlicePreparation?
     public var items: [Item]
 
     enum CodingKeys: String, CodingKey {
         case format, version, classes, labelValues = "label_values", channels
-        case spacingMM = "spacing_mm", intensity, items
+        case spacingMM = "spacing_mm", intensity, preparation, items
     }
 
     /// How stored image values map to network values.

@@ -1,4 +1,5 @@
 import Foundation
+import MedaugModels
 
 /// The paper's data preparation (§2.1), generalised: volumes → 2-D slices
 /// in one anatomical plane → N×N image/mask pairs with train/val/test splits
@@ -31,11 +32,22 @@ public enum DatasetPreparation {
         public var normalization = try! IntensityNormalization()
         public var seed: UInt64 = 0
         /// Crop every slice to the bounding box of the volume's foreground
-        /// (all kept slices together, so the scale is the same for every
-        /// slice) plus this margin as a fraction of the box, before
-        /// resizing; nil keeps the whole field of view.
+        /// (all slices together, so the scale is the same for every slice)
+        /// plus this margin as a fraction of the box, before resizing; nil
+        /// keeps the whole field of view.
         public var cropMargin: Double? = 0.05
+        /// Which voxels set the percentiles and the crop box: the image's
+        /// label-free foreground (default since 0.3.0: an unlabelled volume
+        /// is prepared alike at inference) or the non-background labels.
+        public var foreground = SlicePreparation.Foreground.labelFree
         public init() {}
+
+        /// The record of these options for the manifest and the model.
+        func record(spacing: (row: Double, column: Double)) -> SlicePreparation {
+            SlicePreparation(plane: plane.rawValue, spacingMM: [spacing.row, spacing.column], cropMargin: cropMargin,
+                             percentiles: [normalization.lowPercentile, normalization.highPercentile],
+                             foreground: foreground)
+        }
     }
 
     /// Builds the slices and manifest, then writes the folder atomically: it
@@ -80,6 +92,7 @@ public enum DatasetPreparation {
         var manifest = DatasetManifest(
             classes: classes, labelValues: labelValues, channels: channelNames, spacingMM: [spacing.row, spacing.column],
             intensity: .init(stored: "uint16", storedRange: [0, 65535]))
+        manifest.preparation = options.record(spacing: spacing)
         try DatasetWriter.write(to: output, overwrite: overwrite) { folder in
             for pair in pairs {
                 let item = DatasetManifest.Item(id: pair.id, split: pair.split, synthetic: false, source: pair.source)
@@ -90,6 +103,23 @@ public enum DatasetPreparation {
             return manifest
         }
         return manifest
+    }
+
+    /// The box (top, left, bottom, right) of the `mask`ed voxels of
+    /// `volume`'s grid over all its slices in `plane`; bottom −1 when empty.
+    public static func foregroundBox(_ mask: [Bool], volume: NIfTIVolume, plane: NIfTIVolume.Plane) throws
+        -> (top: Int, left: Int, bottom: Int, right: Int) {
+        let maskVolume = try NIfTIVolume(dimensions: volume.dimensions, values: mask.map { $0 ? 1 : 0 },
+                                         voxelSize: volume.voxelSize, affine: volume.affine)
+        var box = (top: Int.max, left: Int.max, bottom: -1, right: -1)
+        for index in 0..<volume.sliceCount(plane) {
+            let slice = try maskVolume.slice(plane, index: index)
+            for (p, value) in slice.pixels.enumerated() where value > 0 {
+                let (y, x) = (p / slice.columns, p % slice.columns)
+                box = (min(box.top, y), min(box.left, x), max(box.bottom, y), max(box.right, x))
+            }
+        }
+        return box
     }
 
     /// The kept slices of one subject, resized and normalised to [-1, 1].
@@ -106,9 +136,10 @@ public enum DatasetPreparation {
         if let bad = subject.labels.first(where: { !known.contains($0) }) {
             throw ImagingError.invalidArgument("subject \(s): label value \(bad) is not one of \(labelValues)")
         }
-        // Percentile bounds per modality over the foreground (non-background
-        // label) voxels, so every slice of a volume is scaled alike.
-        let foreground = subject.labels.map { $0 != background }
+        // Percentile bounds per modality over the volume's foreground, so
+        // every slice of a volume is scaled alike.
+        let foreground = options.foreground == .labels ? subject.labels.map { $0 != background }
+            : Foreground.mask(first.values)
         let bounds = subject.modalities.map { options.normalization.bounds(ArraySlice($0.values), selected: foreground) }
         let labelVolume = try NIfTIVolume(dimensions: first.dimensions, values: subject.labels.map(Float.init),
                                           voxelSize: first.voxelSize, affine: first.affine)
@@ -125,10 +156,17 @@ public enum DatasetPreparation {
                               spacing: labelSlice.spacing)
             guard probe.foregroundFraction(background: background) >= options.minimumForeground else { continue }
             kept.append((index, labels))
-            for (p, label) in labels.enumerated() where label != background {
-                let (y, x) = (p / labelSlice.columns, p % labelSlice.columns)
-                box = (min(box.top, y), min(box.left, x), max(box.bottom, y), max(box.right, x))
+            if options.foreground == .labels {
+                for (p, label) in labels.enumerated() where label != background {
+                    let (y, x) = (p / labelSlice.columns, p % labelSlice.columns)
+                    box = (min(box.top, y), min(box.left, x), max(box.bottom, y), max(box.right, x))
+                }
             }
+        }
+        if options.foreground == .labelFree {
+            // The image foreground's box over every slice (not only the kept
+            // ones: which slices are kept depends on labels).
+            box = try foregroundBox(foreground, volume: first, plane: options.plane)
         }
         // The crop window: the foreground box of all kept slices plus margin.
         var rows = 0..<shape.rows, columns = 0..<shape.columns

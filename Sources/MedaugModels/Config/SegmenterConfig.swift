@@ -14,10 +14,13 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     /// and what files without the key mean), > 0 LeakyReLU, whose units
     /// cannot die (docs/design.md §2.1).
     public var leakyReluSlope: Double = 0
+    /// How the training slices were made from volumes (optional key
+    /// `preparation`; nil: `SlicePreparation.assumed` for whole volumes).
+    public var preparation: SlicePreparation?
 
     enum CodingKeys: String, CodingKey {
         case depth, baseFilters = "base_filters", outputActivation = "output_activation"
-        case leakyReluSlope = "leaky_relu_slope"
+        case leakyReluSlope = "leaky_relu_slope", preparation
     }
 
     /// The default segmenter: depth 4, 32 base filters.
@@ -50,6 +53,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         baseFilters = try c.decode(Int.self, forKey: .baseFilters)
         outputActivation = try c.decode(ActivationName.self, forKey: .outputActivation)
         leakyReluSlope = try c.decodeIfPresent(Double.self, forKey: .leakyReluSlope) ?? 0
+        preparation = try c.decodeIfPresent(SlicePreparation.self, forKey: .preparation)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -60,6 +64,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
         try c.encode(outputActivation, forKey: .outputActivation)
         // Written only when set: ReLU files stay as 0.2.0 wrote them.
         if leakyReluSlope != 0 { try c.encode(leakyReluSlope, forKey: .leakyReluSlope) }
+        try c.encodeIfPresent(preparation, forKey: .preparation)
     }
 
     /// Filters at level `level` (0 = outermost, `depth` = bottom).
@@ -84,6 +89,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
             throw fail("\(common.channelNames.count) channel_names but input_channels \(common.inputChannels)")
         }
         guard leakyReluSlope >= 0, leakyReluSlope < 1 else { throw fail("leaky_relu_slope \(leakyReluSlope) must be in [0, 1)") }
+        try preparation?.validate()
         guard outputActivation == .softmax || outputActivation == .identity else {
             throw fail("output_activation \(outputActivation.rawValue), expected softmax or identity (logits)")
         }
