@@ -77,6 +77,9 @@ let package = Package(
         // Growing a training set: label-space edits, generator rendering,
         // classic augmentation, dataset folders in and out.
         .target(name: "MedaugExpansion", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"]),
+        // Whole volumes through a segmenter: cut as the model's slices were
+        // prepared, segment, put the results back on the source grid.
+        .target(name: "MedaugVolumes", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging"]),
         // The paper's experiment: simulated lesions on MNI anatomy, GAN,
         // expansion, segmenter arms, quality gate, report folder.
         .target(name: "MedaugExperiment",
@@ -90,7 +93,7 @@ let package = Package(
         // relative path works for this root package). Unsafe flags are only
         // allowed in root packages, which is how this library is built.
         .target(
-            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugSupport"],
+            name: "MedaugC", dependencies: ["MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugExpansion", "MedaugVolumes", "MedaugSupport"],
             exclude: ["exports.map"],
             linkerSettings: [.unsafeFlags([
                 "-Xlinker", "--version-script=Sources/MedaugC/exports.map",
@@ -101,7 +104,7 @@ let package = Package(
             name: "MedaugCLI",
             dependencies: [
                 "MedaugEngine", "MedaugModels", "MedaugImaging", "MedaugMetrics", "MedaugTrainer", "MedaugReports", "MedaugExpansion", "MedaugExperiment",
-                "MedaugKernels", "MedaugSupport",
+                "MedaugVolumes", "MedaugKernels", "MedaugSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

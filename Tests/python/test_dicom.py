@@ -341,3 +341,21 @@ def test_sample_formats_match_pydicom(tmp_path, bits, stored, signed):
     expected, _ = reference(path)
     np.testing.assert_array_equal(medaug.read_volume(path).voxels, expected.astype(np.float32))
     assert expected.min() < expected.max()
+
+
+def test_segmenting_a_dicom_series_equals_segmenting_its_nifti_twin(tmp_path):
+    nib = pytest.importorskip("nibabel")
+    folder = tmp_path / "dicom"
+    write_series(folder, 10, spacing=2.0)
+    volume = medaug.read_volume(folder)
+    nib.save(nib.Nifti1Image(volume.voxels, volume.affine), str(tmp_path / "twin.nii.gz"))
+    model = tmp_path / "seg.safetensors"
+    run_cli("model", "init", "--kind", "segmenter", "--image-size", 32, "--classes", 3, "--depth", 2,
+            "--base-filters", 4, "--seed", 2, "--out", model)
+    run_cli("segment", "--model", model, "--volume", folder, "--out", tmp_path / "from-dicom.nii.gz")
+    run_cli("segment", "--model", model, "--volume", tmp_path / "twin.nii.gz", "--out", tmp_path / "from-nifti.nii.gz")
+    a, b = nib.load(tmp_path / "from-dicom.nii.gz"), nib.load(tmp_path / "from-nifti.nii.gz")
+    assert a.shape == b.shape == volume.voxels.shape
+    assert np.allclose(a.affine, b.affine, atol=1e-4)
+    assert np.array_equal(np.asarray(a.dataobj), np.asarray(b.dataobj))
+    assert len(np.unique(np.asarray(a.dataobj))) > 1   # random weights still give several classes

@@ -89,6 +89,43 @@ extension NIfTIVolume {
         guard (0..<dimensions.t).contains(volume) else {
             throw ImagingError.invalidArgument("volume \(volume) is out of range 0..<\(dimensions.t)")
         }
+        let (start, rowOffset, columnOffset, rows, columns, pixelSpacing) = walk(plane, index: index, volume: volume)
+        let pixels = [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
+            values.withUnsafeBufferPointer { source in
+                for r in 0..<rows {
+                    var offset = start + r * rowOffset
+                    for c in 0..<columns {
+                        out[r * columns + c] = source[offset]
+                        offset += columnOffset
+                    }
+                }
+            }
+            initialized = rows * columns
+        }
+        return SliceImage(plane: plane, index: index, rows: rows, columns: columns, pixels: pixels,
+                          spacing: pixelSpacing)
+    }
+
+    /// The offsets into ``values`` of the pixels of ``slice(_:index:volume:)``,
+    /// row-major: writing `values[offsets[p]]` puts pixel p back where it
+    /// came from (the inverse of the cut, for results made per slice).
+    /// - Throws: as ``slice(_:index:volume:)``.
+    public func sliceOffsets(_ plane: Plane, index: Int, volume: Int = 0) throws -> [Int] {
+        guard (0..<sliceCount(plane)).contains(index), (0..<dimensions.t).contains(volume) else {
+            throw ImagingError.invalidArgument("\(plane) slice \(index) of volume \(volume) is out of range for \(dimensions)")
+        }
+        let (start, rowOffset, columnOffset, rows, columns, _) = walk(plane, index: index, volume: volume)
+        var offsets = [Int](repeating: 0, count: rows * columns)
+        for r in 0..<rows {
+            for c in 0..<columns { offsets[r * columns + c] = start + r * rowOffset + c * columnOffset }
+        }
+        return offsets
+    }
+
+    /// Where a slice starts in ``values``, the offset steps per row and per
+    /// column, its size and pixel spacing (indices already checked).
+    private func walk(_ plane: Plane, index: Int, volume: Int)
+        -> (start: Int, rowOffset: Int, columnOffset: Int, rows: Int, columns: Int, spacing: (row: Double, column: Double)) {
         let map = canonicalIndexing
         let (nr, na, ns) = (map.sizes[0], map.sizes[1], map.sizes[2])
         let spacing = canonicalSpacing
@@ -110,19 +147,6 @@ extension NIfTIVolume {
         let start = map.offset(origin.0, origin.1, origin.2, volume: volume)
         let rowOffset = map.offset(rowStep.0, rowStep.1, rowStep.2, volume: 0) - map.start
         let columnOffset = map.offset(columnStep.0, columnStep.1, columnStep.2, volume: 0) - map.start
-        let pixels = [Float](unsafeUninitializedCapacity: rows * columns) { out, initialized in
-            values.withUnsafeBufferPointer { source in
-                for r in 0..<rows {
-                    var offset = start + r * rowOffset
-                    for c in 0..<columns {
-                        out[r * columns + c] = source[offset]
-                        offset += columnOffset
-                    }
-                }
-            }
-            initialized = rows * columns
-        }
-        return SliceImage(plane: plane, index: index, rows: rows, columns: columns, pixels: pixels,
-                          spacing: pixelSpacing)
+        return (start, rowOffset, columnOffset, rows, columns, pixelSpacing)
     }
 }

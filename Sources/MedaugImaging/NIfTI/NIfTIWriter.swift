@@ -28,7 +28,8 @@ public enum NIfTIWriter {
     /// Writes `volume` to `path`.
     ///
     /// - Parameters:
-    ///   - volume: a 3-D volume (`dimensions.t == 1`).
+    ///   - volume: a 3-D volume, or a 4-D one (`dimensions.t > 1`, e.g. class
+    ///     probabilities) written as float32.
     ///   - path: ends in `.nii` or `.nii.gz` (case-insensitive; `.gz` compresses).
     ///   - datatype: `.uint8`, `.int16`, `.uint16` or `.float32`. For the
     ///     integer types every value must be a whole number in the type's
@@ -38,8 +39,8 @@ public enum NIfTIWriter {
     ///   such voxel), `ImagingError.io` (cannot create, write or rename).
     /// - Complexity: O(voxels).
     public static func write(_ volume: NIfTIVolume, to path: String, as datatype: NIfTIDatatype) throws {
-        guard volume.dimensions.t == 1 else {
-            throw ImagingError.invalidArgument("NIfTIWriter writes 3-D volumes; \(path) would get \(volume.dimensions)")
+        guard volume.dimensions.t == 1 || datatype == .float32 else {
+            throw ImagingError.invalidArgument("NIfTIWriter writes 4-D volumes as float32 only; \(path) would get \(volume.dimensions) \(datatype.name)")
         }
         guard datatype.isWritable else {
             throw ImagingError.invalidArgument("NIfTIWriter writes uint8, int16, uint16 or float32, not \(datatype.name)")
@@ -108,10 +109,10 @@ public enum NIfTIWriter {
     /// The 348 header bytes, built by nifticlib from a `nifti_image`.
     private static func makeHeader(_ volume: NIfTIVolume, datatype: NIfTIDatatype, path: String) throws -> [UInt8] {
         let d = volume.dimensions
-        guard [d.x, d.y, d.z].allSatisfy({ $0 <= Int(Int16.max) }) else {
+        guard [d.x, d.y, d.z, d.t].allSatisfy({ $0 <= Int(Int16.max) }) else {
             throw ImagingError.invalidArgument("NIfTI-1 dimensions are at most 32767; volume is \(d)")
         }
-        let dims: [Int32] = [3, Int32(d.x), Int32(d.y), Int32(d.z), 1, 1, 1, 1]
+        let dims: [Int32] = [d.t > 1 ? 4 : 3, Int32(d.x), Int32(d.y), Int32(d.z), Int32(d.t), 1, 1, 1]
         guard let nim = nifti_make_new_nim(dims, Int32(datatype.rawValue), 0) else {
             throw ImagingError.io(path: path, reason: "nifti_make_new_nim failed")
         }
@@ -129,7 +130,7 @@ public enum NIfTIWriter {
         nim.pointee.dz = Float(zooms.z)
         withUnsafeMutableBytes(of: &nim.pointee.pixdim) { raw in
             let p = raw.bindMemory(to: Float.self)
-            (p[0], p[1], p[2], p[3]) = (1, Float(zooms.x), Float(zooms.y), Float(zooms.z))
+            (p[0], p[1], p[2], p[3], p[4]) = (1, Float(zooms.x), Float(zooms.y), Float(zooms.z), 1)
         }
         nim.pointee.xyz_units = NIFTI_UNITS_MM
         nim.pointee.scl_slope = 1

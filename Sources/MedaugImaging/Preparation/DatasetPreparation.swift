@@ -105,6 +105,18 @@ public enum DatasetPreparation {
         return manifest
     }
 
+    /// The rows and columns a slice of `rows × columns` keeps: the box
+    /// widened by `margin` × its size on each side (rounded up, clipped to
+    /// the slice); the whole slice without a margin or an empty box.
+    public static func cropWindow(box: (top: Int, left: Int, bottom: Int, right: Int), rows: Int, columns: Int,
+                                  margin: Double?) -> (rows: Range<Int>, columns: Range<Int>) {
+        guard let margin, box.bottom >= 0 else { return (0..<rows, 0..<columns) }
+        let dy = Int((Double(box.bottom - box.top + 1) * margin).rounded(.up))
+        let dx = Int((Double(box.right - box.left + 1) * margin).rounded(.up))
+        return (max(0, box.top - dy)..<min(rows, box.bottom + dy + 1),
+                max(0, box.left - dx)..<min(columns, box.right + dx + 1))
+    }
+
     /// The box (top, left, bottom, right) of the `mask`ed voxels of
     /// `volume`'s grid over all its slices in `plane`; bottom −1 when empty.
     public static func foregroundBox(_ mask: [Bool], volume: NIfTIVolume, plane: NIfTIVolume.Plane) throws
@@ -169,13 +181,7 @@ public enum DatasetPreparation {
             box = try foregroundBox(foreground, volume: first, plane: options.plane)
         }
         // The crop window: the foreground box of all kept slices plus margin.
-        var rows = 0..<shape.rows, columns = 0..<shape.columns
-        if let margin = options.cropMargin, box.bottom >= 0 {
-            let dy = Int((Double(box.bottom - box.top + 1) * margin).rounded(.up))
-            let dx = Int((Double(box.right - box.left + 1) * margin).rounded(.up))
-            rows = max(0, box.top - dy)..<min(shape.rows, box.bottom + dy + 1)
-            columns = max(0, box.left - dx)..<min(shape.columns, box.right + dx + 1)
-        }
+        let (rows, columns) = cropWindow(box: box, rows: shape.rows, columns: shape.columns, margin: options.cropMargin)
         func crop<T>(_ plane: [T]) -> [T] {
             rows.flatMap { y in plane[(y * shape.columns + columns.lowerBound)..<(y * shape.columns + columns.upperBound)] }
         }

@@ -8,18 +8,42 @@
 /// so fine detail does not alias), labels by nearest neighbour; padding is
 /// `imageFill` and `labelFill` (the background).
 public enum Resize {
+    /// Where a `height × width` slice of `spacing` lands in the N×N square:
+    /// its content rectangle (centred) and the output pixel spacing.
+    public struct Placement: Equatable, Sendable {
+        public var top: Int, left: Int, height: Int, width: Int
+        /// Input pixels per output pixel, along rows and columns.
+        public var scaleY: Double, scaleX: Double
+        /// Output pixel size in mm (square).
+        public var spacing: Double
+
+        public init(height: Int, width: Int, spacing: (row: Double, column: Double), side: Int) {
+            let heightMM = Double(height) * spacing.row
+            let widthMM = Double(width) * spacing.column
+            self.spacing = max(heightMM, widthMM) / Double(side)
+            // Content size in output pixels (at most side), centred.
+            self.height = min(side, max(1, Int((heightMM / self.spacing).rounded())))
+            self.width = min(side, max(1, Int((widthMM / self.spacing).rounded())))
+            (top, left) = ((side - self.height) / 2, (side - self.width) / 2)
+            (scaleY, scaleX) = (Double(height) / Double(self.height), Double(width) / Double(self.width))
+        }
+
+        /// The square's (fractional) pixel position of input pixel centre
+        /// (y, x): the inverse of the resampling's mapping, for bringing
+        /// results back to the input grid.
+        public func squarePosition(ofRow y: Int, column x: Int) -> (y: Double, x: Double) {
+            (Double(top) + (Double(y) + 0.5) / scaleY - 0.5, Double(left) + (Double(x) + 0.5) / scaleX - 0.5)
+        }
+    }
+
     public static func toSquare(_ slice: Slice, side: Int, imageFill: Float, labelFill: Int32) throws -> Slice {
         guard (1...8192).contains(side) else { throw ImagingError.invalidArgument("side \(side) must be in 1...8192") }
-        let heightMM = Double(slice.height) * slice.spacing.row
-        let widthMM = Double(slice.width) * slice.spacing.column
-        let spacing = max(heightMM, widthMM) / Double(side)
-        // Content size in output pixels (at most side), centred.
-        let contentH = min(side, max(1, Int((heightMM / spacing).rounded())))
-        let contentW = min(side, max(1, Int((widthMM / spacing).rounded())))
-        let top = (side - contentH) / 2, left = (side - contentW) / 2
+        let placement = Placement(height: slice.height, width: slice.width, spacing: slice.spacing, side: side)
+        let (contentH, contentW, top, left) = (placement.height, placement.width, placement.top, placement.left)
+        let spacing = placement.spacing
         var image = [Float](repeating: imageFill, count: slice.channels * side * side)
         var labels = [Int32](repeating: labelFill, count: side * side)
-        let scaleY = Double(slice.height) / Double(contentH), scaleX = Double(slice.width) / Double(contentW)
+        let (scaleY, scaleX) = (placement.scaleY, placement.scaleX)
         // Box filter radius (in input pixels) when shrinking a lot.
         let boxY = scaleY > 2 ? Int(scaleY / 2) : 0, boxX = scaleX > 2 ? Int(scaleX / 2) : 0
         for y in 0..<contentH {
