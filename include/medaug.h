@@ -1439,6 +1439,55 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_volume_read_series(const char *path, size
 MEDAUG_API MEDAUG_NODISCARD int medaug_volume_series_json(const char *path, char **json);
 
 /*
+** CAPI: Segment a Whole Volume
+**
+** Segments a 3-D volume (one per model input channel, on one grid) with a
+** segmenter the way its training slices were made (the model's
+** "preparation" record, docs/weights-format.md; without one: axial, no
+** crop, label-free 0.5/99.5 percentiles): slices cut in the model's plane
+** in canonical RAS+ orientation, scaled from the percentiles of the
+** volume's label-free foreground, cropped to that foreground's box plus
+** margin (or not), padded to a square and resized to the model's image
+** size, segmented, and the class probabilities brought back (bilinear) to
+** every voxel of the source grid; outside the crop is the first class.
+** Labels are the most probable class per voxel, as stored label values.
+**
+** Parameters:
+**   [in]  model          a segmenter; not NULL.
+**   [in]  voxels         float [channels][Z][Y][X] (x fastest, as
+**                        medaug_volume_read() returns), finite; not NULL.
+**   [in]  channels       the model's input channels.
+**   [in]  dims           size_t [3]: X, Y, Z, each >= 1; the voxel count
+**                        at most MEDAUG_LIMIT_VOLUME_VOXELS; not NULL.
+**   [in]  affine         double [16], row-major voxel-to-world (RAS mm)
+**                        matrix, as medaug_volume_read_series() returns;
+**                        non-singular; not NULL.
+**   [in]  plane          "axial", "coronal" or "sagittal" to override the
+**                        model's plane; NULL keeps it.
+**   [in]  threads        1...256.
+**   [out] labels         int32 [Z][Y][X] (same order as voxels): stored
+**                        label values; not NULL.
+**   [out] probabilities  float [classes][Z][Y][X], or NULL to skip.
+**   [in]  progress       called after each batch of slices with (done,
+**                        total) slices; non-zero stops the call with
+**                        MEDAUG_CANCELLED; NULL for none.
+**   [in]  user_data      passed to progress.
+**
+** Returns: MEDAUG_OK; MEDAUG_INVALID_ARGUMENT (NULL argument, bad size,
+** channel count or plane, a singular affine, a non-finite voxel);
+** MEDAUG_UNSUPPORTED (not a segmenter); MEDAUG_CANCELLED. The output
+** buffers are written only on success.
+**
+** Thread-safety: any thread; the call makes its own session.
+** Since: 0.3.0 (ABI 1, symbol version MEDAUG_1.2)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_segment_volume(const medaug_model_t *model, const float *voxels,
+                                                      size_t channels, const size_t *dims, const double *affine,
+                                                      const char *plane, size_t threads, int32_t *labels,
+                                                      float *probabilities, medaug_progress_fn progress,
+                                                      void *user_data);
+
+/*
 ** CAPI: Read a Label Volume onto an Image's Grid
 **
 ** Reads the label volume `labels` on the grid of the image volume `image`

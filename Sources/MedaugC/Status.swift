@@ -1,5 +1,6 @@
 import MedaugEngine
 import MedaugExpansion
+import MedaugVolumes
 import MedaugImaging
 import MedaugMetrics
 import MedaugModels
@@ -59,6 +60,10 @@ enum Status {
         case let error as MetricsError:
             if case .shapeMismatch = error { return (shapeMismatch, error.description) }
             return (invalidArgument, error.description)
+        case let error as VolumeSegmentationError:
+            switch error {
+            case .cancelled: return (cancelled, error.description)
+            }
         case let error as ExpansionError:
             switch error {
             case .cancelled: return (cancelled, error.description)

@@ -3,6 +3,14 @@ import MedaugEngine
 import MedaugImaging
 import MedaugModels
 
+/// Why a volume segmentation stopped.
+public enum VolumeSegmentationError: Error, CustomStringConvertible {
+    /// The progress callback asked to stop.
+    case cancelled
+
+    public var description: String { "cancelled by the progress callback; nothing was returned" }
+}
+
 /// A whole volume's segmentation on the source's own grid.
 public struct VolumeSegmentation: Sendable {
     /// Stored label values (the model's `label_values`), the source's
@@ -80,11 +88,12 @@ public final class VolumeSegmenter {
 
     /// Segments `channels` (one volume per model input channel, on one
     /// grid, 3-D).
-    /// - Parameter progress: (slices done, slices in all) after each batch.
+    /// - Parameter progress: (slices done, slices in all) after each batch;
+    ///   returning false stops with `VolumeSegmentationError.cancelled`.
     /// - Throws: `ImagingError.invalidArgument` for a channel count or
     ///   grid that does not fit; the engine's errors.
     public func segment(_ channels: [NIfTIVolume], probabilities: Bool = false,
-                        progress: (Int, Int) -> Void = { _, _ in }) throws -> VolumeSegmentation {
+                        progress: (Int, Int) -> Bool = { _, _ in true }) throws -> VolumeSegmentation {
         let common = config.common
         guard channels.count == common.inputChannels else {
             throw ImagingError.invalidArgument("\(channels.count) volume(s) given; the segmenter takes \(common.inputChannels) channel(s) (\(common.channelNames.joined(separator: ", ")))")
@@ -162,7 +171,7 @@ public final class VolumeSegmenter {
                 }
             }
             start += indices.count
-            progress(start, count)
+            guard progress(start, count) else { throw VolumeSegmentationError.cancelled }
         }
         let labels = try NIfTIVolume(dimensions: first.dimensions, values: labelValues, voxelSize: first.voxelSize,
                                      affine: first.affine, affineSource: first.affineSource,

@@ -170,6 +170,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_model_init",
         "medaug_model_load_file_mapped",
         "medaug_image_read_samples",
+        "medaug_segment_volume",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

@@ -111,3 +111,32 @@ def test_cropped_and_resized_slices_come_back_close(volume, tmp_path):
     got = np.asarray(nibabel.load(tmp_path / "seg.nii").dataobj)
     assert got.shape == labels.shape
     assert (got == labels).mean() > 0.95
+
+
+def test_python_segment_volume_equals_the_cli(volume, tmp_path):
+    import medaug_binding  # noqa: F401  (the package on the path, the library found)
+    import medaug
+    folder, labels, model = volume
+    source = nibabel.load(folder / "ct.nii.gz")
+    from_path = medaug.segment_volume(model, folder / "ct.nii.gz", probabilities=True)
+    assert from_path.labels.dtype == np.int32 and from_path.labels.shape == labels.shape
+    assert np.array_equal(from_path.labels, labels)
+    assert np.allclose(from_path.affine, source.affine, atol=1e-5)
+    assert from_path.probabilities.shape == labels.shape + (3,)
+    cli = np.asarray(nibabel.load(folder / "seg-probabilities.nii.gz").dataobj) \
+        if (folder / "seg-probabilities.nii.gz").exists() else None
+    if cli is not None:
+        assert np.allclose(from_path.probabilities, cli, atol=1e-6)
+    # An array with nibabel's affine; the Model method; progress and cancelling.
+    calls = []
+    with medaug.load_model(model) as loaded:
+        from_array = loaded.segment_volume(np.asarray(source.dataobj, np.float32), source.affine,
+                                           progress=lambda done, total: calls.append((done, total)))
+        assert np.array_equal(from_array.labels, labels)
+        assert calls and calls[-1][0] == calls[-1][1]
+        with pytest.raises(medaug.CancelledError):
+            loaded.segment_volume(np.asarray(source.dataobj, np.float32), source.affine, progress=lambda d, t: False)
+        with pytest.raises(medaug.InvalidArgumentError, match="affine"):
+            loaded.segment_volume(np.asarray(source.dataobj, np.float32))
+        with pytest.raises(medaug.ShapeError):
+            loaded.segment_volume(np.zeros((4, 4)), np.eye(4))

@@ -144,7 +144,7 @@ extension SegmentCommand {
             let first = volumes[0]
             let slices = first.sliceCount(NIfTIVolume.Plane(rawValue: engine.preparation.plane)!)
             let bar = ProgressBar(total: slices, label: "segment")
-            let result = try engine.segment(volumes, probabilities: probabilities) { done, _ in bar.update(done: done) }
+            let result = try engine.segment(volumes, probabilities: probabilities) { done, _ in bar.update(done: done); return true }
             bar.endLine()
             try NIfTIWriter.write(result.labels, to: out, as: result.labels.datatype)
             print("wrote \(out)")

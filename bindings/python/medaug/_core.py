@@ -347,6 +347,12 @@ class Model(_OwnedHandle):
         with self._pool.session() as session:
             return session.segment(image, probabilities=probabilities, normalization=normalization)
 
+    def segment_volume(self, volume: Any, affine: Any = None, **options: Any) -> Any:
+        """:func:`medaug.segment_volume` with this model: a whole volume (path,
+        or array with ``affine``) segmented on its own grid."""
+        from ._volumes import segment_volume
+        return segment_volume(self, volume, affine, **options)
+
     def close(self) -> None:
         """Frees the model and its pooled sessions (a call in flight finishes
         first); sessions made with :meth:`session` stay usable."""

@@ -223,6 +223,8 @@ PROTOTYPES = {
     "medaug_image_read_samples": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(ctypes.c_int),
                                           POINTER(c_size_t), POINTER(c_size_t), POINTER(c_size_t)]),
     "medaug_image_write": (c_int, [c_char_p, _float_p, c_size_t, c_size_t, c_size_t, c_int32]),
+    "medaug_segment_volume": (c_int, [model_p, _float_p, c_size_t, POINTER(c_size_t), POINTER(ctypes.c_double),
+                                      c_char_p, c_size_t, POINTER(c_int32), _float_p, PROGRESS_FN, c_void_p]),
     "medaug_volume_read": (c_int, [c_char_p, POINTER(c_void_p), POINTER(c_size_t), POINTER(ctypes.c_double)]),
     "medaug_volume_read_series": (c_int, [c_char_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t),
                                           POINTER(ctypes.c_double), POINTER(ctypes.c_double)]),

@@ -1,0 +1,131 @@
+"""Whole volumes through a segmenter (``medaug_segment_volume``)."""
+from __future__ import annotations
+
+import ctypes
+import os
+from typing import Any, Callable, NamedTuple, Optional
+
+import numpy as np
+
+from . import _ffi
+from ._core import Model, PathLike, _check, _lib, load_model
+from ._errors import InvalidArgumentError, ShapeError
+from ._files import read_volume
+
+
+class VolumeSegmentation(NamedTuple):
+    """What :func:`segment_volume` returns, on the input's own grid."""
+
+    labels: np.ndarray                   #: int32 [x, y, z], stored label values, the input's index order
+    probabilities: Optional[np.ndarray]  #: float32 [x, y, z, classes], or None
+    affine: np.ndarray                   #: the input's 4x4 voxel-to-world (RAS mm) affine
+
+
+def _invalid(message: str) -> InvalidArgumentError:
+    return InvalidArgumentError(message, _ffi.MEDAUG_INVALID_ARGUMENT)
+
+
+def _channels(volume: Any, affine: Any, series: Optional[int]) -> tuple:
+    """([x, y, z] float32 arrays, one per channel), 4x4 affine."""
+    items = list(volume) if isinstance(volume, (list, tuple)) else [volume]
+    if not items:
+        raise _invalid("segment_volume needs at least one volume")
+    arrays, affines = [], []
+    for item in items:
+        if isinstance(item, (str, os.PathLike)):
+            read = read_volume(item, series=series)
+            arrays.append(read.voxels)
+            affines.append(read.affine)
+        else:
+            array = np.asarray(item)
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"a volume must be an array of real numbers; got dtype {array.dtype}")
+            arrays.append(array)
+    for array in arrays:
+        if array.ndim != 3:
+            raise ShapeError(f"each volume must be 3-D [x, y, z]; got shape {array.shape} (give several channels "
+                             "as a list)", _ffi.MEDAUG_SHAPE_MISMATCH)
+        if array.shape != arrays[0].shape:
+            raise ShapeError(f"channel grids differ: {array.shape} and {arrays[0].shape}", _ffi.MEDAUG_SHAPE_MISMATCH)
+    if affine is None:
+        if len(affines) != len(items):
+            raise _invalid("an array volume needs affine= (its 4x4 voxel-to-world matrix, e.g. nibabel's img.affine)")
+        affine = affines[0]
+    matrix = np.asarray(affine, dtype=np.float64)
+    if matrix.shape != (4, 4) or not np.all(np.isfinite(matrix)):
+        raise _invalid(f"affine must be a finite 4x4 matrix; got shape {matrix.shape}")
+    return arrays, matrix
+
+
+def segment_volume(model: Any, volume: Any, affine: Any = None, *, series: Optional[int] = None,
+                   plane: Optional[str] = None, probabilities: bool = False, threads: int = 1,
+                   progress: Optional[Callable[[int, int], Any]] = None) -> VolumeSegmentation:
+    """Segments a whole volume the way the segmenter's training slices were
+    made (``medaug_segment_volume``; README, "Whole volumes").
+
+    Args:
+        model: a segmenter :class:`Model` or a model file path.
+        volume: a path (NIfTI file, DICOM file or folder: read with
+            :func:`read_volume`, its affine used), a float array ``[x, y, z]``
+            in storage order (nibabel's ``get_fdata()``) with ``affine``, or a
+            list of those, one per model channel.
+        affine: the 4x4 voxel-to-world (RAS mm) matrix of an array volume
+            (nibabel's ``img.affine``); for paths, overrides the file's.
+        series: for a DICOM folder of several series, which one (from 1).
+        plane: ``"axial"``, ``"coronal"`` or ``"sagittal"`` instead of the model's.
+        probabilities: also return the class probabilities.
+        threads: 1...256.
+        progress: called with (slices done, slices in all) after each batch;
+            returning False cancels (:class:`CancelledError`).
+
+    Returns:
+        :class:`VolumeSegmentation` on the input's grid: ``labels`` int32
+        ``[x, y, z]`` (stored label values), ``probabilities`` float32
+        ``[x, y, z, classes]`` or None, ``affine``. Write it with nibabel:
+        ``nibabel.Nifti1Image(result.labels.astype(np.uint8), result.affine)``.
+    """
+    owned = None
+    if not isinstance(model, Model):
+        owned = model = load_model(model)
+    try:
+        arrays, matrix = _channels(volume, affine, series)
+        if plane is not None and plane not in ("axial", "coronal", "sagittal"):
+            raise _invalid(f"plane must be axial, coronal or sagittal; got {plane!r}")
+        if not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or not 1 <= threads <= 256:
+            raise _invalid(f"threads must be an int in 1...256; got {threads!r}")
+        shape = arrays[0].shape
+        voxels = np.concatenate([np.asarray(a, dtype=np.float32).ravel(order="F") for a in arrays])
+        dims = (ctypes.c_size_t * 3)(*shape)
+        flat_affine = (ctypes.c_double * 16)(*matrix.ravel())
+        labels = np.empty(int(np.prod(shape)), np.int32)
+        classes = model.info.class_count
+        probs = np.empty(classes * labels.size, np.float32) if probabilities else None
+        errors: list = []
+        callback = None
+        if progress is not None:
+            if not callable(progress):
+                raise _invalid("progress must be a callable (done, total) or None")
+
+            def trampoline(_user, done, total):
+                try:
+                    return 1 if progress(int(done), int(total)) is False else 0
+                except BaseException as error:  # never unwind through C: cancel, re-raise after
+                    errors.append(error)
+                    return 1
+            callback = _ffi.PROGRESS_FN(trampoline)
+        status = _lib.medaug_segment_volume(
+            model._live(),
+            voxels.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(arrays), dims, flat_affine,
+            plane.encode("ascii") if plane else None, int(threads),
+            labels.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+            probs.ctypes.data_as(ctypes.POINTER(ctypes.c_float)) if probs is not None else None,
+            callback if callback is not None else _ffi.PROGRESS_FN(0), None)
+        if errors:
+            raise errors[0]
+        _check(status)
+        return VolumeSegmentation(labels.reshape(shape, order="F"),
+                                  probs.reshape(shape + (classes,), order="F") if probs is not None else None,
+                                  matrix)
+    finally:
+        if owned is not None:
+            owned.close()
