@@ -66,3 +66,22 @@ def test_train_seg_copies_the_record_into_the_model(body):
     medaug("train-seg", "--data", out, "--out", model, "--epochs", 1, "--depth", 2, "--base-filters", 4)
     config = json.loads(medaug("model", "info", model).stdout)
     assert config["preparation"] == manifest["preparation"]
+
+
+def test_the_python_helper_uses_the_same_rule_as_prepare(body, tmp_path):
+    import medaug_binding  # noqa: F401
+    import medaug
+    folder, image = body
+    _, manifest = prepare(folder)
+    (bounds,) = manifest["items"][0]["source"]["intensity_bounds"]
+    normalized, (low, high) = medaug.normalize_intensities(image)
+    assert (low, high) == pytest.approx(bounds, rel=1e-5)
+    assert normalized.min() == -1 and normalized.max() == 1
+    # Otsu for a CT-like volume (air at -1000, no exact zeros): the same bounds as prepare.
+    ct = np.where(image == 0, -1000, image - 1000).astype(np.float32)
+    nibabel.save(nibabel.Nifti1Image(ct, np.diag([1.0, 1.0, 2.0, 1.0])), folder / "ct.nii.gz")
+    _, manifest = prepare(folder, "--overwrite")
+    (bounds,) = manifest["items"][0]["source"]["intensity_bounds"]
+    assert medaug.normalize_intensities(ct)[1] == pytest.approx(bounds, rel=1e-5)
+    mask = medaug.foreground_mask(ct)
+    assert not mask[image == 0].any() and mask[image > 900].all()   # no air; the organ

@@ -36,7 +36,7 @@ from ._core import (Model, ModelInfo, Session, abi_version, cpu_tier, init_model
                     version, version_number)
 from ._data import Expansion, augment, expand, expand_dataset, metrics
 from ._files import Volume, image_page_count, read_image, read_labels, read_volume, volume_series, write_image
-from ._volumes import VolumeSegmentation, segment_volume
+from ._volumes import VolumeSegmentation, foreground_mask, normalize_intensities, segment_volume
 from ._ffi import (
     MEDAUG_ABI_VERSION as ABI_VERSION,
     MEDAUG_DROPOUT_OFF as DROPOUT_OFF,
@@ -50,7 +50,7 @@ __version__ = "0.3.0"
 __all__ = [
     "ABI_VERSION", "DROPOUT_OFF", "DROPOUT_ON", "NORMALIZATION_INSTANCE", "NORMALIZATION_RUNNING",
     "BufferTooSmallError", "CancelledError", "ClosedError", "Expansion", "Volume", "augment", "expand",
-    "expand_dataset", "image_page_count", "metrics", "read_image", "read_labels", "read_volume", "segment_volume", "volume_series", "write_image", "VolumeSegmentation", "Error", "FileError", "FormatError", "InternalError",
+    "expand_dataset", "image_page_count", "metrics", "read_image", "read_labels", "read_volume", "segment_volume", "foreground_mask", "normalize_intensities", "volume_series", "write_image", "VolumeSegmentation", "Error", "FileError", "FormatError", "InternalError",
     "InvalidArgumentError", "Model", "ModelInfo", "OutOfMemoryError", "Session", "ShapeError",
     "UnsupportedError", "abi_version", "cpu_tier", "init_model", "library_path", "limit", "load_model", "version", "version_number",
 ]

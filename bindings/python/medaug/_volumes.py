@@ -129,3 +129,55 @@ def segment_volume(model: Any, volume: Any, affine: Any = None, *, series: Optio
     finally:
         if owned is not None:
             owned.close()
+
+
+def foreground_mask(voxels: Any) -> np.ndarray:
+    """The label-free foreground medaug uses (``Foreground.mask``): for a
+    volume with no negative value whose zeros fill at least 5 % of it (a
+    masked or skull-stripped scan), the non-zero voxels; otherwise the voxels
+    above Otsu's threshold of a 256-bin histogram (CT air, an MRI noise
+    floor). Non-finite voxels are never foreground. Pure numpy."""
+    values = np.asarray(voxels, dtype=np.float32)
+    finite = np.isfinite(values)
+    data = values[finite].astype(np.float64)
+    if data.size == 0 or data.min() == data.max():
+        return np.zeros(values.shape, bool)
+    low, high = data.min(), data.max()
+    if low >= 0 and np.count_nonzero(data == 0) >= 0.05 * data.size:
+        threshold = 0.0
+    else:
+        bins = 256
+        scale = bins / (high - low)
+        histogram = np.bincount(np.minimum(bins - 1, ((data - low) * scale).astype(np.int64)), minlength=bins)
+        histogram = histogram.astype(np.float64)
+        index = np.arange(bins, dtype=np.float64)
+        weight_below = np.cumsum(histogram)[:-1]
+        sum_below = np.cumsum(index * histogram)[:-1]
+        weight_above = data.size - weight_below
+        with np.errstate(divide="ignore", invalid="ignore"):
+            between = weight_below * weight_above * (sum_below / weight_below
+                                                     - ((index * histogram).sum() - sum_below) / weight_above) ** 2
+        between[(weight_below <= 0) | (weight_above <= 0)] = -1
+        split = int(np.argmax(between))   # the first maximum, as medaug's strict comparison
+        threshold = float(np.float32(low + (split + 1) / scale))
+    return finite & (values > threshold)
+
+
+def normalize_intensities(voxels: Any, percentiles: Any = (0.5, 99.5), mask: Any = None) -> tuple:
+    """Maps raw intensities to the network range [-1, 1] with the rule of
+    ``medaug prepare`` and whole-volume segmentation: the ``percentiles``
+    (low, high) of the ``mask`` voxels (default: :func:`foreground_mask`,
+    no labels needed) become -1 and +1, values clipped outside. Apply it to
+    a whole volume, not slice by slice, so every slice is scaled alike.
+
+    Returns ``(normalized float32 array, (low, high))``."""
+    values = np.asarray(voxels, dtype=np.float32)
+    low_p, high_p = (float(p) for p in percentiles)
+    if not 0 <= low_p < high_p <= 100:
+        raise _invalid(f"percentiles must satisfy 0 <= low < high <= 100; got {percentiles!r}")
+    chosen = values[foreground_mask(values) if mask is None else np.asarray(mask, bool)]
+    if chosen.size == 0:
+        chosen = values.ravel()
+    low, high = (float(v) for v in np.percentile(chosen.astype(np.float64), [low_p, high_p]))
+    span = high - low if high > low else 1.0
+    return np.clip((values - low) / span * 2 - 1, -1, 1).astype(np.float32), (low, high)
