@@ -35,6 +35,15 @@ public func medaug_image_page_count(_ path: UnsafePointer<CChar>?, _ pages: Unsa
     }
 }
 
+/// Page `page` of the TIFF at `path` (both image readers).
+private func readPage(_ path: UnsafePointer<CChar>?, _ page: UInt) throws -> TIFFImage {
+    let file = try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits())
+    guard page < UInt(file.pages.count) else {
+        throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
+    }
+    return try file.read(page: Int(page))
+}
+
 @_cdecl("medaug_image_read")
 public func medaug_image_read(_ path: UnsafePointer<CChar>?, _ page: UInt, _ pixels: UnsafeMutablePointer<UnsafeMutablePointer<Float>?>?,
                               _ channels: UnsafeMutablePointer<UInt>?, _ height: UnsafeMutablePointer<UInt>?,
@@ -44,11 +53,7 @@ public func medaug_image_read(_ path: UnsafePointer<CChar>?, _ page: UInt, _ pix
         out.pointee = nil
         let (c, h, w) = (try Arguments.required(channels, "channels"), try Arguments.required(height, "height"),
                          try Arguments.required(width, "width"))
-        let file = try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits())
-        guard page < UInt(file.pages.count) else {
-            throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
-        }
-        let image = try file.read(page: Int(page))
+        let image = try readPage(path, page)
         out.pointee = try mallocCopy(image.floatValues(), "the pixels")
         (c.pointee, h.pointee, w.pointee) = (UInt(image.channels), UInt(image.height), UInt(image.width))
     }
@@ -66,11 +71,7 @@ public func medaug_image_read_samples(_ path: UnsafePointer<CChar>?, _ page: UIn
         let type = try Arguments.required(sampleType, "sample_type")
         let (c, h, w) = (try Arguments.required(channels, "channels"), try Arguments.required(height, "height"),
                          try Arguments.required(width, "width"))
-        let file = try TIFFFile.open(path: try Arguments.string(path, "path"), limits: imageLimits())
-        guard page < UInt(file.pages.count) else {
-            throw ABIFailure.invalid("page is \(page); '\(file.path)' has \(file.pages.count) page(s)")
-        }
-        let image = try file.read(page: Int(page))
+        let image = try readPage(path, page)
         // MEDAUG_SAMPLE_* codes of the header, by the page's stored type.
         let (buffer, code): (UnsafeMutableRawPointer, Int32)
         switch image.pixels {

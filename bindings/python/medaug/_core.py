@@ -8,7 +8,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -77,6 +77,26 @@ def _check(status: int) -> None:
         message = _python_message(_lib.medaug_last_error().decode("utf-8", "replace"))
         name = _lib.medaug_status_string(status).decode("utf-8", "replace")
         raise error_for(status, message or name, name)
+
+
+def _progress_callback(progress: Any, invalid: Callable[[str], Exception]) -> tuple:
+    """A C progress callback for a Python ``progress(done, total)``, and the
+    list that collects what it raised: returning False cancels; an exception
+    cancels too and is re-raised by the caller after the C call returns
+    (it never unwinds through C). ``(None, [])`` without progress."""
+    if progress is None:
+        return None, []
+    if not callable(progress):
+        raise invalid("progress must be a callable (done, total) or None")
+    errors: list = []
+
+    def trampoline(_user, done, total):
+        try:
+            return 1 if progress(int(done), int(total)) is False else 0
+        except BaseException as error:  # never unwind through C: cancel, re-raise after
+            errors.append(error)
+            return 1
+    return _ffi.PROGRESS_FN(trampoline), errors
 
 
 def version() -> str:

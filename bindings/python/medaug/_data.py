@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, U
 import numpy as np
 
 from . import _ffi
-from ._core import Model, PathLike, _check, _lib, _mode, _NORMALIZATIONS, _DROPOUTS, load_model
+from ._core import Model, PathLike, _check, _lib, _mode, _NORMALIZATIONS, _DROPOUTS, _progress_callback, load_model
 from ._errors import InvalidArgumentError, ShapeError
 
 _float_p, _int32_p = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)
@@ -193,18 +193,8 @@ def _expand_options(target: int, generator: Any, generated_share: Optional[float
     options.dropout = _mode(dropout, _DROPOUTS, "dropout", boolean=True)
     options.threads = _threads(threads)
     options.overwrite = 1 if overwrite else 0
-    if progress is not None:
-        if not callable(progress):
-            raise _invalid("progress must be a callable (done, total) or None")
-        errors: list = []
-
-        def trampoline(_user, done, total):
-            try:
-                return 1 if progress(int(done), int(total)) is False else 0
-            except BaseException as error:  # never unwind through C: cancel, re-raise after
-                errors.append(error)
-                return 1
-        callback = _ffi.PROGRESS_FN(trampoline)
+    callback, errors = _progress_callback(progress, _invalid)
+    if callback is not None:
         keep += [callback, errors]
         options.progress = callback
     model = None

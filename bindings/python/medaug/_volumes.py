@@ -8,7 +8,7 @@ from typing import Any, Callable, NamedTuple, Optional
 import numpy as np
 
 from . import _ffi
-from ._core import Model, PathLike, _check, _lib, load_model
+from ._core import Model, PathLike, _check, _lib, _progress_callback, load_model
 from ._errors import InvalidArgumentError, ShapeError
 from ._files import read_volume
 
@@ -100,19 +100,7 @@ def segment_volume(model: Any, volume: Any, affine: Any = None, *, series: Optio
         labels = np.empty(int(np.prod(shape)), np.int32)
         classes = model.info.class_count
         probs = np.empty(classes * labels.size, np.float32) if probabilities else None
-        errors: list = []
-        callback = None
-        if progress is not None:
-            if not callable(progress):
-                raise _invalid("progress must be a callable (done, total) or None")
-
-            def trampoline(_user, done, total):
-                try:
-                    return 1 if progress(int(done), int(total)) is False else 0
-                except BaseException as error:  # never unwind through C: cancel, re-raise after
-                    errors.append(error)
-                    return 1
-            callback = _ffi.PROGRESS_FN(trampoline)
+        callback, errors = _progress_callback(progress, _invalid)
         status = _lib.medaug_segment_volume(
             model._live(),
             voxels.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(arrays), dims, flat_affine,
