@@ -123,6 +123,7 @@ let package = Package(
         .testTarget(name: "MedaugEngineTests", dependencies: ["MedaugEngine", "MedaugModels", "MedaugSupport", "MedaugTestSupport"]),
         .testTarget(name: "MedaugImagingTests", dependencies: ["MedaugImaging", "MedaugSupport", "MedaugTestSupport"]),
         .testTarget(name: "MedaugExpansionTests", dependencies: ["MedaugExpansion", "MedaugEngine", "MedaugModels", "MedaugImaging"]),
+        .testTarget(name: "MedaugVolumesTests", dependencies: ["MedaugVolumes", "MedaugEngine", "MedaugModels", "MedaugImaging"]),
         .testTarget(name: "MedaugExperimentTests", dependencies: ["MedaugExperiment", "MedaugImaging", "MedaugExpansion"]),
         .testTarget(name: "MedaugReportsTests", dependencies: ["MedaugReports", "MedaugImaging"]),
         .testTarget(name: "MedaugMetricsTests", dependencies: ["MedaugMetrics"]),

@@ -74,7 +74,7 @@ enum TestModels {
         let path = NSTemporaryDirectory() + "medaug-test-\(getpid())-\(config.kind.rawValue)-\(seed).safetensors"
         defer { unlink(path) }
         try ModelFile.write(config: config, tensors: weights(for: config, seed: seed), to: path)
-        // The mapping stays valid after unlink (the inode lives while mapped).
+        // The model holds its own copy of the file; it is not needed after loading.
         return try Model(path: path)
     }
 
