@@ -1504,7 +1504,9 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_segment_volume(const medaug_model_t *mode
 **     one, at the position of the source image whose SOP Instance UID it
 **     names, among the files of a DICOM `image`) and must lie on the
 **     image's grid (rows and columns along its axes at its
-**     spacing, on one of its slices). Native (uncompressed) pixel data.
+**     spacing, on one of its slices). Native pixel data, or FRACTIONAL
+**     frames compressed with any codec GDCM decodes (RLE, JPEG-LS,
+**     JPEG 2000), decoded in the forked decoder process.
 **   - a DICOM RT Structure Set (RTSTRUCT) file: each ROI's CLOSED_PLANAR
 **     contours are filled on the image slice they lie in (every point
 **     within half a slice spacing), by the even-odd rule over the ROI's

@@ -44,13 +44,14 @@ def description(number, label):
         segmented_property_type=codes.SCT.Tissue, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
 
 
-def write_seg(path, sources, pixel_array, kind):
+def write_seg(path, sources, pixel_array, kind, transfer_syntax=None):
+    extra = {"transfer_syntax_uid": transfer_syntax} if transfer_syntax else {}
     seg = hd.seg.Segmentation(
         source_images=sources, pixel_array=pixel_array, segmentation_type=kind,
         segment_descriptions=[description(1, "lesion"), description(2, "core")],
         series_instance_uid=generate_uid(), series_number=100, sop_instance_uid=generate_uid(), instance_number=1,
         manufacturer="medaug tests", manufacturer_model_name="highdicom", software_versions="1",
-        device_serial_number="1", omit_empty_frames=True)
+        device_serial_number="1", omit_empty_frames=True, **extra)
     seg.save_as(str(path))
     return seg
 
@@ -82,6 +83,19 @@ def test_fractional_seg_is_set_from_half_the_maximum(tmp_path):
     write_seg(tmp_path / "seg.dcm", sources, fractions, "FRACTIONAL")
     stored = pydicom.dcmread(tmp_path / "seg.dcm")
     assert stored.SegmentationType == "FRACTIONAL" and int(stored.MaximumFractionalValue) == 255
+    labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+    np.testing.assert_array_equal(labels, expected_labels(mask))
+
+
+@pytest.mark.parametrize("syntax", ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.80"], ids=["rle", "jpeg-ls"])
+def test_compressed_fractional_seg_decodes_like_the_native_one(tmp_path, syntax):
+    write_series(tmp_path / "image", SLICES, spacing=2.0)
+    sources = source_images(tmp_path / "image")
+    mask = masks()
+    fractions = np.where(mask, 0.6, 0.0).astype(np.float32)
+    write_seg(tmp_path / "seg.dcm", sources, fractions, "FRACTIONAL", transfer_syntax=syntax)
+    stored = pydicom.dcmread(tmp_path / "seg.dcm")
+    assert stored.file_meta.TransferSyntaxUID == syntax and stored.file_meta.TransferSyntaxUID.is_compressed
     labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
     np.testing.assert_array_equal(labels, expected_labels(mask))
 

@@ -11,8 +11,9 @@
 /// segment's empty frames omitted); each is placed by its Plane Position
 /// (per-frame functional groups) on the image grid, or, without one, at the
 /// position of the source image it names (Derivation Image → Source Image
-/// → Referenced SOP Instance UID) among the image series' files. Only
-/// native (uncompressed) pixel data is read.
+/// → Referenced SOP Instance UID) among the image series' files. Native
+/// pixel data is read directly; compressed FRACTIONAL frames (RLE,
+/// JPEG-LS, JPEG 2000) are decoded by GDCM in the forked decoder process.
 ///
 /// The frame's geometry must match the image: every frame row and column
 /// must run along an axis of the image grid at its spacing, and every frame
@@ -64,8 +65,8 @@ public struct DICOMSegmentation: Sendable {
     /// holds it, canonical or not: the labels follow its voxel order).
     ///
     /// - Throws: `ImagingError.malformed` for missing or inconsistent
-    ///   attributes, `.unsupported` for compressed pixel data or big-endian
-    ///   files, `.invalidArgument` for geometry that does not match `image`,
+    ///   attributes, `.unsupported` for big-endian files or a compression
+    ///   GDCM does not decode, `.invalidArgument` for geometry that does not match `image`,
     ///   `.tooLarge` beyond `maxVoxels` frame pixels.
     /// - Parameter sourcePositions: the image series' positions (LPS) by SOP
     ///   Instance UID, asked for only when a frame has no Plane Position.
@@ -107,10 +108,21 @@ public struct DICOMSegmentation: Sendable {
         }
         let bits = ds.int(bitsAllocated) ?? 0
         guard bits == (type == "BINARY" ? 1 : 8) else { throw malformed("\(type) with Bits Allocated \(bits)") }
+        let data: [UInt8]
         if case .encapsulated? = ds.elements[pixelData]?.value {
-            throw ImagingError.unsupported(path: path, reason: "compressed DICOM SEG pixel data (medaug reads native SEG)")
+            // Compressed frames (RLE, JPEG-LS, JPEG 2000, ...: FRACTIONAL
+            // only, the standard allows no compression of 1-bit BINARY):
+            // GDCM decodes them in the forked decoder process.
+            guard bits == 8 else { throw malformed("compressed BINARY pixel data (the standard does not allow it)") }
+            let decoded = try DICOMFile(path: path, pixels: true, limits: DICOMLimits(maxVoxels: maxVoxels))
+            guard decoded.frames == frames, decoded.rows == rows, decoded.columns == columns else {
+                throw malformed("decoded pixel data is \(decoded.frames) frames of \(decoded.rows)×\(decoded.columns), the header says \(frames) of \(rows)×\(columns)")
+            }
+            data = decoded.values.map { UInt8(clamping: Int($0.rounded())) }
+        } else {
+            guard let bytes = ds.bytes(pixelData) else { throw malformed("no Pixel Data") }
+            data = bytes
         }
-        guard let data = ds.bytes(pixelData) else { throw malformed("no Pixel Data") }
         let needed = bits == 1 ? (pixels + 7) / 8 : pixels
         guard data.count >= needed else { throw malformed("Pixel Data holds \(data.count) bytes, \(needed) needed") }
         var threshold = 1
