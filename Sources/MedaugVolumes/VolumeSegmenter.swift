@@ -34,12 +34,12 @@ public struct VolumeSegmentation: Sendable {
 ///    foreground to [-1, 1];
 /// 3. crop each slice to the foreground box (all slices) plus margin, or
 ///    keep it whole;
-/// 4. pad to a square and resize to the model's image size (`Resize`):
-///    when the slice's longer side already is the image size at square
-///    pixels this is padding only, otherwise bilinear resampling;
+/// 4. fit to the model's square (`SliceFit`): padding only when the
+///    slice's longer side already is the image size at square pixels,
+///    otherwise bilinear resampling;
 /// 5. segment in batches;
 /// 6. bring the class probabilities back to the cropped slice's pixels
-///    (bilinear in the square, the inverse of step 4), give every pixel
+///    (`SliceFit.restore`, the inverse of step 4), give every pixel
 ///    outside the crop to the first class (background), and put the slice
 ///    back where it was cut (`NIfTIVolume.sliceOffsets`).
 ///
@@ -118,8 +118,7 @@ public final class VolumeSegmenter {
         let probe = try first.slice(plane, index: 0)
         let window = DatasetPreparation.cropWindow(box: box, rows: probe.rows, columns: probe.columns,
                                                    margin: preparation.cropMargin)
-        let placement = Resize.Placement(height: window.rows.count, width: window.columns.count,
-                                         spacing: probe.spacing, side: side)
+        let fit = SliceFit(height: window.rows.count, width: window.columns.count, spacing: probe.spacing, side: side)
         let voxels = first.dimensions.spatialCount
         var labelValues = [Float](repeating: Float(common.labelValues[0]), count: voxels)
         var classProbabilities = probabilities ? [Float](repeating: 0, count: voxels * classes) : []
@@ -142,30 +141,19 @@ public final class VolumeSegmenter {
                         }
                     }
                 }
-                let cropped = Slice(channels: channels.count, height: window.rows.count, width: window.columns.count,
-                                    image: image, labels: [Int32](repeating: 0, count: window.rows.count * window.columns.count),
-                                    spacing: probe.spacing)
-                input += try Resize.toSquare(cropped, side: side, imageFill: -1, labelFill: 0).image
+                input += try fit.square(image, channels: channels.count, spacing: probe.spacing)
             }
             let result = try session.segment(Tensor(shape: [indices.count, common.inputChannels, side, side], values: input))
-            let plane2 = side * side
             for (n, index) in indices.enumerated() {
                 let offsets = try first.sliceOffsets(plane, index: index)
-                let base = n * classes * plane2
-                var values = [Float](repeating: 0, count: classes)
+                let back = fit.restore(result.probabilities.values, offset: n * classes * side * side, classes: classes)
+                let pixels = fit.height * fit.width
                 for (wy, y) in window.rows.enumerated() {
                     for (wx, x) in window.columns.enumerated() {
-                        let (sy, sx) = placement.squarePosition(ofRow: wy, column: wx)
-                        var best = 0
-                        for k in 0..<classes {
-                            values[k] = Self.bilinear(result.probabilities.values, base + k * plane2, side, sy, sx,
-                                                      placement: placement)
-                            if values[k] > values[best] { best = k }
-                        }
-                        let voxel = offsets[y * probe.columns + x]
-                        labelValues[voxel] = Float(common.labelValues[best])
+                        let p = wy * fit.width + wx, voxel = offsets[y * probe.columns + x]
+                        labelValues[voxel] = Float(common.labelValues[back.classes[p]])
                         if probabilities {
-                            for k in 0..<classes { classProbabilities[k * voxels + voxel] = values[k] }
+                            for k in 0..<classes { classProbabilities[k * voxels + voxel] = back.probabilities[k * pixels + p] }
                         }
                     }
                 }
@@ -184,22 +172,6 @@ public final class VolumeSegmenter {
                                                 affine: first.affine, affineSource: first.affineSource)
         }
         return VolumeSegmentation(labels: labels, probabilities: probabilityVolume, notes: notes)
-    }
-
-    /// Bilinear sample of one class plane of the square at (y, x), with
-    /// positions clamped to the content rectangle (the padding carries no
-    /// result of this slice).
-    static func bilinear(_ v: [Float], _ offset: Int, _ side: Int, _ y: Double, _ x: Double,
-                         placement: Resize.Placement) -> Float {
-        let top = Double(placement.top), left = Double(placement.left)
-        let y = min(max(y, top), top + Double(placement.height - 1))
-        let x = min(max(x, left), left + Double(placement.width - 1))
-        let y0 = Int(y), x0 = Int(x)
-        let y1 = min(y0 + 1, placement.top + placement.height - 1), x1 = min(x0 + 1, placement.left + placement.width - 1)
-        let fy = Float(y - Double(y0)), fx = Float(x - Double(x0))
-        let a = v[offset + y0 * side + x0] * (1 - fx) + v[offset + y0 * side + x1] * fx
-        let b = v[offset + y1 * side + x0] * (1 - fx) + v[offset + y1 * side + x1] * fx
-        return a * (1 - fy) + b * fy
     }
 
     /// The smallest writable NIfTI type holding every label value.

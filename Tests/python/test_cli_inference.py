@@ -77,3 +77,27 @@ def test_segment_and_evaluate_agree_with_numpy(setup):
     assert "mean Dice" in text and "lesion" in text
     wrong = medaug("evaluate", "--model", setup / "g.safetensors", "--data", setup / "data", check=False)
     assert wrong.returncode != 0 and "needs a segmenter" in wrong.stderr
+
+
+def test_segment_takes_images_of_any_size(setup):
+    """A 10x16 slice is padded to the model's 16x16 (its longer side fits):
+    its labels are the padded image's centre rows exactly. A 40x24 slice is
+    resized there and back: labels and probabilities at its own size."""
+    rng = np.random.default_rng(4)
+    small = rng.integers(1000, 60000, (10, 16)).astype(np.uint16)
+    padded = np.zeros((16, 16), np.uint16)          # 0 maps to -1, the padding value
+    padded[3:13] = small
+    big = rng.integers(0, 65535, (40, 24)).astype(np.uint16)
+    for name, image in (("small", small), ("padded", padded), ("big", big)):
+        tifffile.imwrite(setup / f"{name}.tif", image)
+    medaug("segment", "--model", setup / "s.safetensors", "--image", setup / "small.tif", "--image",
+           setup / "padded.tif", "--image", setup / "big.tif", "--range", "0,65535", "--probabilities",
+           "--out", setup / "any")
+    small_labels = tifffile.imread(setup / "any" / "small-mask.tif")
+    assert small_labels.shape == (10, 16)
+    np.testing.assert_array_equal(small_labels, tifffile.imread(setup / "any" / "padded-mask.tif")[3:13])
+    big_labels = tifffile.imread(setup / "any" / "big-mask.tif")
+    assert big_labels.shape == (40, 24) and set(np.unique(big_labels)) <= {0, 1, 4}
+    probabilities = tifffile.imread(setup / "any" / "big-probabilities.tif")
+    assert probabilities.shape == (3, 40, 24)
+    np.testing.assert_allclose(probabilities.sum(axis=0), 1, atol=1e-5)

@@ -11,9 +11,11 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Segment images (TIFF) or whole volumes (NIfTI, DICOM) with a segmenter.",
         discussion: """
-        Images: intensities are mapped to the network's [-1, 1] from --range: 'auto' (each image's 0.5th to
-        99.5th percentile) or 'low,high' in stored units. Writes OUT/NAME-mask.tif (stored label values)
-        and, with --probabilities, OUT/NAME-probabilities.tif (float32, one page per class).
+        Images (any size): intensities are mapped to the network's [-1, 1] from --range: 'auto' (each
+        image's 0.5th to 99.5th percentile) or 'low,high' in stored units; the image is padded to the
+        model's square (its longer side already the model's size) or resized (any other size), and the
+        results come back to the image's own size. Writes OUT/NAME-mask.tif (stored label values) and,
+        with --probabilities, OUT/NAME-probabilities.tif (float32, one page per class).
         Volumes (--volume, once per model channel): cut in the model's plane, normalised, cropped and
         resized as its training slices were (the model's "preparation", docs/weights-format.md),
         segmented in batches, brought back to the source grid; --out is a label NIfTI (stored label
@@ -85,26 +87,31 @@ struct SegmentCommand: ParsableCommand {
             let side = config.common.imageSize, channels = config.common.inputChannels
             for file in imageFiles {
                 let pages = try TIFFFile.open(path: file).readAll()
+                let (height, width) = (pages[0].height, pages[0].width)
                 guard pages.reduce(0, { $0 + $1.channels }) == channels,
-                      pages.allSatisfy({ $0.height == side && $0.width == side }) else {
-                    throw CLIError("'\(file)' has \(pages.reduce(0) { $0 + $1.channels }) channel(s) of \(pages[0].width)x\(pages[0].height); the segmenter takes \(channels) of \(side)x\(side)")
+                      pages.allSatisfy({ $0.height == height && $0.width == width }) else {
+                    throw CLIError("'\(file)' has \(pages.reduce(0) { $0 + $1.channels }) channel(s) of \(width)x\(height); the segmenter takes \(channels) (pages of one size)")
                 }
                 let values = pages.flatMap { $0.floatValues() }
                 if let bad = values.firstIndex(where: { !$0.isFinite }) { throw CLIError("'\(file)' value \(bad) is not finite") }
                 let (low, high) = fixed ?? percentileRange(values)
-                let input = Tensor(shape: [1, channels, side, side],
-                                   values: values.map { min(max(($0 - low) / max(high - low, 1e-6) * 2 - 1, -1), 1) })
+                // Any size: padded (or resized) to the model's square and back (SliceFit).
+                let fit = SliceFit(height: height, width: width, spacing: (1, 1), side: side)
+                let scaled = values.map { min(max(($0 - low) / max(high - low, 1e-6) * 2 - 1, -1), 1) }
+                let input = Tensor(shape: [1, channels, side, side], values: try fit.square(scaled, channels: channels, spacing: (1, 1)))
                 let result = try session.segment(input, options: RunOptions(normalization: normalization))
+                let back = fit.restore(result.probabilities.values, offset: 0, classes: config.common.outputChannels)
+                let labelValues = back.classes.map { config.common.labelValues[$0] }
                 let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-                let labels: PixelData = result.labelValues.allSatisfy({ (0...255).contains($0) })
-                    ? .uint8(result.labelValues.map { UInt8($0) }) : .uint16(result.labelValues.map { UInt16(clamping: $0) })
-                try TIFFWriter.write(image: try TIFFImage(width: side, height: side, channels: 1, pixels: labels),
+                let labels: PixelData = labelValues.allSatisfy({ (0...255).contains($0) })
+                    ? .uint8(labelValues.map { UInt8($0) }) : .uint16(labelValues.map { UInt16(clamping: $0) })
+                try TIFFWriter.write(image: try TIFFImage(width: width, height: height, channels: 1, pixels: labels),
                                      to: "\(outDir)/\(stem)-mask.tif", compression: .deflate)
                 if probabilities {
-                    let plane = side * side
+                    let plane = height * width
                     let classPages = try (0..<config.common.outputChannels).map { k in
-                        try TIFFImage(width: side, height: side, channels: 1,
-                                      pixels: .float32(Array(result.probabilities.values[(k * plane)..<((k + 1) * plane)])))
+                        try TIFFImage(width: width, height: height, channels: 1,
+                                      pixels: .float32(Array(back.probabilities[(k * plane)..<((k + 1) * plane)])))
                     }
                     try TIFFWriter.write(images: classPages, to: "\(outDir)/\(stem)-probabilities.tif", compression: .deflate)
                 }
