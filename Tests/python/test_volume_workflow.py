@@ -43,3 +43,10 @@ def test_dicom_series_and_rtstruct_to_a_segmented_nifti(tmp_path):
     assert np.allclose(result.affine, volume.affine, atol=1e-4)
     assert set(np.unique(np.asarray(result.dataobj)).tolist()) <= {0, 1, 2}
     assert nibabel.load(tmp_path / "ct-seg-probabilities.nii.gz").shape == volume.voxels.shape + (3,)
+    # The Python README's version of the last steps gives the same volume.
+    labels = medaug.read_labels(tmp_path / "rtstruct.dcm", series, rois=[("body", 1), ("tumour", 2)])
+    assert labels.shape == volume.voxels.shape and {1, 2} <= set(np.unique(labels).tolist())
+    python = medaug.segment_volume(tmp_path / "segmenter.safetensors", series, probabilities=True)
+    assert np.array_equal(python.labels, np.asarray(result.dataobj))
+    nibabel.save(nibabel.Nifti1Image(python.labels.astype(np.uint8), python.affine), tmp_path / "py-seg.nii.gz")
+    assert np.allclose(nibabel.load(tmp_path / "py-seg.nii.gz").affine, result.affine, atol=1e-5)
