@@ -109,7 +109,7 @@ final class NIfTIWriterTests: XCTestCase {
         let fractional = try NIfTIVolume(dimensions: dims, values: halves, voxelSize: SIMD3(1, 1, 1), affine: identity)
         let plain = try NIfTIVolume(dimensions: dims, values: values(for: .uint8), voxelSize: SIMD3(1, 1, 1), affine: identity)
         let cases: [(NIfTIVolume, String, NIfTIDatatype)] = [
-            (fourD, "a.nii", .float32), (fractional, "b.nii", .uint16), (plain, "c.nii", .int32),
+            (fourD, "a.nii", .uint8), (fractional, "b.nii", .uint16), (plain, "c.nii", .int32),
             (plain, "d.img", .uint8), (plain, "e.nii", .float64),
         ]
         for (volume, name, datatype) in cases {
@@ -123,5 +123,13 @@ final class NIfTIWriterTests: XCTestCase {
             XCTAssertEqual(path, missing, "the error names the target, not the temporary file")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
+        // 4-D volumes (class probabilities) are written as float32 and read back whole.
+        let sequence = try NIfTIVolume(dimensions: .init(x: 2, y: 2, z: 2, t: 3), values: (0..<24).map(Float.init),
+                                       voxelSize: SIMD3(1, 1, 1), affine: identity)
+        let path = folder.appendingPathComponent("p.nii.gz").path
+        try NIfTIWriter.write(sequence, to: path, as: .float32)
+        let back = try NIfTIReader.read(path: path)
+        XCTAssertEqual(back.dimensions, sequence.dimensions)
+        XCTAssertEqual(back.values, sequence.values)
     }
 }
