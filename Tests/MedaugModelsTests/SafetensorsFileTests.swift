@@ -58,6 +58,20 @@ final class SafetensorsFileTests: XCTestCase {
         XCTAssertEqual(mapped.floatArray("w"), [5, 6, 7, 8], "a mapping shares the file's pages (the documented risk)")
         truncate(path, 0)
         XCTAssertEqual(copied.floatArray("w"), [1, 2, 3, 4])
+        copied.releasePages(of: "w")   // a private disk copy re-reads its own pages
+        XCTAssertEqual(copied.floatArray("w"), [1, 2, 3, 4])
+
+        // Without a disk temporary folder (tmpfs, or none) the copy is in memory, just as immune.
+        let saved = getenv("TMPDIR").map { String(cString: $0) }
+        defer { if let saved { setenv("TMPDIR", saved, 1) } else { unsetenv("TMPDIR") } }
+        for folder in ["/dev/shm", "/nonexistent-medaug"] {
+            setenv("TMPDIR", folder, 1)
+            try old.write(to: URL(fileURLWithPath: path))
+            let inMemory = try SafetensorsFile(path: path)
+            try new.write(to: URL(fileURLWithPath: path))
+            truncate(path, 0)
+            XCTAssertEqual(inMemory.floatArray("w"), [1, 2, 3, 4], folder)
+        }
     }
 
     func testTruncatedAndOversizedHeaders() {

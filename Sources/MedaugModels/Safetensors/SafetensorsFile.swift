@@ -40,9 +40,11 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// How a file's bytes reach memory.
     public enum Loading: Sendable {
-        /// Read once into memory owned by the object (the default, as ONNX
-        /// Runtime does): later writes to the file, or its truncation,
-        /// cannot reach the loaded weights.
+        /// Copied once (the default, as ONNX Runtime copies): later writes
+        /// to the file, or its truncation, cannot reach the loaded weights.
+        /// The copy is a private unlinked temporary file, mapped, so that
+        /// weights the engine has repacked can leave memory as with `.map`;
+        /// in memory when the temporary folder is tmpfs or cannot take it.
         case copy
         /// Memory-mapped: no copy, pages shared with other processes that
         /// map the file; but a write to the file shows up in the weights,
@@ -78,6 +80,19 @@ public final class SafetensorsFile: @unchecked Sendable {
                 throw error
             }
         case .copy:
+            // Preferably a private copy on disk, mapped: later changes to the
+            // user's file cannot reach it, and pages the engine has packed
+            // elsewhere can still be dropped (`releasePages`), as with a
+            // mapping of the file itself. In memory when that is not possible.
+            if let mapping = SafetensorsFile.privateDiskCopy(of: fd, count: size, path: path) {
+                do {
+                    try self.init(base: UnsafeRawPointer(mapping), byteCount: size, isMapped: true, source: path)
+                    return
+                } catch {
+                    munmap(mapping, size)
+                    throw error
+                }
+            }
             // malloc rather than allocate(): an impossible size is an error, not a trap.
             guard let copy = aligned_alloc(64, (size + 63) / 64 * 64) else {
                 throw ModelError.io(path: path, reason: "cannot allocate \(size) bytes for the model's copy")
@@ -90,6 +105,59 @@ public final class SafetensorsFile: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// `fd`'s first `count` bytes copied into an unlinked temporary file
+    /// (O_TMPFILE in the temporary folder) and mapped read-only; nil when the
+    /// folder is on tmpfs (the copy would be memory that a mapping merely
+    /// hides from the process's RSS) or anything fails, including a source
+    /// that shrinks while being copied (the in-memory copy then reports it).
+    private static func privateDiskCopy(of fd: Int32, count: Int, path: String) -> UnsafeMutableRawPointer? {
+        let folder = (ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 }) ?? "/tmp"
+        guard !isInMemoryFileSystem(folder) else { return nil }
+        var template = Array((folder + "/.medaug-model-XXXXXX").utf8CString)
+        let copy = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard copy >= 0 else { return nil }
+        unlink(String(cString: template))   // private from here on: only this descriptor reaches it
+        defer { close(copy) }
+        let chunk = 1 << 22
+        guard let buffer = malloc(chunk) else { return nil }
+        defer { free(buffer) }
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer, min(chunk, count - done), off_t(done))
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard n > 0 else { return nil }
+            var written = 0
+            while written < n {
+                let w = pwrite(copy, buffer + written, n - written, off_t(done + written))
+                if w < 0 && errno == EINTR { continue }
+                guard w > 0 else { return nil }
+                written += w
+            }
+            done += n
+        }
+        guard let mapping = mmap(nil, count, PROT_READ, MAP_PRIVATE, copy, 0), mapping != MAP_FAILED else { return nil }
+        return mapping
+    }
+
+    /// Whether `folder` lies on tmpfs or ramfs (the mount in
+    /// /proc/self/mounts with the longest matching mount point); true when
+    /// that cannot be told, so the caller keeps the plain in-memory copy.
+    private static func isInMemoryFileSystem(_ folder: String) -> Bool {
+        guard let resolved = realpath(folder, nil) else { return true }
+        let target = String(cString: resolved)
+        free(resolved)
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return true }
+        var best = (length: -1, type: "")
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            let point = String(fields[1])
+            let inside = target == point || target.hasPrefix(point == "/" ? "/" : point + "/")
+            if inside && point.count > best.length { best = (point.count, String(fields[2])) }
+        }
+        return best.length < 0 || ["tmpfs", "ramfs"].contains(best.type)
     }
 
     /// Reads exactly `count` bytes from the start of `fd`.
