@@ -141,7 +141,7 @@ public final class VolumeSegmenter {
                         }
                     }
                 }
-                input += try fit.square(image, channels: channels.count, spacing: probe.spacing)
+                input += try fit.square(image, channels: channels.count)
             }
             let result = try session.segment(Tensor(shape: [indices.count, common.inputChannels, side, side], values: input))
             for (n, index) in indices.enumerated() {

@@ -98,7 +98,7 @@ struct SegmentCommand: ParsableCommand {
                 // Any size: padded (or resized) to the model's square and back (SliceFit).
                 let fit = SliceFit(height: height, width: width, spacing: (1, 1), side: side)
                 let scaled = values.map { min(max(($0 - low) / max(high - low, 1e-6) * 2 - 1, -1), 1) }
-                let input = Tensor(shape: [1, channels, side, side], values: try fit.square(scaled, channels: channels, spacing: (1, 1)))
+                let input = Tensor(shape: [1, channels, side, side], values: try fit.square(scaled, channels: channels))
                 let result = try session.segment(input, options: RunOptions(normalization: normalization))
                 let back = fit.restore(result.probabilities.values, offset: 0, classes: config.common.outputChannels)
                 let labelValues = back.classes.map { config.common.labelValues[$0] }

@@ -125,9 +125,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         defer { free(buffer) }
         var done = 0
         while done < count {
-            let n = pread(fd, buffer, min(chunk, count - done), off_t(done))
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard n > 0 else { return nil }
+            let n = min(chunk, count - done)
+            guard (try? read(fd, count: n, at: done, into: buffer, path: path)) != nil else { return nil }
             var written = 0
             while written < n {
                 let w = pwrite(copy, buffer + written, n - written, off_t(done + written))
@@ -160,17 +159,18 @@ public final class SafetensorsFile: @unchecked Sendable {
         return best.length < 0 || ["tmpfs", "ramfs"].contains(best.type)
     }
 
-    /// Reads exactly `count` bytes from the start of `fd`.
-    private static func read(_ fd: Int32, count: Int, into buffer: UnsafeMutableRawPointer, path: String) throws {
+    /// Reads exactly `count` bytes of `fd` from `offset` into `buffer`.
+    private static func read(_ fd: Int32, count: Int, at offset: Int = 0, into buffer: UnsafeMutableRawPointer,
+                             path: String) throws {
         var done = 0
         while done < count {
-            let n = pread(fd, buffer + done, count - done, off_t(done))
+            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw ModelError.io(path: path, reason: "read failed: \(String(cString: strerror(errno)))")
             }
             guard n > 0 else {
-                throw ModelError.io(path: path, reason: "the file shrank from \(count) to \(done) bytes while being read")
+                throw ModelError.io(path: path, reason: "the file shrank to \(offset + done) bytes while being read")
             }
             done += n
         }
