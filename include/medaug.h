@@ -650,7 +650,8 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_model_config_json(const medaug_model_t *m
 ** CAPI: Free A String
 ** DESTRUCTOR: strings from the library
 **
-** Frees a string the library allocated (medaug_model_config_json). NULL
+** Frees a string the library allocated (medaug_model_config_json,
+** medaug_volume_series_json, medaug_expand_dataset_plan). NULL
 ** is a no-op. Passing anything else is undefined behaviour: strings are
 ** not tracked. Do not pass medaug_last_error() or medaug_version() results.
 **
@@ -1126,6 +1127,125 @@ MEDAUG_API MEDAUG_NODISCARD int medaug_expand(const medaug_model_t *generator, c
 */
 MEDAUG_API MEDAUG_NODISCARD int medaug_expand_dataset(const medaug_model_t *generator, const char *input,
                                                       const char *output, const medaug_expand_options_t *options);
+
+/*
+** CAPI: Plan a Dataset Expansion
+**
+** The staged form of medaug_expand_dataset(), for running one expansion
+** on many processes or machines (Python's medaug.distributed drives it
+** with Dask or Ray): this function returns the plan, every worker writes
+** ranges of its steps with medaug_expand_dataset_steps() into one staging
+** folder, and medaug_expand_dataset_finish() turns the folder into the
+** output. Each new pair depends only on the inputs, the options and its
+** step index, so on the same CPU tier and options->threads the output is
+** byte-identical to medaug_expand_dataset()'s, however the ranges are
+** spread, ordered or retried.
+**
+** The plan is a JSON object: {"real_pairs": n, "target": t, "steps":
+** [{"index": i, "recipe": "generated" or "classic", "source": s (index
+** of the real train pair it starts from), "edit": true or false,
+** "seed": "..." (a decimal string: seeds use all 64 bits)}, ...]}, one
+** step per new pair (t - n), keys sorted, UTF-8. Only the input's
+** manifest is read.
+**
+** Parameters:
+**   [in]  input    UTF-8 path of the input dataset folder; not NULL.
+**   [in]  options  required (target), as for medaug_expand_dataset();
+**                  the progress and overwrite fields are not used.
+**   [out] json     not NULL; receives a NUL-terminated string allocated by
+**                  the library, or NULL on failure. Free it with
+**                  medaug_string_free().
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL, options are missing or
+**                            invalid, or input is not a dataset folder
+**                            with real train items (the message says which);
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know;
+**   MEDAUG_OUT_OF_MEMORY     the string could not be allocated.
+**
+** Thread-safety: any thread.
+** Since: 0.3.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_expand_dataset_plan(const char *input, const medaug_expand_options_t *options,
+                                                           char **json);
+
+/*
+** CAPI: Write Steps of a Dataset Expansion
+**
+** Makes the new pairs of plan steps first ... first + count - 1 (see
+** medaug_expand_dataset_plan) and writes their image and mask files into
+** staging, then records the range there (in staging/.steps/). Ranges may
+** run in any order, in any process, and again after a crash: every file
+** is written under a temporary name and renamed, the record comes last,
+** and a rerun writes the same bytes. Every call of one run must get the
+** same input, options (but progress) and generator file.
+**
+** Parameters:
+**   [in]  generator  a generator model, or NULL with options->classic_only.
+**   [in]  input      UTF-8 path of the input dataset folder; not NULL.
+**   [in]  staging    UTF-8 path of an existing folder shared by every
+**                    range of the run, on the output's file system
+**                    (medaug_expand_dataset_finish renames it); not NULL.
+**   [in]  options    required; the same for every call of the run.
+**                    progress is called after each pair with (done, count).
+**   [in]  first      the first step, 0 ... (steps in the plan) - 1.
+**   [in]  count      steps to make, >= 1; first + count must not exceed
+**                    the plan's steps.
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  as medaug_expand_dataset, the range is empty
+**                            or beyond the plan, or staging does not exist;
+**   MEDAUG_CANCELLED         the progress callback returned non-zero (the
+**                            range stays unrecorded);
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know;
+**   MEDAUG_ERROR             reading, rendering or writing failed (the
+**                            message names the file).
+**
+** Thread-safety: any thread; calls writing different ranges into one
+** staging folder may run at the same time; the generator may be shared.
+** Since: 0.3.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_expand_dataset_steps(const medaug_model_t *generator, const char *input,
+                                                            const char *staging, const medaug_expand_options_t *options,
+                                                            uint64_t first, uint64_t count);
+
+/*
+** CAPI: Finish a Dataset Expansion
+**
+** Completes a staged expansion: checks that the ranges recorded in staging
+** cover every step of the plan exactly once, copies the input's real items
+** in (train, val and test, unchanged), removes files that crashed writers
+** left behind, writes the manifest (the real items in the input's order,
+** then the new ones in plan order) and renames staging to output. On
+** failure output is untouched and staging keeps its recorded ranges, so the
+** missing ones can be written and this called again; the caller removes
+** staging when it gives up.
+**
+** Parameters:
+**   [in]  input    UTF-8 path of the input dataset folder; not NULL.
+**   [in]  staging  UTF-8 path of the staging folder the steps were
+**                  written to; not NULL.
+**   [in]  output   UTF-8 path of the folder to create; its parent must
+**                  exist; an existing folder is refused unless
+**                  options->overwrite is 1 (then replaced whole).
+**   [in]  options  required; the run's options (progress is not used).
+**
+** Returns:
+**   MEDAUG_OK                on success;
+**   MEDAUG_INVALID_ARGUMENT  a pointer is NULL, options are invalid, steps
+**                            are missing or recorded twice (the message
+**                            names them), or output exists;
+**   MEDAUG_UNSUPPORTED       options set fields this version does not know;
+**   MEDAUG_ERROR             copying or renaming failed (for example
+**                            staging is on another file system).
+**
+** Thread-safety: any thread; once per run, after every range is written.
+** Since: 0.3.0 (ABI 1)
+*/
+MEDAUG_API MEDAUG_NODISCARD int medaug_expand_dataset_finish(const char *input, const char *staging, const char *output,
+                                                             const medaug_expand_options_t *options);
 
 /*
 ** CAPI: Metrics Options

@@ -1,3 +1,4 @@
+import Foundation
 import MedaugEngine
 import MedaugExpansion
 import MedaugImaging
@@ -123,5 +124,48 @@ public func medaug_expand_dataset(_ generator: OpaquePointer?, _ input: UnsafePo
         let inputFolder = try Arguments.string(input, "input"), outputFolder = try Arguments.string(output, "output")
         try Expander(generator: model, options: call.options)
             .expandDataset(input: inputFolder, output: outputFolder, overwrite: call.overwrite, progress: call.progress)
+    }
+}
+
+@_cdecl("medaug_expand_dataset_plan")
+public func medaug_expand_dataset_plan(_ input: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?,
+                                       _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    serve("medaug_expand_dataset_plan") {
+        let out = try Arguments.required(json, "json")
+        out.pointee = nil
+        let call = try ExpandCall(options)
+        let text = try Expander.planDataset(input: try Arguments.string(input, "input"), options: call.options).jsonString()
+        guard let copy = strdup(text) else {
+            throw ABIFailure(status: Status.outOfMemory, message: "cannot allocate \(text.utf8.count + 1) bytes for the plan")
+        }
+        out.pointee = copy
+    }
+}
+
+@_cdecl("medaug_expand_dataset_steps")
+public func medaug_expand_dataset_steps(_ generator: OpaquePointer?, _ input: UnsafePointer<CChar>?,
+                                        _ staging: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?,
+                                        _ first: UInt64, _ count: UInt64) -> Int32 {
+    serve("medaug_expand_dataset_steps") {
+        let call = try ExpandCall(options)
+        let model = try generatorModel(generator)
+        let inputFolder = try Arguments.string(input, "input"), stagingFolder = try Arguments.string(staging, "staging")
+        let limit = UInt64(ExpansionOptions.maxTarget)
+        guard count >= 1, first <= limit, count <= limit else {
+            throw ABIFailure.invalid("steps first \(first), count \(count): count must be at least 1 and both at most \(limit)")
+        }
+        try Expander(generator: model, options: call.options)
+            .writeSteps(Int(first)..<Int(first + count), input: inputFolder, staging: stagingFolder, progress: call.progress)
+    }
+}
+
+@_cdecl("medaug_expand_dataset_finish")
+public func medaug_expand_dataset_finish(_ input: UnsafePointer<CChar>?, _ staging: UnsafePointer<CChar>?,
+                                         _ output: UnsafePointer<CChar>?, _ options: UnsafeRawPointer?) -> Int32 {
+    serve("medaug_expand_dataset_finish") {
+        let call = try ExpandCall(options)
+        try Expander.finishDataset(input: try Arguments.string(input, "input"), staging: try Arguments.string(staging, "staging"),
+                                   output: try Arguments.string(output, "output"), options: call.options,
+                                   overwrite: call.overwrite)
     }
 }

@@ -171,6 +171,7 @@ final class MedaugLibrary: @unchecked Sendable {
         "medaug_model_load_file_mapped",
         "medaug_image_read_samples",
         "medaug_segment_volume",
+        "medaug_expand_dataset_plan", "medaug_expand_dataset_steps", "medaug_expand_dataset_finish",
     ]
 
     private init(path: String, handle: UnsafeMutableRawPointer) throws {

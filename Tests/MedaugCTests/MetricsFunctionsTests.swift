@@ -15,7 +15,7 @@ final class MetricsFunctionsTests: XCTestCase {
 
     func json(_ lib: MedaugLibrary, _ prediction: [Int32], _ truth: [Int32], options: MetricsOptionsMirror?) throws -> [String: Any] {
         var text: UnsafeMutablePointer<CChar>?
-        var copy = options
+        let copy = options
         let status = copy.map { o -> Int32 in
             var o = o
             return lib.metrics(prediction, truth, n, side, side, classes, &o, &text)

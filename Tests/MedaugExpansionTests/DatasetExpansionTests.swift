@@ -9,8 +9,13 @@ final class DatasetExpansionTests: XCTestCase {
     override func setUpWithError() throws {
         folder = NSTemporaryDirectory() + "medaug-expand-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.writeInput(to: folder + "/in")
+    }
+
+    /// Three real train pairs (the second without a lesion) and one val pair.
+    static func writeInput(to path: String) throws {
         let intensity = DatasetManifest.IntensityMapping(stored: "uint16", storedRange: [0, 1000])
-        try DatasetWriter.write(to: folder + "/in", overwrite: false) { temporary in
+        try DatasetWriter.write(to: path, overwrite: false) { temporary in
             var manifest = DatasetManifest(classes: ["bg", "t1", "t2", "core", "rim"], labelValues: [0, 1, 2, 7, 8],
                                            channels: ["T1"], spacingMM: [1, 1], intensity: intensity)
             let centres: [(Int, Int)?] = [(12, 20), nil, (22, 14), (20, 20)]
@@ -27,7 +32,7 @@ final class DatasetExpansionTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-    func options() -> ExpansionOptions {
+    static func options() -> ExpansionOptions {
         var options = ExpansionOptions(target: 9)
         options.editValues = [7, 8]
         options.seed = 2
@@ -35,7 +40,7 @@ final class DatasetExpansionTests: XCTestCase {
     }
 
     func testWritesACompleteFlaggedFolderWithValidationKeptReal() throws {
-        let expander = try Expander(generator: ExpanderTests.generator, options: options())
+        let expander = try Expander(generator: ExpanderTests.generator, options: Self.options())
         let manifest = try expander.expandDataset(input: folder + "/in", output: folder + "/out")
         XCTAssertEqual(try DatasetManifest.read(folder: folder + "/out"), manifest)
         let train = manifest.items.filter { $0.split == .train }
@@ -55,7 +60,7 @@ final class DatasetExpansionTests: XCTestCase {
     }
 
     func testCancellationAndErrorsLeaveNothingBehind() throws {
-        let expander = try Expander(generator: ExpanderTests.generator, options: options())
+        let expander = try Expander(generator: ExpanderTests.generator, options: Self.options())
         XCTAssertThrowsError(try expander.expandDataset(input: folder + "/in", output: folder + "/out") { done, _ in done < 2 }) { error in
             XCTAssertEqual(error as? ExpansionError, .cancelled)
         }

@@ -22,24 +22,39 @@ public enum DatasetWriter {
             try manager.createDirectory(atPath: temporary + "/images", withIntermediateDirectories: true)
             try manager.createDirectory(atPath: temporary + "/masks", withIntermediateDirectories: true)
             let manifest = try body(temporary)
-            try manifest.validate()
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(manifest).write(to: URL(fileURLWithPath: temporary + "/manifest.json"))
-            if manager.fileExists(atPath: url.path) {
-                // Swap: the old folder goes aside first, so a crash leaves one
-                // complete folder under some name, never a mixture.
-                let aside = temporary + ".old"
-                try manager.moveItem(atPath: url.path, toPath: aside)
-                try manager.moveItem(atPath: temporary, toPath: url.path)
-                try? manager.removeItem(atPath: aside)
-            } else {
-                try manager.moveItem(atPath: temporary, toPath: url.path)
-            }
+            try publish(folder: temporary, manifest: manifest, to: output)
         } catch {
             try? manager.removeItem(atPath: temporary)
             if let error = error as? ImagingError { throw error }
             throw ImagingError.io(path: output, reason: "\(error)")
+        }
+    }
+
+    /// Writes `manifest` into `folder` (a complete dataset folder but for
+    /// it, on the same file system as `output`) and renames the folder to
+    /// `output`, replacing an existing `output` whole. The caller has
+    /// checked whether replacing is allowed; on failure `folder` stays.
+    public static func publish(folder: String, manifest: DatasetManifest, to output: String) throws {
+        let manager = FileManager.default
+        let url = URL(fileURLWithPath: output).standardizedFileURL
+        try manifest.validate()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: folder + "/manifest.json"))
+        if manager.fileExists(atPath: url.path) {
+            // Swap: the old folder goes aside first, so a crash leaves one
+            // complete folder under some name, never a mixture.
+            let aside = folder + ".old"
+            try manager.moveItem(atPath: url.path, toPath: aside)
+            do {
+                try manager.moveItem(atPath: folder, toPath: url.path)
+            } catch {
+                try? manager.moveItem(atPath: aside, toPath: url.path)
+                throw error
+            }
+            try? manager.removeItem(atPath: aside)
+        } else {
+            try manager.moveItem(atPath: folder, toPath: url.path)
         }
     }
 

@@ -35,6 +35,8 @@ from ._errors import (
 from ._core import (Model, ModelInfo, Session, abi_version, cpu_tier, init_model, library_path, limit, load_model,
                     version, version_number)
 from ._data import Expansion, augment, expand, expand_dataset, metrics
+from ._staged import (ExpansionPlan, ExpansionStep, expand_dataset_finish, expand_dataset_plan, expand_dataset_steps,
+                      make_staging_folder)
 from ._files import Volume, image_page_count, read_image, read_labels, read_volume, volume_series, write_image
 from ._volumes import VolumeSegmentation, foreground_mask, normalize_intensities, segment_volume
 from ._ffi import (
@@ -49,8 +51,9 @@ __version__ = "0.3.0"
 
 __all__ = [
     "ABI_VERSION", "DROPOUT_OFF", "DROPOUT_ON", "NORMALIZATION_INSTANCE", "NORMALIZATION_RUNNING",
-    "BufferTooSmallError", "CancelledError", "ClosedError", "Expansion", "Volume", "augment", "expand",
-    "expand_dataset", "image_page_count", "metrics", "read_image", "read_labels", "read_volume", "segment_volume", "foreground_mask", "normalize_intensities", "volume_series", "write_image", "VolumeSegmentation", "Error", "FileError", "FormatError", "InternalError",
+    "BufferTooSmallError", "CancelledError", "ClosedError", "Expansion", "ExpansionPlan", "ExpansionStep", "Volume",
+    "augment", "expand", "expand_dataset", "expand_dataset_finish", "expand_dataset_plan", "expand_dataset_steps",
+    "make_staging_folder", "image_page_count", "metrics", "read_image", "read_labels", "read_volume", "segment_volume", "foreground_mask", "normalize_intensities", "volume_series", "write_image", "VolumeSegmentation", "Error", "FileError", "FormatError", "InternalError",
     "InvalidArgumentError", "Model", "ModelInfo", "OutOfMemoryError", "Session", "ShapeError",
     "UnsupportedError", "abi_version", "cpu_tier", "init_model", "library_path", "limit", "load_model", "version", "version_number",
 ]

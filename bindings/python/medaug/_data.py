@@ -269,21 +269,27 @@ def expand_dataset(input: PathLike, output: PathLike, target: int, generator: An
     input's val and test items unchanged; it appears complete or not at all. Keyword
     options are those of :func:`expand`.
     """
-    allowed = {"generated_share", "edit_share", "edit_labels", "pipeline", "mask_pipeline", "seed",
-               "normalization", "dropout", "threads", "progress"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise _invalid(f"unknown option(s) {unknown}; expected some of {sorted(allowed)}")
-    args = {k: options.get(k) for k in allowed}
-    args["edit_labels"] = options.get("edit_labels", ())
-    args["seed"] = options.get("seed", 0)
-    opts, keep, model = _expand_options(target, generator, args["generated_share"], args["edit_share"],
-                                        args["edit_labels"], args["pipeline"], args["mask_pipeline"], args["seed"],
-                                        args["normalization"], args["dropout"], args["threads"], overwrite,
-                                        args["progress"])
+    opts, keep, model = _dataset_options(target, generator, overwrite, options)
     handle = model._live() if model is not None else None
     source, target_path = _path(input, "input"), _path(output, "output")
     _call_with_progress(keep, lambda: _lib.medaug_expand_dataset(handle, source, target_path, ctypes.byref(opts)))
+
+
+#: The keyword options of :func:`expand_dataset` (and of its staged and distributed forms).
+DATASET_OPTIONS = frozenset({"generated_share", "edit_share", "edit_labels", "pipeline", "mask_pipeline", "seed",
+                             "normalization", "dropout", "threads", "progress"})
+
+
+def _dataset_options(target: int, generator: Any, overwrite: bool, options: Dict[str, Any]):
+    """:func:`_expand_options` from :func:`expand_dataset`'s keyword options."""
+    unknown = sorted(set(options) - DATASET_OPTIONS)
+    if unknown:
+        raise _invalid(f"unknown option(s) {unknown}; expected some of {sorted(DATASET_OPTIONS)}")
+    args = {k: options.get(k) for k in DATASET_OPTIONS}
+    return _expand_options(target, generator, args["generated_share"], args["edit_share"],
+                           options.get("edit_labels", ()), args["pipeline"], args["mask_pipeline"],
+                           options.get("seed", 0), args["normalization"], args["dropout"], args["threads"], overwrite,
+                           args["progress"])
 
 
 def _brats_regions(label_values: Sequence[int]) -> Dict[str, Sequence[int]]:
