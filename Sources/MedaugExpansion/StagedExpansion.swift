@@ -81,8 +81,11 @@ extension Expander {
             throw .invalidArgument("the staging folder '\(staging)' does not exist (create it beside the output)")
         }
         do {
-            for folder in ["images", "masks", Self.stagingRecords] {
-                try FileManager.default.createDirectory(atPath: staging + "/" + folder, withIntermediateDirectories: true)
+            // mkdir, not `createDirectory(withIntermediateDirectories:)`: a
+            // staging folder its run removed (after a failure elsewhere)
+            // must make this range fail, not come back to life.
+            for folder in ["images", "masks", Self.stagingRecords] where mkdir(staging + "/" + folder, 0o755) != 0 && errno != EEXIST {
+                throw ExpansionError.failed("cannot create '\(staging)/\(folder)': \(String(cString: strerror(errno)))")
             }
             let items = try writeItems(of: steps, in: range, source: source, folder: staging) { progress($0, range.count) }
             let encoder = JSONEncoder()

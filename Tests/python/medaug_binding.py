@@ -53,3 +53,38 @@ def make_models(folder):
     cli("model", "init", "--kind", "segmenter", *common, "--depth", "2", "--base-filters", "4",
         "--label-values", ",".join(map(str, SEGMENTER_VALUES)), "--output", segmenter)
     return {"generator": generator, "segmenter": segmenter, "folder": folder}
+
+
+def make_dataset(folder, pairs=3, test_pairs=0):
+    """A dataset folder of SIDE x SIDE pairs the test generator knows: a tissue
+    disk (1) with a lesion (4) on every other pair; ``pairs`` train items, then
+    ``test_pairs`` test items. Returns the folder."""
+    import json
+    import numpy as np
+    import tifffile
+    (folder / "images").mkdir(parents=True)
+    (folder / "masks").mkdir()
+    y, x = np.mgrid[0:SIDE, 0:SIDE]
+    items = []
+    for i in range(pairs + test_pairs):
+        mask = np.zeros((SIDE, SIDE), np.uint8)
+        mask[(y - 16) ** 2 + (x - 16) ** 2 < 150] = 1
+        if i % 2 == 0:
+            mask[(y - 12 - i % 5) ** 2 + (x - 14) ** 2 < 9] = 4
+        tifffile.imwrite(folder / "images" / f"p{i}.tif", ((mask / 4.0 + 0.5) * 1000).astype(np.uint16))
+        tifffile.imwrite(folder / "masks" / f"p{i}.tif", mask)
+        items.append({"id": f"p{i}", "image": f"images/p{i}.tif", "mask": f"masks/p{i}.tif",
+                      "split": "train" if i < pairs else "test", "synthetic": False, "source": {}})
+    manifest = {"format": "medaug-dataset", "version": 1, "classes": ["background", "tissue", "lesion"],
+                "label_values": list(GENERATOR_VALUES), "channels": ["T1"], "spacing_mm": [1, 1],
+                "intensity": {"stored": "uint16", "stored_range": [0, 2000], "network_range": [-1, 1]},
+                "items": items}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def folder_bytes(folder):
+    """Every file under ``folder``, relative path -> bytes (for byte-identity checks)."""
+    import pathlib
+    root = pathlib.Path(folder)
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -16,7 +16,7 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-from medaug_binding import GENERATOR_VALUES, ROOT, SIDE, make_models, medaug  # noqa: E402
+from medaug_binding import GENERATOR_VALUES, ROOT, SIDE, make_dataset, make_models, medaug  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -162,21 +162,7 @@ def test_expand_cancellation_and_errors(models):
 
 
 def test_expand_dataset_writes_a_folder_tifffile_reads(models, tmp_path):
-    images, masks = _pairs(3)
-    data = tmp_path / "data"
-    (data / "images").mkdir(parents=True)
-    (data / "masks").mkdir()
-    items = []
-    for i in range(3):
-        tifffile.imwrite(data / "images" / f"p{i}.tif", ((images[i, 0] + 1) * 1000).astype(np.uint16))
-        tifffile.imwrite(data / "masks" / f"p{i}.tif", masks[i].astype(np.uint8))
-        items.append({"id": f"p{i}", "image": f"images/p{i}.tif", "mask": f"masks/p{i}.tif",
-                      "split": "train", "synthetic": False, "source": {}})
-    manifest = {"format": "medaug-dataset", "version": 1, "classes": ["background", "tissue", "lesion"],
-                "label_values": list(GENERATOR_VALUES), "channels": ["T1"], "spacing_mm": [1, 1],
-                "intensity": {"stored": "uint16", "stored_range": [0, 2000], "network_range": [-1, 1]},
-                "items": items}
-    (data / "manifest.json").write_text(json.dumps(manifest))
+    data = make_dataset(tmp_path / "data")
     out = tmp_path / "out"
     medaug.expand_dataset(data, out, 9, models["generator"], edit_labels=[4], seed=1)
     written = json.loads((out / "manifest.json").read_text())

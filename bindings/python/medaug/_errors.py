@@ -28,6 +28,10 @@ class Error(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, status={self.status})"
 
+    def __reduce__(self):
+        # Whole, not just the message: Dask and Ray workers send errors back pickled.
+        return (type(self), (self.message, self.status, self.status_name))
+
 
 class InternalError(Error):
     """MEDAUG_ERROR: a bug in medaug; the message says where."""

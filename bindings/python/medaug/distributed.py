@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import secrets
 import shutil
 import socket
@@ -34,7 +35,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 from . import _ffi
 from ._core import Model, PathLike, load_model
 from ._data import _invalid
-from ._errors import CancelledError
+from ._errors import CancelledError, Error
 from ._staged import (ExpansionPlan, expand_dataset_finish, expand_dataset_plan, expand_dataset_steps,
                       make_staging_folder)
 
@@ -125,8 +126,15 @@ class _Run:
                                     time.monotonic() - self.started)
 
     def discard(self) -> None:
+        # Renamed first: tasks still running elsewhere then fail to write
+        # instead of filling the folder again while it is being removed.
         for folder in (self.staging, self.staging + ".steps-aside"):
-            shutil.rmtree(folder, ignore_errors=True)
+            doomed = f"{folder}.discarded-{secrets.token_hex(4)}"
+            try:
+                os.rename(folder, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
 
 
 def _engine(module: str, extra: str):
@@ -194,14 +202,29 @@ class _RayRangeWriter:
     def __init__(self, input: str, staging: str, target: int, generator: Optional[str], options: Dict[str, Any]):
         self.write = functools.partial(_write_range, input=input, staging=staging, target=target,
                                        generator=generator, options=options)
-        _worker_model(generator)    # load once, before the first range
+        self.failure: Optional[Error] = None
+        try:
+            _worker_model(generator)    # load once, before the first range
+        except Error as failure:        # reported with the first range (a failing constructor is retried forever)
+            self.failure = failure
 
     def __call__(self, batch: Dict[str, Any]) -> Dict[str, Any]:
         import numpy as np
-        done = [self.write(int(first), int(count)) for first, count in zip(batch["first"], batch["count"])]
-        return {"first": np.array([d[0] for d in done], dtype=np.int64),
-                "count": np.array([d[1] for d in done], dtype=np.int64),
-                "worker": np.array([d[2] for d in done], dtype=object)}
+        rows: Dict[str, List[Any]] = {"first": [], "count": [], "worker": [], "error": []}
+        for first, count in zip(batch["first"], batch["count"]):
+            try:
+                if self.failure is not None:
+                    raise self.failure
+                done = self.write(int(first), int(count))
+                error = b""
+            except Error as failure:
+                # Returned, not raised: Ray Data would wrap it in its own
+                # exception types and lose the medaug one the caller expects.
+                done, error = (int(first), 0, _worker_name()), pickle.dumps(failure)
+            for key, value in zip(rows, (*done, error)):
+                rows[key].append(value)
+        return {"first": np.array(rows["first"], dtype=np.int64), "count": np.array(rows["count"], dtype=np.int64),
+                "worker": np.array(rows["worker"], dtype=object), "error": np.array(rows["error"], dtype=object)}
 
 
 def expand_dataset_ray(input: PathLike, output: PathLike, target: int, generator: Optional[PathLike], *,
@@ -243,8 +266,11 @@ def expand_dataset_ray(input: PathLike, output: PathLike, target: int, generator
                     "input": run.input, "staging": run.staging, "target": run.target,
                     "generator": run.generator, "options": run.options})
             for row in written.iter_rows():
+                if row["error"]:
+                    raise pickle.loads(row["error"])
                 run.finished(int(row["count"]), str(row["worker"]))
         return run.finish(len(ranges))
     except BaseException:
         run.discard()
         raise
+
