@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# (Not named distributed.py: that would shadow the Dask package of that name.)
 """Distributed expansion benchmark: Dask and Ray against the in-process
 expansion (release library, not in CI).
 
@@ -51,7 +52,7 @@ def make_inputs(folder):
         mask[(y - 128) ** 2 / 100 ** 2 + (x - 128) ** 2 / 80 ** 2 < 1] = 1
         mask[(y - 128) ** 2 / 40 ** 2 + (x - 128) ** 2 / 30 ** 2 < 1] = 2
         mask[(y - 90 - i) ** 2 + (x - 100 - 2 * i) ** 2 < 150] = 3
-        image = (mask * 300 + 200 + (x * 3 + y * 2) % 50).astype(np.uint16)
+        image = (mask.astype(np.int64) * 300 + 200 + (x * 3 + y * 2) % 50).astype(np.uint16)
         tifffile.imwrite(os.path.join(folder, "data", "images", f"s{i}.tif"), image)
         tifffile.imwrite(os.path.join(folder, "data", "masks", f"s{i}.tif"), mask)
         items.append({"id": f"s{i}", "image": f"images/s{i}.tif", "mask": f"masks/s{i}.tif", "split": "train",
@@ -110,7 +111,7 @@ def folder_bytes(folder):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--pairs", type=int, default=64)
+    ap.add_argument("--pairs", type=int, default=128)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--_worker", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
