@@ -71,8 +71,9 @@ extension Expander {
     ///   generator; `.failed` when writing fails; `.cancelled`.
     public func writeSteps(_ range: Range<Int>, input: String, staging: String,
                            progress: (Int, Int) -> Bool = { _, _ in true }) throws(ExpansionError) {
-        let source = try loadSource(input)
-        let steps = try planExpansion(realCount: source.pairs.count, options: options)
+        // The range and the staging folder are checked from the manifest
+        // alone, before the pairs' images are read.
+        let steps = try Self.planDataset(input: input, options: options).steps
         guard range.lowerBound >= 0, range.upperBound <= steps.count, !range.isEmpty else {
             throw .invalidArgument("steps \(range.lowerBound)..<\(range.upperBound) are not a non-empty range of the plan's 0..<\(steps.count)")
         }
@@ -80,6 +81,7 @@ extension Expander {
         guard FileManager.default.fileExists(atPath: staging, isDirectory: &isFolder), isFolder.boolValue else {
             throw .invalidArgument("the staging folder '\(staging)' does not exist (create it beside the output)")
         }
+        let source = try loadSource(input)
         do {
             // mkdir, not `createDirectory(withIntermediateDirectories:)`: a
             // staging folder its run removed (after a failure elsewhere)
