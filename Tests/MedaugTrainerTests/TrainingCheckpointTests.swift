@@ -32,9 +32,11 @@ final class TrainingCheckpointTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-    func makeGAN(epochs: Int, schedule: LearningRateSchedule = .constant) throws -> GANTraining {
+    func makeGAN(epochs: Int, schedule: LearningRateSchedule = .constant,
+                 augmentation: AugmentationPipeline? = nil) throws -> GANTraining {
         var options = GANTraining.Options()
         options.epochs = epochs
+        options.augmentation = augmentation
         options.schedule = schedule
         options.batchSize = 2
         options.seed = 7
@@ -46,12 +48,29 @@ final class TrainingCheckpointTests: XCTestCase {
     func withoutTimes(_ history: [GANEpoch]) -> [GANEpoch] { history.map { var r = $0; r.seconds = 0; return r } }
 
     func testGANResumeEqualsUninterruptedRun() throws {
-        let whole = try makeGAN(epochs: 3)
+        try checkGANResume(augmentation: nil)
+    }
+
+    /// With pix2pix's jitter the transforms depend on the step, so a resumed
+    /// run draws the same ones; the jitter really changes the training; and
+    /// a checkpoint of a run without it is refused.
+    func testGANResumeWithJitterEqualsUninterruptedRun() throws {
+        try checkGANResume(augmentation: PairAugmentation.pix2pixJitter)
+        let plain = try makeGAN(epochs: 1)
+        try plain.run(bestPath: folder + "/plain.safetensors", checkpointPath: folder + "/plain.ckpt")
+        let jittered = try makeGAN(epochs: 1, augmentation: PairAugmentation.pix2pixJitter)
+        try jittered.run(bestPath: folder + "/jittered.safetensors")
+        XCTAssertFalse(plain.generator.tensors() == jittered.generator.tensors(), "the jitter changed nothing")
+        XCTAssertThrowsError(try makeGAN(epochs: 2, augmentation: PairAugmentation.pix2pixJitter).resume(from: folder + "/plain.ckpt"))
+    }
+
+    func checkGANResume(augmentation: AugmentationPipeline?) throws {
+        let whole = try makeGAN(epochs: 3, augmentation: augmentation)
         let wholeHistory = try whole.run(bestPath: folder + "/whole.safetensors", checkpointPath: folder + "/whole.ckpt")
 
-        let first = try makeGAN(epochs: 1)
+        let first = try makeGAN(epochs: 1, augmentation: augmentation)
         try first.run(bestPath: folder + "/part.safetensors", checkpointPath: folder + "/part.ckpt")
-        let second = try makeGAN(epochs: 3)
+        let second = try makeGAN(epochs: 3, augmentation: augmentation)
         XCTAssertEqual(try second.resume(from: folder + "/part.ckpt").count, 1)
         let resumedHistory = try second.run(bestPath: folder + "/part.safetensors", checkpointPath: folder + "/part.ckpt")
 
@@ -64,7 +83,7 @@ final class TrainingCheckpointTests: XCTestCase {
         XCTAssertTrue(try Data(contentsOf: URL(fileURLWithPath: folder + "/part.safetensors"))
                       == Data(contentsOf: URL(fileURLWithPath: folder + "/whole.safetensors")), "best files differ")
         // A finished run resumed does nothing more.
-        let third = try makeGAN(epochs: 3)
+        let third = try makeGAN(epochs: 3, augmentation: augmentation)
         try third.resume(from: folder + "/part.ckpt")
         XCTAssertEqual(try third.run(bestPath: folder + "/third.safetensors").count, 3)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/third.safetensors"))

@@ -74,6 +74,20 @@ public struct TrainingPairs: Sendable {
         }
     }
 
+    /// One-hot class channels [n][classes][h][w] of a batch's class indices.
+    static func fillOneHot(_ target: TrainTensor, labels: LabelMap, classes: Int) throws {
+        let plane = labels.h * labels.w
+        target.resize(to: TensorShape(n: labels.n, c: classes, h: labels.h, w: labels.w))
+        target.buffer.update(repeating: 0)
+        for slot in 0..<labels.n {
+            for p in 0..<plane {
+                let c = Int(labels.pointer[slot * plane + p])
+                guard (0..<classes).contains(c) else { throw TrainerError.invalidArgument("class index \(c) of \(classes)") }
+                target.pointer[(slot * classes + c) * plane + p] = 1
+            }
+        }
+    }
+
     /// The generator's input for pairs `indices`: one-hot class channels
     /// [n][classes][h][w] (1 where the pixel's class is c, else 0).
     public func fillOneHot(_ target: TrainTensor, indices: [Int]) throws {

@@ -1,4 +1,5 @@
 import Dispatch
+import MedaugImaging
 import MedaugModels
 
 /// What one pix2pix epoch did, as the JSON-lines log records it:
@@ -41,6 +42,10 @@ public final class GANTraining {
         /// converted Keras or PyTorch generator; the architecture is checked).
         public var initialGenerator: ModelFile?
         public var initialDiscriminator: ModelFile?
+        /// Paired augmentation of every training pair before each step (nil:
+        /// none, as the paper); `PairAugmentation.pix2pixJitter` is
+        /// pix2pix's random jitter and mirroring.
+        public var augmentation: AugmentationPipeline?
         public init() {}
     }
 
@@ -50,6 +55,7 @@ public final class GANTraining {
     let step: Pix2PixStep
     let train: TrainingPairs
     let validation: TrainingPairs?
+    let augmenter: Augmenter?
 
     /// - Throws: `TrainerError.invalidArgument` if the data does not fit the
     ///   configurations or an option is out of range.
@@ -80,6 +86,7 @@ public final class GANTraining {
         self.train = train
         self.validation = validation
         self.options = options
+        augmenter = try options.augmentation.map { try Augmenter(pipeline: $0) }
         loop = TrainingLoopState(random: ShuffleRandom(seed: options.seed ^ 0x4741_4E))
     }
 
@@ -117,8 +124,7 @@ public final class GANTraining {
             var (g, d, l1) = (0.0, 0.0, 0.0)
             for b in 0..<batches {
                 let indices = Array(order[(b * options.batchSize)..<min(order.count, (b + 1) * options.batchSize)])
-                try train.fill(images: target, labels: labels, indices: indices)
-                try train.fillOneHot(condition, indices: indices)
+                try fillBatch(images: target, labels: labels, condition: condition, indices: indices)
                 let total = options.epochs * batches
                 step.generatorOptimizer.options.learningRate = options.schedule.learningRate(
                     base: options.step.generatorAdam.learningRate, step: step.stepCount, of: total)
@@ -163,8 +169,7 @@ public final class GANTraining {
             if order.count < options.batchSize { order += shuffledOrder() }
             let indices = Array(order.prefix(options.batchSize))
             order.removeFirst(indices.count)
-            try train.fill(images: target, labels: labels, indices: indices)
-            try train.fillOneHot(condition, indices: indices)
+            try fillBatch(images: target, labels: labels, condition: condition, indices: indices)
             let start = DispatchTime.now().uptimeNanoseconds
             try step.step(condition: condition, target: target)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
@@ -174,13 +179,23 @@ public final class GANTraining {
 
     private func shuffledOrder() -> [Int] { loop.random.permutation(train.count) }
 
+    /// The batch of pairs `indices`, augmented when the options say so, and
+    /// the generator's one-hot input made from the (augmented) labels.
+    private func fillBatch(images: TrainTensor, labels: LabelMap, condition: TrainTensor, indices: [Int]) throws {
+        try train.fill(images: images, labels: labels, indices: indices)
+        if let augmenter {
+            try PairAugmentation.apply(augmenter, images: images, labels: labels, seed: options.seed, step: step.stepCount)
+        }
+        try TrainingPairs.fillOneHot(condition, labels: labels, classes: train.classes)
+    }
+
     private var parts: [TrainingCheckpoint<GANEpoch>.Part] {
         [.init(name: "generator", network: generator, optimizer: step.generatorOptimizer),
          .init(name: "discriminator", network: discriminator, optimizer: step.discriminatorOptimizer)]
     }
 
     private var identity: TrainingCheckpoint<GANEpoch>.RunIdentity {
-        TrainingCheckpoint<GANEpoch>.identity(recipe: "pix2pix", parts: parts, seed: options.seed,
+        TrainingCheckpoint<GANEpoch>.identity(recipe: options.augmentation.map { "pix2pix+augmentation " + $0.jsonString() } ?? "pix2pix", parts: parts, seed: options.seed,
                                               batchSize: options.batchSize, train: train, validation: validation)
     }
 
