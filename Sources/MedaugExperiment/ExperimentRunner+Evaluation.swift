@@ -129,10 +129,35 @@ public struct SplitScores: Codable, Equatable, Sendable {
     }
 }
 
+/// The post-processing one segmenter got (`SmallComponentFilter`, chosen
+/// on its validation predictions): `{"min_component_pixels": {class: n},
+/// "val_mean_dice_before": x, "val_mean_dice_after": y}`, classes without a
+/// filter left out.
+public struct PostprocessingReport: Codable, Equatable, Sendable {
+    public var minComponentPixels: [String: Int]
+    public var valMeanDiceBefore: Double
+    public var valMeanDiceAfter: Double
+
+    enum CodingKeys: String, CodingKey {
+        case minComponentPixels = "min_component_pixels", valMeanDiceBefore = "val_mean_dice_before"
+        case valMeanDiceAfter = "val_mean_dice_after"
+    }
+
+    init(filter: SmallComponentFilter, classes: [String], validationBefore: Double, validationAfter: Double) {
+        minComponentPixels = Dictionary(uniqueKeysWithValues: filter.minimumPixels.enumerated().filter { $0.element > 0 }
+            .map { (classes[$0.offset], $0.element) })
+        valMeanDiceBefore = validationBefore
+        valMeanDiceAfter = validationAfter
+    }
+}
+
 extension ExperimentRunner {
     /// Scores every arm's segmenters on the real train/val/test splits and
-    /// saves their test predictions.
-    func evaluate(_ runs: [ExperimentArm: [SegmenterRun]], lesions: Bool) throws -> [String: [String: SplitScores]] {
+    /// saves their test predictions. Each segmenter's maps pass through the
+    /// `SmallComponentFilter` chosen on its own validation predictions
+    /// (the same rule for every arm), which is returned per arm and seed.
+    func evaluate(_ runs: [ExperimentArm: [SegmenterRun]], lesions: Bool) throws
+        -> (scores: [String: [String: SplitScores]], postprocessing: [String: [PostprocessingReport]]) {
         var splits: [DatasetManifest.Split: DatasetPairs] = [:]
         for split in DatasetManifest.Split.allCases { splits[split] = try DatasetPairs.load(folder: data, split: split) }
         var options = MetricsOptions()
@@ -141,7 +166,8 @@ extension ExperimentRunner {
         let diagonal = Double(first.height * first.height + first.width * first.width).squareRoot()
         let classes = splits[.train]!.manifest.classes
         if lesions { options.regions = try RegionDefinition.brats(labelValues: splits[.train]!.manifest.labelValues) }
-        var result: [String: [String: SplitScores]] = [:]
+        let validationTruth = try SegmenterEvaluation.truth(of: splits[.val]!)
+        var result: [String: [String: SplitScores]] = [:], postprocessing: [String: [PostprocessingReport]] = [:]
         let total = ExperimentArm.allCases.reduce(0) { $0 + (runs[$1]?.count ?? 0) } * 3
         var done = 0
         for arm in ExperimentArm.allCases {
@@ -150,22 +176,32 @@ extension ExperimentRunner {
             var scores: [DatasetManifest.Split: [SplitScores.Run]] = [:]
             for (k, run) in armRuns.enumerated() {
                 let model = try Model(path: run.weights)
+                let validation = try SegmenterEvaluation.predict(model, on: splits[.val]!, threads: config.threads)
+                let filter = SmallComponentFilter.choose(predictions: validation, truth: validationTruth,
+                                                         width: first.width, height: first.height, classes: classes.count)
                 for split in DatasetManifest.Split.allCases {
                     let pairs = splits[split]!
-                    let evaluation = try SegmenterEvaluation.run(model, on: pairs, options: options, threads: config.threads)
+                    let raw = split == .val ? validation : try SegmenterEvaluation.predict(model, on: pairs, threads: config.threads)
+                    let filtered = raw.map { filter.apply(to: $0, width: first.width, height: first.height) }
+                    let evaluation = try SegmenterEvaluation.score(filtered, on: pairs, options: options)
                     scores[split, default: []].append(SplitScores.Run(micro: try evaluation.accumulator.micro(),
                                                                       images: evaluation.accumulator.imageScores))
                     if split == .test { try savePredictions(evaluation.predictions, pairs: pairs, arm: arm, seed: k) }
                     done += 1
                     progress("evaluation", done, total)
                 }
+                postprocessing[arm.rawValue, default: []].append(PostprocessingReport(
+                    filter: filter, classes: classes,
+                    validationBefore: SmallComponentFilter.meanDice(validation, validationTruth, classes: classes.count),
+                    validationAfter: SmallComponentFilter.meanDice(validation.map { filter.apply(to: $0, width: first.width, height: first.height) },
+                                                                   validationTruth, classes: classes.count)))
             }
             for split in DatasetManifest.Split.allCases {
                 perSplit[split.rawValue] = SplitScores(scores[split] ?? [], classes: classes, diagonal: diagonal)
             }
             result[arm.rawValue] = perSplit
         }
-        return result
+        return (result, postprocessing)
     }
 
     /// `predictions/<arm>/seed-<k>/<id>.tif`: stored label values.

@@ -27,7 +27,7 @@ extension ExperimentRunner {
     /// result depends only on its arm and seed, never on which worker ran it
     /// or when. A failure stops the pool from starting new jobs; running
     /// ones finish, and the first error is thrown.
-    func trainSegmenters(arms: [ExperimentArm]) throws -> (runs: [ExperimentArm: [SegmenterRun]], gate: GateReport) {
+    func trainSegmenters(arms: [ExperimentArm]) throws -> (runs: [ExperimentArm: [SegmenterRun]], gate: GateReport?) {
         let ordered = [.real] + arms.filter { $0 != .real && $0 != .ganGated } + (arms.contains(.ganGated) ? [.ganGated] : [])
         let jobs = ordered.flatMap { arm in (0..<preset.seeds).map { (arm: arm, k: $0) } }
         let stepsPerJob = preset.segmenterEpochs * preset.segmenterStepsPerEpoch
@@ -90,7 +90,8 @@ extension ExperimentRunner {
         if let failure { throw failure }
         var runs: [ExperimentArm: [SegmenterRun]] = [:]
         for (index, job) in jobs.enumerated() { runs[job.arm, default: []].append(results[index]!) }
-        return (runs, try scoreGate())
+        // The gate is reported whenever there are generator pairs to score.
+        return (runs, Self.expandedSets(arms).contains(.gan) ? try scoreGate() : nil)
     }
 
     /// Trains (or, when its stage is finished, reads back) segmenter seed

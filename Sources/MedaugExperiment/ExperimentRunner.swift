@@ -36,6 +36,9 @@ public struct ExperimentConfig: Codable, Sendable {
     /// image are flagged as near-copies.
     public var nearCopySSIM: Double = 0.95
     public var threads: Int = 2
+    /// The arms to train (nil: every arm the data allow). `real` is always
+    /// among them: every arm is compared with it and the gate reads with it.
+    public var arms: [ExperimentArm]?
 
     public init(dataset: ExperimentDataset, preset: ExperimentPreset, seed: UInt64, mniFolder: String,
                 dataFolder: String? = nil) {
@@ -98,6 +101,9 @@ public final class ExperimentRunner {
             defer { timing[stage] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
             return try body()
         }
+        let lesions = config.dataset == .mniLesion || config.regions == "brats"
+        let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
+        let arms = try Self.arms(hasLesions: !editValues.isEmpty, requested: config.arms)
         if resume { try checkResumable() }
         for folder in ["", "/weights", "/sets", "/pictures", "/curves", "/predictions"] {
             try FileManager.default.createDirectory(atPath: out + folder, withIntermediateDirectories: true)
@@ -111,8 +117,6 @@ public final class ExperimentRunner {
             try ledger.finish("data")
             return manifest
         }
-        let lesions = config.dataset == .mniLesion || config.regions == "brats"
-        let editValues = config.editValues ?? (lesions ? [1, 2, 4] : [])
 
         let generatorPath = out + "/weights/generator.safetensors"
         let renderQuality = try timed("gan") { () throws -> [RenderQuality] in
@@ -122,19 +126,21 @@ public final class ExperimentRunner {
             return quality
         }
         let generator = try Model(path: generatorPath)
-        let arms = Self.arms(hasLesions: !editValues.isEmpty)
         try timed("expand") {
             try expand(generator: generator, editValues: editValues, arms: arms)
         }
         let (runs, gate) = try timed("segmenters") { try trainSegmenters(arms: arms) }
-        let scores = try timed("evaluation") { try evaluate(runs, lesions: lesions) }
-        let checks = try timed("synthetic checks") { try syntheticChecks(generator: generator) }
+        let (scores, postprocessing) = try timed("evaluation") { try evaluate(runs, lesions: lesions) }
+        let checks = try timed("synthetic checks") {
+            try syntheticChecks(generator: generator, generatedSet: Self.expandedSets(arms).contains(.gan))
+        }
         try timed("pictures") { try writePictures(runs: runs) }
         timing["total"] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = ExperimentReport(
             dataset: config.dataset.rawValue, preset: preset.name, seeds: (0..<preset.seeds).map { config.seed + UInt64($0) },
             classes: manifest.classes, labelValues: manifest.labelValues, arms: scores,
-            comparisons: ArmComparison.all(scores, order: ExperimentArm.allCases.map(\.rawValue)), gate: gate,
+            comparisons: ArmComparison.all(scores, order: ExperimentArm.allCases.map(\.rawValue)),
+            postprocessing: postprocessing, gate: gate,
             ganEpochs: renderQuality, syntheticChecks: checks, seconds: timing)
         try report.write(to: out)
         return report
@@ -225,8 +231,25 @@ public final class ExperimentRunner {
     /// The arms the data allow: without lesion label values there is
     /// nothing to edit or paste, so `gan_no_edits` (it would equal `gan`)
     /// and `paste` are left out.
-    static func arms(hasLesions: Bool) -> [ExperimentArm] {
-        ExperimentArm.allCases.filter { hasLesions || ($0 != .ganNoEdits && $0 != .paste) }
+    ///
+    /// - Parameter requested: the user's arms (nil: all of them); they must
+    ///   include `real` and only arms the data allow.
+    static func arms(hasLesions: Bool, requested: [ExperimentArm]? = nil) throws -> [ExperimentArm] {
+        let allowed = ExperimentArm.allCases.filter { hasLesions || ($0 != .ganNoEdits && $0 != .paste) }
+        guard let requested else { return allowed }
+        guard requested.contains(.real) else {
+            throw ExperimentError.invalidConfiguration("the arms must include real: every arm is compared with it and the quality gate reads with its segmenter")
+        }
+        if let refused = requested.first(where: { !allowed.contains($0) }) {
+            throw ExperimentError.invalidConfiguration("the arm \(refused.rawValue) needs lesion label values (mni-lesion or --regions brats): without them there is nothing to edit or paste")
+        }
+        return allowed.filter(requested.contains)
+    }
+
+    /// The sets `expand` writes for `arms`: each arm's own, and `gan` for
+    /// `gan_gated`, which is `gan`'s set filtered by the quality gate.
+    static func expandedSets(_ arms: [ExperimentArm]) -> [ExperimentArm] {
+        arms.filter { $0 != .real && $0 != .ganGated } + (arms.contains(.ganGated) && !arms.contains(.gan) ? [.gan] : [])
     }
 
     /// The expanded sets: `classic` (classic pairs only), then every
@@ -250,7 +273,8 @@ public final class ExperimentRunner {
         var paste = gan
         paste.synthesis = .lesionPaste
         sets.append((.paste, paste, nil))
-        for (arm, options, model) in sets where arms.contains(arm) && !ledger.contains("expand \(arm.rawValue)") {
+        let needed = Self.expandedSets(arms)
+        for (arm, options, model) in sets where needed.contains(arm) && !ledger.contains("expand \(arm.rawValue)") {
             try Expander(generator: model, options: options).expandDataset(input: data, output: setFolder(arm), overwrite: true) {
                 self.progress("expand \(arm.rawValue)", $0, $1); return true
             }

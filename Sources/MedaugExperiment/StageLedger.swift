@@ -47,11 +47,14 @@ public enum ExperimentError: Error, CustomStringConvertible {
     case cannotResume(String)
     /// A stage cannot run because one it depends on failed.
     case stageFailed(String)
+    /// The configuration asks for something the data cannot give.
+    case invalidConfiguration(String)
 
     public var description: String {
         switch self {
         case .cannotResume(let message): return "cannot resume: \(message)"
         case .stageFailed(let message): return "stage failed: \(message)"
+        case .invalidConfiguration(let message): return message
         }
     }
 }

@@ -29,10 +29,13 @@ public struct SyntheticChecks: Codable, Sendable {
 }
 
 extension ExperimentRunner {
-    func syntheticChecks(generator: Model) throws -> SyntheticChecks {
+    ///
+    /// - Parameter generatedSet: whether `sets/gan` was made (`--arms`
+    ///   without gan and gan_gated leaves the memorisation check empty).
+    func syntheticChecks(generator: Model, generatedSet: Bool) throws -> SyntheticChecks {
         let real = try DatasetPairs.load(folder: data, split: .train)
-        let all = try DatasetPairs.load(folder: setFolder(.gan), split: .train, includeSynthetic: true)
-        let generated = all.items.indices.filter { all.items[$0].source["origin"] == .string("generated") }
+        let all = generatedSet ? try DatasetPairs.load(folder: setFolder(.gan), split: .train, includeSynthetic: true) : real
+        let generated = generatedSet ? all.items.indices.filter { all.items[$0].source["origin"] == .string("generated") } : []
         let (w, h) = (real.pairs[0].width, real.pairs[0].height)
         // SSIM wants non-negative intensities: [-1, 1] becomes [0, 2].
         func firstChannel(_ pair: ImagePair) -> [Float] { pair.image.prefix(w * h).map { $0 + 1 } }

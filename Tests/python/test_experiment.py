@@ -117,6 +117,32 @@ def test_metrics_match_numpy_on_the_saved_test_predictions(run):
                     2 * np.sum(wt_pred & wt_truth) / denominator, abs=1e-9)
 
 
+def test_saved_predictions_are_post_processed_as_reported(run):
+    """Every arm and seed has its validated post-processing in metrics.json;
+    no saved test prediction keeps an 8-connected component of a filtered
+    class below that class's minimum, and the filter never lowered the
+    validation mean Dice it was chosen on."""
+    from scipy import ndimage
+    metrics = json.loads((run / "metrics.json").read_text())
+    manifest = json.loads((run / "data" / "manifest.json").read_text())
+    value_of = dict(zip(metrics["classes"], manifest["label_values"]))
+    tests = [i for i in manifest["items"] if i["split"] == "test"]
+    assert set(metrics["postprocessing"]) == ARMS
+    for arm, seeds in metrics["postprocessing"].items():
+        assert len(seeds) == 2
+        for k, report in enumerate(seeds):
+            assert report["val_mean_dice_after"] >= report["val_mean_dice_before"]
+            assert (report["val_mean_dice_after"] > report["val_mean_dice_before"]) == bool(report["min_component_pixels"])
+            for name, minimum in report["min_component_pixels"].items():
+                assert minimum in (4, 8, 16, 32, 64)
+                for item in tests:
+                    pred = tifffile.imread(run / "predictions" / arm / f"seed-{k}" / f"{item['id']}.tif")
+                    labelled, count = ndimage.label(pred == value_of[name], structure=np.ones((3, 3)))
+                    sizes = np.bincount(labelled.ravel())[1:]
+                    assert count == 0 or sizes.min() >= minimum, (arm, k, name, item["id"])
+    assert "Post-processing (per segmenter" in (run / "table.md").read_text()
+
+
 def paired_t(a, b):
     d = np.array([x - y for x, y in zip(a, b) if x is not None and y is not None])
     if len(d) < 2:
@@ -223,3 +249,20 @@ def test_user_volumes_run_through_the_same_experiment(tmp_path):
     assert "region_dice" not in metrics["arms"]["real"]["test"] or metrics["arms"]["real"]["test"]["region_dice"] is None
     bad = medaug("experiment", "--dataset", "volumes", "--out", out, check=False)
     assert bad.returncode != 0 and "--labels" in bad.stderr
+
+
+def test_arms_chooses_what_trains(mni, tmp_path):
+    """--arms trains only the arms asked for (the paper-scale run uses it);
+    a list without real, an unknown arm, or an arm the data cannot make is
+    refused before anything is written."""
+    out = tmp_path / "two-arms"
+    medaug("experiment", "--preset", "tiny", "--mni", mni, "--out", out, "--seeds", 1, "--arms", "gan_gated,real")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["arms"]) == {"real", "gan_gated"}
+    assert set(metrics["comparisons"]) == {"gan_gated_vs_real"}
+    assert sorted(os.listdir(out / "sets")) == ["gan", "gan_gated"], "gan_gated is the gan set, filtered"
+    for arms, message in [("classic,gan", "must include real"), ("real,cyclegan", "unknown arm 'cyclegan'")]:
+        refused = medaug("experiment", "--preset", "tiny", "--mni", mni, "--out", tmp_path / arms, "--arms", arms,
+                         check=False)
+        assert refused.returncode != 0 and message in refused.stderr
+        assert not (tmp_path / arms).exists()

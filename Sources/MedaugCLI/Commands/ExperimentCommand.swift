@@ -64,6 +64,8 @@ struct ExperimentCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Segmenter seeds per arm (default: the preset's).")
     var seeds: Int?
+    @Option(help: "Comma-separated arms to train (default: every arm the data allow): real, classic, gan, gan_gated, gan_no_edits, gmm, paste. real must be among them.")
+    var arms: String?
     @Option(help: "Merged regions to score and compare: none or brats (whole tumour, tumour core, enhancing: label values 1, 2, 4; also the default lesion values for edits and paste). mni-lesion always scores them.")
     var regions: EvaluateCommand.RegionPreset = .none
     @Option(help: "Quality gate: drop generated pairs the real arm's segmenter reads worse than this share of how well it reads real validation images (mean over its learned classes of render Dice ÷ validation Dice).")
@@ -108,6 +110,14 @@ struct ExperimentCommand: ParsableCommand {
         config.volumes?.unlabelledForeground = unlabelledForeground
         if !rois.isEmpty {
             do { config.volumes?.rois = try rois.map { try ROIValue(parsing: $0) } } catch { throw CLIError("\(error)") }
+        }
+        if let arms {
+            config.arms = try parseList(arms, option: "--arms").map { name in
+                guard let arm = ExperimentArm(rawValue: name) else {
+                    throw ValidationError("--arms: unknown arm '\(name)' (real, classic, gan, gan_gated, gan_no_edits, gmm, paste)")
+                }
+                return arm
+            }
         }
         config.gateThreshold = gateThreshold
         config.regions = regions == .brats ? "brats" : nil

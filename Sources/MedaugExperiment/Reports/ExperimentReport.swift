@@ -15,7 +15,12 @@ public struct ExperimentReport: Codable, Sendable {
     /// `<arm>_vs_<reference>` → split → metric → paired comparison, for
     /// every arm against `classic` and against `real` (`ArmComparison`).
     public var comparisons: [String: [String: [String: ArmComparison]]]
-    public var gate: GateReport
+    /// arm → per seed: the post-processing its segmenter got, chosen on the
+    /// validation split (`PostprocessingReport`); every score above is of
+    /// the post-processed maps.
+    public var postprocessing: [String: [PostprocessingReport]]
+    /// nil when no arm made generator pairs (`--arms` without gan or gan_gated).
+    public var gate: GateReport?
     /// The generator's validation render quality after each GAN epoch.
     public var ganEpochs: [RenderQuality]
     public var syntheticChecks: SyntheticChecks
@@ -23,7 +28,7 @@ public struct ExperimentReport: Codable, Sendable {
     public var seconds: [String: Double]
 
     enum CodingKeys: String, CodingKey {
-        case dataset, preset, seeds, classes, labelValues = "label_values", arms, comparisons, gate
+        case dataset, preset, seeds, classes, labelValues = "label_values", arms, comparisons, postprocessing, gate
         case ganEpochs = "gan_epochs", syntheticChecks = "synthetic_checks", seconds
     }
 
@@ -107,16 +112,28 @@ public struct ExperimentReport: Codable, Sendable {
             }
         }
         lines += comparisonTable()
+        lines += ["", "Post-processing (per segmenter, chosen on its validation predictions: components of a class "
+                    + "smaller than the minimum take the label around them; every score above is after it):", ""]
+        for arm in armOrder {
+            let seeds = (postprocessing[arm] ?? []).enumerated().map { k, report -> String in
+                let rules = report.minComponentPixels.sorted { $0.key < $1.key }.map { "\($0.key) < \($0.value) px" }
+                return String(format: "seed %d: %@ (val mean Dice %.3f → %.3f)", k,
+                              rules.isEmpty ? "none" : rules.joined(separator: ", "), report.valMeanDiceBefore, report.valMeanDiceAfter)
+            }
+            lines.append("- \(arm): " + seeds.joined(separator: "; "))
+        }
         func dist(_ d: Distribution) -> String {
             guard let median = d.median, let low = d.min, let high = d.max else { return "none" }
             return String(format: "median %.3f (min %.3f, max %.3f, n = %d)", median, low, high, d.count)
         }
-        let learned = classes.filter { (gate.validationDice[$0] ?? nil).map { $0 >= gate.learnedDice } ?? false }
-        lines += ["", "Quality gate (segmenter of the real arm, seed 0; per learned class, Dice on the render against its label map "
-                    + "÷ validation Dice; learned: validation Dice ≥ \(gate.learnedDice): "
-                    + (learned.isEmpty ? "none" : learned.joined(separator: ", ")) + "): "
-                    + "kept \(gate.kept), dropped \(gate.dropped) at threshold \(gate.threshold); relative scores \(dist(gate.distribution)).",
-                  "", "Memorisation: SSIM of each generated image to its nearest real training image: "
+        if let gate {
+            let learned = classes.filter { (gate.validationDice[$0] ?? nil).map { $0 >= gate.learnedDice } ?? false }
+            lines += ["", "Quality gate (segmenter of the real arm, seed 0; per learned class, Dice on the render against its label map "
+                        + "÷ validation Dice; learned: validation Dice ≥ \(gate.learnedDice): "
+                        + (learned.isEmpty ? "none" : learned.joined(separator: ", ")) + "): "
+                        + "kept \(gate.kept), dropped \(gate.dropped) at threshold \(gate.threshold); relative scores \(dist(gate.distribution))."]
+        }
+        lines += ["", "Memorisation: SSIM of each generated image to its nearest real training image: "
                     + "\(dist(syntheticChecks.memorisation.nearestSSIM)); near-copies (≥ \(syntheticChecks.memorisation.threshold)): "
                     + "\(syntheticChecks.memorisation.nearCopies.count).",
                   "", "Generator on held-out test label maps vs the real test images: SSIM \(dist(syntheticChecks.heldOut.ssim)); "
