@@ -131,6 +131,27 @@ def test_train_gan_resumes_to_the_uninterrupted_result(tmp_path):
     assert other.returncode != 0 and "another run" in other.stderr and "seed 5, this run 6" in other.stderr
 
 
+def test_train_gan_pipeline_augments_pairs_and_refuses_bad_files(tmp_path):
+    """--pipeline jitter (pix2pix's) or a JSON file changes the training (same
+    seed, other weights), repeats exactly, and a bad file is refused before
+    any training with nothing written."""
+    data = gan_dataset(tmp_path)
+    common = ["--data", data, "--down-filters", "4,8", "--discriminator-filters", "4,8,8", "--epochs", 2, "--seed", 5]
+    plain, jitter, again = (tmp_path / f"{n}.safetensors" for n in ("plain", "jitter", "again"))
+    medaug("train-gan", *common, "--out", plain)
+    medaug("train-gan", *common, "--out", jitter, "--pipeline", "jitter")
+    medaug("train-gan", *common, "--out", again, "--pipeline", "jitter")
+    assert jitter.read_bytes() == again.read_bytes() and jitter.read_bytes() != plain.read_bytes()
+    flip = tmp_path / "flip.json"
+    flip.write_text('{"operations": [{"type": "flip", "probability": 0.5, "axis": "horizontal"}]}')
+    medaug("train-gan", *common, "--out", tmp_path / "flip.safetensors", "--pipeline", flip)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"operations": [{"type": "rotate", "probability": 2, "degrees": [0, 10]}]}')
+    refused = medaug("train-gan", *common, "--out", tmp_path / "bad.safetensors", "--pipeline", bad, check=False)
+    assert refused.returncode != 0 and "probability" in refused.stderr
+    assert not (tmp_path / "bad.safetensors").exists() and not (tmp_path / "bad.checkpoint.safetensors").exists()
+
+
 def test_train_gan_time_steps_prints_json_and_writes_nothing(tmp_path):
     data = gan_dataset(tmp_path)
     before = set(tmp_path.rglob("*"))

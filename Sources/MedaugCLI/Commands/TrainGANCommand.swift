@@ -48,8 +48,8 @@ struct TrainGANCommand: ParsableCommand {
     var initialDiscriminator: String?
     @Option(help: "Share of the steps at the end over which both rates decay linearly to 0 (pix2pix's code: 0.5); 0 keeps them constant.")
     var decayShare: Double = 0
-    @Flag(help: "pix2pix's random jitter and mirroring: before each step every pair is zoomed by a random factor in [1, 286/256], shifted within the margin that leaves, and mirrored left-right half of the time, its image and label map together.")
-    var jitter = false
+    @Option(help: "Paired augmentation of every training pair before each step, image and label map together: a JSON pipeline file (as medaug augment), or 'jitter' for pix2pix's random jitter and mirroring (zoom by 286/256, a random crop of the original size, a left-right mirror half of the time). Default: none, as the paper.")
+    var pipeline: String?
     @Option(help: "Seed of the initial weights, batch order and dropout.")
     var seed: UInt64 = 0
     @Option(help: "Threads.")
@@ -101,7 +101,9 @@ struct TrainGANCommand: ParsableCommand {
             options.step.discriminatorAdam.learningRate = learningRate
             guard (0...1).contains(decayShare) else { throw CLIError("--decay-share must be in 0...1, got \(decayShare)") }
             if decayShare > 0 { options.schedule = .linearDecay(decayShare: decayShare) }
-            if jitter { options.augmentation = PairAugmentation.pix2pixJitter }
+            if let pipeline {
+                options.augmentation = pipeline == "jitter" ? PairAugmentation.pix2pixJitter : try loadPipeline(pipeline)
+            }
             options.initialGenerator = try initialGenerator.map { try loadInitialWeights($0, option: "--init") }
             options.initialDiscriminator = try initialDiscriminator.map {
                 try loadInitialWeights($0, option: "--init-discriminator")
