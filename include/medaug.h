@@ -276,6 +276,10 @@ typedef struct medaug_model_info {
 **                       separately its copies of the input and output, must
 **                       each fit, else the call fails with
 **                       MEDAUG_INVALID_ARGUMENT before allocating them.
+**                       A batch runs in passes of as many images as fit
+**                       this limit and 64 MiB of arena (at least one image;
+**                       outputs bitwise those of one pass), so only an
+**                       arena for a single image can be over it.
 **                       0: the default, 8 GiB.
 **
 ** Since: 0.1.0 (ABI 1)
@@ -670,7 +674,7 @@ MEDAUG_API void medaug_string_free(char *string);
 **
 ** Creates a session running model with its own arena, scratch memory and
 ** worker threads. The arena is planned and allocated on the first run at
-** each batch size and reused afterwards. The session keeps the model
+** each pass size (see memory_limit_bytes) and reused afterwards. The session keeps the model
 ** alive (the caller may free its model handle first).
 **
 ** Parameters:

@@ -151,9 +151,39 @@ final class SessionTaskTests: XCTestCase {
     func testArenaLimitRefusesBeforeAllocating() throws {
         let model = try TestModels.model(TestModels.generator)
         let session = try model.makeSession()
-        session.maxArenaBytes = 1 << 20
+        session.maxArenaBytes = 1024
         XCTAssertThrowsError(try session.run(TestModels.input(for: model.config, batch: 64, seed: 1))) { error in
             XCTAssertTrue("\(error)".contains("over this session's limit"), "\(error)")
+        }
+    }
+
+    /// A batch runs in passes of as many images as fit the arena budget,
+    /// with bitwise the outputs of one pass (dropout masks keyed by the
+    /// image's index in the whole batch), block outputs included, and an
+    /// arena the size of one pass's.
+    func testBatchesRunInPassesWithTheSameBits() throws {
+        for config in [TestModels.generator, TestModels.segmenter] {
+            let model = try TestModels.model(config)
+            let input = TestModels.input(for: config, batch: 5, seed: 9)
+            let options = RunOptions(normalization: .instance, dropout: config.kind == .generator, seed: 4, keepBlockOutputs: true)
+            let whole = try model.makeSession(threads: 2)
+            let together = try whole.run(input, options: options)
+            let first = Tensor(shape: [1] + Array(input.shape[1...]), values: Array(input.values.prefix(input.values.count / 5)))
+            for budget in [1, 2, 3] {
+                let passes = try model.makeSession(threads: 2)
+                _ = try passes.run(first, options: options)
+                passes.arenaBudgetBytes = budget * passes.arenaBytes      // `budget` images per pass
+                let split = try passes.run(input, options: options)
+                XCTAssertEqual(split.output.shape, together.output.shape)
+                XCTAssertTrue(split.output.values.elementsEqual(together.output.values) { $0.bitPattern == $1.bitPattern },
+                              "\(config.kind), \(budget) image(s) per pass")
+                XCTAssertEqual(Set(split.blockOutputs.keys), Set(together.blockOutputs.keys))
+                for (name, tensor) in together.blockOutputs {
+                    XCTAssertEqual(split.blockOutputs[name]?.shape, tensor.shape, name)
+                    XCTAssertTrue(split.blockOutputs[name]!.values.elementsEqual(tensor.values) { $0.bitPattern == $1.bitPattern }, name)
+                }
+                XCTAssertLessThan(passes.arenaBytes, whole.arenaBytes, "a pass of \(budget) needs less than the batch of 5")
+            }
         }
     }
 

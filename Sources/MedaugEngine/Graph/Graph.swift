@@ -13,6 +13,8 @@ public struct ValueShape: Equatable, Sendable, CustomStringConvertible {
     public var spatial: Int { height * width }
     public var elementsPerImage: Int { channels * height * width }
     public var description: String { "\(channels)×\(height)×\(width)" }
+    /// [N, C, H, W] of `batch` images of this shape.
+    public func batchShape(_ batch: Int) -> [Int] { [batch, channels, height, width] }
 }
 
 /// Eval-mode BatchNorm parameters, all per channel.

@@ -10,6 +10,10 @@ struct Executor {
     let plan: ExecutionPlan
     let arena: UnsafeMutableRawPointer
     let batch: Int
+    /// Index of image 0 of this pass in the caller's batch: dropout masks
+    /// are keyed by it, so a batch run in several passes gives bitwise the
+    /// output of one pass.
+    let firstImage: Int
     let seed: UInt64
     let threads: Int
 
@@ -71,7 +75,7 @@ struct Executor {
                 p.winogradKernel!.forward(
                     input: pointer(input, image: n), inChannels: inShape.channels, height: inShape.height,
                     width: inShape.width, transformedWeights: p.weights.buffer.baseAddress!,
-                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: n,
+                    outChannels: outShape.channels, output: pointer(node.output, image: n), imageIndex: firstImage + n,
                     epilogue: makeEpilogue(p.epilogue), scratch: scratch(step), threads: threads)
             }
         case .conv(let p):
@@ -83,7 +87,7 @@ struct Executor {
                     weights: p.weights.buffer.baseAddress!, outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
-                    images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
+                    images: min(group, batch - start), imageIndex: firstImage + start, epilogue: makeEpilogue(p.epilogue),
                     columnExact: plan.columnExact[step], scratch: scratch(step), threads: threads)
             }
         case .convTranspose(let p):
@@ -96,7 +100,7 @@ struct Executor {
                     outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
-                    images: min(group, batch - start), imageIndex: start, epilogue: makeEpilogue(p.epilogue),
+                    images: min(group, batch - start), imageIndex: firstImage + start, epilogue: makeEpilogue(p.epilogue),
                     columnExact: plan.columnExact[step], scratch: scratch(step), threads: threads)
             }
         case .batchNorm(let bn, let use):
@@ -148,7 +152,7 @@ struct Executor {
             let source = pointer(node.inputs[0], image: n)
             if destination != source { destination.update(from: source, count: shape.elementsPerImage) }
             epilogue.apply(toImage: destination, channels: shape.channels, spatial: shape.spatial,
-                           image: n, threads: threads)
+                           image: firstImage + n, threads: threads)
         }
     }
 }
