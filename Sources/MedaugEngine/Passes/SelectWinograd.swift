@@ -105,14 +105,23 @@ enum SelectWinograd {
     /// 1.3–2× faster at output widths 8–128; at 4 and 2 (512 channels) 1.6–2×
     /// slower: the transformed weights are 2.25× the size of the plain ones,
     /// and there the layer is bound by reading its weights.
+    ///
+    /// Width 8 is left to im2col for memory: its 512×512 layer's transformed
+    /// weights take 21 MB more, and with the transposed layer below (42 MB)
+    /// they were what kept generator-256's peak RSS above ncnn's (393 MB at
+    /// batch 1 against 344). Per layer (MEDAUG_PROFILE=1, 2 threads, minimum
+    /// of 15 runs, avx512): down.4 1.53 → 2.03 ms, up.3 3.33 → 2.71 ms; the
+    /// whole generator 25.7 → 25.6 ms summed, peak RSS 393 → 331 MB.
     static func paysStrided(outWidth: Int) -> Bool {
-        outWidth >= 8
+        outWidth >= 16
     }
 
     /// The same for the transposed convolution against GEMM + col2im: 1.1–1.4×
-    /// faster at input widths 8–64, 2× slower at 2 and 4, and 1.9× slower
-    /// for the single-channel output layer, whose GEMMs have one row.
+    /// faster at input widths 16–64, 2× slower at 2 and 4, and 1.9× slower
+    /// for the single-channel output layer, whose GEMMs have one row. At
+    /// width 8 (1024 → 512 channels, 42 MB more weights) GEMM + col2im is
+    /// now the faster one (above).
     static func paysTransposed(inWidth: Int, outChannels: Int) -> Bool {
-        inWidth >= 8 && outChannels >= 8
+        inWidth >= 16 && outChannels >= 8
     }
 }
