@@ -22,7 +22,7 @@ public struct SmallComponentFilter: Equatable, Sendable {
     public var minimumPixels: [Int]
 
     /// The minimum sizes tried per class, in pixels.
-    public static let candidates = [4, 8, 16, 32, 64, 128, 256]
+    public static let candidates = [4, 8, 16, 32, 64]
 
     public init(classes: Int) { minimumPixels = Array(repeating: 0, count: classes) }
 
