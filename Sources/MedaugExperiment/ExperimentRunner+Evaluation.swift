@@ -179,10 +179,12 @@ extension ExperimentRunner {
                 let validation = try SegmenterEvaluation.predict(model, on: splits[.val]!, threads: config.threads)
                 let filter = SmallComponentFilter.choose(predictions: validation, truth: validationTruth,
                                                          width: first.width, height: first.height, classes: classes.count)
+                let filteredValidation = validation.map { filter.apply(to: $0, width: first.width, height: first.height) }
                 for split in DatasetManifest.Split.allCases {
                     let pairs = splits[split]!
-                    let raw = split == .val ? validation : try SegmenterEvaluation.predict(model, on: pairs, threads: config.threads)
-                    let filtered = raw.map { filter.apply(to: $0, width: first.width, height: first.height) }
+                    let filtered = split == .val ? filteredValidation
+                        : try SegmenterEvaluation.predict(model, on: pairs, threads: config.threads)
+                            .map { filter.apply(to: $0, width: first.width, height: first.height) }
                     let evaluation = try SegmenterEvaluation.score(filtered, on: pairs, options: options)
                     scores[split, default: []].append(SplitScores.Run(micro: try evaluation.accumulator.micro(),
                                                                       images: evaluation.accumulator.imageScores))
@@ -193,8 +195,7 @@ extension ExperimentRunner {
                 postprocessing[arm.rawValue, default: []].append(PostprocessingReport(
                     filter: filter, classes: classes,
                     validationBefore: SmallComponentFilter.meanDice(validation, validationTruth, classes: classes.count),
-                    validationAfter: SmallComponentFilter.meanDice(validation.map { filter.apply(to: $0, width: first.width, height: first.height) },
-                                                                   validationTruth, classes: classes.count)))
+                    validationAfter: SmallComponentFilter.meanDice(filteredValidation, validationTruth, classes: classes.count)))
             }
             for split in DatasetManifest.Split.allCases {
                 perSplit[split.rawValue] = SplitScores(scores[split] ?? [], classes: classes, diagonal: diagonal)

@@ -195,8 +195,11 @@ public final class GANTraining {
     }
 
     private var identity: TrainingCheckpoint<GANEpoch>.RunIdentity {
-        TrainingCheckpoint<GANEpoch>.identity(recipe: options.augmentation.map { "pix2pix+augmentation " + $0.jsonString() } ?? "pix2pix", parts: parts, seed: options.seed,
-                                              batchSize: options.batchSize, train: train, validation: validation)
+        // The augmentation is part of the recipe: a checkpoint of a run with
+        // another pipeline (or none) is refused.
+        let recipe = options.augmentation.map { "pix2pix+augmentation " + $0.jsonString() } ?? "pix2pix"
+        return TrainingCheckpoint<GANEpoch>.identity(recipe: recipe, parts: parts, seed: options.seed,
+                                                     batchSize: options.batchSize, train: train, validation: validation)
     }
 
     private func writeCheckpoint(to path: String) throws {
