@@ -177,7 +177,7 @@ extension ExperimentRunner {
             for (k, run) in armRuns.enumerated() {
                 let model = try Model(path: run.weights)
                 let validation = try SegmenterEvaluation.predict(model, on: splits[.val]!, threads: config.threads)
-                let filter = SmallComponentFilter.choose(predictions: validation, truth: validationTruth,
+                let filter = try SmallComponentFilter.choose(predictions: validation, truth: validationTruth,
                                                          width: first.width, height: first.height, classes: classes.count)
                 let filteredValidation = validation.map { filter.apply(to: $0, width: first.width, height: first.height) }
                 for split in DatasetManifest.Split.allCases {
@@ -194,8 +194,8 @@ extension ExperimentRunner {
                 }
                 postprocessing[arm.rawValue, default: []].append(PostprocessingReport(
                     filter: filter, classes: classes,
-                    validationBefore: SmallComponentFilter.meanDice(validation, validationTruth, classes: classes.count),
-                    validationAfter: SmallComponentFilter.meanDice(filteredValidation, validationTruth, classes: classes.count)))
+                    validationBefore: try SmallComponentFilter.meanDice(validation, validationTruth, classes: classes.count),
+                    validationAfter: try SmallComponentFilter.meanDice(filteredValidation, validationTruth, classes: classes.count)))
             }
             for split in DatasetManifest.Split.allCases {
                 perSplit[split.rawValue] = SplitScores(scores[split] ?? [], classes: classes, diagonal: diagonal)

@@ -1,3 +1,5 @@
+import MedaugMetrics
+
 /// Post-processing chosen on the validation split, as nnU-Net does
 /// (Isensee et al. 2021: a post-processing step is kept only if it improves
 /// the validation score): connected components of a class smaller than that
@@ -44,10 +46,10 @@ public struct SmallComponentFilter: Equatable, Sendable {
     /// most, kept only if it raises it at all.
     /// - Parameters: predictions, truth: class-index maps, one per image.
     public static func choose(predictions: [[Int32]], truth: [[Int32]], width: Int, height: Int,
-                              classes: Int) -> SmallComponentFilter {
+                              classes: Int) throws -> SmallComponentFilter {
         var filter = SmallComponentFilter(classes: classes)
         var current = predictions
-        var best = meanDice(current, truth, classes: classes)
+        var best = try meanDice(current, truth, classes: classes)
         for k in 1..<max(1, classes) {
             var chosen: (minimum: Int, maps: [[Int32]])?
             for minimum in candidates {
@@ -56,7 +58,7 @@ public struct SmallComponentFilter: Equatable, Sendable {
                     relabelComponents(of: Int32(k), smallerThan: minimum, in: &copy, width: width, height: height)
                     return copy
                 }
-                let score = meanDice(maps, truth, classes: classes)
+                let score = try meanDice(maps, truth, classes: classes)
                 if score > best { (best, chosen) = (score, (minimum, maps)) }
             }
             if let chosen {
@@ -68,22 +70,12 @@ public struct SmallComponentFilter: Equatable, Sendable {
     }
 
     /// Micro mean Dice over the classes present in the truth or the
-    /// prediction (as `SegmentationScores.meanDice`).
-    static func meanDice(_ predictions: [[Int32]], _ truth: [[Int32]], classes: Int) -> Double {
-        var overlap = [Int](repeating: 0, count: classes), predicted = overlap, actual = overlap
-        for (p, t) in zip(predictions, truth) {
-            for i in p.indices {
-                let (a, b) = (Int(p[i]), Int(t[i]))
-                predicted[a] += 1
-                actual[b] += 1
-                if a == b { overlap[a] += 1 }
-            }
-        }
-        let dice = (0..<classes).compactMap { k -> Double? in
-            let denominator = predicted[k] + actual[k]
-            return denominator == 0 ? nil : 2 * Double(overlap[k]) / Double(denominator)
-        }
-        return dice.isEmpty ? 0 : dice.reduce(0, +) / Double(dice.count)
+    /// prediction: `SegmentationScores.meanDice` of the pooled matrix.
+    /// - Throws: `MetricsError` for a class index outside 0..<classes.
+    static func meanDice(_ predictions: [[Int32]], _ truth: [[Int32]], classes: Int) throws -> Double {
+        var matrix = try ConfusionMatrix(classes: classes)
+        for (p, t) in zip(predictions, truth) { try matrix.add(prediction: p, truth: t) }
+        return try SegmentationScores(matrix: matrix).meanDice ?? 0
     }
 
     static func relabelComponents(of k: Int32, smallerThan minimum: Int, in labels: inout [Int32], width: Int, height: Int) {

@@ -51,7 +51,7 @@ final class SmallComponentFilterTests: XCTestCase {
 
     /// Class 2 has spurious specks the truth does not hold: filtered. Class 1
     /// has small components that are right: left alone.
-    func testChooseKeepsOnlyMinimumsThatRaiseValidationDice() {
+    func testChooseKeepsOnlyMinimumsThatRaiseValidationDice() throws {
         let truth = map([
             "00000000",
             "01000000",
@@ -68,13 +68,13 @@ final class SmallComponentFilterTests: XCTestCase {
             "00000110",
             "00000000",
         ])
-        let filter = SmallComponentFilter.choose(predictions: [prediction.labels], truth: [truth.labels],
+        let filter = try SmallComponentFilter.choose(predictions: [prediction.labels], truth: [truth.labels],
                                                  width: truth.width, height: truth.height, classes: 3)
         XCTAssertEqual(filter.minimumPixels, [0, 0, 4], "the smallest candidate that removes the specks, only for class 2")
-        let after = SmallComponentFilter.meanDice([filter.apply(to: prediction.labels, width: 8, height: 6)], [truth.labels], classes: 3)
+        let after = try SmallComponentFilter.meanDice([filter.apply(to: prediction.labels, width: 8, height: 6)], [truth.labels], classes: 3)
         XCTAssertEqual(after, 1, accuracy: 1e-12)
-        XCTAssertLessThan(SmallComponentFilter.meanDice([prediction.labels], [truth.labels], classes: 3), 0.7)
-        let perfect = SmallComponentFilter.choose(predictions: [truth.labels], truth: [truth.labels], width: 8, height: 6, classes: 3)
+        XCTAssertLessThan(try SmallComponentFilter.meanDice([prediction.labels], [truth.labels], classes: 3), 0.7)
+        let perfect = try SmallComponentFilter.choose(predictions: [truth.labels], truth: [truth.labels], width: 8, height: 6, classes: 3)
         XCTAssertTrue(perfect.isIdentity)
     }
 }
