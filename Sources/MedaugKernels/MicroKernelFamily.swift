@@ -23,6 +23,8 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case activations
     /// The bilinear warp of augmentation.
     case warp
+    /// The trainer's Adam update.
+    case optimizer
 
     /// How many times a kernel of this family ran with `tier`'s code in this
     /// process (tests assert that a forced tier's code really ran).
@@ -39,6 +41,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .stridedWinograd: MD_FAMILY_STRIDED_WINOGRAD
         case .activations: MD_FAMILY_ACTIVATIONS
         case .warp: MD_FAMILY_WARP
+        case .optimizer: MD_FAMILY_OPTIMIZER
         }
     }
 }
@@ -49,9 +52,9 @@ extension CPUTier {
         switch (self, family) {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
-             (.avx2, .winogradF43), (.avx2, .stridedWinograd): true
+             (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .optimizer): true
         case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
-             (.neon, .stridedWinograd): true
+             (.neon, .stridedWinograd), (.neon, .optimizer): true
         default: false
         }
     }

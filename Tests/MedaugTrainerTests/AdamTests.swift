@@ -1,6 +1,8 @@
 import MedaugTestSupport
 import XCTest
 import Foundation
+import MedaugKernels
+import MedaugMicroKernels
 @testable import MedaugTrainer
 
 final class AdamTests: XCTestCase {
@@ -94,5 +96,33 @@ final class AdamTests: XCTestCase {
         }
         let one = try run(threads: 1), two = try run(threads: 2), three = try run(threads: 3)
         XCTAssertTrue(one == two && one == three, "threaded updates differ from the single-threaded one")
+    }
+
+    /// Every tier's `md_adam_update` gives the scalar loop's bits, for both
+    /// moment formulas (β1 0.5 and 0.9), on counts that end between vectors,
+    /// on gradients spanning zero, tiny and large values.
+    func testEveryTierGivesTheScalarLoopsBits() throws {
+        var rng = TestRandom(seed: 91)
+        for beta1 in [Float(0.5), 0.9] {
+            for count in [1, 7, 17, 33, 1001] {
+                let g = rng.normals(count).enumerated().map { $0.element * ($0.offset % 3 == 0 ? 1e-6 : 3) }
+                let start = (rng.normals(count), rng.normals(count), rng.normals(count).map { $0 * $0 })
+                let step = md_adam_step(weight: 1 - beta1, complement: beta1, beta2: 0.999, weight2: 0.001,
+                                        step_size: 2e-4, root_correction2: 0.0447, epsilon: 1e-8)
+                var expected = start
+                Adam.scalarUpdate(count: count, p: &expected.0, g: g, m: &expected.1, v: &expected.2, step)
+                try forEachTier(running: .optimizer) { tier in
+                    var got = start
+                    var constants = step
+                    if md_adam_update(count, &got.0, g, &got.1, &got.2, &constants) == 0 {
+                        XCTAssertFalse(tier.runs(.optimizer), "\(tier) has an Adam kernel but it refused")
+                        return
+                    }
+                    for (name, a, b) in [("p", got.0, expected.0), ("m", got.1, expected.1), ("v", got.2, expected.2)] {
+                        XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "\(tier) β1 \(beta1) count \(count) \(name)")
+                    }
+                }
+            }
+        }
     }
 }

