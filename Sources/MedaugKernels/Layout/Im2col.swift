@@ -19,6 +19,11 @@ public enum Im2col {
     ) {
         let rows = rows ?? 0..<outHeight
         let k = g.kernel, s = g.stride, p = g.padding
+        if s == 2 {
+            unfoldStride2(input: input, channels: channels, height: height, width: width, geometry: g,
+                          outWidth: outWidth, cols: cols, ldc: ldc, column: column, rows: rows, threads: threads)
+            return
+        }
         parallelFor(channels, threads: threads) { c in
             let plane = input + c * height * width
             for ky in 0..<k {
@@ -43,6 +48,56 @@ public enum Im2col {
                             for ox in oxStart..<oxEnd { dst[ox] = src[ox * s] }
                         }
                         if oxEnd < outWidth { (dst + oxEnd).update(repeating: 0, count: outWidth - oxEnd) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `unfold` for stride 2 (pix2pix's 4×4/2 convolutions): each input plane
+    /// is first split into its even and odd columns, after which every tap's
+    /// row is a contiguous copy (tap kx reads column 2·ox − p + kx, i.e.
+    /// column ox + ⌊(kx − p)/2⌋ of the even or odd half) instead of a
+    /// stride-2 gather. The same values as the general loop.
+    static func unfoldStride2(
+        input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, geometry g: ConvGeometry,
+        outWidth: Int, cols: UnsafeMutablePointer<Float>, ldc: Int, column: Int, rows: Range<Int>, threads: Int
+    ) {
+        let k = g.kernel, p = g.padding
+        let evenWidth = (width + 1) / 2, oddWidth = width / 2
+        let parts = max(1, min(threads, channels))
+        parallelFor(parts, threads: parts) { part in
+            let halves = UnsafeMutablePointer<Float>.allocate(capacity: height * (evenWidth + oddWidth))
+            defer { halves.deallocate() }
+            let even = halves, odd = halves + height * evenWidth
+            for c in splitRange(channels, parts: parts, part: part) {
+                let plane = input + c * height * width
+                for iy in 0..<height {
+                    let src = plane + iy * width, e = even + iy * evenWidth, o = odd + iy * oddWidth
+                    for j in 0..<oddWidth {
+                        e[j] = src[2 * j]
+                        o[j] = src[2 * j + 1]
+                    }
+                    if evenWidth > oddWidth { e[oddWidth] = src[2 * oddWidth] }
+                }
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let row = cols + ((c * k + ky) * k + kx) * ldc + column
+                        let oxStart = max(0, (p - kx + 1) / 2)
+                        let oxEnd = min(outWidth, floorDivide(width - 1 + p - kx, 2) + 1)
+                        let shift = floorDivide(kx - p, 2), isOdd = kx - p - 2 * shift == 1
+                        for oy in rows {
+                            let dst = row + (oy - rows.lowerBound) * outWidth
+                            let iy = oy * 2 - p + ky
+                            if iy < 0 || iy >= height || oxStart >= oxEnd {
+                                dst.update(repeating: 0, count: outWidth)
+                                continue
+                            }
+                            let half = isOdd ? odd + iy * oddWidth : even + iy * evenWidth
+                            if oxStart > 0 { dst.update(repeating: 0, count: oxStart) }
+                            (dst + oxStart).update(from: half + oxStart + shift, count: oxEnd - oxStart)
+                            if oxEnd < outWidth { (dst + oxEnd).update(repeating: 0, count: outWidth - oxEnd) }
+                        }
                     }
                 }
             }
