@@ -157,8 +157,10 @@ def test_train_gan_time_steps_prints_json_and_writes_nothing(tmp_path):
     before = set(tmp_path.rglob("*"))
     result = medaug("train-gan", "--data", data, "--down-filters", "4,8", "--discriminator-filters", "4,8,8",
                     "--time-steps", 3)
-    times = json.loads(result.stdout)["ms_per_step"]
+    report = json.loads(result.stdout)
+    times = report["ms_per_step"]
     assert len(times) == 3 and all(t > 0 for t in times)
+    assert report["cpu_tier"] in ("generic", "avx2", "avx512", "neon") and report["blas"].startswith("OpenBLAS ")
     assert set(tmp_path.rglob("*")) == before
     missing = medaug("train-gan", "--data", data, check=False)
     assert missing.returncode != 0 and "--out is required" in missing.stderr

@@ -283,7 +283,7 @@ def medaug_binary():
 def bench_train(a):
     medaug = medaug_binary()
     started = time.time()
-    m_times, k_times, version, tier = [], [], "?", "?"
+    m_times, k_times, version, tier, blas = [], [], "?", "?", "?"
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
         data = os.path.join(tmp, "data")
         log(f"writing {PAIRS} random {SIZE}x{SIZE} pairs ({CLASSES} classes) to {data}")
@@ -299,7 +299,7 @@ def bench_train(a):
                     if len(j["ms_per_step"]) != a.steps + 1:
                         die(f"medaug timed {len(j['ms_per_step'])} steps, asked for {a.steps + 1}")
                     m_times += j["ms_per_step"][1:]        # the first step allocates: warm-up
-                    tier = j["cpu_tier"]
+                    tier, blas = j["cpu_tier"], j["blas"]
                 else:
                     j = run_json(keras_cmd(data, a.steps), KERAS_ENV)
                     k_times += j["ms_per_step"]
@@ -308,12 +308,12 @@ def bench_train(a):
 
     m, k = statistics.median(m_times), statistics.median(k_times)
     results = [{"model": MODEL, "batch": BATCH, "medaug_ms_per_step": round(m, 3),
-                "keras_ms_per_step": round(k, 3), "ratio": round(m / k, 4), "cpu_tier": tier}]
+                "keras_ms_per_step": round(k, 3), "ratio": round(m / k, 4), "cpu_tier": tier, "blas": blas}]
     if a.json:
-        print(json.dumps({"cpu_tier": tier, "results": results}))
+        print(json.dumps({"cpu_tier": tier, "blas": blas, "results": results}))
         return
     print(f"pix2pix training step, {SIZE}x{SIZE}, {CLASSES} classes -> 1 channel, {THREADS} threads; "
-          f"medaug CPU tier {tier}; TensorFlow {version}")
+          f"medaug CPU tier {tier}, {blas}; TensorFlow {version}")
     print(f"{a.rounds} round(s) x {a.steps} timed steps; ratio = medaug / Keras time (< 1: medaug faster)")
     head = ("model", "batch", "medaug ms/step", "keras ms/step", "ratio")
     rows = [(r["model"], str(r["batch"]), f"{r['medaug_ms_per_step']:.1f}", f"{r['keras_ms_per_step']:.1f}",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedaugKernels
 import MedaugImaging
 import MedaugExperiment
 import MedaugSupport
@@ -48,9 +49,11 @@ func resumeIfAsked<Record: Encodable>(_ options: CheckpointOptions, checkpoint: 
 }
 
 /// Prints `times` (milliseconds per training step) as `{"ms_per_step": [...],
-/// "cpu_tier": ...}` for `scripts/bench train`.
+/// "cpu_tier": ..., "blas": ...}` for `scripts/bench train` ("blas" names
+/// OpenBLAS's kernels and how they were chosen: they do most of a step).
 func printStepTimes(_ times: [Double]) throws {
-    let report: [String: Any] = ["ms_per_step": times, "cpu_tier": CPUTier.current.rawValue]
+    let report: [String: Any] = ["ms_per_step": times, "cpu_tier": CPUTier.current.rawValue,
+                                 "blas": Gemm.backendDescription]
     let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }
