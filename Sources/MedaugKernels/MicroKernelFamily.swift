@@ -25,6 +25,9 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case warp
     /// The trainer's Adam update.
     case optimizer
+    /// The panels GEMM (`Gemm.multiplyPanels`): weights packed in 16-row
+    /// panels times few columns.
+    case panels
 
     /// How many times a kernel of this family ran with `tier`'s code in this
     /// process (tests assert that a forced tier's code really ran).
@@ -42,6 +45,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .activations: MD_FAMILY_ACTIVATIONS
         case .warp: MD_FAMILY_WARP
         case .optimizer: MD_FAMILY_OPTIMIZER
+        case .panels: MD_FAMILY_PANELS
         }
     }
 }
@@ -52,9 +56,11 @@ extension CPUTier {
         switch (self, family) {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
-             (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .optimizer): true
+             (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .optimizer),
+             (.avx2, .panels): true
         case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
-             (.neon, .stridedWinograd), (.neon, .optimizer): true
+             (.neon, .stridedWinograd), (.neon, .optimizer),
+             (.neon, .panels): true
         default: false
         }
     }

@@ -99,4 +99,35 @@ final class GemmTests: XCTestCase {
             }
         }
     }
+
+    /// The panels kernel gives the strips kernel's bits (the same FMA chain
+    /// per element) on every tier, for row-major and packed B, on shapes
+    /// with partial panels and groups, columns across strips and column
+    /// blocks, and depths past one k block.
+    func testPanelsProductGivesTheStripsKernelsBits() throws {
+        var rng = TestRandom(seed: 134)
+        for (m, n, k) in [(1, 1, 1), (17, 5, 9), (70, 7, 33), (64, 1, 600), (131, 40, 521), (50, 33, 3), (8, 64, 17)] {
+            let a = rng.normals(m * k), b = rng.normals(k * n)
+            var panels = [Float](repeating: .nan, count: Gemm.panelsCount(m: m, k: k))
+            Gemm.packPanels(m: m, k: k, a: a, lda: k, into: &panels)
+            var packedB = [Float](repeating: 0, count: Gemm.packedStripsCount(n: n, k: k))
+            for j in 0..<n { for p in 0..<k { packedB[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j] } }
+            try forEachTier(running: .panels) { tier in
+                guard tier.runs(.panels) else { return }
+                var expected = [Float](repeating: .nan, count: m * n)
+                XCTAssertTrue(Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected,
+                                                       ldc: n, threads: 1))
+                for (name, operand, source) in [("row-major", Gemm.PanelsOperand.rowMajor(ldb: n), b),
+                                                ("packed", .packed, packedB)] {
+                    for threads in [1, 2] {
+                        var c = [Float](repeating: .nan, count: m * n)
+                        XCTAssertTrue(Gemm.multiplyPanels(m: m, n: n, k: k, aPanels: panels, b: source, operand: operand,
+                                                          c: &c, ldc: n, threads: threads))
+                        XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
+                                       "\(tier) \(name) m \(m) n \(n) k \(k) threads \(threads)")
+                    }
+                }
+            }
+        }
+    }
 }

@@ -386,6 +386,39 @@ static void test_winograd_f43(void) {
                        MD_FAMILY_WINOGRAD_F43, MD_ACTIVATION_LEAKY_RELU, 0.2f, 2e-5);
 }
 
+// The panels GEMM against the same chains, row-major and packed B, partial
+// panels, column blocks across strips, depths past one k block.
+static void test_panels(void) {
+    static const int shapes[][3] = {{1, 1, 1}, {17, 5, 9}, {70, 7, 33}, {16, 1, 600}, {31, 40, 521}, {5, 33, 3}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], strips = (n + 31) / 32;
+        float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n);
+        float *panels = malloc(sizeof(float) * ((m + 15) / 16) * 16 * k);
+        float *packed = calloc((size_t)strips * 32 * k, sizeof(float));
+        float *c = malloc(sizeof(float) * m * n), *expected = malloc(sizeof(float) * m * n);
+        for (int i = 0; i < m * k; i++) a[i] = random_float();
+        for (int i = 0; i < k * n; i++) b[i] = random_float();
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++) packed[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j];
+        md_pack_panels(m, k, a, k, panels);
+        reference_gemm(m, n, k, a, b, expected);
+        long before = md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON);
+        char what[96];
+        for (int i = 0; i < m * n; i++) c[i] = NAN;
+        snprintf(what, sizeof what, "panels row-major m %d n %d k %d", m, n, k);
+        check(md_sgemm_panels(m, n, k, panels, b, n, 32, c, n) == 1 && memcmp(c, expected, sizeof(float) * m * n) == 0,
+              what);
+        for (int i = 0; i < m * n; i++) c[i] = NAN;
+        snprintf(what, sizeof what, "panels packed m %d n %d k %d", m, n, k);
+        check(md_sgemm_panels(m, n, k, panels, packed, 32, 32L * k, c, n) == 1 &&
+                  memcmp(c, expected, sizeof(float) * m * n) == 0,
+              what);
+        snprintf(what, sizeof what, "the NEON panels kernel ran (m %d n %d k %d)", m, n, k);
+        check(md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON) == before + 2, what);
+        free(a), free(b), free(panels), free(packed), free(c), free(expected);
+    }
+}
+
 // Adam on counts that end between vectors, both moment formulas, against
 // the scalar loop (this file is compiled without contraction, as adam.c).
 static void test_adam(void) {
@@ -431,6 +464,7 @@ int main(void) {
     test_winograd_f43();
     test_winograd_f22();
     test_adam();
+    test_panels();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

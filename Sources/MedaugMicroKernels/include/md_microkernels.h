@@ -26,7 +26,8 @@ extern "C" {
 #define MD_FAMILY_STRIDED_WINOGRAD 5 // md_winograd_f22_conv, md_winograd_f22_transposed
 #define MD_FAMILY_WINOGRAD_F43 6 // md_winograd_f43
 #define MD_FAMILY_OPTIMIZER 7   // md_adam_update
-#define MD_FAMILY_COUNT 8
+#define MD_FAMILY_PANELS 8      // md_sgemm_panels
+#define MD_FAMILY_COUNT 9
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -70,6 +71,24 @@ typedef struct {
 // bits of that scalar loop. Returns 1 when it ran, 0 when the tier has no
 // code for it (nothing touched). Tiers: avx512, avx2, neon.
 int md_adam_update(long count, float *p, const float *g, float *m, float *v, const md_adam_step *step);
+
+// A (m×k, row-major, leading dimension lda) packed for md_sgemm_panels:
+// panels of 16 rows, k-major, row 16·r + l at panels[(r·k + p)·16 + l], the
+// last panel's missing rows zero; ⌈m/16⌉·16·k floats. Portable C.
+void md_pack_panels(int m, int k, const float *a, int lda, float *panels);
+
+// C[m×n] = A·B (C overwritten, leading dimension ldc) with A packed by
+// md_pack_panels and B(p, j) at b + (j/32)·strip_stride + p·ldb + j%32
+// (row-major B: ldb, strip_stride 32; packed strips: 32, 32·k). For
+// products with few columns and large A (a deep layer's weights at batch 1),
+// where the strips kernel is bound by broadcasting A: here A is read with
+// vector loads. Each element of C is one fused multiply-add chain over p in
+// order from 0, the strips kernel's: the same bits, on every tier. Rows of
+// C from a panel boundary may be split over threads (a + (r0/16)·16·k,
+// c + r0·ldc). Returns 1 when it ran, 0 when the tier has no code for it
+// (C untouched). Tiers: avx512, avx2, neon.
+int md_sgemm_panels(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride, float *c,
+                    int ldc);
 
 // Stride-1 convolution of one image without im2col: output rows
 // [row_begin, row_end) of all cout channels, out[co][oy][ox] =

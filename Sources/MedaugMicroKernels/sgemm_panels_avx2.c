@@ -1,0 +1,69 @@
+// The panels GEMM, AVX2 + FMA tier: one panel of 16 rows (two ymm) × up to
+// 6 columns, 12 accumulators of the 16 ymm registers. The same chains as
+// the AVX-512 tier (sgemm_panels.c), so the same bits.
+#include "md_microkernels.h"
+#include "sgemm_panels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx2,fma")))
+
+#define PANEL_TILE(J)                                                                                  \
+    static TARGET void tile_##J(int k, int p0, int p1, const float *a, const float *b, int ldb,        \
+                                long strip_stride, int j0, float *c, int ldc, int rows) {              \
+        (void)k;                                                                                       \
+        __m256 acc[2][J];                                                                              \
+        float lanes[16];                                                                               \
+        for (int j = 0; j < J; j++) {                                                                  \
+            if (p0 == 0) {                                                                             \
+                acc[0][j] = acc[1][j] = _mm256_setzero_ps();                                           \
+                continue;                                                                              \
+            }                                                                                          \
+            for (int l = 0; l < 16; l++) lanes[l] = l < rows ? c[(long)l * ldc + j0 + j] : 0.0f;       \
+            acc[0][j] = _mm256_loadu_ps(lanes);                                                        \
+            acc[1][j] = _mm256_loadu_ps(lanes + 8);                                                    \
+        }                                                                                              \
+        for (int p = p0; p < p1; p++) {                                                                \
+            const float *row = panels_b(b, ldb, strip_stride, p, j0);                                  \
+            __m256 x0 = _mm256_loadu_ps(a + (long)p * 16), x1 = _mm256_loadu_ps(a + (long)p * 16 + 8); \
+            for (int j = 0; j < J; j++) {                                                              \
+                __m256 y = _mm256_broadcast_ss(row + j);                                               \
+                acc[0][j] = _mm256_fmadd_ps(x0, y, acc[0][j]);                                         \
+                acc[1][j] = _mm256_fmadd_ps(x1, y, acc[1][j]);                                         \
+            }                                                                                          \
+        }                                                                                              \
+        for (int j = 0; j < J; j++) {                                                                  \
+            _mm256_storeu_ps(lanes, acc[0][j]);                                                        \
+            _mm256_storeu_ps(lanes + 8, acc[1][j]);                                                    \
+            for (int l = 0; l < 16 && l < rows; l++) c[(long)l * ldc + j0 + j] = lanes[l];             \
+        }                                                                                              \
+    }
+
+PANEL_TILE(1)
+PANEL_TILE(2)
+PANEL_TILE(3)
+PANEL_TILE(4)
+PANEL_TILE(5)
+PANEL_TILE(6)
+
+typedef void (*tile_fn)(int, int, int, const float *, const float *, int, long, int, float *, int, int);
+static tile_fn const tiles[7] = {0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6};
+
+void md_sgemm_panels_avx2(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,
+                          float *c, int ldc) {
+    int depth = n > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
+    for (int r0 = 0; r0 < m; r0 += 16) {
+        int rows = m - r0 < 16 ? m - r0 : 16;
+        const float *panel = a + (long)(r0 / 16) * 16 * k;
+        for (int p0 = 0; p0 < k; p0 += depth) {
+            int p1 = k - p0 < depth ? k : p0 + depth;
+            for (int j0 = 0; j0 < n;) {
+                int width = panels_block_width(j0, n);
+                tiles[width](k, p0, p1, panel, b, ldb, strip_stride, j0, c + (long)r0 * ldc, ldc, rows);
+                j0 += width;
+            }
+        }
+    }
+}
+#endif
