@@ -33,25 +33,17 @@ void md_pack_panels(int m, int k, const float *a, int lda, float *panels) {
 
 #define TARGET __attribute__((target("avx512f")))
 
-// G panels (16·G rows from `a`, panels 16·k floats apart) × J columns from
-// j0, steps [p0, p1): accumulators start at 0 when p0 = 0, else at C (the
-// chain continues through C), and are stored to C's `rows` valid rows.
+// G panels (16·G rows from `a`, panels 16·k floats apart) × J columns
+// (j0 … in B, jj0 … in the chunk's sums), steps [p0, p1): the accumulators
+// start at 0 for the first k block, else at the sums (the chain continues
+// through them), and go back to the sums.
 #define PANEL_TILE(G, J)                                                                              \
     static TARGET void tile_##G##_##J(int k, int p0, int p1, const float *a, const float *b, int ldb,  \
-                                       long strip_stride, int j0, float *c, int ldc, int rows) {        \
+                                       long strip_stride, int j0, float *sums, int jj0) {               \
         __m512 acc[G][J];                                                                             \
-        float lanes[16];                                                                              \
-        for (int g = 0; g < G; g++) {                                                                 \
-            for (int j = 0; j < J; j++) {                                                             \
-                if (p0 == 0) {                                                                        \
-                    acc[g][j] = _mm512_setzero_ps();                                                  \
-                    continue;                                                                         \
-                }                                                                                     \
-                for (int l = 0; l < 16; l++)                                                          \
-                    lanes[l] = 16 * g + l < rows ? c[(long)(16 * g + l) * ldc + j0 + j] : 0.0f;       \
-                acc[g][j] = _mm512_loadu_ps(lanes);                                                   \
-            }                                                                                         \
-        }                                                                                             \
+        for (int g = 0; g < G; g++)                                                                   \
+            for (int j = 0; j < J; j++)                                                               \
+                acc[g][j] = p0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(sums + ((jj0 + j) * G + g) * 16); \
         for (int p = p0; p < p1; p++) {                                                               \
             const float *row = panels_b(b, ldb, strip_stride, p, j0);                                 \
             __m512 x[G];                                                                              \
@@ -61,12 +53,8 @@ void md_pack_panels(int m, int k, const float *a, int lda, float *panels) {
                 for (int g = 0; g < G; g++) acc[g][j] = _mm512_fmadd_ps(x[g], y, acc[g][j]);          \
             }                                                                                         \
         }                                                                                             \
-        for (int g = 0; g < G; g++) {                                                                 \
-            for (int j = 0; j < J; j++) {                                                             \
-                _mm512_storeu_ps(lanes, acc[g][j]);                                                   \
-                for (int l = 0; l < 16 && 16 * g + l < rows; l++) c[(long)(16 * g + l) * ldc + j0 + j] = lanes[l]; \
-            }                                                                                         \
-        }                                                                                             \
+        for (int g = 0; g < G; g++)                                                                   \
+            for (int j = 0; j < J; j++) _mm512_storeu_ps(sums + ((jj0 + j) * G + g) * 16, acc[g][j]); \
     }
 
 PANEL_TILE(4, 1)
@@ -82,27 +70,31 @@ PANEL_TILE(1, 4)
 PANEL_TILE(1, 5)
 PANEL_TILE(1, 6)
 
-typedef void (*tile_fn)(int, int, int, const float *, const float *, int, long, int, float *, int, int);
+typedef void (*tile_fn)(int, int, int, const float *, const float *, int, long, int, float *, int);
 static tile_fn const tiles4[7] = {0, tile_4_1, tile_4_2, tile_4_3, tile_4_4, tile_4_5, tile_4_6};
 static tile_fn const tiles1[7] = {0, tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6};
 
 static TARGET void sgemm_panels_avx512(int m, int n, int k, const float *a, const float *b, int ldb,
                                        long strip_stride, float *c, int ldc) {
-    int depth = n > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
-    for (int r0 = 0; r0 < m; ) {
+    float sums[PANELS_CHUNK * 4 * 16];
+    for (int r0 = 0; r0 < m;) {
         // Four panels at a time (four independent chains per column hide
         // the FMA latency when there is one column), then single panels.
         int group = m - r0 > 48 ? 4 : 1;
         int rows = m - r0 < 16 * group ? m - r0 : 16 * group;
         const float *panel = a + (long)(r0 / 16) * 16 * k;
-        for (int p0 = 0; p0 < k; p0 += depth) {
-            int p1 = k - p0 < depth ? k : p0 + depth;
-            for (int j0 = 0; j0 < n; ) {
-                int width = panels_block_width(j0, n);
-                (group == 4 ? tiles4 : tiles1)[width](k, p0, p1, panel, b, ldb, strip_stride, j0,
-                                                      c + (long)r0 * ldc, ldc, rows);
-                j0 += width;
+        for (int c0 = 0; c0 < n; c0 += PANELS_CHUNK) {
+            int c1 = n - c0 < PANELS_CHUNK ? n : c0 + PANELS_CHUNK;
+            int depth = c1 - c0 > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
+            for (int p0 = 0; p0 < k; p0 += depth) {
+                int p1 = k - p0 < depth ? k : p0 + depth;
+                for (int j0 = c0; j0 < c1;) {
+                    int width = panels_block_width(j0, c1);
+                    (group == 4 ? tiles4 : tiles1)[width](k, p0, p1, panel, b, ldb, strip_stride, j0, sums, j0 - c0);
+                    j0 += width;
+                }
             }
+            panels_store(sums, group, rows, c0, c1 - c0, c + (long)r0 * ldc, ldc);
         }
         r0 += 16 * group;
     }

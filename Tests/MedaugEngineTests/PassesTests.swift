@@ -34,6 +34,34 @@ final class PassesTests: XCTestCase {
         }
     }
 
+    /// On every tier with the panels kernel, exactly the GEMM layers of at most
+    /// `PackWeightPanels.maxPixels` pixels per image get panel-packed weights,
+    /// and the optimised graph still matches the unfused one at batch 1 and 3.
+    func testPanelLayersAreTheNarrowOnesAndMatchUnfused() throws {
+        try forEachTier(running: .panels) { tier in
+            let config = TestModels.generator
+            let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false,
+                                                                      optimize: true))
+            var packed: [String] = [], expected: [String] = []
+            for node in graph.nodes {
+                switch node.operation {
+                case .conv(let p), .convTranspose(let p):
+                    if p.layout == .panels { packed.append(node.name) }
+                    guard p.winogradKernel == nil else { continue }
+                    let isConv = if case .conv = node.operation { true } else { false }
+                    let pixels = graph.shapes[isConv ? node.output : node.inputs[0]].spatial
+                    if tier.runs(.panels) && pixels <= PackWeightPanels.maxPixels { expected.append(node.name) }
+                default:
+                    continue
+                }
+            }
+            XCTAssertEqual(packed, expected, "\(tier)")
+            if tier.runs(.panels) { XCTAssertFalse(packed.isEmpty, "\(tier): the test generator has no narrow layer") }
+            try compare(config, normalization: .running, batch: 1)
+            try compare(config, normalization: .instance, batch: 3, threads: 2)
+        }
+    }
+
     /// The Winograd layers against the unfused graph's OIHW/IOHW kernels, in
     /// both modes (bias + activation at the kernel's store, instance norm and
     /// dropout-free tanh after it).

@@ -130,4 +130,18 @@ final class GemmTests: XCTestCase {
             }
         }
     }
+
+    /// Panels packed from Aᵀ (an IOHW kernel) equal panels packed from A.
+    func testPanelsPackFromTheTransposeLikeFromTheMatrix() {
+        var rng = TestRandom(seed: 135)
+        for (m, k) in [(1, 1), (16, 3), (37, 5), (64, 17)] {
+            let a = rng.normals(m * k)
+            var at = [Float](repeating: 0, count: m * k)
+            for i in 0..<m { for p in 0..<k { at[p * m + i] = a[i * k + p] } }
+            var fromA = [Float](repeating: .nan, count: Gemm.panelsCount(m: m, k: k)), fromT = fromA
+            Gemm.packPanels(m: m, k: k, a: a, lda: k, into: &fromA)
+            Gemm.packPanels(m: m, k: k, transposed: at, ldt: m, into: &fromT)
+            XCTAssertEqual(fromA.map(\.bitPattern), fromT.map(\.bitPattern), "m \(m) k \(k)")
+        }
+    }
 }

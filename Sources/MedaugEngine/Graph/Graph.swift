@@ -60,6 +60,10 @@ public enum ConvWeightLayout: Sendable, Equatable {
     /// Transposed convolutions repacked to (O·k·k)×I for the GEMM
     /// (`PackTransposedWeights`).
     case outputMajor
+    /// The GEMM's weight matrix (O×(C·k·k) for convolutions, the
+    /// output-major one for transposed convolutions) packed in 16-row panels
+    /// for `Gemm.multiplyPanels` (`PackWeightPanels`).
+    case panels
     /// Transformed for a Winograd kernel, which then runs the layer
     /// (`SelectWinograd`).
     case winograd(WinogradKernel)

@@ -34,6 +34,7 @@ public enum Pipeline {
         FuseActivation.run(&graph, log: log)
         ConcatInPlace.run(&graph, log: log)
         SelectWinograd.run(&graph, log: log)
+        PackWeightPanels.run(&graph, log: log)
         PackTransposedWeights.run(&graph, log: log)
     }
 

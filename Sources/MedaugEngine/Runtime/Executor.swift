@@ -30,6 +30,15 @@ struct Executor {
         plan.storage.buffers[plan.storage.bufferOf[value]].floatsPerImage
     }
 
+    /// The kernels' name for a transposed convolution's weight layout.
+    func transposedLayout(_ layout: ConvWeightLayout) -> Convolution.TransposedWeightLayout {
+        switch layout {
+        case .outputMajor: .outputMajor
+        case .panels: .panels
+        default: .iohw
+        }
+    }
+
     func scratch(_ step: Int) -> UnsafeMutablePointer<Float> {
         (arena + plan.scratchOffsets[step]).assumingMemoryBound(to: Float.self)
     }
@@ -84,7 +93,8 @@ struct Executor {
                 Convolution.forward(
                     input: pointer(input, image: start), inputStride: imageStride(input),
                     inChannels: inShape.channels, height: inShape.height, width: inShape.width,
-                    weights: p.weights.buffer.baseAddress!, outChannels: outShape.channels, geometry: p.geometry,
+                    weights: p.weights.buffer.baseAddress!, weightPanels: p.layout == .panels,
+                    outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,
                     images: min(group, batch - start), imageIndex: firstImage + start, epilogue: makeEpilogue(p.epilogue),
@@ -96,7 +106,7 @@ struct Executor {
                 Convolution.transposedForward(
                     input: pointer(input, image: start), inputStride: imageStride(input),
                     inChannels: inShape.channels, inHeight: inShape.height, inWidth: inShape.width,
-                    weights: p.weights.buffer.baseAddress!, layout: p.layout == .outputMajor ? .outputMajor : .iohw,
+                    weights: p.weights.buffer.baseAddress!, layout: transposedLayout(p.layout),
                     outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,

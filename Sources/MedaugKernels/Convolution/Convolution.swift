@@ -105,15 +105,20 @@ public enum Convolution {
     ///     keys the dropout mask).
     ///   - columnExact: every GEMM on `Gemm.multiplyColumnExact` (required
     ///     for `images` > 1; see the type's documentation).
+    ///   - weightPanels: `weights` are packed in 16-row panels
+    ///     (`Gemm.packPanels` of the O×(C·k·k) matrix) and the GEMM is
+    ///     `Gemm.multiplyPanels`, whose bits are `multiplyColumnExact`'s;
+    ///     needs `columnExact`.
     ///   - scratch: at least `scratchCount(...)` floats.
     public static func forward(
         input: UnsafePointer<Float>, inputStride: Int, inChannels: Int, height: Int, width: Int,
-        weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
+        weights: UnsafePointer<Float>, weightPanels: Bool = false, outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outputStride: Int, outHeight: Int, outWidth: Int,
         images: Int, imageIndex: Int, epilogue: Epilogue, columnExact: Bool = false,
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
+        precondition(!weightPanels || columnExact, "panel-packed weights run on the column-exact path")
         let spatial = outHeight * outWidth
         let columns = images * spatial
         let depth = inChannels * g.kernel * g.kernel
@@ -151,12 +156,26 @@ public enum Convolution {
         // one image after another (the same layout for a group of 1).
         let packed = scratch
         let staged = images == 1 ? output : scratch + Gemm.packedStripsCount(n: columns, k: depth)
-        parallelFor(images, threads: threads) { n in
-            Im2col.unfoldPacked(input: input + n * inputStride, channels: inChannels, height: height, width: width,
-                                geometry: g, outWidth: outWidth, rows: 0..<outHeight, cols: packed, column: n * spatial)
-        }
-        let ran = Gemm.multiplyColumnExact(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
+        let ran: Bool
+        if weightPanels {
+            // Few columns: plain row-major im2col (a packed strip would pad
+            // each row of one pixel to 32 floats).
+            for n in 0..<images {
+                Im2col.unfold(input: input + n * inputStride, channels: inChannels, height: height, width: width,
+                              geometry: g, outHeight: outHeight, outWidth: outWidth, cols: packed, ldc: columns,
+                              column: n * spatial, threads: threads)
+            }
+            ran = Gemm.multiplyPanels(m: outChannels, n: columns, k: depth, aPanels: weights, b: packed,
+                                      operand: .rowMajor(ldb: columns), c: staged, ldc: columns, threads: threads)
+        } else {
+            parallelFor(images, threads: threads) { n in
+                Im2col.unfoldPacked(input: input + n * inputStride, channels: inChannels, height: height,
+                                    width: width, geometry: g, outWidth: outWidth, rows: 0..<outHeight, cols: packed,
+                                    column: n * spatial)
+            }
+            ran = Gemm.multiplyColumnExact(m: outChannels, n: columns, k: depth, a: weights, lda: depth,
                                            packedB: packed, c: staged, ldc: columns, threads: threads)
+        }
         precondition(ran, "columnExact asked for on a CPU tier without a column-exact GEMM")
         if images == 1 {
             epilogue.apply(toImage: output, channels: outChannels, spatial: spatial, image: imageIndex, threads: threads)
@@ -280,6 +299,9 @@ public enum Convolution {
         /// Repacked once at load to (`outChannels`·k·k)×`inChannels`, so the
         /// GEMM streams each output row's weights contiguously.
         case outputMajor
+        /// The `outputMajor` matrix packed in 16-row panels
+        /// (`Gemm.packPanels`), for `Gemm.multiplyPanels`; column-exact only.
+        case panels
     }
 
     /// Repacks IOHW weights into the `outputMajor` layout: a transpose of an
@@ -316,7 +338,8 @@ public enum Convolution {
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
-        precondition(!columnExact || layout == .outputMajor, "the column-exact GEMM needs output-major weights")
+        precondition(!columnExact || layout != .iohw, "the column-exact GEMM needs output-major weights")
+        precondition(columnExact || layout != .panels, "panel-packed weights run on the column-exact path")
         let inSpatial = inHeight * inWidth
         let columns = images * inSpatial
         let rows = outChannels * g.kernel * g.kernel
@@ -325,15 +348,33 @@ public enum Convolution {
             // The group's inputs side by side in packed strips: GEMM row c is
             // input channel c, column n·inSpatial + pixel.
             let packed = scratch + rows * columns
-            parallelFor(inChannels, threads: threads) { c in
-                for n in 0..<images {
-                    Im2col.writePacked(packed, depth: inChannels, row: c, column: n * inSpatial, count: inSpatial,
-                                       source: input + n * inputStride + c * inSpatial, stride: 1,
-                                       valid: 0..<inSpatial)
+            let ran: Bool
+            if layout == .panels {
+                // Row-major B: the input itself for one image, else the
+                // group's inputs side by side.
+                var b = input, ldb = inSpatial
+                if images > 1 {
+                    for n in 0..<images {
+                        for c in 0..<inChannels {
+                            (packed + c * columns + n * inSpatial).update(from: input + n * inputStride + c * inSpatial,
+                                                                          count: inSpatial)
+                        }
+                    }
+                    (b, ldb) = (UnsafePointer(packed), columns)
                 }
-            }
-            let ran = Gemm.multiplyColumnExact(m: rows, n: columns, k: inChannels, a: weights, lda: inChannels,
+                ran = Gemm.multiplyPanels(m: rows, n: columns, k: inChannels, aPanels: weights, b: b,
+                                          operand: .rowMajor(ldb: ldb), c: cols, ldc: columns, threads: threads)
+            } else {
+                parallelFor(inChannels, threads: threads) { c in
+                    for n in 0..<images {
+                        Im2col.writePacked(packed, depth: inChannels, row: c, column: n * inSpatial, count: inSpatial,
+                                           source: input + n * inputStride + c * inSpatial, stride: 1,
+                                           valid: 0..<inSpatial)
+                    }
+                }
+                ran = Gemm.multiplyColumnExact(m: rows, n: columns, k: inChannels, a: weights, lda: inChannels,
                                                packedB: packed, c: cols, ldc: columns, threads: threads)
+            }
             precondition(ran, "columnExact asked for on a CPU tier without a column-exact GEMM")
         } else {
             let b = input

@@ -11,6 +11,22 @@ extension Gemm {
         md_pack_panels(Int32(m), Int32(k), a, Int32(lda), panels)
     }
 
+    /// Packs A, given as its transpose Aᵀ (k×m, row-major, `ldt`: an IOHW
+    /// transposed-convolution kernel is the transpose of its output-major
+    /// matrix), into the panels of `packPanels`: each panel row of 16 floats
+    /// is 16 consecutive floats of Aᵀ.
+    public static func packPanels(m: Int, k: Int, transposed at: UnsafePointer<Float>, ldt: Int,
+                                  into panels: UnsafeMutablePointer<Float>) {
+        for r in 0..<((m + 15) / 16) {
+            let first = 16 * r, count = min(16, m - first)
+            for p in 0..<k {
+                let dst = panels + (r * k + p) * 16
+                dst.update(from: at + p * ldt + first, count: count)
+                if count < 16 { (dst + count).update(repeating: 0, count: 16 - count) }
+            }
+        }
+    }
+
     /// How `multiplyPanels` reads B.
     public enum PanelsOperand: Sendable, Equatable {
         /// Row-major k×n, rows `ldb` floats apart.
