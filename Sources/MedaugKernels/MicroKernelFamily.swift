@@ -57,7 +57,7 @@ extension CPUTier {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
              (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .optimizer),
-             (.avx2, .panels): true
+             (.avx2, .panels), (.avx2, .direct): true
         case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
              (.neon, .stridedWinograd), (.neon, .optimizer),
              (.neon, .panels): true

@@ -1,10 +1,13 @@
+// The direct stride-1 convolution: the entry point (dispatching on the CPU
+// tier) and the AVX-512 tier; the AVX2 tier is conv_direct_avx2.c.
 #include "md_microkernels.h"
+#include "conv_direct.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
-#define MAX_KERNEL 7
+#define MAX_KERNEL DIRECT_MAX_KERNEL
 
 // Lanes of a 16-float load starting at input column `x` that fall inside
 // [0, width) and inside the first `valid` lanes of the strip.
@@ -94,10 +97,15 @@ static TARGET void conv_direct_avx512(int cin, int h, int w, const float *input,
 int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output) {
-    if (md_cpu_tier() != MD_CPU_AVX512 || k > MAX_KERNEL || k < 1) return 0;
-    md_count_run(MD_FAMILY_DIRECT, MD_CPU_AVX512);
+    int tier = md_cpu_tier();
+    if ((tier != MD_CPU_AVX512 && tier != MD_CPU_AVX2) || k > MAX_KERNEL || k < 1) return 0;
+    md_count_run(MD_FAMILY_DIRECT, tier);
     if (cout <= 0 || row_end <= row_begin) return 1;
-    conv_direct_avx512(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
+    if (tier == MD_CPU_AVX512) {
+        conv_direct_avx512(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
+    } else {
+        md_conv_direct_avx2(cin, h, w, input, cout, k, pad, weights, out_h, out_w, row_begin, row_end, output);
+    }
     return 1;
 }
 #else

@@ -1,6 +1,7 @@
 import MedaugSupport
 import MedaugTestSupport
 import XCTest
+import MedaugMicroKernels
 @testable import MedaugKernels
 
 final class ConvolutionTests: XCTestCase {
@@ -107,6 +108,26 @@ final class ConvolutionTests: XCTestCase {
         try forEachTier(running: .direct) { tier in
             guard tier.runs(.direct) else { return }
             try directConvolutionMatchesNaive()
+        }
+    }
+
+    /// Every tier's direct kernel sums each output in the same order: the
+    /// same bits on avx512 and avx2.
+    func testDirectKernelsOfAllTiersAgreeBitwise() throws {
+        var rng = TestRandom(seed: 11)
+        for (c, h, w, o, k, p) in [(3, 5, 33, 9, 3, 1), (2, 6, 70, 13, 5, 2), (1, 3, 31, 2, 7, 3)] {
+            let x = rng.normals(c * h * w), wts = rng.normals(o * c * k * k, scale: 0.3)
+            let oh = h + 2 * p - k + 1, ow = w + 2 * p - k + 1
+            var results: [CPUTier: [UInt32]] = [:]
+            try forEachTier(running: .direct) { tier in
+                var out = [Float](repeating: .nan, count: o * oh * ow)
+                if md_conv_direct_stride1(Int32(c), Int32(h), Int32(w), x, Int32(o), Int32(k), Int32(p), wts, Int32(oh),
+                                          Int32(ow), 0, Int32(oh), &out) == 1 {
+                    results[tier] = out.map(\.bitPattern)
+                }
+            }
+            try XCTSkipIf(results.count < 2, "fewer than two tiers with a direct kernel here")
+            XCTAssertEqual(Set(results.values).count, 1, "c \(c) w \(w) o \(o) k \(k): \(results.keys)")
         }
     }
 

@@ -69,7 +69,10 @@ public enum Convolution {
     /// 32-pixel strips, a reduction small enough that the input rows it
     /// re-reads for every 8 output channels stay near L1 (measured: at
     /// 512 channels × 3×3 OpenBLAS on im2col tiles wins), and a CPU tier
-    /// with the direct kernel (avx512).
+    /// with the direct kernel (avx512, avx2). AVX2 was measured only by
+    /// emulation (`MEDAUG_CPU=avx2 OPENBLAS_CORETYPE=Haswell` on an AVX-512
+    /// host, segmenter-256 batch 1, 3 interleaved runs): 43.2–47.4 ms with it,
+    /// 44.4–46.3 without, a tie; not measured on an AVX2-only CPU.
     public static func usesDirect(geometry g: ConvGeometry, inChannels: Int, outWidth: Int) -> Bool {
         CPUTier.current.runs(.direct) && g.stride == 1 && !g.isPointwise && g.kernel <= 7
             && outWidth >= 32 && inChannels * g.kernel * g.kernel <= 2304

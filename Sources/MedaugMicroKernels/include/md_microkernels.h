@@ -95,8 +95,10 @@ int md_sgemm_panels(int m, int n, int k, const float *a, const float *b, int ldb
 // Σ weights[co][ci][ky][kx] · input[ci][oy+ky−pad][ox+kx−pad] (zero outside),
 // input [cin][h][w], weights OIHW, output [cout][out_h][out_w]. A stride-1
 // im2col block is the input row shifted by kx, so the kernel loads it
-// directly. Kernel side k ≤ 7. Returns 1 when it ran, 0 when the tier has
-// no code for it or k is unsupported (output untouched). Tiers: avx512.
+// directly. Kernel side k ≤ 7. Each output is one fused multiply-add chain
+// over (ci, ky, kx) in order, the same bits on every tier. Returns 1 when it
+// ran, 0 when the tier has no code for it or k is unsupported (output
+// untouched). Tiers: avx512, avx2.
 int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
