@@ -33,10 +33,7 @@ void md_pack_panels(int m, int k, const float *a, int lda, float *panels) {
 
 #define TARGET __attribute__((target("avx512f")))
 
-// G panels (16·G rows from `a`, panels 16·k floats apart) × J columns
-// (j0 … in B, jj0 … in the chunk's sums), steps [p0, p1): the accumulators
-// start at 0 for the first k block, else at the sums (the chain continues
-// through them), and go back to the sums.
+// A panels_tile_fn of G panels × J columns.
 #define PANEL_TILE(G, J)                                                                              \
     static TARGET void tile_##G##_##J(int k, int p0, int p1, const float *a, const float *b, int ldb,  \
                                        long strip_stride, int j0, float *sums, int jj0) {               \
@@ -70,34 +67,15 @@ PANEL_TILE(1, 4)
 PANEL_TILE(1, 5)
 PANEL_TILE(1, 6)
 
-typedef void (*tile_fn)(int, int, int, const float *, const float *, int, long, int, float *, int);
-static tile_fn const tiles4[7] = {0, tile_4_1, tile_4_2, tile_4_3, tile_4_4, tile_4_5, tile_4_6};
-static tile_fn const tiles1[7] = {0, tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6};
+static panels_tile_fn const tiles4[7] = {0, tile_4_1, tile_4_2, tile_4_3, tile_4_4, tile_4_5, tile_4_6};
+static panels_tile_fn const tiles1[7] = {0, tile_1_1, tile_1_2, tile_1_3, tile_1_4, tile_1_5, tile_1_6};
 
-static TARGET void sgemm_panels_avx512(int m, int n, int k, const float *a, const float *b, int ldb,
-                                       long strip_stride, float *c, int ldc) {
+// Four panels at a time (four independent chains per column hide the FMA
+// latency when there is one column), then single panels.
+static void sgemm_panels_avx512(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,
+                                float *c, int ldc) {
     float sums[PANELS_CHUNK * 4 * 16];
-    for (int r0 = 0; r0 < m;) {
-        // Four panels at a time (four independent chains per column hide
-        // the FMA latency when there is one column), then single panels.
-        int group = m - r0 > 48 ? 4 : 1;
-        int rows = m - r0 < 16 * group ? m - r0 : 16 * group;
-        const float *panel = a + (long)(r0 / 16) * 16 * k;
-        for (int c0 = 0; c0 < n; c0 += PANELS_CHUNK) {
-            int c1 = n - c0 < PANELS_CHUNK ? n : c0 + PANELS_CHUNK;
-            int depth = c1 - c0 > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
-            for (int p0 = 0; p0 < k; p0 += depth) {
-                int p1 = k - p0 < depth ? k : p0 + depth;
-                for (int j0 = c0; j0 < c1;) {
-                    int width = panels_block_width(j0, c1);
-                    (group == 4 ? tiles4 : tiles1)[width](k, p0, p1, panel, b, ldb, strip_stride, j0, sums, j0 - c0);
-                    j0 += width;
-                }
-            }
-            panels_store(sums, group, rows, c0, c1 - c0, c + (long)r0 * ldc, ldc);
-        }
-        r0 += 16 * group;
-    }
+    panels_run(m, n, k, a, b, ldb, strip_stride, c, ldc, 4, tiles4, tiles1, sums);
 }
 #endif
 

@@ -37,6 +37,43 @@ static inline void panels_store(const float *sums, int count, int rows, int j0, 
     }
 }
 
+// A tier's tile: `group` panels (16·group rows from `a`, panels 16·k floats
+// apart) × `width` columns (j0 … in B, jj0 … in the chunk's sums), steps
+// [p0, p1); the accumulators start at 0 for the first k block, else at the
+// sums (the chain continues through them), and go back to the sums.
+typedef void (*panels_tile_fn)(int k, int p0, int p1, const float *a, const float *b, int ldb, long strip_stride,
+                               int j0, float *sums, int jj0);
+
+// The loops every tier shares: groups of `tiles_per_group` panels while at
+// least that many remain (`grouped`, indexed by width), then single panels
+// (`single`); chunks of PANELS_CHUNK columns; k blocks when a chunk takes
+// more than one pass; column blocks. `sums` holds PANELS_CHUNK × 16 floats
+// per panel of a group.
+static inline void panels_run(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,
+                              float *c, int ldc, int tiles_per_group, panels_tile_fn const *grouped,
+                              panels_tile_fn const *single, float *sums) {
+    for (int r0 = 0; r0 < m;) {
+        int group = m - r0 > 16 * (tiles_per_group - 1) ? tiles_per_group : 1;
+        int rows = m - r0 < 16 * group ? m - r0 : 16 * group;
+        const float *panel = a + (long)(r0 / 16) * 16 * k;
+        panels_tile_fn const *tiles = group == 1 ? single : grouped;
+        for (int c0 = 0; c0 < n; c0 += PANELS_CHUNK) {
+            int c1 = n - c0 < PANELS_CHUNK ? n : c0 + PANELS_CHUNK;
+            int depth = c1 - c0 > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
+            for (int p0 = 0; p0 < k; p0 += depth) {
+                int p1 = k - p0 < depth ? k : p0 + depth;
+                for (int j0 = c0; j0 < c1;) {
+                    int width = panels_block_width(j0, c1);
+                    tiles[width](k, p0, p1, panel, b, ldb, strip_stride, j0, sums, j0 - c0);
+                    j0 += width;
+                }
+            }
+            panels_store(sums, group, rows, c0, c1 - c0, c + (long)r0 * ldc, ldc);
+        }
+        r0 += 16 * group;
+    }
+}
+
 void md_sgemm_panels_avx2(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,
                           float *c, int ldc);
 void md_sgemm_panels_neon(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,

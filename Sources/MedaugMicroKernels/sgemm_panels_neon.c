@@ -8,8 +8,9 @@
 #include <arm_neon.h>
 
 #define PANEL_TILE(J)                                                                                  \
-    static void tile_##J(int p0, int p1, const float *a, const float *b, int ldb, long strip_stride,   \
-                         int j0, float *sums, int jj0) {                                               \
+    static void tile_##J(int k, int p0, int p1, const float *a, const float *b, int ldb,               \
+                         long strip_stride, int j0, float *sums, int jj0) {                            \
+        (void)k;                                                                                       \
         float32x4_t acc[4][J];                                                                         \
         for (int j = 0; j < J; j++) {                                                                  \
             for (int v = 0; v < 4; v++)                                                                \
@@ -35,28 +36,11 @@ PANEL_TILE(4)
 PANEL_TILE(5)
 PANEL_TILE(6)
 
-typedef void (*tile_fn)(int, int, const float *, const float *, int, long, int, float *, int);
-static tile_fn const tiles[7] = {0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6};
+static panels_tile_fn const tiles[7] = {0, tile_1, tile_2, tile_3, tile_4, tile_5, tile_6};
 
 void md_sgemm_panels_neon(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride,
                           float *c, int ldc) {
     float sums[PANELS_CHUNK * 16];
-    for (int r0 = 0; r0 < m; r0 += 16) {
-        int rows = m - r0 < 16 ? m - r0 : 16;
-        const float *panel = a + (long)(r0 / 16) * 16 * k;
-        for (int c0 = 0; c0 < n; c0 += PANELS_CHUNK) {
-            int c1 = n - c0 < PANELS_CHUNK ? n : c0 + PANELS_CHUNK;
-            int depth = c1 - c0 > PANELS_COLUMNS ? PANELS_DEPTH_BLOCK : k;
-            for (int p0 = 0; p0 < k; p0 += depth) {
-                int p1 = k - p0 < depth ? k : p0 + depth;
-                for (int j0 = c0; j0 < c1;) {
-                    int width = panels_block_width(j0, c1);
-                    tiles[width](p0, p1, panel, b, ldb, strip_stride, j0, sums, j0 - c0);
-                    j0 += width;
-                }
-            }
-            panels_store(sums, 1, rows, c0, c1 - c0, c + (long)r0 * ldc, ldc);
-        }
-    }
+    panels_run(m, n, k, a, b, ldb, strip_stride, c, ldc, 1, tiles, tiles, sums);
 }
 #endif
