@@ -37,9 +37,6 @@ final class WinogradTests: XCTestCase {
         }
     }
 
-    /// Relative error allowed against the naive convolution.
-    private func bound(_ kernel: WinogradKernel) -> Float { kernel == .f43 ? 2e-5 : 1e-5 }
-
     /// Odd and even sides (1, odd widths, widths around 32 and 16-tile
     /// vectors, rows of ≤ 8 tiles stacked two to a vector over several
     /// bands), channel counts that are not multiples of 8.
@@ -60,7 +57,7 @@ final class WinogradTests: XCTestCase {
             for threads in [1, 2] {
                 let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o, threads: threads)
                 let error = relativeError(out, expected)
-                XCTAssertLessThan(error, bound(kernel), "\(kernel) c \(c) h \(h) w \(w) o \(o) threads \(threads)")
+                XCTAssertLessThan(error, kernel.testErrorBound, "\(kernel) c \(c) h \(h) w \(w) o \(o) threads \(threads)")
             }
         }
     }
@@ -83,7 +80,7 @@ final class WinogradTests: XCTestCase {
         let weights = rng.normals(o * c * 9, scale: 0.1)
         let (expected, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 3, s: 1, p: 1, bias: nil)
         let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o, threads: 2)
-        XCTAssertLessThan(relativeError(out, expected), bound(kernel), "\(kernel)")
+        XCTAssertLessThan(relativeError(out, expected), kernel.testErrorBound, "\(kernel)")
     }
 
     /// Bias and ReLU / LeakyReLU applied at the kernel's store, and the
@@ -123,7 +120,7 @@ final class WinogradTests: XCTestCase {
                         for threads in [1, 2] {
                             let out = winograd(kernel, x, c: c, h: h, w: w, weights: weights, o: o,
                                                epilogue: epilogue, imageIndex: 3, threads: threads)
-                            XCTAssertLessThan(relativeError(out, expected), bound(kernel),
+                            XCTAssertLessThan(relativeError(out, expected), kernel.testErrorBound,
                                               "\(kernel) \(name) threads \(threads)")
                         }
                     }
