@@ -59,7 +59,8 @@ public enum Col2im {
     /// row is summed as its even and odd halves with contiguous adds
     /// (column ix + ⌊(kx − p)/2⌋ of a half) and then interleaved. Every
     /// output element receives its taps in `fold`'s order, so the bits are
-    /// the general loop's.
+    /// the general loop's. The halves are one output row on the stack, so a
+    /// run allocates nothing here.
     static func foldStride2(
         cols: UnsafePointer<Float>, ldc: Int, column: Int, channels: Int, inHeight: Int, inWidth: Int,
         geometry g: ConvGeometry, outHeight: Int, outWidth: Int, output: UnsafeMutablePointer<Float>,
@@ -69,38 +70,38 @@ public enum Col2im {
         let evenWidth = (outWidth + 1) / 2, oddWidth = outWidth / 2
         let parts = max(1, min(threads, channels))
         parallelFor(parts, threads: parts) { part in
-            let halves = UnsafeMutablePointer<Float>.allocate(capacity: evenWidth + oddWidth)
-            defer { halves.deallocate() }
-            let even = halves, odd = halves + evenWidth
-            for c in splitRange(channels, parts: parts, part: part) {
-                let plane = output + c * spatial
-                for oy in 0..<outHeight {
-                    halves.update(repeating: 0, count: evenWidth + oddWidth)
-                    var ky = (oy + p) % 2
-                    while ky < k {
-                        let iy = (oy + p - ky) / 2
-                        if iy >= 0 && iy < inHeight {
-                            for kx in 0..<k {
-                                let src = cols + ((c * k + ky) * k + kx) * ldc + column + iy * inWidth
-                                let ixStart = max(0, (p - kx + 1) / 2)
-                                let ixEnd = min(inWidth, floorDivide(outWidth - 1 + p - kx, 2) + 1)
-                                if ixStart >= ixEnd { continue }
-                                let shift = floorDivide(kx - p, 2)
-                                let half = kx - p - 2 * shift == 1 ? odd : even
-                                let dst = half + shift
-                                for ix in ixStart..<ixEnd { dst[ix] += src[ix] }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, outWidth)) { buffer in
+                let halves = buffer.baseAddress!, even = halves, odd = halves + evenWidth
+                for c in splitRange(channels, parts: parts, part: part) {
+                    let plane = output + c * spatial
+                    for oy in 0..<outHeight {
+                        halves.update(repeating: 0, count: evenWidth + oddWidth)
+                        var ky = (oy + p) % 2
+                        while ky < k {
+                            let iy = (oy + p - ky) / 2
+                            if iy >= 0 && iy < inHeight {
+                                for kx in 0..<k {
+                                    let src = cols + ((c * k + ky) * k + kx) * ldc + column + iy * inWidth
+                                    let ixStart = max(0, (p - kx + 1) / 2)
+                                    let ixEnd = min(inWidth, floorDivide(outWidth - 1 + p - kx, 2) + 1)
+                                    if ixStart >= ixEnd { continue }
+                                    let shift = floorDivide(kx - p, 2)
+                                    let half = kx - p - 2 * shift == 1 ? odd : even
+                                    let dst = half + shift
+                                    for ix in ixStart..<ixEnd { dst[ix] += src[ix] }
+                                }
                             }
+                            ky += 2
                         }
-                        ky += 2
+                        let row = plane + oy * outWidth
+                        for j in 0..<oddWidth {
+                            row[2 * j] = even[j]
+                            row[2 * j + 1] = odd[j]
+                        }
+                        if evenWidth > oddWidth { row[2 * oddWidth] = even[oddWidth] }
                     }
-                    let row = plane + oy * outWidth
-                    for j in 0..<oddWidth {
-                        row[2 * j] = even[j]
-                        row[2 * j + 1] = odd[j]
-                    }
-                    if evenWidth > oddWidth { row[2 * oddWidth] = even[oddWidth] }
+                    epilogue.apply(to: plane, channel: c, channels: channels, spatial: spatial, image: image)
                 }
-                epilogue.apply(to: plane, channel: c, channels: channels, spatial: spatial, image: image)
             }
         }
         if epilogue.activation == .softmax {

@@ -54,11 +54,13 @@ public enum Im2col {
         }
     }
 
-    /// `unfold` for stride 2 (pix2pix's 4×4/2 convolutions): each input plane
+    /// `unfold` for stride 2 (pix2pix's 4×4/2 convolutions): each input row
     /// is first split into its even and odd columns, after which every tap's
     /// row is a contiguous copy (tap kx reads column 2·ox − p + kx, i.e.
     /// column ox + ⌊(kx − p)/2⌋ of the even or odd half) instead of a
-    /// stride-2 gather. The same values as the general loop.
+    /// stride-2 gather. The same values as the general loop. The split row
+    /// lives on the stack (one row, `width` floats), so a run allocates
+    /// nothing here.
     static func unfoldStride2(
         input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, geometry g: ConvGeometry,
         outWidth: Int, cols: UnsafeMutablePointer<Float>, ldc: Int, column: Int, rows: Range<Int>, threads: Int
@@ -66,37 +68,48 @@ public enum Im2col {
         let k = g.kernel, p = g.padding
         let evenWidth = (width + 1) / 2, oddWidth = width / 2
         let parts = max(1, min(threads, channels))
+        // The taps' column ranges and where they read in a half, per kx.
+        func tapRow(_ c: Int, _ ky: Int, _ kx: Int, _ oy: Int) -> UnsafeMutablePointer<Float> {
+            cols + ((c * k + ky) * k + kx) * ldc + column + (oy - rows.lowerBound) * outWidth
+        }
         parallelFor(parts, threads: parts) { part in
-            let halves = UnsafeMutablePointer<Float>.allocate(capacity: height * (evenWidth + oddWidth))
-            defer { halves.deallocate() }
-            let even = halves, odd = halves + height * evenWidth
-            for c in splitRange(channels, parts: parts, part: part) {
-                let plane = input + c * height * width
-                for iy in 0..<height {
-                    let src = plane + iy * width, e = even + iy * evenWidth, o = odd + iy * oddWidth
-                    for j in 0..<oddWidth {
-                        e[j] = src[2 * j]
-                        o[j] = src[2 * j + 1]
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, width)) { split in
+                let even = split.baseAddress!, odd = even + evenWidth
+                for c in splitRange(channels, parts: parts, part: part) {
+                    // Taps whose input row is padding: zero rows.
+                    for oy in rows {
+                        for ky in 0..<k where !(0..<height).contains(oy * 2 - p + ky) {
+                            for kx in 0..<k { tapRow(c, ky, kx, oy).update(repeating: 0, count: outWidth) }
+                        }
                     }
-                    if evenWidth > oddWidth { e[oddWidth] = src[2 * oddWidth] }
-                }
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        let row = cols + ((c * k + ky) * k + kx) * ldc + column
-                        let oxStart = max(0, (p - kx + 1) / 2)
-                        let oxEnd = min(outWidth, floorDivide(width - 1 + p - kx, 2) + 1)
-                        let shift = floorDivide(kx - p, 2), isOdd = kx - p - 2 * shift == 1
-                        for oy in rows {
-                            let dst = row + (oy - rows.lowerBound) * outWidth
-                            let iy = oy * 2 - p + ky
-                            if iy < 0 || iy >= height || oxStart >= oxEnd {
-                                dst.update(repeating: 0, count: outWidth)
-                                continue
+                    // Every input row some tap of `rows` reads, split once.
+                    let first = max(0, rows.lowerBound * 2 - p), last = min(height, (rows.upperBound - 1) * 2 - p + k)
+                    guard first < last else { continue }
+                    for iy in first..<last {
+                        let src = input + (c * height + iy) * width
+                        for j in 0..<oddWidth {
+                            even[j] = src[2 * j]
+                            odd[j] = src[2 * j + 1]
+                        }
+                        if evenWidth > oddWidth { even[oddWidth] = src[2 * oddWidth] }
+                        // Output rows oy = (iy + p − ky)/2 of `rows` that read it.
+                        for ky in 0..<k where (iy + p - ky) & 1 == 0 {
+                            let oy = (iy + p - ky) >> 1
+                            guard rows.contains(oy) else { continue }
+                            for kx in 0..<k {
+                                let dst = tapRow(c, ky, kx, oy)
+                                let oxStart = max(0, (p - kx + 1) / 2)
+                                let oxEnd = min(outWidth, floorDivide(width - 1 + p - kx, 2) + 1)
+                                guard oxStart < oxEnd else {
+                                    dst.update(repeating: 0, count: outWidth)
+                                    continue
+                                }
+                                let shift = floorDivide(kx - p, 2), isOdd = kx - p - 2 * shift == 1
+                                let half = isOdd ? odd : even
+                                if oxStart > 0 { dst.update(repeating: 0, count: oxStart) }
+                                (dst + oxStart).update(from: half + oxStart + shift, count: oxEnd - oxStart)
+                                if oxEnd < outWidth { (dst + oxEnd).update(repeating: 0, count: outWidth - oxEnd) }
                             }
-                            let half = isOdd ? odd + iy * oddWidth : even + iy * evenWidth
-                            if oxStart > 0 { dst.update(repeating: 0, count: oxStart) }
-                            (dst + oxStart).update(from: half + oxStart + shift, count: oxEnd - oxStart)
-                            if oxEnd < outWidth { (dst + oxEnd).update(repeating: 0, count: outWidth - oxEnd) }
                         }
                     }
                 }
