@@ -141,7 +141,7 @@ public final class ExperimentRunner {
             classes: manifest.classes, labelValues: manifest.labelValues, arms: scores,
             comparisons: ArmComparison.all(scores, order: ExperimentArm.allCases.map(\.rawValue)),
             postprocessing: postprocessing, gate: gate,
-            ganEpochs: renderQuality, syntheticChecks: checks, seconds: timing)
+            ganEpochs: renderQuality, syntheticChecks: checks, seconds: timing, resumed: resume)
         try report.write(to: out)
         return report
     }

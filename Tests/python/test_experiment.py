@@ -220,7 +220,9 @@ def test_a_killed_run_resumes_to_the_same_numbers(run, mni, tmp_path):
     assert "gan epoch" not in resumed.stderr, "the finished GAN is not trained again"
     first, second = (json.loads((d / "metrics.json").read_text()) for d in (run, out))
     first.pop("seconds"), second.pop("seconds")
+    assert (first.pop("resumed"), second.pop("resumed")) == (False, True)
     assert first == second
+    assert "continued an earlier one with --resume" in (out / "table.md").read_text()
     assert not checkpoint.exists()
 
     other = medaug("experiment", "--preset", "tiny", "--mni", mni, "--out", out, "--seed", 4, "--resume", check=False)

@@ -24,12 +24,15 @@ public struct ExperimentReport: Codable, Sendable {
     /// The generator's validation render quality after each GAN epoch.
     public var ganEpochs: [RenderQuality]
     public var syntheticChecks: SyntheticChecks
-    /// Wall-clock seconds per stage and in total.
+    /// Wall-clock seconds per stage and in total, of this invocation.
     public var seconds: [String: Double]
+    /// Whether this invocation continued an earlier one (`--resume`): then
+    /// `seconds` leaves out what the earlier invocations did.
+    public var resumed: Bool
 
     enum CodingKeys: String, CodingKey {
         case dataset, preset, seeds, classes, labelValues = "label_values", arms, comparisons, postprocessing, gate
-        case ganEpochs = "gan_epochs", syntheticChecks = "synthetic_checks", seconds
+        case ganEpochs = "gan_epochs", syntheticChecks = "synthetic_checks", seconds, resumed
     }
 
     /// The arms run, in `ExperimentArm` order.
@@ -138,7 +141,9 @@ public struct ExperimentReport: Codable, Sendable {
                     + "\(syntheticChecks.memorisation.nearCopies.count).",
                   "", "Generator on held-out test label maps vs the real test images: SSIM \(dist(syntheticChecks.heldOut.ssim)); "
                     + "PSNR \(dist(syntheticChecks.heldOut.psnr)) dB.",
-                  "", String(format: "Wall time: %.0f s.", seconds["total"] ?? 0)]
+                  "", String(format: "Wall time: %.0f s", seconds["total"] ?? 0)
+                    + (resumed ? " (this invocation, which continued an earlier one with --resume; "
+                                 + "the time of the earlier invocations is not counted)." : ".")]
         return lines.joined(separator: "\n") + "\n"
     }
 
