@@ -265,14 +265,14 @@ def model_file(engine, model):
     return model[4] if engine == "ncnn" else model[1]
 
 
-def max_abs_diffs(medaug, model, inp, tmp, env):
+def max_abs_diffs(medaug, model, inp, tmp, env, engine_env):
     """One run of each engine on the same input (not timed, not in the RSS)."""
     m_out = os.path.join(tmp, "medaug-out.safetensors")
     run_checked(medaug_cmd(medaug, model[0], inp, 1, ["--output", m_out]), env)
     diffs = {}
     for engine in OTHERS:
         cmd = worker_cmd(engine, model_file(engine, model), inp, 0, 1, ["--compare", m_out])
-        diffs[engine] = parse_json(run_checked(cmd, ENGINE_ENV[engine])[0], cmd)["max_abs_diff"]
+        diffs[engine] = parse_json(run_checked(cmd, engine_env[engine])[0], cmd)["max_abs_diff"]
     return diffs
 
 
@@ -290,6 +290,13 @@ def bench_engine(a):
         die(f"no medaug binary at {medaug}")
     started = time.time()
     m_env = dict(os.environ, MEDAUG_CPU=a.cpu) if a.cpu else None
+    # --cpu avx2 on an AVX-512 host is an emulation: OpenVINO (oneDNN) can be
+    # capped at AVX2 too, ONNX Runtime and ncnn cannot (they pick their
+    # kernels from CPUID), so their rows stay AVX-512 ones. Not a measurement
+    # of an AVX2 host (README, "Benchmarks").
+    capped = {"openvino": "AVX2"} if a.cpu == "avx2" else {}
+    engine_env = {e: dict(ENGINE_ENV[e], ONEDNN_MAX_CPU_ISA=capped[e]) if e in capped else ENGINE_ENV[e]
+                  for e in OTHERS}
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
         log("preparing models, ONNX files and inputs")
         cmd = [sys.executable, os.path.abspath(__file__), "_prepare", "--medaug", medaug,
@@ -306,7 +313,7 @@ def bench_engine(a):
                  for n, _ in MODELS for b in BATCHES}
         for (name, b), c in cells.items():
             log(f"parity {name} batch {b}")
-            c["diffs"] = max_abs_diffs(medaug, models[name], models[name][2][b], tmp, m_env)
+            c["diffs"] = max_abs_diffs(medaug, models[name], models[name][2][b], tmp, m_env, engine_env)
         versions = {}
         for r in range(a.rounds):
             for (name, b), c in cells.items():
@@ -324,7 +331,7 @@ def bench_engine(a):
                         c["arena"] = (j["arena_bytes"], j["arena_lower_bound_bytes"])
                     else:
                         cmd = worker_cmd(engine, model_file(engine, model), inputs[b], 1, TIMED[b])
-                        out, rss = run_checked(cmd, ENGINE_ENV[engine])
+                        out, rss = run_checked(cmd, engine_env[engine])
                         j = parse_json(out, cmd)
                         c["times"][engine] += j["times_ms"]
                         versions[engine] = j["version"]
@@ -351,11 +358,15 @@ def bench_engine(a):
         results.append(row)
     if a.json:
         print(json.dumps({"sgemm_peak_gflops": round(peak["sgemm_peak_gflops"], 2),
-                          "cpu_tier": peak["cpu_tier"], "versions": versions, "results": results}))
+                          "cpu_tier": peak["cpu_tier"], "versions": versions,
+                          "capped_isa": {NAMES[e]: isa for e, isa in capped.items()}, "results": results}))
         return
     print(f"medaug CPU tier: {peak['cpu_tier']}; sgemm peak: {peak['sgemm_peak_gflops']:.1f} GFLOP/s on "
           f"{THREADS} threads ({peak['blas']}); ONNX Runtime {versions.get('ort')}, "
           f"OpenVINO {versions.get('openvino')}, ncnn {versions.get('ncnn')}")
+    if capped:
+        print("emulated: " + ", ".join(f"{NAMES[e]} capped at {isa} (ONEDNN_MAX_CPU_ISA)" for e, isa in capped.items())
+              + "; ONNX Runtime and ncnn run this CPU's own kernels: not an AVX2-host measurement")
     for name, _ in MODELS:
         print(f"{name}: {models[name][3] / 1e9:.2f} GFLOP per image (2 x conv multiply-adds)")
     print(f"{a.rounds} rounds, {THREADS} threads; vs best = medaug / fastest other engine's time "
