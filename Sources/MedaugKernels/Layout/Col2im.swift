@@ -41,7 +41,14 @@ public enum Col2im {
                             let ixEnd = min(inWidth, floorDivide(outWidth - 1 + p - kx, s) + 1)
                             if ixStart >= ixEnd { continue }
                             let base = dst - p + kx
-                            for ix in ixStart..<ixEnd { base[ix * s] += src[ix] }
+                            if s == 1 {
+                                // Contiguous: a loop the compiler vectorises (the
+                                // training's 3×3 backward pass spent 14% of a
+                                // segmenter step in the strided form below).
+                                addRow(src + ixStart, into: base + ixStart, count: ixEnd - ixStart)
+                            } else {
+                                for ix in ixStart..<ixEnd { base[ix * s] += src[ix] }
+                            }
                         }
                     }
                     ky += s
@@ -52,6 +59,13 @@ public enum Col2im {
         if epilogue.activation == .softmax {
             Pointwise.softmax(output, channels: channels, pixels: spatial, stride: spatial)
         }
+    }
+
+    /// `target[i] += source[i]` for i in 0..<count: one add per element,
+    /// so the bits do not depend on how the loop is vectorised.
+    @inline(__always)
+    static func addRow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { target[i] += source[i] }
     }
 
     /// `fold` for stride 2 (pix2pix's 4×4/2 transposed convolutions): tap kx
@@ -87,8 +101,7 @@ public enum Col2im {
                                     if ixStart >= ixEnd { continue }
                                     let shift = floorDivide(kx - p, 2)
                                     let half = kx - p - 2 * shift == 1 ? odd : even
-                                    let dst = half + shift
-                                    for ix in ixStart..<ixEnd { dst[ix] += src[ix] }
+                                    addRow(src + ixStart, into: half + shift + ixStart, count: ixEnd - ixStart)
                                 }
                             }
                             ky += 2
