@@ -184,16 +184,21 @@ public final class SegmenterTraining {
             let loss = try crossEntropy.evaluate(logits: logits, labels: labels)
                 + Double(options.step.diceWeight) * (try dice.evaluate(logits: logits, labels: labels))
             total += loss * Double(indices.count)
-            // Argmax over classes per pixel against the truth.
+            // Argmax over classes per pixel (the first of equal maxima)
+            // against the truth.
             let (k, plane) = (logits.shape.c, logits.shape.spatial)
             var predicted = [Int32](repeating: 0, count: indices.count * plane)
-            for n in 0..<indices.count {
-                for p in 0..<plane {
-                    var bestClass = 0
-                    for c in 1..<k where logits[n, c, p / logits.shape.w, p % logits.shape.w] > logits[n, bestClass, p / logits.shape.w, p % logits.shape.w] {
-                        bestClass = c
+            predicted.withUnsafeMutableBufferPointer { predicted in
+                for n in 0..<indices.count {
+                    let image = logits.pointer + n * k * plane, classes = predicted.baseAddress! + n * plane
+                    var best = [Float](UnsafeBufferPointer(start: image, count: plane))
+                    for c in 1..<k {
+                        let scores = image + c * plane
+                        for p in 0..<plane where scores[p] > best[p] {
+                            best[p] = scores[p]
+                            classes[p] = Int32(c)
+                        }
                     }
-                    predicted[n * plane + p] = Int32(bestClass)
                 }
             }
             try matrix.add(prediction: predicted, truth: Array(UnsafeBufferPointer(start: labels.pointer, count: labels.count)))
