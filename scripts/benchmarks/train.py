@@ -283,6 +283,11 @@ def medaug_binary():
 def bench_train(a):
     medaug = medaug_binary()
     started = time.time()
+    # --cpu avx2: both sides on AVX2 code on a CPU that has more (an
+    # emulation, not an AVX2 host): medaug's tier forced and OpenBLAS on its
+    # Haswell kernels, TensorFlow's oneDNN capped at AVX2.
+    m_env = dict(os.environ, MEDAUG_CPU="avx2", OPENBLAS_CORETYPE="Haswell") if a.cpu == "avx2" else None
+    k_env = dict(KERAS_ENV, ONEDNN_MAX_CPU_ISA="AVX2") if a.cpu == "avx2" else KERAS_ENV
     m_times, k_times, version, tier, blas = [], [], "?", "?", "?"
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
         data = os.path.join(tmp, "data")
@@ -295,13 +300,13 @@ def bench_train(a):
                 log(f"round {r + 1}/{a.rounds}: {engine}, {a.steps} timed steps")
                 if engine == "medaug":
                     j = run_json([medaug, "train-gan", "--data", data, "--time-steps", str(a.steps + 1),
-                                  "--batch", str(BATCH), "--threads", str(THREADS)])
+                                  "--batch", str(BATCH), "--threads", str(THREADS)], m_env)
                     if len(j["ms_per_step"]) != a.steps + 1:
                         die(f"medaug timed {len(j['ms_per_step'])} steps, asked for {a.steps + 1}")
                     m_times += j["ms_per_step"][1:]        # the first step allocates: warm-up
                     tier, blas = j["cpu_tier"], j["blas"]
                 else:
-                    j = run_json(keras_cmd(data, a.steps), KERAS_ENV)
+                    j = run_json(keras_cmd(data, a.steps), k_env)
                     k_times += j["ms_per_step"]
                     version = j["version"]
     elapsed = time.time() - started
@@ -309,11 +314,15 @@ def bench_train(a):
     m, k = statistics.median(m_times), statistics.median(k_times)
     results = [{"model": MODEL, "batch": BATCH, "medaug_ms_per_step": round(m, 3),
                 "keras_ms_per_step": round(k, 3), "ratio": round(m / k, 4), "cpu_tier": tier, "blas": blas}]
+    capped = {"tensorflow": "AVX2"} if a.cpu == "avx2" else {}
     if a.json:
-        print(json.dumps({"cpu_tier": tier, "blas": blas, "results": results}))
+        print(json.dumps({"cpu_tier": tier, "blas": blas, "capped_isa": capped, "results": results}))
         return
     print(f"pix2pix training step, {SIZE}x{SIZE}, {CLASSES} classes -> 1 channel, {THREADS} threads; "
           f"medaug CPU tier {tier}, {blas}; TensorFlow {version}")
+    if capped:
+        print("emulated AVX2: medaug forced to avx2 with OpenBLAS Haswell kernels, TensorFlow capped at AVX2 "
+              "(ONEDNN_MAX_CPU_ISA); not an AVX2-host measurement")
     print(f"{a.rounds} round(s) x {a.steps} timed steps; ratio = medaug / Keras time (< 1: medaug faster)")
     head = ("model", "batch", "medaug ms/step", "keras ms/step", "ratio")
     rows = [(r["model"], str(r["batch"]), f"{r['medaug_ms_per_step']:.1f}", f"{r['keras_ms_per_step']:.1f}",
@@ -331,6 +340,8 @@ def main():
     t.add_argument("--json", action="store_true", help="print one JSON object")
     t.add_argument("--steps", type=int, default=10, help="timed steps per process after warm-up (default 10)")
     t.add_argument("--rounds", type=int, default=1, help="alternating rounds per engine (default 1)")
+    t.add_argument("--cpu", choices=["avx2"], help="emulate an AVX2 host: medaug's avx2 tier and OpenBLAS "
+                   "Haswell kernels, TensorFlow capped at AVX2")
     w = sub.add_parser("_keras-worker")   # internal: one Keras measurement process
     w.add_argument("--data", required=True)
     w.add_argument("--steps", type=int, default=10)
