@@ -68,7 +68,7 @@ public enum Im2col {
         let k = g.kernel, p = g.padding
         let evenWidth = (width + 1) / 2, oddWidth = width / 2
         let parts = max(1, min(threads, channels))
-        // The taps' column ranges and where they read in a half, per kx.
+        // Where tap (c, ky, kx)'s columns for output row oy start.
         func tapRow(_ c: Int, _ ky: Int, _ kx: Int, _ oy: Int) -> UnsafeMutablePointer<Float> {
             cols + ((c * k + ky) * k + kx) * ldc + column + (oy - rows.lowerBound) * outWidth
         }
