@@ -6,6 +6,7 @@
 // order from 0, as on AVX-512, so both tiers give the same bits.
 #include "md_microkernels.h"
 #include "conv_direct.h"
+#include "sgemm_strips.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -70,14 +71,6 @@ TARGET void md_conv_direct_avx2(int cin, int h, int w, const float *input, int c
                                 int out_h, int out_w, int row_begin, int row_end, float *output) {
     int depth = cin * k * k;
     int plane = out_h * out_w;
-    // Blocks of 6 channels; a remainder of 1 or 2 borrows one block to make
-    // 4 + 3 or 4 + 4 (as the AVX2 strips kernel does).
-    int sixes = cout / 6, rest = cout % 6, tail[2] = {rest, 0};
-    if (sixes > 0 && (rest == 1 || rest == 2)) {
-        sixes--;
-        tail[0] = 4;
-        tail[1] = rest + 2;
-    }
     __m256i m0[DIRECT_MAX_KERNEL], m1[DIRECT_MAX_KERNEL];
     for (int x0 = 0; x0 < out_w; x0 += 16) {
         int valid = out_w - x0 < 16 ? out_w - x0 : 16;
@@ -87,13 +80,11 @@ TARGET void md_conv_direct_avx2(int cin, int h, int w, const float *input, int c
         }
         __m256i s0 = lanes8(0, 8, valid), s1 = lanes8(0, 8, valid - 8);
         for (int oy = row_begin; oy < row_end; oy++) {
-            int c0 = 0;
-            for (int block = 0; block < sixes + 2; block++) {
-                int rows = block < sixes ? 6 : tail[block - sixes];
-                if (rows == 0) continue;
+            // Channel blocks as the AVX2 strips kernel's row blocks.
+            for (int c0 = 0, rows; c0 < cout; c0 += rows) {
+                rows = avx2_block_rows(cout - c0);
                 directs[rows](cin, h, w, input, k, pad, weights + (long)c0 * depth, depth, oy, x0, m0, m1,
                               output + (long)c0 * plane + (long)oy * out_w + x0, plane, s0, s1);
-                c0 += rows;
             }
         }
     }

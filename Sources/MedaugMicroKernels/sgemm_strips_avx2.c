@@ -87,22 +87,9 @@ static TARGET void run_columns(int m, int k, const float *a, int lda, const floa
     __m256i mask0 = _mm256_loadu_si256((const __m256i *)lane_masks[width < 8 ? width : 8]);
     __m256i mask1 = _mm256_loadu_si256((const __m256i *)lane_masks[width > 8 ? width - 8 : 0]);
     int full = width == 8 * vecs;
-    // Blocks of 6 rows, except that a remainder of 1 or 2 rows borrows a
-    // block of 6 to make 4 + 3 or 4 + 4: the channel counts of real networks
-    // (multiples of 8) would otherwise end on a 2-row block at a third of
-    // the kernel's rate (the segmenter's 32-channel layers lost ~50%).
-    int sixes = m / 6, rest = m % 6, tail[2] = {rest, 0};
-    if (sixes > 0 && (rest == 1 || rest == 2)) {
-        sixes--;
-        tail[0] = 4;
-        tail[1] = rest + 2;
-    }
-    int m0 = 0;
-    for (int block = 0; block < sixes + 2; block++) {
-        int rows = block < sixes ? 6 : tail[block - sixes];
-        if (rows == 0) continue;
+    for (int m0 = 0, rows; m0 < m; m0 += rows) {
+        rows = avx2_block_rows(m - m0);
         kernels[vecs][rows](k, a + (long)m0 * lda, lda, strip, ldb, c + (long)m0 * ldc, ldc, full, mask0, mask1);
-        m0 += rows;
     }
 }
 

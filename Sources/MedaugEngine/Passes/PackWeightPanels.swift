@@ -25,23 +25,21 @@ enum PackWeightPanels {
         guard CPUTier.current.runs(.panels), Gemm.hasColumnExactKernel else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            let rows: Int, depth: Int
+            var p: ConvParameters, isConv: Bool
             switch node.operation {
-            case .conv(let p) where p.layout == .file && graph.shapes[node.output].spatial <= maxPixels:
-                rows = graph.shapes[node.output].channels
-                depth = graph.shapes[node.inputs[0]].channels * p.geometry.kernel * p.geometry.kernel
-            case .convTranspose(let p) where p.layout == .file && graph.shapes[node.inputs[0]].spatial <= maxPixels:
-                depth = graph.shapes[node.inputs[0]].channels
-                rows = graph.shapes[node.output].channels * p.geometry.kernel * p.geometry.kernel
-            default:
-                continue
-            }
-            var p: ConvParameters
-            switch node.operation {
-            case .conv(let q), .convTranspose(let q): p = q
+            case .conv(let q): (p, isConv) = (q, true)
+            case .convTranspose(let q): (p, isConv) = (q, false)
             default: continue
             }
-            let matrix = p.weights, isConv = if case .conv = node.operation { true } else { false }
+            // The GEMM: O×(C·k·k) weights times the output's pixels for a
+            // convolution, (O·k·k)×C times the input's pixels for a
+            // transposed one.
+            let input = graph.shapes[node.inputs[0]], output = graph.shapes[node.output]
+            let taps = p.geometry.kernel * p.geometry.kernel
+            let (rows, depth, pixels) = isConv ? (output.channels, input.channels * taps, output.spatial)
+                                               : (output.channels * taps, input.channels, input.spatial)
+            guard p.layout == .file, pixels <= maxPixels else { continue }
+            let matrix = p.weights
             p.weights = TensorValues(count: Gemm.panelsCount(m: rows, k: depth)) {
                 if isConv {
                     Gemm.packPanels(m: rows, k: depth, a: matrix.buffer.baseAddress!, lda: depth, into: $0.baseAddress!)
@@ -53,11 +51,7 @@ enum PackWeightPanels {
             }
             matrix.releaseFilePages()
             p.layout = .panels
-            if isConv {
-                graph.nodes[index].operation = .conv(p)
-            } else {
-                graph.nodes[index].operation = .convTranspose(p)
-            }
+            graph.nodes[index].operation = isConv ? .conv(p) : .convTranspose(p)
             log("pack \(node.name) weights in 16-row panels")
         }
     }

@@ -188,10 +188,11 @@ public final class SegmenterTraining {
             // against the truth.
             let (k, plane) = (logits.shape.c, logits.shape.spatial)
             var predicted = [Int32](repeating: 0, count: indices.count * plane)
+            var best = [Float](repeating: 0, count: plane)
             predicted.withUnsafeMutableBufferPointer { predicted in
                 for n in 0..<indices.count {
                     let image = logits.pointer + n * k * plane, classes = predicted.baseAddress! + n * plane
-                    var best = [Float](UnsafeBufferPointer(start: image, count: plane))
+                    best.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: image, count: plane) }
                     for c in 1..<k {
                         let scores = image + c * plane
                         for p in 0..<plane where scores[p] > best[p] {
