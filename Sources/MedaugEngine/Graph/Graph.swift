@@ -110,6 +110,21 @@ public enum Operation: @unchecked Sendable {
         case .maxPool: return "max_pool"
         }
     }
+
+    /// A convolution's or transposed convolution's parameters, and which of
+    /// the two it is; nil for other operations.
+    var convolution: (parameters: ConvParameters, transposed: Bool)? {
+        switch self {
+        case .conv(let p): (p, false)
+        case .convTranspose(let p): (p, true)
+        default: nil
+        }
+    }
+
+    /// The operation `convolution` reads back.
+    static func convolution(_ parameters: ConvParameters, transposed: Bool) -> Operation {
+        transposed ? .convTranspose(parameters) : .conv(parameters)
+    }
 }
 
 /// A node: one operation reading `inputs` and writing `output`.

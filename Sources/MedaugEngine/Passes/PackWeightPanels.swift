@@ -25,33 +25,28 @@ enum PackWeightPanels {
         guard CPUTier.current.runs(.panels), Gemm.hasColumnExactKernel else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            var p: ConvParameters, isConv: Bool
-            switch node.operation {
-            case .conv(let q): (p, isConv) = (q, true)
-            case .convTranspose(let q): (p, isConv) = (q, false)
-            default: continue
-            }
+            guard case (var p, let transposed)? = node.operation.convolution else { continue }
             // The GEMM: O×(C·k·k) weights times the output's pixels for a
             // convolution, (O·k·k)×C times the input's pixels for a
             // transposed one.
             let input = graph.shapes[node.inputs[0]], output = graph.shapes[node.output]
             let taps = p.geometry.kernel * p.geometry.kernel
-            let (rows, depth, pixels) = isConv ? (output.channels, input.channels * taps, output.spatial)
-                                               : (output.channels * taps, input.channels, input.spatial)
+            let (rows, depth, pixels) = transposed ? (output.channels * taps, input.channels, input.spatial)
+                                                   : (output.channels, input.channels * taps, output.spatial)
             guard p.layout == .file, pixels <= maxPixels else { continue }
             let matrix = p.weights
             p.weights = TensorValues(count: Gemm.panelsCount(m: rows, k: depth)) {
-                if isConv {
-                    Gemm.packPanels(m: rows, k: depth, a: matrix.buffer.baseAddress!, lda: depth, into: $0.baseAddress!)
-                } else {
+                if transposed {
                     // IOHW is the transpose of the output-major matrix.
                     Gemm.packPanels(m: rows, k: depth, transposed: matrix.buffer.baseAddress!, ldt: rows,
                                     into: $0.baseAddress!)
+                } else {
+                    Gemm.packPanels(m: rows, k: depth, a: matrix.buffer.baseAddress!, lda: depth, into: $0.baseAddress!)
                 }
             }
             matrix.releaseFilePages()
             p.layout = .panels
-            graph.nodes[index].operation = isConv ? .conv(p) : .convTranspose(p)
+            graph.nodes[index].operation = .convolution(p, transposed: transposed)
             log("pack \(node.name) weights in 16-row panels")
         }
     }

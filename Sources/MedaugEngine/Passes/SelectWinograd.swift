@@ -19,12 +19,7 @@ enum SelectWinograd {
         guard enabled else { return }
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            var p: ConvParameters, transposed: Bool
-            switch node.operation {
-            case .conv(let parameters): (p, transposed) = (parameters, false)
-            case .convTranspose(let parameters): (p, transposed) = (parameters, true)
-            default: continue
-            }
+            guard case (var p, let transposed)? = node.operation.convolution else { continue }
             let input = graph.shapes[node.inputs[0]], output = graph.shapes[node.output]
             guard p.layout == .file,
                   let kernel = kernel(for: p.geometry, transposed: transposed, input: input, output: output)
@@ -37,7 +32,7 @@ enum SelectWinograd {
             p.weights.releaseFilePages()
             p.weights = u
             p.layout = .winograd(kernel)
-            graph.nodes[index].operation = transposed ? .convTranspose(p) : .conv(p)
+            graph.nodes[index].operation = .convolution(p, transposed: transposed)
             log("winograd \(node.name)")
         }
     }
