@@ -115,6 +115,45 @@ final class TrainableNetworkTests: XCTestCase {
         }
     }
 
+    /// A frozen network (`setRequiresGradients(false)`) leaves every
+    /// parameter gradient as it was, bit for bit, and returns the same input
+    /// gradient as an unfrozen one: freezing only skips work. Covers Conv2D,
+    /// ConvTranspose2D and BatchNorm with and without biases.
+    func testFrozenParametersKeepTheirGradients() throws {
+        var rng = TestRandom(mixingSeed: 341)
+        for convBias in [false, true] {
+            let cases: [(TrainableNetwork, TrainTensor)] = [
+                (try GeneratorNetwork(config: TinyNetworks.generatorConfig(convBias: convBias)),
+                 TinyNetworks.oneHot(rng.labels(n: 2, h: 16, w: 16, classes: 2), classes: 2)),
+                (try DiscriminatorNetwork(config: TinyNetworks.discriminatorConfig(convBias: convBias)),
+                 rng.tensor(shape(2, 3, 16, 16))),
+            ]
+            for (network, input) in cases {
+                let name = "\(network.modelConfig.kind.rawValue), bias \(convBias)"
+                TinyNetworks.randomize(network, seed: 342)
+                network.threads = 2
+                var inputGradients: [[Float]] = []
+                for frozen in [false, true] {
+                    for (i, parameter) in network.parameters.enumerated() { parameter.gradient.update(repeating: Float(i) + 0.25) }
+                    network.setRequiresGradients(!frozen)
+                    let output = try network.forward(input, mode: .training)
+                    inputGradients.append(try network.backward(TrainTensor(shape: output.shape, repeating: 0.5)).toArray())
+                    for (i, parameter) in network.parameters.enumerated() {
+                        let untouched = parameter.gradient.allSatisfy { $0 == Float(i) + 0.25 }
+                        if frozen || !parameter.isTrainable {
+                            XCTAssertTrue(untouched, "\(name): \(parameter.name)")
+                        } else if parameter.name.hasSuffix(".weight") {
+                            // (A bias feeding BatchNorm has a gradient of ≈ 0, too small to change 3.25.)
+                            XCTAssertFalse(untouched, "\(name): \(parameter.name)")
+                        }
+                    }
+                }
+                network.setRequiresGradients(true)
+                XCTAssertEqual(inputGradients[1], inputGradients[0], name)
+            }
+        }
+    }
+
     func testInvalidConfigurationIsRefused() {
         var config = TinyNetworks.generatorConfig()
         config.upFilters = [4]

@@ -111,7 +111,8 @@ public final class BatchNorm2D: Layer {
         return output
     }
 
-    /// dx through the statistics of the last forward's mode; adds dγ = Σ dy·x̂ and dβ = Σ dy.
+    /// dx through the statistics of the last forward's mode; adds dγ = Σ dy·x̂
+    /// and dβ = Σ dy where the parameter `requiresGradient`.
     public func backward(_ gradOutput: TrainTensor) throws(TrainerError) -> TrainTensor {
         let input = try requireBackward(layer: name, input: input, output: output.shape, gradOutput: gradOutput)
         let shape = input.shape
@@ -129,8 +130,8 @@ public final class BatchNorm2D: Layer {
                     sumDyXhat += g * Double((x[offset + i] - mu) * inverse)
                 }
             }
-            gamma.gradient[c] += Float(sumDyXhat)
-            beta.gradient[c] += Float(sumDy)
+            if gamma.requiresGradient { gamma.gradient[c] += Float(sumDyXhat) }
+            if beta.requiresGradient { beta.gradient[c] += Float(sumDy) }
             let scale = gamma.value[c] * inverse
             // In eval mode μ and σ² are constants: dx = dy·γ/√(var + ε).
             let meanDy = trained ? Float(sumDy / count) : 0

@@ -80,7 +80,8 @@ public final class Conv2D: Layer {
         return output
     }
 
-    /// dx = col2im(Wᵀ·dy); adds dW = dy·colsᵀ and db = Σ dy.
+    /// dx = col2im(Wᵀ·dy); adds dW = dy·colsᵀ and db = Σ dy (each only when
+    /// its parameter `requiresGradient`; im2col is then skipped too).
     public func backward(_ gradOutput: TrainTensor) throws(TrainerError) -> TrainTensor {
         let input = try requireBackward(layer: name, input: input, output: output.shape, gradOutput: gradOutput)
         let shape = output.shape, inShape = input.shape
@@ -90,17 +91,19 @@ public final class Conv2D: Layer {
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
             let dy = UnsafePointer(gradOutput.image(n))
-            let source = unfold(input, image: n, into: cols, outShape: shape)
-            Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
-                          b: source, ldb: pixels, transposeB: true,
-                          c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            if weight.requiresGradient {
+                let source = unfold(input, image: n, into: cols, outShape: shape)
+                Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
+                              b: source, ldb: pixels, transposeB: true,
+                              c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            }
             guard computesInputGradient else { continue }
             guard let cols else {
                 Gemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
                               b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
                 continue
             }
-            // The columns were consumed by the weight GEMM; reuse them for dcols.
+            // The columns (consumed by the weight GEMM, if any) hold dcols now.
             Gemm.multiply(m: depth, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
                           b: dy, ldb: pixels, c: cols, ldc: pixels, threads: threads)
             Col2im.fold(cols: cols, ldc: pixels, column: 0, channels: inChannels,
@@ -108,7 +111,9 @@ public final class Conv2D: Layer {
                         outHeight: inShape.h, outWidth: inShape.w, output: gradInput.image(n),
                         epilogue: Epilogue(), image: n, threads: threads)
         }
-        if let bias { accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads) }
+        if let bias, bias.requiresGradient {
+            accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)
+        }
         if !computesInputGradient { gradInput.fill(0) }
         return gradInput
     }

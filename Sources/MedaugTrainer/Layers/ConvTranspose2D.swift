@@ -80,7 +80,8 @@ public final class ConvTranspose2D: Layer {
         return output
     }
 
-    /// dx = W·im2col(dy); adds dW = x·im2col(dy)ᵀ and db = Σ dy.
+    /// dx = W·im2col(dy); adds dW = x·im2col(dy)ᵀ and db = Σ dy (each only
+    /// when its parameter `requiresGradient`).
     public func backward(_ gradOutput: TrainTensor) throws(TrainerError) -> TrainTensor {
         let input = try requireBackward(layer: name, input: input, output: output.shape, gradOutput: gradOutput)
         let shape = output.shape, inShape = input.shape
@@ -92,13 +93,17 @@ public final class ConvTranspose2D: Layer {
             Im2col.unfold(input: gradOutput.image(n), channels: outChannels, height: shape.h, width: shape.w,
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
-            Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
-                          b: dcols, ldb: pixels, transposeB: true,
-                          c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            if weight.requiresGradient {
+                Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
+                              b: dcols, ldb: pixels, transposeB: true,
+                              c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+            }
             Gemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,
                           b: dcols, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
         }
-        if let bias { accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads) }
+        if let bias, bias.requiresGradient {
+            accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)
+        }
         return gradInput
     }
 }

@@ -77,6 +77,13 @@ extension TrainableNetwork {
     /// Sets every parameter gradient to zero.
     public func zeroGradients() { for parameter in parameters { parameter.zeroGradient() } }
 
+    /// Sets `requiresGradient` on every trainable parameter: false freezes
+    /// the network for a backward pass that only needs its input gradient
+    /// (pix2pix's `set_requires_grad(netD, False)`).
+    public func setRequiresGradients(_ requiresGradient: Bool) {
+        for parameter in parameters where parameter.isTrainable { parameter.requiresGradient = requiresGradient }
+    }
+
     /// `RandomInit.weights(for:seed:)`: conv and ConvTranspose weights
     /// N(0, `standardDeviation`), biases 0, BatchNorm γ = 1, β = 0, running
     /// mean 0, running variance 1. The values equal `medaug model init` with

@@ -48,7 +48,9 @@ public struct Pix2PixLosses: Equatable, Sendable {
 ///
 /// 1. fake = G(x); logits = D(x, fake).
 /// 2. G's adversarial gradient: backward of BCE(logits, 1) through D to the
-///    image (D's parameter gradients from this pass are discarded).
+///    image, with D's parameters frozen (`requiresGradient` off: their
+///    gradients are not computed, as TensorFlow's tape and PyTorch's
+///    `set_requires_grad(netD, False)` skip them).
 /// 3. D's gradient: backward of BCE(logits, 0) (fake, not propagated into
 ///    G), then D(x, y) forward and backward of BCE(·, 1) (real).
 /// 4. G's gradient: backward of (image gradient + α·dL1) through G.
@@ -144,7 +146,10 @@ public final class Pix2PixStep {
         discriminator.computesInputGradient = true
         let fakeLogits = try discriminator.forward(condition: condition, image: fake, mode: .training)
         let generatorGAN = try adversarialLoss.evaluate(logits: fakeLogits, target: 1)
+        discriminator.setRequiresGradients(false)
+        defer { discriminator.setRequiresGradients(true) }
         imageGradient.copy(from: try discriminator.backwardInputs(adversarialLoss.gradient).image)
+        discriminator.setRequiresGradients(true)
 
         // 3: D's gradient, fake then real; nothing flows into G.
         discriminator.computesInputGradient = false

@@ -20,6 +20,11 @@ public final class Parameter {
     /// d(objective)/d(value), accumulated by `backward` until `zeroGradient`
     /// (PyTorch semantics: two backward passes add). Zero for running stats.
     public let gradient: UnsafeMutableBufferPointer<Float>
+    /// When false, backward passes leave `gradient` as it is and skip the
+    /// work only it needs (PyTorch's `requires_grad`): the generator's step
+    /// of pix2pix propagates through the discriminator without computing the
+    /// discriminator's weight gradients, which it would discard.
+    public var requiresGradient = true
 
     /// A parameter of `shape` with every value `initialValue` and zero gradient.
     public init(name: String, shape: [Int], isTrainable: Bool = true, initialValue: Float = 0) {
