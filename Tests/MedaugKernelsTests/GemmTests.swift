@@ -6,15 +6,16 @@ import MedaugSupport
 final class GemmTests: XCTestCase {
     /// op(A)·op(B) (+ C) for all four transpose combinations, on shapes that
     /// split by columns and by rows at two threads, and narrow ones (≤ 32
-    /// columns: the strips kernel, one or two vectors, row tails), against a
-    /// Double loop.
+    /// columns: the strips kernel, one or two vectors, row tails), one
+    /// column (matrix–vector) and k = 1 (rank-1 update), against a Double
+    /// loop.
     func testAllTransposesMatchNaiveProduct() throws {
         try forEachTier(running: .strips) { _ in try allTransposesMatchNaiveProduct() }
     }
 
     func allTransposesMatchNaiveProduct() throws {
         var rng = TestRandom(seed: 131)
-        for (m, n, k) in [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11)] {
+        for (m, n, k) in [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11), (150, 1, 33), (50, 40, 1)] {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     for threads in [1, 2] {
