@@ -124,11 +124,10 @@ public final class BatchNorm2D: Layer {
             let mu = mean[c], inverse = inverseDeviation[c]
             var sumDy: Double = 0, sumDyXhat: Double = 0
             forEachPlane(shape, channel: c) { offset in
-                for i in 0..<shape.spatial {
-                    let g = Double(dy[offset + i])
-                    sumDy += g
-                    sumDyXhat += g * Double((x[offset + i] - mu) * inverse)
-                }
+                let sums = blockedGradientSums(dy + offset, x + offset, count: shape.spatial, mean: mu,
+                                               inverseDeviation: inverse)
+                sumDy += sums.sumDy
+                sumDyXhat += sums.sumDyXhat
             }
             if gamma.requiresGradient { gamma.gradient[c] += Float(sumDyXhat) }
             if beta.requiresGradient { beta.gradient[c] += Float(sumDy) }
@@ -154,7 +153,8 @@ func forEachPlane(_ shape: TensorShape, channel c: Int, _ body: (Int) -> Void) {
 }
 
 /// Mean and biased variance of channel `c` over images and pixels, two-pass
-/// in Double so a large mean cannot cancel the variance's digits.
+/// (deviations from the mean are squared) so a large mean cannot cancel the
+/// variance's digits; sums as `blockedSum`.
 func channelMoments(_ x: UnsafePointer<Float>, shape: TensorShape, channel c: Int) -> (Double, Double) {
     var sum: Double = 0
     forEachPlane(shape, channel: c) { offset in sum += blockedSum(x + offset, count: shape.spatial) }
@@ -162,10 +162,7 @@ func channelMoments(_ x: UnsafePointer<Float>, shape: TensorShape, channel c: In
     let mean = sum / count
     var squares: Double = 0
     forEachPlane(shape, channel: c) { offset in
-        for i in 0..<shape.spatial {
-            let d = Double(x[offset + i]) - mean
-            squares += d * d
-        }
+        squares += blockedSquaredDeviations(x + offset, count: shape.spatial, from: Float(mean))
     }
     return (mean, squares / count)
 }

@@ -67,8 +67,7 @@ func requireInput(layer: String, _ input: TensorShape, channels: Int) throws(Tra
 }
 
 /// sums[c] += Σ over images and pixels of tensor[n, c, ·, ·]: the bias
-/// gradient of a convolution. Float partial sums of 256 (vectorised) are
-/// added in Double, since a whole 256x256 plane summed in Float loses digits.
+/// gradient of a convolution, each plane summed by `blockedSum`.
 func accumulateChannelSums(of tensor: TrainTensor, into sums: UnsafeMutableBufferPointer<Float>, threads: Int) {
     let shape = tensor.shape
     let pointer = tensor.pointer
@@ -80,18 +79,4 @@ func accumulateChannelSums(of tensor: TrainTensor, into sums: UnsafeMutableBuffe
         }
         sums[c] += Float(total)
     }
-}
-
-/// Σ values[0..<count]: Float sums of 256-element blocks added in Double.
-func blockedSum(_ values: UnsafePointer<Float>, count: Int) -> Double {
-    var total: Double = 0
-    var start = 0
-    while start < count {
-        let end = min(count, start + 256)
-        var partial: Float = 0
-        for i in start..<end { partial += values[i] }
-        total += Double(partial)
-        start = end
-    }
-    return total
 }
