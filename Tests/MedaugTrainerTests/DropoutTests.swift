@@ -15,6 +15,16 @@ final class DropoutTests: XCTestCase {
     /// Same mask rule as the engine's `Epilogue` dropout: flat index i is
     /// dropped when uniform(i) < rate, kept values scaled by 1/(1 − rate).
     func testMaskIsTheEnginesInvertedCounterMask() throws {
+        // Rates whose threshold (rate·2²⁴) is and is not a whole number.
+        for rate: Float in [0.0625, 0.5, 0.9, 0.1 + 1e-8] {
+            let layer = try Dropout(name: "d", rate: rate, stream: 5)
+            layer.seed = 12
+            let y = try layer.forward(TrainTensor(shape: shape(2, 3, 7, 9), repeating: 1), training: true)
+            let random = CounterRandom(seed: 12, stream: 5)
+            for i in 0..<y.count {
+                XCTAssertEqual(y.pointer[i], random.uniform(UInt64(i)) < rate ? 0 : 1 / (1 - rate), "rate \(rate)")
+            }
+        }
         let layer = try Dropout(name: "d", rate: 0.3, stream: 3)
         layer.seed = 99
         let x = TrainTensor(shape: shape(3, 4, 6, 5), repeating: 2)
