@@ -35,6 +35,16 @@ final class ActivationLayerTests: XCTestCase {
         let x = try TrainTensor(shape: shape(1, 1, 1, 3), values: [-1, 0, 1])
         _ = try layer.forward(x, training: true)
         XCTAssertEqual(try layer.backward(TrainTensor(shape: x.shape, repeating: 1)).toArray(), [0, 0, 1])
+        // Blocked gradients are +0 (not −0 or NaN), whatever dy holds; an odd
+        // count exercises the vector loop's tail.
+        let wide = try TrainTensor(shape: shape(1, 1, 1, 11), values: (0..<11).map { Float($0 % 3) - 1 })
+        _ = try layer.forward(wide, training: true)
+        let dy = try TrainTensor(shape: wide.shape, values: (0..<11).map { $0 == 3 ? .nan : -2 - Float($0) })
+        let dx = try layer.backward(dy).toArray()
+        for i in 0..<11 {
+            let expected: Float = i % 3 == 2 ? -2 - Float(i) : 0
+            XCTAssertEqual(dx[i].bitPattern, expected.bitPattern, "element \(i)")
+        }
     }
 
     func testSoftmaxIsRefused() {
