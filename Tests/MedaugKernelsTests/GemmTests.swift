@@ -15,7 +15,9 @@ final class GemmTests: XCTestCase {
 
     func allTransposesMatchNaiveProduct() throws {
         var rng = TestRandom(seed: 131)
-        for (m, n, k) in [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11), (150, 1, 33), (50, 40, 1)] {
+        let shapes = [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11), (150, 1, 33),
+                      (50, 40, 1)]
+        for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {
                     for threads in [1, 2] {

@@ -134,10 +134,13 @@ final class TrainableNetworkTests: XCTestCase {
                 network.threads = 2
                 var inputGradients: [[Float]] = []
                 for frozen in [false, true] {
-                    for (i, parameter) in network.parameters.enumerated() { parameter.gradient.update(repeating: Float(i) + 0.25) }
+                    for (i, parameter) in network.parameters.enumerated() {
+                        parameter.gradient.update(repeating: Float(i) + 0.25)
+                    }
                     network.setRequiresGradients(!frozen)
                     let output = try network.forward(input, mode: .training)
-                    inputGradients.append(try network.backward(TrainTensor(shape: output.shape, repeating: 0.5)).toArray())
+                    let projection = TrainTensor(shape: output.shape, repeating: 0.5)
+                    inputGradients.append(try network.backward(projection).toArray())
                     for (i, parameter) in network.parameters.enumerated() {
                         let untouched = parameter.gradient.allSatisfy { $0 == Float(i) + 0.25 }
                         if frozen || !parameter.isTrainable {

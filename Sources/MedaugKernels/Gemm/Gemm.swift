@@ -58,8 +58,8 @@ public enum Gemm {
             return
         }
         if n == 1 && transposeA {
-            multiplyVector(m: m, k: k, a: a, lda: lda, x: b, incx: transposeB ? 1 : ldb, y: c, incy: ldc, accumulate: accumulate,
-                           threads: threads)
+            multiplyVector(m: m, k: k, a: a, lda: lda, x: b, incx: transposeB ? 1 : ldb, y: c, incy: ldc,
+                           accumulate: accumulate, threads: threads)
             return
         }
         if k == 1 && accumulate {

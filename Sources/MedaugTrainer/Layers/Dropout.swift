@@ -70,9 +70,9 @@ public final class Dropout: Layer {
             forEachChunk(count, threads: threads) { range in
                 for i in range {
                     let draw = random.bits(UInt64(i)) >> 40
-                    let kept = UInt8(truncatingIfNeeded: ((draw &- threshold) >> 63) ^ 1)
-                    mask[i] = kept
-                    destination[i] = maskedProduct(source[i], keep, kept: kept)
+                    let isKept = UInt8(truncatingIfNeeded: ((draw &- threshold) >> 63) ^ 1)
+                    mask[i] = isKept
+                    destination[i] = maskedProduct(source[i], keep, kept: isKept)
                 }
             }
         }

@@ -11,7 +11,8 @@ import MedaugSupport
 /// - `backward(gradOutput)` takes d(objective)/d(output) of the last
 ///   forward's shape, *adds* the parameter gradients into each trainable
 ///   `Parameter.gradient` whose `requiresGradient` is set (two backward
-///   passes accumulate, as in PyTorch), and returns d(objective)/d(input) in a tensor the layer owns.
+///   passes accumulate, as in PyTorch), and returns d(objective)/d(input)
+///   in a tensor the layer owns.
 /// - Buffers are sized at the first call for a shape and reused afterwards,
 ///   so a step at an unchanged batch shape allocates nothing.
 public protocol Layer: AnyObject {
