@@ -144,4 +144,28 @@ final class EpilogueTests: XCTestCase {
             }
         } } }
     }
+
+    /// The label map of channel planes: the first of equal maxima wins, a
+    /// NaN never displaces an earlier channel, one channel gives zeros;
+    /// against a per-pixel loop on an odd pixel count.
+    func testArgmaxChannelsTakesTheFirstMaximum() {
+        let pixels = 7, nan = Float.nan
+        let data: [Float] = [0, 5, 1, 2, nan, 3, 1,
+                             1, 5, 0, 2, 9, nan, 1,
+                             0, 4, 2, 7, 1, 3, 1]
+        var classes = [Int32](repeating: -1, count: pixels)
+        Pointwise.argmaxChannels(data, channels: 3, pixels: pixels, into: &classes)
+        XCTAssertEqual(classes, [1, 0, 2, 2, 0, 0, 0])
+        var rng = TestRandom(seed: 5)
+        let wide = rng.normals(5 * 33)
+        var fast = [Int32](repeating: -1, count: 33)
+        Pointwise.argmaxChannels(wide, channels: 5, pixels: 33, into: &fast)
+        for p in 0..<33 {
+            var best = 0
+            for c in 1..<5 where wide[c * 33 + p] > wide[best * 33 + p] { best = c }
+            XCTAssertEqual(fast[p], Int32(best), "pixel \(p)")
+        }
+        Pointwise.argmaxChannels(wide, channels: 1, pixels: 33, into: &fast)
+        XCTAssertEqual(fast, [Int32](repeating: 0, count: 33))
+    }
 }

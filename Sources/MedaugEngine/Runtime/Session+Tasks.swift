@@ -1,3 +1,4 @@
+import MedaugKernels
 import MedaugModels
 
 /// Integer label maps as stored in mask files: [N, H, W] values, each one of
@@ -78,15 +79,12 @@ extension Session {
         let spatial = probabilities.shape[2] * probabilities.shape[3]
         let labelValues = model.config.common.labelValues.map(Int32.init)
         var indices = [Int32](repeating: 0, count: count * spatial)
-        for n in 0..<count {
-            for p in 0..<spatial {
-                var best = 0
-                var bestValue = probabilities.values[n * classes * spatial + p]
-                for c in 1..<max(1, classes) {
-                    let v = probabilities.values[(n * classes + c) * spatial + p]
-                    if v > bestValue { best = c; bestValue = v }
+        probabilities.values.withUnsafeBufferPointer { values in
+            indices.withUnsafeMutableBufferPointer { indices in
+                for n in 0..<count {
+                    Pointwise.argmaxChannels(values.baseAddress! + n * classes * spatial, channels: classes,
+                                             pixels: spatial, into: indices.baseAddress! + n * spatial)
                 }
-                indices[n * spatial + p] = Int32(best)
             }
         }
         return Segmentation(probabilities: probabilities, classIndices: indices,

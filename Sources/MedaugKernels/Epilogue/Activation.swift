@@ -84,4 +84,27 @@ public enum Pointwise {
             for c in 0..<channels { data[c * stride + p] *= inverse }
         }
     }
+
+    /// classes[p] = the channel of the largest value at pixel p, for
+    /// `channels` planes of `pixels` floats (NCHW for one image): the first
+    /// of equal maxima, and a NaN never displaces an earlier channel. A
+    /// segmenter's label map from its logits or probabilities (the engine's
+    /// `segment`, the trainer's validation and samples). Plane by plane, so
+    /// every read is contiguous.
+    public static func argmaxChannels(_ data: UnsafePointer<Float>, channels: Int, pixels: Int,
+                                      into classes: UnsafeMutablePointer<Int32>) {
+        classes.update(repeating: 0, count: pixels)
+        guard channels > 1 else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, pixels)) { buffer in
+            let best = buffer.baseAddress!
+            best.update(from: data, count: pixels)
+            for c in 1..<channels {
+                let plane = data + c * pixels
+                for p in 0..<pixels where plane[p] > best[p] {
+                    best[p] = plane[p]
+                    classes[p] = Int32(c)
+                }
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import MedaugKernels
 import MedaugMetrics
 import MedaugModels
 
@@ -184,22 +185,13 @@ public final class SegmenterTraining {
             let loss = try crossEntropy.evaluate(logits: logits, labels: labels)
                 + Double(options.step.diceWeight) * (try dice.evaluate(logits: logits, labels: labels))
             total += loss * Double(indices.count)
-            // Argmax over classes per pixel (the first of equal maxima)
-            // against the truth.
+            // Argmax over classes per pixel against the truth.
             let (k, plane) = (logits.shape.c, logits.shape.spatial)
             var predicted = [Int32](repeating: 0, count: indices.count * plane)
-            var best = [Float](repeating: 0, count: plane)
             predicted.withUnsafeMutableBufferPointer { predicted in
                 for n in 0..<indices.count {
-                    let image = logits.pointer + n * k * plane, classes = predicted.baseAddress! + n * plane
-                    best.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: image, count: plane) }
-                    for c in 1..<k {
-                        let scores = image + c * plane
-                        for p in 0..<plane where scores[p] > best[p] {
-                            best[p] = scores[p]
-                            classes[p] = Int32(c)
-                        }
-                    }
+                    Pointwise.argmaxChannels(logits.pointer + n * k * plane, channels: k, pixels: plane,
+                                             into: predicted.baseAddress! + n * plane)
                 }
             }
             try matrix.add(prediction: predicted, truth: Array(UnsafeBufferPointer(start: labels.pointer, count: labels.count)))

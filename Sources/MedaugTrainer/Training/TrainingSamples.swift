@@ -1,3 +1,5 @@
+import MedaugKernels
+
 /// A validation pair and what the generator makes of its label map, for the
 /// sample grid at the end of training (first image channel only).
 public struct GeneratedSample: Sendable {
@@ -56,9 +58,11 @@ extension SegmenterTraining {
         return try (0..<min(max(count, 0), pairs.count)).map { index in
             try pairs.fill(images: images, labels: labels, indices: [index])
             let logits = try network.forward(images, mode: .init(batchStatistics: false, dropout: false, probabilities: false))
-            let plane = pairs.height * pairs.width, k = logits.shape.c
-            let predicted = (0..<plane).map { p in
-                Int32((0..<k).max { logits.pointer[$0 * plane + p] < logits.pointer[$1 * plane + p] } ?? 0)
+            let plane = pairs.height * pairs.width
+            let predicted = [Int32](unsafeUninitializedCapacity: plane) { classes, initialized in
+                Pointwise.argmaxChannels(logits.pointer, channels: logits.shape.c, pixels: plane,
+                                         into: classes.baseAddress!)
+                initialized = plane
             }
             return SegmentedSample(image: Array(UnsafeBufferPointer(start: images.pointer, count: plane)),
                                    truth: Array(UnsafeBufferPointer(start: labels.pointer, count: plane)),
