@@ -1,3 +1,4 @@
+import Foundation
 import MedaugSupport
 import XCTest
 @testable import MedaugSupport
@@ -10,8 +11,11 @@ final class CPUTierTests: XCTestCase {
         XCTAssertEqual(CPUTier.supported.last, .generic)
         #if arch(x86_64)
         XCTAssertFalse(CPUTier.neon.isSupported)
-        // The tier /proc/cpuinfo implies, read independently of cpu.c.
-        if let flags = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        // The tier /proc/cpuinfo implies, read independently of cpu.c
+        // (MEDAUG_TEST_CPUINFO: another file in its format, for
+        // scripts/test-avx2-emulation, under which /proc/cpuinfo stays the host's).
+        let cpuinfo = ProcessInfo.processInfo.environment["MEDAUG_TEST_CPUINFO"] ?? "/proc/cpuinfo"
+        if let flags = try? String(contentsOfFile: cpuinfo, encoding: .utf8)
             .split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ").map(String.init) {
             let set = Set(flags)
             let expected: CPUTier = set.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) ? .avx512

@@ -8,28 +8,11 @@ import sys
 
 import pytest
 
+from host_cpu import expected_tier, supported_tiers
 from medaug_binding import LIBRARY, ROOT, make_models, medaug
 from medaug_cli import BIN, requires_binary
 
 TIERS = ("avx512", "avx2", "neon", "generic")
-
-
-def expected_tier():
-    """The tier /proc/cpuinfo implies, read independently of medaug."""
-    import platform
-    if platform.machine() in ("aarch64", "arm64"):
-        return "neon"
-    with open("/proc/cpuinfo") as f:
-        flags = set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
-    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
-        return "avx512"
-    return "avx2" if {"avx2", "fma"} <= flags else "generic"
-
-
-def supported_tiers():
-    best = expected_tier()
-    return {"avx512": ["avx512", "avx2", "generic"], "avx2": ["avx2", "generic"],
-            "neon": ["neon", "generic"], "generic": ["generic"]}[best]
 
 
 def unsupported_tier():

@@ -24,6 +24,9 @@ from safetensors.numpy import save_file
 # The CLI runner (skips this module when the CLI is not built), the reference
 # and the one-hot inputs are shared with the export and converter tests.
 from interop_helpers import R, medaug, one_hot_input
+# The tiers this host runs (/proc/cpuinfo, or MEDAUG_TEST_CPUINFO): every
+# case runs once per tier (MEDAUG_CPU).
+from host_cpu import supported_tiers
 
 TOLERANCE = 1e-4
 CLASSES, IMAGE_CHANNELS = 4, 1
@@ -62,19 +65,6 @@ CASES = [(m, norm, batch)
          for m in [*MODELS, *VARIANTS]
          for norm in ("running", "instance")
          for batch in ((1, 3) if m.endswith("-64") else (1,))]
-
-
-def supported_tiers():
-    """The CPU tiers this host can run, best first (medaug's rule, read from
-    /proc/cpuinfo): every case runs once per tier (MEDAUG_CPU)."""
-    import platform
-    if platform.machine() in ("aarch64", "arm64"):
-        return ["neon", "generic"]
-    with open("/proc/cpuinfo") as f:
-        flags = set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
-    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
-        return ["avx512", "avx2", "generic"]
-    return ["avx2", "generic"] if {"avx2", "fma"} <= flags else ["generic"]
 
 
 TIERS = supported_tiers()
