@@ -2,10 +2,13 @@
 a generator from `medaug model init`, and the expanded folder's manifest,
 files, provenance and determinism."""
 import json
+import os
+import subprocess
 
 import numpy as np
 import pytest
-from medaug_cli import medaug, requires_binary
+from host_cpu import supported_tiers
+from medaug_cli import BIN, medaug, requires_binary
 
 nibabel = pytest.importorskip("nibabel")
 tifffile = pytest.importorskip("tifffile")
@@ -85,3 +88,34 @@ def test_expand_errors_leave_nothing(dataset):
     exists = medaug("expand", "--data", dataset / "data", "--target", 12, "--generated-share", 0, "--out", out,
                     check=False)
     assert exists.returncode != 0 and "already exists" in exists.stderr
+
+
+def expand_files(binary, dataset, out, tier=None):
+    """`medaug expand` with classic transforms and label edits only (no
+    generator) by `binary` on `tier` (None: the CPU's own); the written
+    files by name."""
+    env = dict(os.environ)
+    env.pop("MEDAUG_CPU", None)
+    if tier:
+        env["MEDAUG_CPU"] = tier
+    run = subprocess.run([binary, "expand", "--data", str(dataset / "data"), "--target", "30", "--generated-share",
+                          "0", "--edit-labels", "4", "--edit-share", "1", "--seed", "5", "--out", str(out)],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.tif"))}
+
+
+def test_classic_expansion_writes_the_same_files_on_every_tier(dataset):
+    """The warp, the classic transforms and the label edits are bitwise the
+    same on every CPU tier (README, "Determinism"): `medaug expand --seed`
+    writes the same files whichever tier runs it. With MEDAUG_REFERENCE_BIN
+    (scripts/test-avx2-emulation: the native binary on the AVX-512 host,
+    while MEDAUG_BIN runs on an emulated AVX2-only CPU) the two machines'
+    files are compared too."""
+    reference = expand_files(BIN, dataset, dataset / "own")
+    assert len(reference) >= 2 * 30      # 30 train pairs, and the validation and test ones
+    for tier in supported_tiers():
+        assert expand_files(BIN, dataset, dataset / f"tier-{tier}", tier) == reference, tier
+    other = os.environ.get("MEDAUG_REFERENCE_BIN")
+    if other:
+        assert expand_files(other, dataset, dataset / "reference-machine") == reference
