@@ -32,8 +32,9 @@ from ._errors import (
     ShapeError,
     UnsupportedError,
 )
-from ._core import (Model, ModelInfo, Session, abi_version, cpu_tier, init_model, library_path, limit, load_model,
-                    version, version_number)
+from ._library import abi_version, cpu_tier, library_path, limit, version, version_number
+from ._model import Model, ModelInfo, init_model, load_model
+from ._session import Session
 from ._data import Expansion, augment, expand, expand_dataset, metrics
 from ._staged import (ExpansionPlan, ExpansionStep, expand_dataset_finish, expand_dataset_plan, expand_dataset_steps,
                       make_staging_folder)

@@ -10,7 +10,8 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple, U
 import numpy as np
 
 from . import _ffi
-from ._core import Model, PathLike, _check, _lib, _mode, _NORMALIZATIONS, _DROPOUTS, _progress_callback, load_model
+from ._library import PathLike, _check, _lib, _mode, _NORMALIZATIONS, _DROPOUTS, _progress_callback
+from ._model import Model, load_model
 from ._errors import InvalidArgumentError, ShapeError
 
 _float_p, _int32_p = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32)

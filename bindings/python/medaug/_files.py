@@ -7,7 +7,7 @@ from typing import Any, NamedTuple, Optional, Tuple
 import numpy as np
 
 from . import _ffi
-from ._core import PathLike, _check, _lib
+from ._library import PathLike, _check, _lib
 from ._data import _path
 from ._errors import InvalidArgumentError, ShapeError
 

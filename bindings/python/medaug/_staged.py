@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, List, Tuple
 
-from ._core import PathLike, _check, _lib
+from ._library import PathLike, _check, _lib
 from ._data import _call_with_progress, _dataset_options, _invalid, _path
 
 

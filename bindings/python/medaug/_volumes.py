@@ -8,7 +8,8 @@ from typing import Any, Callable, NamedTuple, Optional
 import numpy as np
 
 from . import _ffi
-from ._core import Model, PathLike, _check, _lib, _progress_callback, load_model
+from ._library import _check, _lib, _progress_callback
+from ._model import Model, load_model
 from ._errors import InvalidArgumentError, ShapeError
 from ._files import read_volume
 

@@ -30,10 +30,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _ffi
-from ._core import Model, PathLike, load_model
+from ._library import PathLike
+from ._model import Model, load_model
 from ._data import _invalid
 from ._errors import CancelledError, Error
 from ._staged import (ExpansionPlan, expand_dataset_finish, expand_dataset_plan, expand_dataset_steps,
