@@ -13,6 +13,11 @@ final class LayoutTests: XCTestCase {
         Shape(c: 3, h: 2, w: 2, k: 4, s: 2, p: 1), Shape(c: 2, h: 1, w: 1, k: 4, s: 2, p: 1),
         Shape(c: 2, h: 6, w: 7, k: 3, s: 1, p: 1), Shape(c: 2, h: 7, w: 8, k: 3, s: 3, p: 1),
         Shape(c: 3, h: 5, w: 4, k: 1, s: 2, p: 0),
+        // Stride 1 (the fused path): wider than a vector, one pixel, no
+        // padding, padding beyond the kernel, 1×1 and 5×5 kernels.
+        Shape(c: 2, h: 5, w: 19, k: 3, s: 1, p: 1), Shape(c: 2, h: 1, w: 1, k: 3, s: 1, p: 1),
+        Shape(c: 1, h: 4, w: 6, k: 3, s: 1, p: 0), Shape(c: 2, h: 3, w: 5, k: 3, s: 1, p: 3),
+        Shape(c: 2, h: 3, w: 4, k: 1, s: 1, p: 0), Shape(c: 1, h: 7, w: 9, k: 5, s: 1, p: 2),
     ]
 
     func testUnfoldMatchesItsDefinition() throws {

@@ -24,6 +24,12 @@ public enum Col2im {
                         epilogue: epilogue, image: image, threads: threads)
             return
         }
+        if s == 1 {
+            foldStride1(cols: cols, ldc: ldc, column: column, channels: channels, inHeight: inHeight,
+                        inWidth: inWidth, geometry: g, outHeight: outHeight, outWidth: outWidth, output: output,
+                        epilogue: epilogue, image: image, threads: threads)
+            return
+        }
         parallelFor(channels, threads: threads) { c in
             let plane = output + c * spatial
             for oy in 0..<outHeight {
@@ -58,6 +64,94 @@ public enum Col2im {
         }
         if epilogue.activation == .softmax {
             Pointwise.softmax(output, channels: channels, pixels: spatial, stride: spatial)
+        }
+    }
+
+    /// `fold` for stride 1 (the training's backward pass of 3×3 convolutions):
+    /// each output row's taps are summed in registers, in the (ky, kx) order
+    /// of the general path, and the row is stored once. The general path adds
+    /// one tap row at a time into the output row, which at the segmenter's
+    /// widths (16–64) spent its time on per-tap loop overhead and on reading
+    /// and writing the row k² times. Same bits: a tap outside the input adds
+    /// nothing here and +0 nowhere, and a sum that starts at +0 never becomes
+    /// −0, so skipping it and adding +0 agree.
+    static func foldStride1(
+        cols: UnsafePointer<Float>, ldc: Int, column: Int,
+        channels: Int, inHeight: Int, inWidth: Int,
+        geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
+        output: UnsafeMutablePointer<Float>, epilogue: Epilogue, image: Int, threads: Int
+    ) {
+        let k = g.kernel, p = g.padding
+        let spatial = outHeight * outWidth
+        // Output columns where every kx has its input pixel, ix = ox + p − kx.
+        let inner = max(0, k - 1 - p)..<max(max(0, k - 1 - p), min(outWidth, inWidth - p))
+        parallelFor(channels, threads: threads) { c in
+            let plane = output + c * spatial
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: k * k) { taps in
+                for oy in 0..<outHeight {
+                    let dst = plane + oy * outWidth
+                    // Tap (ky, kx) of this row, shifted so that its value for
+                    // output column ox is at index ox (valid for ix in range).
+                    var count = 0
+                    for ky in 0..<k {
+                        let iy = oy + p - ky
+                        guard iy >= 0 && iy < inHeight else { continue }
+                        for kx in 0..<k {
+                            taps[count] = cols + ((c * k + ky) * k + kx) * ldc + column + iy * inWidth + p - kx
+                            count += 1
+                        }
+                    }
+                    let rows = count / max(1, k)
+                    let edges = inner.isEmpty ? [0..<outWidth] : [0..<inner.lowerBound, inner.upperBound..<outWidth]
+                    for ox in edges.joined() {
+                        var sum: Float = 0
+                        for r in 0..<rows {
+                            for kx in 0..<k where ox + p - kx >= 0 && ox + p - kx < inWidth {
+                                sum += taps[r * k + kx][ox]
+                            }
+                        }
+                        dst[ox] = sum
+                    }
+                    sumInner(taps: UnsafeBufferPointer(start: taps.baseAddress!, count: count), range: inner,
+                             into: dst)
+                }
+            }
+            epilogue.apply(to: plane, channel: c, channels: channels, spatial: spatial, image: image)
+        }
+        if epilogue.activation == .softmax {
+            Pointwise.softmax(output, channels: channels, pixels: spatial, stride: spatial)
+        }
+    }
+
+    /// dst[ox] = ((+0 + taps[0][ox]) + taps[1][ox]) + … for ox in `range`:
+    /// straight-line code for the common tap counts (3×3 with 3 or 2 rows in
+    /// the input), which the compiler vectorises over ox.
+    @inline(__always)
+    static func sumInner(taps: UnsafeBufferPointer<UnsafePointer<Float>>, range: Range<Int>,
+                         into dst: UnsafeMutablePointer<Float>) {
+        switch taps.count {
+        case 9:
+            let (t0, t1, t2, t3, t4, t5, t6, t7, t8) = (taps[0], taps[1], taps[2], taps[3], taps[4], taps[5],
+                                                        taps[6], taps[7], taps[8])
+            for ox in range {
+                var sum: Float = 0
+                sum += t0[ox]; sum += t1[ox]; sum += t2[ox]; sum += t3[ox]; sum += t4[ox]
+                sum += t5[ox]; sum += t6[ox]; sum += t7[ox]; sum += t8[ox]
+                dst[ox] = sum
+            }
+        case 6:
+            let (t0, t1, t2, t3, t4, t5) = (taps[0], taps[1], taps[2], taps[3], taps[4], taps[5])
+            for ox in range {
+                var sum: Float = 0
+                sum += t0[ox]; sum += t1[ox]; sum += t2[ox]; sum += t3[ox]; sum += t4[ox]; sum += t5[ox]
+                dst[ox] = sum
+            }
+        default:
+            for ox in range {
+                var sum: Float = 0
+                for tap in taps { sum += tap[ox] }
+                dst[ox] = sum
+            }
         }
     }
 
