@@ -47,14 +47,7 @@ public enum Col2im {
                             let ixEnd = min(inWidth, floorDivide(outWidth - 1 + p - kx, s) + 1)
                             if ixStart >= ixEnd { continue }
                             let base = dst - p + kx
-                            if s == 1 {
-                                // Contiguous: a loop the compiler vectorises (the
-                                // training's 3×3 backward pass spent 14% of a
-                                // segmenter step in the strided form below).
-                                addRow(src + ixStart, into: base + ixStart, count: ixEnd - ixStart)
-                            } else {
-                                for ix in ixStart..<ixEnd { base[ix * s] += src[ix] }
-                            }
+                            for ix in ixStart..<ixEnd { base[ix * s] += src[ix] }
                         }
                     }
                     ky += s
