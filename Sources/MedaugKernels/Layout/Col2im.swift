@@ -76,8 +76,11 @@ public enum Col2im {
     ) {
         let k = g.kernel, p = g.padding
         let spatial = outHeight * outWidth
-        // Output columns where every kx has its input pixel, ix = ox + p − kx.
-        let inner = max(0, k - 1 - p)..<max(max(0, k - 1 - p), min(outWidth, inWidth - p))
+        // Output columns where every kx has its input pixel (ix = ox + p − kx),
+        // and the edge columns on either side, where some do not.
+        let innerStart = min(outWidth, max(0, k - 1 - p))
+        let inner = innerStart..<max(innerStart, min(outWidth, inWidth - p))
+        let edges = [0..<inner.lowerBound, inner.upperBound..<outWidth]
         parallelFor(channels, threads: threads) { c in
             let plane = output + c * spatial
             withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: k * k) { taps in
@@ -85,17 +88,15 @@ public enum Col2im {
                     let dst = plane + oy * outWidth
                     // Tap (ky, kx) of this row, shifted so that its value for
                     // output column ox is at index ox (valid for ix in range).
-                    var count = 0
+                    var rows = 0    // tap rows (ky) inside the input
                     for ky in 0..<k {
                         let iy = oy + p - ky
                         guard iy >= 0 && iy < inHeight else { continue }
                         for kx in 0..<k {
-                            taps[count] = cols + ((c * k + ky) * k + kx) * ldc + column + iy * inWidth + p - kx
-                            count += 1
+                            taps[rows * k + kx] = cols + ((c * k + ky) * k + kx) * ldc + column + iy * inWidth + p - kx
                         }
+                        rows += 1
                     }
-                    let rows = count / max(1, k)
-                    let edges = inner.isEmpty ? [0..<outWidth] : [0..<inner.lowerBound, inner.upperBound..<outWidth]
                     for ox in edges.joined() {
                         var sum: Float = 0
                         for r in 0..<rows {
@@ -105,7 +106,7 @@ public enum Col2im {
                         }
                         dst[ox] = sum
                     }
-                    sumInner(taps: UnsafeBufferPointer(start: taps.baseAddress!, count: count), range: inner,
+                    sumInner(taps: UnsafeBufferPointer(start: taps.baseAddress!, count: rows * k), range: inner,
                              into: dst)
                 }
             }
