@@ -146,10 +146,11 @@ public final class Pix2PixStep {
         discriminator.computesInputGradient = true
         let fakeLogits = try discriminator.forward(condition: condition, image: fake, mode: .training)
         let generatorGAN = try adversarialLoss.evaluate(logits: fakeLogits, target: 1)
-        discriminator.setRequiresGradients(false)
-        defer { discriminator.setRequiresGradients(true) }
-        imageGradient.copy(from: try discriminator.backwardInputs(adversarialLoss.gradient).image)
-        discriminator.setRequiresGradients(true)
+        do {    // D frozen for this backward only (thrown or not)
+            discriminator.setRequiresGradients(false)
+            defer { discriminator.setRequiresGradients(true) }
+            imageGradient.copy(from: try discriminator.backwardInputs(adversarialLoss.gradient).image)
+        }
 
         // 3: D's gradient, fake then real; nothing flows into G.
         discriminator.computesInputGradient = false
