@@ -114,6 +114,43 @@ final class PassesTests: XCTestCase {
         }
     }
 
+    /// The deep generator's bottleneck and first transposed convolution are
+    /// cropped to their 2×2 live taps and still match the unfused graph.
+    func testDeadTapsAreCroppedAndMatchUnfused() throws {
+        let config = TestModels.deepGenerator
+        let graph = try TestModels.model(config).graph(for: .init(normalization: .running, dropout: false,
+                                                                  optimize: true))
+        var cropped: [String] = []
+        for node in graph.nodes {
+            guard let (p, _) = node.operation.convolution else { continue }
+            if p.geometry.kernel != 4 { cropped.append(node.name) }
+            if p.geometry.kernel == 2 { XCTAssertEqual(p.geometry.padding, 0, node.name) }
+        }
+        XCTAssertEqual(cropped, ["bottleneck.conv", "up.0.convt"])
+        for mode in NormalizationMode.allCases {
+            try compare(config, normalization: mode, batch: 1)
+            try compare(config, normalization: mode, batch: 3, threads: 2)
+        }
+    }
+
+    /// Which taps meet the input, for convolutions and transposed ones.
+    func testCropKeepsTheLiveTaps() {
+        let pix2pix = ConvGeometry(kernel: 4, stride: 2, padding: 1)
+        let crop = CropDeadTaps.crop
+        XCTAssertEqual(crop(pix2pix, false, 2, 1).map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 2, 0])
+        XCTAssertEqual(crop(pix2pix, true, 1, 2).map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 2, 0])
+        XCTAssertNil(crop(pix2pix, false, 4, 2))
+        XCTAssertNil(crop(pix2pix, true, 2, 4))
+        // 3×3 on one pixel: the centre tap alone, a 1×1 layer.
+        let three = ConvGeometry(kernel: 3, stride: 1, padding: 1)
+        XCTAssertEqual(crop(three, false, 1, 1).map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 1, 0])
+        XCTAssertEqual(crop(three, true, 1, 1).map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 1, 0])
+        XCTAssertNil(crop(three, false, 2, 2))
+        // Stride 2 on two pixels: the taps 1 and 2 of the one output pixel.
+        XCTAssertEqual(crop(ConvGeometry(kernel: 3, stride: 2, padding: 1), false, 2, 1)
+            .map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 2, 0])
+    }
+
     func testPassesRemoveWhatTheyFuse() throws {
         let model = try TestModels.model(TestModels.generator)
         let running = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))

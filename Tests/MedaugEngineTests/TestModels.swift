@@ -28,6 +28,16 @@ enum TestModels {
         return .generator(g)
     }
 
+    /// Four down blocks on 32 pixels: the bottleneck convolution reads 2×2
+    /// and the first transposed convolution 1×1, so both have taps that only
+    /// meet padding (`CropDeadTaps`).
+    static var deepGenerator: ModelConfig {
+        guard case .generator(var g) = generator else { preconditionFailure() }
+        g.downFilters = [8, 16, 24, 24]
+        g.upFilters = [24, 24, 16, 8]
+        return .generator(g)
+    }
+
     static var discriminator: ModelConfig {
         var d = DiscriminatorConfig.paper(imageSize: 64, classes: classes, labelValues: [0, 1, 4], channelNames: ["T1"])
         d.filters = [8, 16, 16, 24, 24]

@@ -3,9 +3,10 @@ import MedaugSupport
 
 /// The optimisation passes, in their fixed order (ncnn's `main`): remove what
 /// the mode makes dead, fold BatchNorm, fuse dropout and activation into the
-/// producing convolution's epilogue, let concatenations happen in place, and
-/// finally transform or repack weights for their kernels (after folding,
-/// which works on the file's OIHW and IOHW layouts).
+/// producing convolution's epilogue, let concatenations happen in place,
+/// crop kernel taps that only meet padding, and finally transform or repack
+/// weights for their kernels (after folding and cropping, which work on the
+/// file's OIHW and IOHW layouts).
 public enum Pipeline {
     /// Options that decide which passes run.
     public struct Options: Sendable {
@@ -33,6 +34,7 @@ public enum Pipeline {
         FuseDropout.run(&graph, log: log)
         FuseActivation.run(&graph, log: log)
         ConcatInPlace.run(&graph, log: log)
+        CropDeadTaps.run(&graph, log: log)
         SelectWinograd.run(&graph, log: log)
         PackWeightPanels.run(&graph, log: log)
         PackTransposedWeights.run(&graph, log: log)
