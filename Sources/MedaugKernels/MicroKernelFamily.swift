@@ -19,6 +19,9 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     /// Winograd F(2×2, 2×2) for pix2pix's 4×4 stride-2 convolutions and
     /// transposed convolutions.
     case stridedWinograd
+    /// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 transposed
+    /// convolutions.
+    case stridedWinogradF42
     /// tanh, sigmoid, channel softmax.
     case activations
     /// The bilinear warp of augmentation.
@@ -42,6 +45,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .winograd: MD_FAMILY_WINOGRAD
         case .winogradF43: MD_FAMILY_WINOGRAD_F43
         case .stridedWinograd: MD_FAMILY_STRIDED_WINOGRAD
+        case .stridedWinogradF42: MD_FAMILY_STRIDED_WINOGRAD_F42
         case .activations: MD_FAMILY_ACTIVATIONS
         case .warp: MD_FAMILY_WARP
         case .optimizer: MD_FAMILY_OPTIMIZER
@@ -56,10 +60,10 @@ extension CPUTier {
         switch (self, family) {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
-             (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .optimizer),
+             (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .stridedWinogradF42), (.avx2, .optimizer),
              (.avx2, .panels), (.avx2, .direct): true
         case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
-             (.neon, .stridedWinograd), (.neon, .optimizer),
+             (.neon, .stridedWinograd), (.neon, .stridedWinogradF42), (.neon, .optimizer),
              (.neon, .panels): true
         default: false
         }

@@ -17,6 +17,16 @@ static inline __attribute__((target("avx2,fma"))) __m256i winograd_inside8(int x
     return row_inside ? in : _mm256_setzero_si256();
 }
 
+// Within each 128-bit lane k: z[j] lane (4k + i) = x[i] lane (4k + j).
+static inline __attribute__((target("avx2,fma"))) void transpose_lanes8(const __m256 x[4], __m256 z[4]) {
+    __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
+    __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
+    z[0] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
+    z[1] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
+    z[2] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t1), _mm256_castps_pd(t3)));
+    z[3] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t1), _mm256_castps_pd(t3)));
+}
+
 // The store-time activation (MD_ACTIVATION_*) on 8 lanes.
 static inline __attribute__((target("avx2,fma"))) __m256 winograd_activate8(__m256 x, int activation, __m256 slope) {
     if (activation == MD_ACTIVATION_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());

@@ -116,6 +116,16 @@ static inline WINOGRAD_TARGET __mmask16 winograd_inside(int x, int w) {
     return (__mmask16)bits;
 }
 
+// Within each 128-bit lane k: z[j] lane (4k + i) = x[i] lane (4k + j).
+static inline WINOGRAD_TARGET void transpose_lanes(const __m512 x[4], __m512 z[4]) {
+    __m512 t0 = _mm512_unpacklo_ps(x[0], x[1]), t1 = _mm512_unpackhi_ps(x[0], x[1]);
+    __m512 t2 = _mm512_unpacklo_ps(x[2], x[3]), t3 = _mm512_unpackhi_ps(x[2], x[3]);
+    z[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+    z[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+    z[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+    z[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+}
+
 // The store-time activation (MD_ACTIVATION_*).
 static inline WINOGRAD_TARGET __m512 winograd_activate(__m512 x, int activation, __m512 slope) {
     if (activation == MD_ACTIVATION_RELU) return _mm512_max_ps(x, _mm512_setzero_ps());

@@ -15,84 +15,21 @@
 
 #include "winograd_f43.h"
 
-#include <string.h>
-
-// Quads (16 output columns each) of one tile row of a w-wide image.
-static int quads_per_row(int w) { return (w + 15) / 16; }
-
-// GEMM columns of a band of `tile_rows` tile rows: whole blocks of 16.
-static long band_tiles(int w, int tile_rows) {
-    long quads = (long)tile_rows * quads_per_row(w);
-    return (quads + 3) / 4 * 16;
-}
-
-// The zero-padded copy of a band's input rows that the input step reads:
-// per channel, the 4·tile_rows + 2 input rows from one above the band, each
-// from one column left of the image to the last quad's 18th column, plus 2
-// so that rows do not fall on a 4 KiB stride.
-static long padded_width(int w) { return 16L * quads_per_row(w) + 4; }
-static long padded_floats(int w, int tile_rows) { return (4L * tile_rows + 2) * padded_width(w); }
-
 long md_winograd_f43_scratch(int cin, int cout, int w, int tile_rows) {
-    return winograd_scratch_of(band_tiles(w, tile_rows), 36, cin, cout) + (long)cin * padded_floats(w, tile_rows);
+    return winograd_scratch_of(quad_band_tiles(w, tile_rows), 36, cin, cout) +
+           (long)cin * quad_padded_floats(w, tile_rows);
 }
 
-// Where quad `quad` of a band lies: its first output row and column, or
-// y = −1 past the band's last quad.
-static void quad_origin(const winograd_band *b, int w, long quad, int *y, int *x) {
-    int per_row = quads_per_row(w);
-    long quads = (long)(b->tile_row_end - b->tile_row_begin) * per_row;
-    if (quad >= quads) {
-        *y = -1, *x = 0;
-        return;
-    }
-    *y = 4 * (b->tile_row_begin + (int)(quad / per_row));
-    *x = 16 * (int)(quad % per_row);
-}
-
-// Rows of zeros that quads past the band read (with a row stride of 0).
-static const float zeros[20];
-
-// The input step, channels [begin, end). Each channel's band rows are first
-// copied, zero-padded, to its own slice of scratch (concurrent channel
-// ranges never share one), so that no quad needs an edge case: staging the
-// edge quads one by one instead cost 10% of the step in memcpy/memset calls
-// at 256×256 and most of it at widths 32–64, where every quad is an edge.
+// The input step, channels [begin, end), from each channel's padded copy
+// of the band rows (winograd_quads.h).
 static void transform_input(const md_winograd_layer *layer, const winograd_band *b, float *padded, int begin,
-                            int end, winograd_f43_input_block block) {
-    int h = layer->h, w = layer->w, per_row = quads_per_row(w);
-    int tile_rows = b->tile_row_end - b->tile_row_begin, rows = 4 * tile_rows + 2;
-    long plane = (long)h * w, width = padded_width(w), quads = (long)tile_rows * per_row;
+                            int end, winograd_quad_input_block block) {
+    int h = layer->h, w = layer->w, tile_rows = b->tile_row_end - b->tile_row_begin;
+    long plane = (long)h * w;
     for (int c = begin; c < end; c++) {
-        const float *source = layer->input + c * plane;
-        float *copy = padded + c * padded_floats(w, tile_rows);
-        for (int r = 0; r < rows; r++) {
-            int y = 4 * b->tile_row_begin - 1 + r;
-            float *row = copy + r * width;
-            if (y < 0 || y >= h) {
-                memset(row, 0, width * sizeof(float));
-                continue;
-            }
-            row[0] = 0.0f;
-            memcpy(row + 1, source + (long)y * w, w * sizeof(float));
-            memset(row + 1 + w, 0, (width - 1 - w) * sizeof(float));
-        }
-        long q = 0;
-        int tile_row = 0, column = 0;   // of quad q
-        for (long t = 0; t < b->tiles; t += 16) {
-            const float *in[4];
-            long stride[4];
-            for (int i = 0; i < 4; i++, q++) {
-                if (q >= quads) {
-                    in[i] = zeros, stride[i] = 0;
-                    continue;
-                }
-                in[i] = copy + 4L * tile_row * width + 16 * column, stride[i] = width;
-                if (++column == per_row) column = 0, tile_row++;
-            }
-            // Column t of V[ξ] (k × tiles), packed in strips of 32.
-            block(in, stride, b->v + (t / 32) * 32 * b->k + t % 32 + 32 * c, b->v_stride);
-        }
+        float *copy = padded + c * quad_padded_floats(w, tile_rows);
+        quad_copy_rows(b, layer->input + c * plane, h, w, copy);
+        quad_input_blocks(b, w, copy, b->v + 32 * c, block);
     }
 }
 
@@ -136,16 +73,6 @@ static void transform_output(const md_winograd_layer *layer, const winograd_band
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
-
-// Within each 128-bit lane k: z[j] lane (4k + i) = x[i] lane (4k + j).
-static inline TARGET void transpose_lanes(const __m512 x[4], __m512 z[4]) {
-    __m512 t0 = _mm512_unpacklo_ps(x[0], x[1]), t1 = _mm512_unpackhi_ps(x[0], x[1]);
-    __m512 t2 = _mm512_unpacklo_ps(x[2], x[3]), t3 = _mm512_unpackhi_ps(x[2], x[3]);
-    z[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-    z[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
-    z[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
-    z[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
-}
 
 // r = Bᵀ d for six vectors.
 static inline TARGET void input_1d(const __m512 d[6], __m512 r[6]) {
@@ -219,7 +146,7 @@ static TARGET void output_block(const float *m, long xi_stride, float *const out
 int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin,
                     int end, float *scratch) {
     int tier = md_cpu_tier();
-    winograd_f43_input_block input = 0;
+    winograd_quad_input_block input = 0;
     winograd_f43_output_block output = 0;
 #if defined(__x86_64__)
     if (tier == MD_CPU_AVX512) input = input_block, output = output_block;
@@ -230,7 +157,7 @@ int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin
     if (!input) return 0;
     md_count_run(MD_FAMILY_WINOGRAD_F43, tier);
     if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
-    winograd_band b = winograd_band_with_tiles(band_tiles(layer->w, tile_row_end - tile_row_begin), tile_row_begin,
+    winograd_band b = winograd_band_with_tiles(quad_band_tiles(layer->w, tile_row_end - tile_row_begin), tile_row_begin,
                                                tile_row_end, 36, layer->cin, layer->cout, scratch);
     int all = step == MD_WINOGRAD_ALL;
     float *padded = b.m + 36 * b.m_stride;

@@ -12,16 +12,6 @@
 
 #define TARGET __attribute__((target("avx2,fma")))
 
-// Within each 128-bit lane k: z[j] lane (4k + i) = x[i] lane (4k + j).
-static inline TARGET void transpose_lanes(const __m256 x[4], __m256 z[4]) {
-    __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);
-    __m256 t2 = _mm256_unpacklo_ps(x[2], x[3]), t3 = _mm256_unpackhi_ps(x[2], x[3]);
-    z[0] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
-    z[1] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t0), _mm256_castps_pd(t2)));
-    z[2] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(t1), _mm256_castps_pd(t3)));
-    z[3] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(t1), _mm256_castps_pd(t3)));
-}
-
 // r = Bᵀ d for six vectors (winograd_f43.c).
 static inline TARGET void input_1d(const __m256 d[6], __m256 r[6]) {
     const __m256 four = _mm256_set1_ps(4.0f), minus4 = _mm256_set1_ps(-4.0f), minus5 = _mm256_set1_ps(-5.0f);
@@ -56,7 +46,7 @@ static TARGET void input_half(const float *p, long p_stride, const float *q, lon
         __m256 b[4] = {_mm256_loadu_ps(pr + 2), _mm256_loadu_ps(pr + 10), _mm256_loadu_ps(qr + 2),
                        _mm256_loadu_ps(qr + 10)};
         __m256 c[6];
-        transpose_lanes(a, c);
+        transpose_lanes8(a, c);
         __m256 u1 = _mm256_unpackhi_ps(b[0], b[1]), u3 = _mm256_unpackhi_ps(b[2], b[3]);
         c[4] = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(u1), _mm256_castps_pd(u3)));
         c[5] = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(u1), _mm256_castps_pd(u3)));
@@ -90,7 +80,7 @@ static TARGET void output_half(const float *m, long xi_stride, float *p, long p_
     }
     for (int r = 0; r < 4; r++) {
         __m256 z[4];
-        transpose_lanes(y[r], z);   // quad p's columns 0–7 and 8–15, then quad q's
+        transpose_lanes8(y[r], z);   // quad p's columns 0–7 and 8–15, then quad q's
         _mm256_storeu_ps(p + r * p_stride, z[0]);
         _mm256_storeu_ps(p + r * p_stride + 8, z[1]);
         _mm256_storeu_ps(q + r * q_stride, z[2]);

@@ -9,16 +9,6 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
-// z[j] lane i = x[i] lane j.
-static inline void transpose4(const float32x4_t x[4], float32x4_t z[4]) {
-    float32x4_t t0 = vtrn1q_f32(x[0], x[1]), t1 = vtrn2q_f32(x[0], x[1]);
-    float32x4_t t2 = vtrn1q_f32(x[2], x[3]), t3 = vtrn2q_f32(x[2], x[3]);
-    z[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
-    z[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
-    z[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2)));
-    z[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3)));
-}
-
 // r = Bᵀ d for six vectors (winograd_f43.c).
 static inline void input_1d(const float32x4_t d[6], float32x4_t r[6]) {
     float32x4_t s1 = vfmaq_n_f32(d[4], d[2], -4.0f), s2 = vfmaq_n_f32(d[3], d[1], -4.0f);

@@ -19,14 +19,6 @@ final class StridedWinogradTests: XCTestCase {
         }
     }
 
-    func transposedWeights(_ weights: [Float], o: Int, c: Int) -> [Float] {
-        weights.withUnsafeBufferPointer { w in
-            filled(StridedWinograd.transformedWeightCount(outChannels: o, inChannels: c)) {
-                StridedWinograd.transformTransposedWeights(w.baseAddress!, outChannels: o, inChannels: c, into: $0)
-            }
-        }
-    }
-
     func testConvolutionMatchesNaive() throws {
         try forEachTier(running: .stridedWinograd) { tier in
             guard tier.runs(.stridedWinograd) else { return }
@@ -53,29 +45,55 @@ final class StridedWinogradTests: XCTestCase {
         }
     }
 
-    func testTransposedConvolutionMatchesNaive() throws {
-        try forEachTier(running: .stridedWinograd) { tier in
-            guard tier.runs(.stridedWinograd) else { return }
-            try transposedConvolutionMatchesNaive()
+    /// The transposed kernels and the family whose code each runs.
+    static let transposedKernels: [(WinogradKernel, MicroKernelFamily)] = [
+        (.stridedTransposed, .stridedWinograd), (.stridedTransposedF42, .stridedWinogradF42),
+    ]
+
+    /// `kernel`'s transformed weights of IOHW `weights`.
+    func transformed(_ kernel: WinogradKernel, _ weights: [Float], o: Int, c: Int) -> [Float] {
+        weights.withUnsafeBufferPointer { w in
+            filled(kernel.transformedWeightCount(outChannels: o, inChannels: c)) {
+                kernel.transformWeights(w.baseAddress!, outChannels: o, inChannels: c, into: $0)
+            }
         }
     }
 
-    func transposedConvolutionMatchesNaive() throws {
+    /// One image through a transposed kernel, with NaN-filled output and scratch.
+    func transposed(_ kernel: WinogradKernel, _ x: [Float], c: Int, h: Int, w: Int, u: [Float], o: Int,
+                    epilogue: Epilogue = Epilogue(), threads: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: o * 4 * h * w)
+        var scratch = [Float](repeating: .nan, count: kernel.scratchCount(inChannels: c, outChannels: o, height: h,
+                                                                          width: w, threads: threads))
+        kernel.forward(input: x, inChannels: c, height: h, width: w, transformedWeights: u, outChannels: o,
+                       output: &out, imageIndex: 2, epilogue: epilogue, scratch: &scratch, threads: threads)
+        return out
+    }
+
+    func testTransposedConvolutionMatchesNaive() throws {
+        for (kernel, family) in Self.transposedKernels {
+            try forEachTier(running: family) { tier in
+                guard tier.runs(family) else { return }
+                transposedConvolutionMatchesNaive(kernel)
+            }
+        }
+    }
+
+    /// Besides `shapes`: one pixel, heights that are no multiple of F(4×4,
+    /// 2×2)'s 4-row tiles, and widths on both sides of its 16-column quads.
+    func transposedConvolutionMatchesNaive(_ kernel: WinogradKernel) {
         var rng = TestRandom(seed: 22)
-        for (c, h, w, o) in shapes + [(3, 1, 1, 4), (2, 40, 33, 3)] {
+        for (c, h, w, o) in shapes + [(3, 1, 1, 4), (2, 40, 33, 3), (3, 17, 17, 5), (2, 6, 15, 9), (9, 33, 47, 8)] {
             let x = rng.normals(c * h * w)
             let weights = rng.normals(c * o * 16, scale: 0.3)
             let (expected, oh, ow) = Naive.convTranspose(x, n: 1, c: c, h: h, w: w, weights: weights, o: o,
                                                          k: 4, s: 2, p: 1, bias: nil)
             XCTAssertEqual([oh, ow], [2 * h, 2 * w])
-            let u = transposedWeights(weights, o: o, c: c)
+            let u = transformed(kernel, weights, o: o, c: c)
             for threads in [1, 2] {
-                var out = [Float](repeating: .nan, count: expected.count)
-                var scratch = [Float](repeating: .nan, count: StridedWinograd.transposedScratchCount(
-                    inChannels: c, outChannels: o, height: h, width: w, threads: threads))
-                StridedWinograd.transposedForward(input: x, inChannels: c, height: h, width: w, transformedWeights: u,
-                                                  outChannels: o, output: &out, scratch: &scratch, threads: threads)
-                XCTAssertLessThan(relativeError(out, expected), 1e-5, "c \(c) h \(h) w \(w) o \(o) threads \(threads)")
+                let out = transposed(kernel, x, c: c, h: h, w: w, u: u, o: o, threads: threads)
+                XCTAssertLessThan(relativeError(out, expected), kernel.testErrorBound,
+                                  "\(kernel) c \(c) h \(h) w \(w) o \(o) threads \(threads)")
             }
         }
     }
@@ -103,7 +121,6 @@ final class StridedWinogradTests: XCTestCase {
         let (transposed, _, _) = Naive.convTranspose(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1,
                                                      bias: nil)
         let uc = convolutionWeights(weights, o: o, c: c)
-        let ut = transposedWeights(weights, o: o, c: c)
         bias.withUnsafeBufferPointer { b in
             scale.withUnsafeBufferPointer { s in
                 shift.withUnsafeBufferPointer { t in
@@ -131,13 +148,11 @@ final class StridedWinogradTests: XCTestCase {
                                                            transformedWeights: uc, outChannels: o, output: &out,
                                                            imageIndex: 2, epilogue: epilogue, scratch: &scratch, threads: 2)
                         XCTAssertLessThan(relativeError(out, expectedConv), 1e-5, "conv \(name)")
-                        out = [Float](repeating: .nan, count: transposed.count)
-                        scratch = [Float](repeating: .nan, count: StridedWinograd.transposedScratchCount(
-                            inChannels: c, outChannels: o, height: h, width: w, threads: 2))
-                        StridedWinograd.transposedForward(input: x, inChannels: c, height: h, width: w,
-                                                          transformedWeights: ut, outChannels: o, output: &out,
-                                                          imageIndex: 2, epilogue: epilogue, scratch: &scratch, threads: 2)
-                        XCTAssertLessThan(relativeError(out, expectedTransposed), 1e-5, "transposed \(name)")
+                        for (kernel, family) in Self.transposedKernels where CPUTier.current.runs(family) {
+                            let out = self.transposed(kernel, x, c: c, h: h, w: w, u: transformed(kernel, weights, o: o, c: c),
+                                                 o: o, epilogue: epilogue, threads: 2)
+                            XCTAssertLessThan(relativeError(out, expectedTransposed), 1e-5, "\(kernel) \(name)")
+                        }
                     }
                 }
             }

@@ -311,6 +311,44 @@ static void test_winograd_f22(void) {
     check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,2x2) kernels ran");
 }
 
+// F(4×4, 2×2) for the transposed convolution, with bias and leaky ReLU,
+// against the double reference: heights that are no multiple of its 4-row
+// tiles, widths on both sides of its 16-column quads, one pixel, in one band
+// and in two.
+static void test_winograd_f42(void) {
+    static const int shapes[][4] = {{3, 4, 4, 5}, {2, 3, 5, 3}, {5, 9, 17, 7}, {1, 1, 1, 1}, {4, 8, 20, 9},
+                                    {2, 19, 6, 3}, {3, 13, 33, 8}, {2, 17, 47, 3}};
+    long before = md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD_F42, MD_CPU_NEON);
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3], oh = 2 * h, ow = 2 * w;
+        float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 16);
+        float *u = malloc(sizeof(float) * 100 * o * c), *bias = malloc(sizeof(float) * o);
+        float *out = malloc(sizeof(float) * o * oh * ow), *expected = malloc(sizeof(float) * o * oh * ow);
+        for (int i = 0; i < c * h * w; i++) in[i] = random_float();
+        for (int i = 0; i < o * c * 16; i++) g[i] = 0.3f * random_float();
+        for (int i = 0; i < o; i++) bias[i] = random_float();
+        md_winograd_f42_transposed_weights(c, o, g, u);
+        reference_transposed(in, c, h, w, g, o, bias, expected);
+        for (int i = 0; i < o * oh * ow; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
+        int tile_rows = (h + 3) / 4;   // 4 input rows, 8 output rows each
+        for (int split = 0; split < 2; split++) {
+            int cut = split ? tile_rows / 2 : 0;
+            float *scratch = malloc(sizeof(float) * md_winograd_f42_transposed_scratch(c, o, w, tile_rows));
+            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_LEAKY_RELU, 0.2f};
+            for (int i = 0; i < o * oh * ow; i++) out[i] = NAN;
+            int ran = (cut == 0 || md_winograd_f42_transposed(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
+                      md_winograd_f42_transposed(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
+            char what[96];
+            snprintf(what, sizeof what, "winograd f42 transposed c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
+            check(ran && relative_error(out, expected, (long)o * oh * ow) < 1e-5, what);
+            free(scratch);
+        }
+        free(in), free(g), free(u), free(bias), free(out), free(expected);
+    }
+    check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD_F42, MD_CPU_NEON) > before,
+          "the NEON Winograd F(4x4,2x2) kernel ran");
+}
+
 // WinogradF43.transformWeights (Swift) again: U[ξ][o][i] = (G g Gᵀ)[ξ],
 // in double, rounded once.
 static void transform_f43_weights(const float *g, int cout, int cin, float *u) {
@@ -463,6 +501,7 @@ int main(void) {
     test_winograd_f23();
     test_winograd_f43();
     test_winograd_f22();
+    test_winograd_f42();
     test_adam();
     test_panels();
     printf("%d passed, %d failed\n", passed, failed);

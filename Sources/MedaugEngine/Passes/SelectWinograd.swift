@@ -6,8 +6,9 @@ import MedaugModels
 /// im2col and GEMM + col2im paths, transforming their weights once (after
 /// folding, so the folded weights are the ones transformed): 3×3 stride-1
 /// padding-1 convolutions onto F(2×2, 3×3) or F(4×4, 3×3), pix2pix's 4×4 stride-2
-/// padding-1 convolutions and transposed convolutions onto F(2×2, 2×2). The
-/// file-layout copy is dropped, so each weight is still held once.
+/// padding-1 convolutions onto F(2×2, 2×2) and their transposed convolutions
+/// onto F(2×2, 2×2) or F(4×4, 2×2). The file-layout copy is dropped, so
+/// each weight is still held once.
 enum SelectWinograd {
     /// (A variable so tests can see the other passes' layouts.)
     nonisolated(unsafe) static var enabled = true
@@ -51,7 +52,10 @@ enum SelectWinograd {
         case (strided4, false) where tier.runs(.stridedWinograd):
             return paysStrided(outWidth: output.width) ? .stridedConvolution : nil
         case (strided4, true) where tier.runs(.stridedWinograd):
-            return paysTransposed(inWidth: input.width, outChannels: output.channels) ? .stridedTransposed : nil
+            guard paysTransposed(inWidth: input.width, outChannels: output.channels) else { return nil }
+            return tier.runs(.stridedWinogradF42)
+                && paysLargeTransposedTile(inChannels: input.channels, outChannels: output.channels, tier: tier)
+                ? .stridedTransposedF42 : .stridedTransposed
         default:
             return nil
         }
@@ -118,5 +122,25 @@ enum SelectWinograd {
     /// now the faster one (above).
     static func paysTransposed(inWidth: Int, outChannels: Int) -> Bool {
         inWidth >= 16 && outChannels >= 8
+    }
+
+    /// F(4×4, 2×2) against F(2×2, 2×2) on the transposed layers that take
+    /// Winograd, per layer of generator-256 (one thread, every band in turn,
+    /// minimum of 10 runs; `MEDAUG_CPU=avx2` on the same AVX-512 host for the
+    /// AVX2 tier), F(2×2, 2×2) → F(4×4, 2×2) ms:
+    /// - avx512: up.6 (256 → 64 channels) 5.59 → 4.29; up.5 (512 → 128)
+    ///   5.78 → 6.15 and up.4 (1024 → 256) 6.82 → 7.13: their transformed
+    ///   weights (26 and 105 MB) are streamed from memory once per band and
+    ///   bound the GEMMs, which on this tier run at twice the AVX2 rate.
+    /// - avx2: up.6 11.32 → 7.71, up.5 10.07 → 8.78, up.4 11.44 → 9.13.
+    ///   up.4 is left to F(2×2, 2×2) for memory: its weights would take
+    ///   67 MB more, lifting generator-256's peak RSS above ncnn's.
+    /// In the whole generator (MEDAUG_PROFILE=1, 2 threads, minimum of 25
+    /// runs, alternating processes): avx512 up.6 3.49–3.67 → 2.87–3.04 ms;
+    /// avx2 up.6 6.09–6.33 → 5.21–5.64, up.5 5.56–5.75 → 5.00–5.46. The
+    /// weights take 4.2 MB more on avx512 and 21 MB more on avx2.
+    /// NEON takes the AVX2 rule (not measured: no ARM64 host here).
+    static func paysLargeTransposedTile(inChannels: Int, outChannels: Int, tier: CPUTier) -> Bool {
+        inChannels * outChannels <= (tier == .avx512 ? 256 * 64 : 512 * 128)
     }
 }

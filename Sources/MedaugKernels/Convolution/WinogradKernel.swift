@@ -10,6 +10,9 @@ public enum WinogradKernel: Sendable, Equatable {
     case stridedConvolution
     /// 4×4, stride 2, padding 1 transposed convolution (`StridedWinograd`).
     case stridedTransposed
+    /// 4×4, stride 2, padding 1 transposed convolution: F(4×4, 2×2)
+    /// (`StridedWinogradF42`).
+    case stridedTransposedF42
 
     /// Floats of the transformed weights of an O×I layer.
     public func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
@@ -18,6 +21,8 @@ public enum WinogradKernel: Sendable, Equatable {
         case .f43: return WinogradF43.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         case .stridedConvolution, .stridedTransposed:
             return StridedWinograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
+        case .stridedTransposedF42:
+            return StridedWinogradF42.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         }
     }
 
@@ -36,6 +41,9 @@ public enum WinogradKernel: Sendable, Equatable {
         case .stridedTransposed:
             StridedWinograd.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
                                                        into: u)
+        case .stridedTransposedF42:
+            StridedWinogradF42.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
+                                                          into: u)
         }
     }
 
@@ -54,6 +62,9 @@ public enum WinogradKernel: Sendable, Equatable {
         case .stridedTransposed:
             return StridedWinograd.transposedScratchCount(inChannels: inChannels, outChannels: outChannels,
                                                           height: height, width: width, threads: threads)
+        case .stridedTransposedF42:
+            return StridedWinogradF42.transposedScratchCount(inChannels: inChannels, outChannels: outChannels,
+                                                             height: height, width: width, threads: threads)
         }
     }
 
@@ -71,6 +82,7 @@ public enum WinogradKernel: Sendable, Equatable {
         case .f43: run = WinogradF43.forward
         case .stridedConvolution: run = StridedWinograd.convolutionForward
         case .stridedTransposed: run = StridedWinograd.transposedForward
+        case .stridedTransposedF42: run = StridedWinogradF42.transposedForward
         }
         run(input, inChannels, height, width, u, outChannels, output, imageIndex, epilogue, scratch, threads)
     }

@@ -27,7 +27,8 @@ extern "C" {
 #define MD_FAMILY_WINOGRAD_F43 6 // md_winograd_f43
 #define MD_FAMILY_OPTIMIZER 7   // md_adam_update
 #define MD_FAMILY_PANELS 8      // md_sgemm_panels
-#define MD_FAMILY_COUNT 9
+#define MD_FAMILY_STRIDED_WINOGRAD_F42 9 // md_winograd_f42_transposed
+#define MD_FAMILY_COUNT 10
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -197,6 +198,18 @@ int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_
                              int begin, int end, float *scratch);
 int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch);
+
+// The same transposed convolution by Winograd F(4×4, 2×2) (winograd_f42.c):
+// md_winograd_f42_transposed_weights turns IOHW cin×cout×4×4 weights into
+// U[4][25][cout][cin] (100·cin·cout floats); a tile row is 4 input rows (8
+// output rows), and md_winograd_f42_transposed_scratch gives a band's
+// scratch for an input `w` wide. md_winograd_f42_transposed computes output
+// rows [8·tile_row_begin, 8·tile_row_end) ∩ [0, 2h). Steps, ranges, scratch
+// and the return value as for md_winograd_f23. Tiers: avx512, avx2, neon.
+void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u);
+long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows);
+int md_winograd_f42_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                               int begin, int end, float *scratch);
 
 // Bilinear resampling of `count` output pixels (one output row) of an image
 // with `channels` planes of h×w floats (plane = h·w) and its int32 mask:

@@ -1,0 +1,70 @@
+import MedaugMicroKernels
+
+/// pix2pix's 4×4, stride-2, padding-1 transposed convolutions by Winograd
+/// F(4×4, 2×2): each output phase is a 2×2 correlation of the input (as in
+/// `StridedWinograd`), computed with 25 multiply-adds per 4×4 tile instead
+/// of 64 (2.56× fewer, against F(2×2, 2×2)'s 1.78×), and 1.56 transformed
+/// floats per output pixel instead of 2.25. Its weights are 100/36 the size
+/// of F(2×2, 2×2)'s (6.25× the plain ones), which is why only layers with
+/// few channels take it (`SelectWinograd` has the rule and its measurement).
+///
+/// Layout and driver as `WinogradF43`: U[phase][ξ][o][i] for the 4 phases
+/// and the 25 points ξ of the 5×5 transform domain, bands of whole tile rows
+/// (4 input rows, 8 output rows each) run by `Winograd.runBands` on the CPU
+/// tier's kernel (`winograd_f42.c`, `winograd_f42_avx2.c`, `winograd_f42_neon.c`).
+///
+/// Numerics: G holds ½, ⅙ and ⅓ and Bᵀ, Aᵀ up to 8: results differ from a
+/// direct sum by ~4e-7 relative in float32 (F(2×2, 2×2): ~1e-7).
+public enum StridedWinogradF42 {
+    /// Floats of `transformTransposedWeights`' result for O×I weights.
+    public static func transformedWeightCount(outChannels: Int, inChannels: Int) -> Int {
+        100 * outChannels * inChannels
+    }
+
+    /// U[4][25][O][I] from IOHW I×O×4×4 transposed-convolution weights, into
+    /// `u` (`transformedWeightCount` floats).
+    public static func transformTransposedWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
+                                                  inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+        precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
+        md_winograd_f42_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+    }
+
+    /// Tile rows per band and the scratch floats of one band: about 32 tiles
+    /// (GEMM columns) a band, since a band keeps 100 transformed matrices.
+    /// Measured on generator-256's up.6 (256 → 64 channels, 64×64 input;
+    /// MEDAUG_PROFILE=1, 2 threads, avx512, minimum of 25 runs, three
+    /// alternating rounds): 2.75–3.51 ms at 32 tiles, 3.87–4.22 at 64 and
+    /// 4.55–4.80 at 128, where V and M no longer stay in L2.
+    static func transposedBand(inChannels: Int, outChannels: Int, height: Int, width: Int)
+        -> (rows: Int, floats: Int) {
+        let rows = WinogradF43.bandTileRows(width: width, tileRows: (height + 3) / 4, tiles: 32)
+        return (rows, md_winograd_f42_transposed_scratch(Int32(inChannels), Int32(outChannels), Int32(width),
+                                                         Int32(rows)))
+    }
+
+    /// Scratch floats `transposedForward` needs.
+    public static func transposedScratchCount(inChannels: Int, outChannels: Int, height: Int, width: Int,
+                                              threads: Int) -> Int {
+        max(1, threads) * transposedBand(inChannels: inChannels, outChannels: outChannels, height: height,
+                                         width: width).floats
+    }
+
+    /// output = epilogue(convTranspose(input, weights)), kernel 4, stride 2,
+    /// padding 1: `inChannels`×`height`×`width` → `outChannels`×2·height×
+    /// 2·width, one image, with `transformTransposedWeights`' result.
+    /// Parameters as in `Winograd.forward`.
+    /// - Precondition: `CPUTier.current.runs(.stridedWinogradF42)`.
+    public static func transposedForward(
+        input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
+        transformedWeights u: UnsafePointer<Float>, outChannels: Int,
+        output: UnsafeMutablePointer<Float>, imageIndex: Int = 0, epilogue: Epilogue = Epilogue(),
+        scratch: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let band = transposedBand(inChannels: inChannels, outChannels: outChannels, height: height, width: width)
+        Winograd.runBands(md_winograd_f42_transposed, input: input, inChannels: inChannels, height: height,
+                          width: width, transformedWeights: u, output: output, outChannels: outChannels,
+                          outHeight: 2 * height, outWidth: 2 * width, tileRows: (height + 3) / 4, bandRows: band.rows,
+                          outputRowsPerTileRow: 8, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,
+                          scratch: scratch, threads: threads)
+    }
+}

@@ -1,0 +1,245 @@
+// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 padding-1 transposed
+// convolutions: the weight transform and band driver, shared by every tier,
+// and the AVX-512 transforms (winograd_f42_avx2.c and winograd_f42_neon.c
+// hold the other tiers'). winograd_f42.h says what a phase and a quad are.
+//
+// Output row 2y + py of the transposed convolution reads the input rows
+// y − 1 + py and y + py (winograd_f22.c), so with Q, the input padded by one
+// row and column of zeros in front, phase (py, px) is the 2×2 correlation
+// of Q from (py, px) with the kernel taps of that phase. Each phase is one
+// F(4×4, 2×2), from interpolation points 0, 1, −1, 2 and ∞ (Lavin & Gray,
+// 2015; derived and checked in exact arithmetic):
+//   Bᵀ = [[2, −1, −2, 1, 0], [0, −2, −1, 1, 0], [0, 2, −3, 1, 0],
+//         [0, −1, 0, 1, 0], [0, 2, −1, −2, 1]],
+//   G  = [[½, 0], [−½, −½], [−⅙, ⅙], [⅙, ⅓], [0, 1]],
+//   Aᵀ = [[1, 1, 1, 1, 0], [0, 1, −1, 2, 0], [0, 1, 1, 4, 0], [0, 1, −1, 8, 1]].
+// Relative error against a direct sum in float32: ~4e-7 on random data
+// (F(4×4, 3×3): ~1e-6 to 1e-5).
+//
+// A band's 4 phases × 25 points give 100 GEMMs U[phase][ξ] (cout × cin) ·
+// V[phase][ξ] (cin × tiles), and the output step stores the phases (py, 0)
+// and (py, 1) together, interleaving their columns in registers.
+//
+// Every tier computes the 1-D transforms in the same order:
+//   input:  s = d3 − d1; r0 = 2(d0 − d2) + s; r1 = s − (d1 + d2);
+//           r2 = 3(d1 − d2) + s; r3 = s; r4 = −2s + (d4 − d2)
+//   output: a = m1 + m2; b = m1 − m2; y0 = (m0 + a) + m3; y1 = 2m3 + b;
+//           y2 = 4m3 + a; y3 = (8m3 + b) + m4
+// (products added by fused multiply-adds).
+#include "md_microkernels.h"
+
+#include "winograd_f42.h"
+
+// Kernel taps meeting the two correlation points of phase p (winograd_f22.c).
+static const int phase_taps[2][2] = {{3, 1}, {2, 0}};
+
+// G applied to two values (a column or a row of a 2×2 kernel).
+static void expand(double g0, double g1, double out[5]) {
+    out[0] = g0 / 2;
+    out[1] = -(g0 + g1) / 2;
+    out[2] = (g1 - g0) / 6;
+    out[3] = g0 / 6 + g1 / 3;
+    out[4] = g1;
+}
+
+void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u) {
+    long plane = (long)cout * cin;
+    // Output channel outermost, input channel innermost: the 100 rows of U
+    // being written each advance contiguously (as winograd_f22.c).
+    for (int o = 0; o < cout; o++) {
+        for (int i = 0; i < cin; i++) {
+            const float *w = weights + ((long)i * cout + o) * 16;
+            for (int phase = 0; phase < 4; phase++) {
+                int py = phase / 2, px = phase % 2;
+                // t = G·g (5×2): the columns of g expanded; row r of t
+                // expanded is row r of the 5×5 result.
+                double columns[2][5];
+                for (int b = 0; b < 2; b++) {
+                    expand(w[phase_taps[py][0] * 4 + phase_taps[px][b]], w[phase_taps[py][1] * 4 + phase_taps[px][b]],
+                           columns[b]);
+                }
+                for (int r = 0; r < 5; r++) {
+                    double row[5];
+                    expand(columns[0][r], columns[1][r], row);
+                    for (int c = 0; c < 5; c++) {
+                        u[((long)phase * 25 + r * 5 + c) * plane + (long)o * cin + i] = (float)row[c];
+                    }
+                }
+            }
+        }
+    }
+}
+
+long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows) {
+    return winograd_scratch_of(quad_band_tiles(w, tile_rows), 100, cin, cout) +
+           (long)cin * quad_padded_floats(w, tile_rows);
+}
+
+// The input step, channels [begin, end): each channel's band rows are
+// copied padded (winograd_quads.h; Q's row and column of zeros in front
+// are the copy's), then every phase's quads start py rows and px columns
+// into the copy.
+static void transform_input(const md_winograd_layer *layer, const winograd_band *b, float *padded, int begin,
+                            int end, winograd_quad_input_block block) {
+    int h = layer->h, w = layer->w, tile_rows = b->tile_row_end - b->tile_row_begin;
+    long plane = (long)h * w, width = quad_padded_width(w);
+    for (int c = begin; c < end; c++) {
+        float *copy = padded + c * quad_padded_floats(w, tile_rows);
+        quad_copy_rows(b, layer->input + c * plane, h, w, copy);
+        for (int phase = 0; phase < 4; phase++) {
+            quad_input_blocks(b, w, copy + (phase / 2) * width + phase % 2,
+                              b->v + (long)phase * 25 * b->v_stride + 32 * c, block);
+        }
+    }
+}
+
+// The output step, output channels [begin, end): quads whose 4×16 tile
+// positions lie inside the input grid write their 8×32 output pixels in
+// place, the others through a copy of which only the inside is stored.
+static void transform_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
+                             winograd_f42_output_block block) {
+    int h = layer->h, w = layer->w, out_w = 2 * w;
+    long plane = 4L * h * w;
+    float staged[4][4 * 32];
+    for (long t = 0; t < b->tiles; t += 16) {
+        int top[4], left[4], inside[4];
+        for (int i = 0; i < 4; i++) {
+            quad_origin(b, w, t / 4 + i, &top[i], &left[i]);
+            inside[i] = top[i] >= 0 && top[i] + 4 <= h && left[i] + 16 <= w;
+        }
+        for (int o = begin; o < end; o++) {
+            float *target = layer->output + o * plane;
+            for (int py = 0; py < 2; py++) {
+                float *out[4];
+                long stride[4];
+                for (int i = 0; i < 4; i++) {
+                    int direct = inside[i];
+                    out[i] = direct ? target + (long)(2 * top[i] + py) * out_w + 2 * left[i] : staged[i];
+                    stride[i] = direct ? 2L * out_w : 32;
+                }
+                block(b->m + (long)py * 50 * b->m_stride + o * b->tiles + t, b->m_stride, 25 * b->m_stride, out,
+                      stride, layer->bias ? layer->bias[o] : 0.0f, layer->activation, layer->slope);
+                for (int i = 0; i < 4; i++) {
+                    if (inside[i] || top[i] < 0) continue;
+                    int rows = h - top[i] < 4 ? h - top[i] : 4, columns = 2 * (w - left[i] < 16 ? w - left[i] : 16);
+                    for (int r = 0; r < rows; r++) {
+                        float *row = target + (long)(2 * (top[i] + r) + py) * out_w + 2 * left[i];
+                        for (int j = 0; j < columns; j++) row[j] = staged[i][r * 32 + j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TARGET __attribute__((target("avx512f")))
+
+// r = Bᵀ d for five vectors, in the order of the header comment.
+static inline TARGET void input_1d(const __m512 d[5], __m512 r[5]) {
+    __m512 s = _mm512_sub_ps(d[3], d[1]);
+    r[0] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), _mm512_sub_ps(d[0], d[2]), s);
+    r[1] = _mm512_sub_ps(s, _mm512_add_ps(d[1], d[2]));
+    r[2] = _mm512_fmadd_ps(_mm512_set1_ps(3.0f), _mm512_sub_ps(d[1], d[2]), s);
+    r[3] = s;
+    r[4] = _mm512_fmadd_ps(_mm512_set1_ps(-2.0f), s, _mm512_sub_ps(d[4], d[2]));
+}
+
+// o = Aᵀ m for five vectors.
+static inline TARGET void output_1d(const __m512 m[5], __m512 o[4]) {
+    __m512 a = _mm512_add_ps(m[1], m[2]), b = _mm512_sub_ps(m[1], m[2]);
+    o[0] = _mm512_add_ps(_mm512_add_ps(m[0], a), m[3]);
+    o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), m[3], b);
+    o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), m[3], a);
+    o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), m[3], b), m[4]);
+}
+
+// The block's 16 columns in lane order 4k + i = quad i's tile k.
+static TARGET void input_block(const float *const in[4], const long in_stride[4], float *v, long xi_stride) {
+    __m512 t[5][5];
+    for (int r = 0; r < 5; r++) {
+        __m512 a[4], b[4], c[5];
+        for (int i = 0; i < 4; i++) {
+            const float *row = in[i] + r * in_stride[i];
+            a[i] = _mm512_loadu_ps(row);       // tile k's columns 0–3 in lane k
+            b[i] = _mm512_loadu_ps(row + 2);   // tile k's columns 2–5
+        }
+        transpose_lanes(a, c);
+        __m512 u1 = _mm512_unpackhi_ps(b[0], b[1]), u3 = _mm512_unpackhi_ps(b[2], b[3]);
+        c[4] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(u1), _mm512_castps_pd(u3)));
+        input_1d(c, t[r]);
+    }
+    for (int j = 0; j < 5; j++) {
+        __m512 column[5] = {t[0][j], t[1][j], t[2][j], t[3][j], t[4][j]}, r[5];
+        input_1d(column, r);
+        for (int a = 0; a < 5; a++) _mm512_storeu_ps(v + (a * 5 + j) * xi_stride, r[a]);
+    }
+}
+
+// One phase's 4×4 outputs y[r][c] (lane 4k + i = quad i's tile k), bias
+// and activation applied.
+static inline TARGET void output_phase(const float *m, long xi_stride, __m512 vbias, int activation, __m512 vslope,
+                                       __m512 y[4][4]) {
+    __m512 s[5][4];
+    for (int a = 0; a < 5; a++) {
+        __m512 row[5];
+        for (int j = 0; j < 5; j++) row[j] = _mm512_loadu_ps(m + (a * 5 + j) * xi_stride);
+        output_1d(row, s[a]);
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 column[5] = {s[0][c], s[1][c], s[2][c], s[3][c], s[4][c]}, o[4];
+        output_1d(column, o);
+        for (int r = 0; r < 4; r++) y[r][c] = winograd_activate(_mm512_add_ps(o[r], vbias), activation, vslope);
+    }
+}
+
+static TARGET void output_block(const float *m, long xi_stride, long phase_stride, float *const out[4],
+                                const long out_stride[4], float bias, int activation, float slope) {
+    const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i high = _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    __m512 vbias = _mm512_set1_ps(bias), vslope = _mm512_set1_ps(slope);
+    __m512 even[4][4], odd[4][4];
+    output_phase(m, xi_stride, vbias, activation, vslope, even);
+    output_phase(m + phase_stride, xi_stride, vbias, activation, vslope, odd);
+    for (int r = 0; r < 4; r++) {
+        __m512 e[4], o[4];
+        transpose_lanes(even[r], e);   // quad i's 16 tile columns of row r, phase px = 0
+        transpose_lanes(odd[r], o);
+        for (int i = 0; i < 4; i++) {
+            float *row = out[i] + r * out_stride[i];
+            _mm512_storeu_ps(row, _mm512_permutex2var_ps(e[i], low, o[i]));
+            _mm512_storeu_ps(row + 16, _mm512_permutex2var_ps(e[i], high, o[i]));
+        }
+    }
+}
+#endif
+
+int md_winograd_f42_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                               int begin, int end, float *scratch) {
+    int tier = md_cpu_tier();
+    winograd_quad_input_block input = 0;
+    winograd_f42_output_block output = 0;
+#if defined(__x86_64__)
+    if (tier == MD_CPU_AVX512) input = input_block, output = output_block;
+    if (tier == MD_CPU_AVX2) input = md_winograd_f42_input_avx2, output = md_winograd_f42_output_avx2;
+#elif defined(__aarch64__)
+    if (tier == MD_CPU_NEON) input = md_winograd_f42_input_neon, output = md_winograd_f42_output_neon;
+#endif
+    if (!input) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD_F42, tier);
+    if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
+    winograd_band b = winograd_band_with_tiles(quad_band_tiles(layer->w, tile_row_end - tile_row_begin),
+                                               tile_row_begin, tile_row_end, 100, layer->cin, layer->cout, scratch);
+    int all = step == MD_WINOGRAD_ALL;
+    float *padded = b.m + 100 * b.m_stride;
+    if (all || step == MD_WINOGRAD_INPUT) {
+        transform_input(layer, &b, padded, all ? 0 : begin, all ? layer->cin : end, input);
+    }
+    if (all || step == MD_WINOGRAD_MULTIPLY) winograd_multiply(layer, &b, all ? 0 : begin, all ? layer->cout : end);
+    if (all || step == MD_WINOGRAD_OUTPUT) {
+        transform_output(layer, &b, all ? 0 : begin, all ? layer->cout : end, output);
+    }
+    return 1;
+}
