@@ -1,9 +1,17 @@
-// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 padding-1 transposed
-// convolutions: the weight transform and band driver, shared by every tier,
-// and the AVX-512 transforms (winograd_f42_avx2.c and winograd_f42_neon.c
-// hold the other tiers'). winograd_f42.h says what a phase and a quad are.
+// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 padding-1 convolutions
+// and transposed convolutions: the weight transforms and band drivers,
+// shared by every tier, and the AVX-512 transforms (winograd_f42_avx2.c and
+// winograd_f42_neon.c hold the other tiers'). winograd_f42.h says what a
+// parity class, a phase and a quad are.
 //
-// Output row 2y + py of the transposed convolution reads the input rows
+// Convolution: output row y reads input rows 2y − 1 … 2y + 2 (winograd_f22.c),
+// so with P_a the input rows 2j − 1 + a (zero outside the image), the taps
+// (a, a + 2) meet P_a[y] and P_a[y + 1]; likewise for columns. The layer is
+// the 4 parity classes (a, b) × a 2×2 correlation of P_ab, summed: one
+// F(4×4, 2×2) with 4·cin input channels, U[ξ][cout][(a·2 + b)·cin + i], 25
+// GEMMs.
+//
+// Transposed convolution: output row 2y + py reads the input rows
 // y − 1 + py and y + py (winograd_f22.c), so with Q, the input padded by one
 // row and column of zeros in front, phase (py, px) is the 2×2 correlation
 // of Q from (py, px) with the kernel taps of that phase. Each phase is one
@@ -75,11 +83,71 @@ long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows)
            (long)cin * quad_padded_floats(w, tile_rows);
 }
 
-// The input step, channels [begin, end): each channel's band rows are
-// copied padded (winograd_quads.h; Q's row and column of zeros in front
+void md_winograd_f42_conv_weights(int cin, int cout, const float *weights, float *u) {
+    long k = 4L * cin, plane = (long)cout * k;
+    for (int o = 0; o < cout; o++) {
+        for (int i = 0; i < cin; i++) {
+            const float *w = weights + ((long)o * cin + i) * 16;
+            for (int parity = 0; parity < 4; parity++) {
+                int a = parity / 2, b = parity % 2;
+                double columns[2][5];
+                for (int x = 0; x < 2; x++) expand(w[a * 4 + b + 2 * x], w[(a + 2) * 4 + b + 2 * x], columns[x]);
+                for (int r = 0; r < 5; r++) {
+                    double row[5];
+                    expand(columns[0][r], columns[1][r], row);
+                    for (int c = 0; c < 5; c++) u[(r * 5 + c) * plane + (long)o * k + parity * cin + i] = (float)row[c];
+                }
+            }
+        }
+    }
+}
+
+long md_winograd_f42_conv_scratch(int cin, int cout, int out_w, int tile_rows) {
+    return winograd_scratch_of(quad_band_tiles(out_w, tile_rows), 25, 4 * cin, cout) +
+           4L * cin * quad_padded_floats(out_w, tile_rows);
+}
+
+// The convolution's input step, channels [begin, end): each channel's four
+// parity planes of the band (4·tile_rows + 1 rows of P_ab from row
+// 4·tile_row_begin on, quad_padded_width(out_w) columns) are copied out of
+// the input rows, then transformed as 4 input channels of the correlation.
+static void conv_input(const md_winograd_layer *layer, const winograd_band *b, float *padded, int begin, int end,
+                       winograd_quad_input_block block) {
+    int h = layer->h, w = layer->w, out_w = w / 2, cin = layer->cin;
+    int tile_rows = b->tile_row_end - b->tile_row_begin, rows = 4 * tile_rows + 1;
+    long plane = (long)h * w, width = quad_padded_width(out_w), floats = quad_padded_floats(out_w, tile_rows);
+    // Columns of P_a0 (input columns 2i − 1) and of P_a1 (2i) inside the image.
+    int odd_end = w / 2 + 1, even_end = (w + 1) / 2;
+    for (int c = begin; c < end; c++) {
+        float *planes = padded + 4L * c * floats;   // P_00, P_01, P_10, P_11
+        for (int a = 0; a < 2; a++) {
+            for (int r = 0; r < rows; r++) {
+                int y = 2 * (4 * b->tile_row_begin + r) - 1 + a;
+                float *odd = planes + (2 * a) * floats + r * width, *even = odd + floats;
+                if (y < 0 || y >= h) {
+                    memset(odd, 0, width * sizeof(float));
+                    memset(even, 0, width * sizeof(float));
+                    continue;
+                }
+                const float *source = layer->input + c * plane + (long)y * w;
+                odd[0] = 0.0f;
+                for (int i = 1; i < odd_end; i++) odd[i] = source[2 * i - 1];
+                for (int i = 0; i < even_end; i++) even[i] = source[2 * i];
+                memset(odd + odd_end, 0, (width - odd_end) * sizeof(float));
+                memset(even + even_end, 0, (width - even_end) * sizeof(float));
+            }
+        }
+        for (int parity = 0; parity < 4; parity++) {
+            quad_input_blocks(b, out_w, planes + parity * floats, b->v + 32L * (parity * cin + c), block);
+        }
+    }
+}
+
+// The transposed convolution's input step, channels [begin, end): each
+// channel's band rows are copied padded (winograd_quads.h; Q's row and column of zeros in front
 // are the copy's), then every phase's quads start py rows and px columns
 // into the copy.
-static void transform_input(const md_winograd_layer *layer, const winograd_band *b, float *padded, int begin,
+static void transposed_input(const md_winograd_layer *layer, const winograd_band *b, float *padded, int begin,
                             int end, winograd_quad_input_block block) {
     int h = layer->h, w = layer->w, tile_rows = b->tile_row_end - b->tile_row_begin;
     long plane = (long)h * w, width = quad_padded_width(w);
@@ -93,10 +161,11 @@ static void transform_input(const md_winograd_layer *layer, const winograd_band 
     }
 }
 
-// The output step, output channels [begin, end): quads whose 4×16 tile
+// The transposed convolution's output step, output channels [begin, end):
+// quads whose 4×16 tile
 // positions lie inside the input grid write their 8×32 output pixels in
 // place, the others through a copy of which only the inside is stored.
-static void transform_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
+static void transposed_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
                              winograd_f42_output_block block) {
     int h = layer->h, w = layer->w, out_w = 2 * w;
     long plane = 4L * h * w;
@@ -214,7 +283,47 @@ static TARGET void output_block(const float *m, long xi_stride, long phase_strid
         }
     }
 }
+
+// The convolution's output: one set of 4×4 tiles, quad i's 4×16 pixels.
+static TARGET void conv_output_block(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
+                                     float bias, int activation, float slope) {
+    __m512 y[4][4];
+    output_phase(m, xi_stride, _mm512_set1_ps(bias), activation, _mm512_set1_ps(slope), y);
+    for (int r = 0; r < 4; r++) {
+        __m512 quads[4];
+        transpose_lanes(y[r], quads);
+        for (int i = 0; i < 4; i++) _mm512_storeu_ps(out[i] + r * out_stride[i], quads[i]);
+    }
+}
 #endif
+
+int md_winograd_f42_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end, int begin,
+                         int end, float *scratch) {
+    int tier = md_cpu_tier();
+    winograd_quad_input_block input = 0;
+    winograd_quad_output_block output = 0;
+#if defined(__x86_64__)
+    if (tier == MD_CPU_AVX512) input = input_block, output = conv_output_block;
+    if (tier == MD_CPU_AVX2) input = md_winograd_f42_input_avx2, output = md_winograd_f42_conv_output_avx2;
+#elif defined(__aarch64__)
+    if (tier == MD_CPU_NEON) input = md_winograd_f42_input_neon, output = md_winograd_f42_conv_output_neon;
+#endif
+    if (!input) return 0;
+    md_count_run(MD_FAMILY_STRIDED_WINOGRAD_F42, tier);
+    if (layer->cin <= 0 || layer->cout <= 0 || tile_row_end <= tile_row_begin) return 1;
+    int out_h = layer->h / 2, out_w = layer->w / 2;
+    winograd_band b = winograd_band_with_tiles(quad_band_tiles(out_w, tile_row_end - tile_row_begin),
+                                               tile_row_begin, tile_row_end, 25, 4 * layer->cin, layer->cout,
+                                               scratch);
+    int all = step == MD_WINOGRAD_ALL;
+    float *padded = b.m + 25 * b.m_stride;
+    if (all || step == MD_WINOGRAD_INPUT) conv_input(layer, &b, padded, all ? 0 : begin, all ? layer->cin : end, input);
+    if (all || step == MD_WINOGRAD_MULTIPLY) winograd_multiply(layer, &b, all ? 0 : begin, all ? layer->cout : end);
+    if (all || step == MD_WINOGRAD_OUTPUT) {
+        quad_output_blocks(layer, &b, out_h, out_w, all ? 0 : begin, all ? layer->cout : end, output);
+    }
+    return 1;
+}
 
 int md_winograd_f42_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                                int begin, int end, float *scratch) {
@@ -235,11 +344,11 @@ int md_winograd_f42_transposed(const md_winograd_layer *layer, int step, int til
     int all = step == MD_WINOGRAD_ALL;
     float *padded = b.m + 100 * b.m_stride;
     if (all || step == MD_WINOGRAD_INPUT) {
-        transform_input(layer, &b, padded, all ? 0 : begin, all ? layer->cin : end, input);
+        transposed_input(layer, &b, padded, all ? 0 : begin, all ? layer->cin : end, input);
     }
     if (all || step == MD_WINOGRAD_MULTIPLY) winograd_multiply(layer, &b, all ? 0 : begin, all ? layer->cout : end);
     if (all || step == MD_WINOGRAD_OUTPUT) {
-        transform_output(layer, &b, all ? 0 : begin, all ? layer->cout : end, output);
+        transposed_output(layer, &b, all ? 0 : begin, all ? layer->cout : end, output);
     }
     return 1;
 }

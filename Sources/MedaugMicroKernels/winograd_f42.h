@@ -1,20 +1,22 @@
-// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 transposed convolutions:
-// what winograd_f42.c's band driver and the per-tier transforms share.
-// Internal to the micro-kernels.
+// Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 convolutions and
+// transposed convolutions: what winograd_f42.c's band drivers and the
+// per-tier transforms share. Internal to the micro-kernels.
 //
-// Each output phase (py, px) of the transposed convolution is a 2-tap
-// correlation of the input (winograd_f22.c derives the split); F(4×4, 2×2)
-// computes a 4×4 tile of it from 5×5 input pixels with 25 multiply-adds per
-// channel pair instead of 64 (2.56× fewer; F(2×2, 2×2) gives 1.78×). A
-// quad's input (winograd_quads.h) is 5 rows of 17 columns.
+// The convolution is 4 parity classes (input rows and columns of one
+// parity each), the transposed convolution 4 output phases, each a 2-tap
+// correlation (winograd_f42.c, winograd_f22.c); F(4×4, 2×2) computes a 4×4
+// tile of one from 5×5 input pixels with 25 multiply-adds per channel pair
+// instead of 64 (2.56× fewer; F(2×2, 2×2) gives 1.78×). A quad's input
+// (winograd_quads.h) is 5 rows of 17 columns.
 #ifndef MD_WINOGRAD_F42_H
 #define MD_WINOGRAD_F42_H
 
 #include "winograd_quads.h"
 
-// A tier's input transform is a winograd_quad_input_block (winograd_quads.h)
-// over the 5×17 input of each quad, writing the 25 points ξ of
-// V = Bᵀ d B.
+// A tier's transforms are a winograd_quad_input_block (winograd_quads.h)
+// over the 5×17 input of each quad, writing the 25 points ξ of V = Bᵀ d B,
+// a winograd_quad_output_block for the convolution and, for the transposed
+// convolution, the block below.
 
 // Transforms one output channel's block of the two phases (py, 0) and
 // (py, 1) back: M[ξ] of phase px at m + px·phase_stride + ξ·xi_stride (16
@@ -29,11 +31,15 @@ typedef void (*winograd_f42_output_block)(const float *m, long xi_stride, long p
 void md_winograd_f42_input_avx2(const float *const in[4], const long in_stride[4], float *v, long xi_stride);
 void md_winograd_f42_output_avx2(const float *m, long xi_stride, long phase_stride, float *const out[4],
                                  const long out_stride[4], float bias, int activation, float slope);
+void md_winograd_f42_conv_output_avx2(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
+                                      float bias, int activation, float slope);
 #endif
 #if defined(__aarch64__)
 void md_winograd_f42_input_neon(const float *const in[4], const long in_stride[4], float *v, long xi_stride);
 void md_winograd_f42_output_neon(const float *m, long xi_stride, long phase_stride, float *const out[4],
                                  const long out_stride[4], float bias, int activation, float slope);
+void md_winograd_f42_conv_output_neon(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
+                                      float bias, int activation, float slope);
 #endif
 
 #endif

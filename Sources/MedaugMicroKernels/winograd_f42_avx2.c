@@ -106,4 +106,24 @@ void md_winograd_f42_output_avx2(const float *m, long xi_stride, long phase_stri
     output_half(m + 8, xi_stride, phase_stride, out[2], out_stride[2], out[3], out_stride[3], bias, activation,
                 slope);
 }
+
+static TARGET void conv_output_half(const float *m, long xi_stride, float *p, long p_stride, float *q, long q_stride,
+                                    float bias, int activation, float slope) {
+    __m256 y[4][4];
+    output_phase(m, xi_stride, _mm256_set1_ps(bias), activation, _mm256_set1_ps(slope), y);
+    for (int r = 0; r < 4; r++) {
+        __m256 z[4];
+        transpose_lanes8(y[r], z);   // quad p's columns 0–7 and 8–15, then quad q's
+        _mm256_storeu_ps(p + r * p_stride, z[0]);
+        _mm256_storeu_ps(p + r * p_stride + 8, z[1]);
+        _mm256_storeu_ps(q + r * q_stride, z[2]);
+        _mm256_storeu_ps(q + r * q_stride + 8, z[3]);
+    }
+}
+
+void md_winograd_f42_conv_output_avx2(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
+                                      float bias, int activation, float slope) {
+    conv_output_half(m, xi_stride, out[0], out_stride[0], out[1], out_stride[1], bias, activation, slope);
+    conv_output_half(m + 8, xi_stride, out[2], out_stride[2], out[3], out_stride[3], bias, activation, slope);
+}
 #endif

@@ -91,4 +91,17 @@ void md_winograd_f42_output_neon(const float *m, long xi_stride, long phase_stri
         output_quad(m + 4 * i, xi_stride, phase_stride, out[i], out_stride[i], bias, activation, slope);
     }
 }
+
+void md_winograd_f42_conv_output_neon(const float *m, long xi_stride, float *const out[4], const long out_stride[4],
+                                      float bias, int activation, float slope) {
+    for (int i = 0; i < 4; i++) {
+        float32x4_t y[4][4];
+        output_phase(m + 4 * i, xi_stride, bias, activation, slope, y);
+        for (int r = 0; r < 4; r++) {
+            float32x4_t tiles[4];
+            transpose4(y[r], tiles);   // tile k's 4 output columns of row r
+            for (int k = 0; k < 4; k++) vst1q_f32(out[i] + r * out_stride[i] + 4 * k, tiles[k]);
+        }
+    }
+}
 #endif

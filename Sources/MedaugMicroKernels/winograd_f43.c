@@ -33,42 +33,6 @@ static void transform_input(const md_winograd_layer *layer, const winograd_band 
     }
 }
 
-// The output step, output channels [begin, end): quads whose 4×16 output
-// lies inside the image are written in place, the others through a copy of
-// which only the inside is stored.
-static void transform_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
-                             winograd_f43_output_block block) {
-    int h = layer->h, w = layer->w;
-    long plane = (long)h * w;
-    float staged[4][4 * 16];
-    for (long t = 0; t < b->tiles; t += 16) {
-        int top[4], left[4], inside[4];
-        for (int i = 0; i < 4; i++) {
-            quad_origin(b, w, t / 4 + i, &top[i], &left[i]);
-            inside[i] = top[i] >= 0 && top[i] + 4 <= h && left[i] + 16 <= w;
-        }
-        for (int o = begin; o < end; o++) {
-            float *target = layer->output + o * plane;
-            float *out[4];
-            long stride[4];
-            for (int i = 0; i < 4; i++) {
-                int direct = inside[i];
-                out[i] = direct ? target + (long)top[i] * w + left[i] : staged[i];
-                stride[i] = direct ? w : 16;
-            }
-            block(b->m + o * b->tiles + t, b->m_stride, out, stride, layer->bias ? layer->bias[o] : 0.0f,
-                  layer->activation, layer->slope);
-            for (int i = 0; i < 4; i++) {
-                if (inside[i] || top[i] < 0) continue;
-                int rows = h - top[i] < 4 ? h - top[i] : 4, columns = w - left[i] < 16 ? w - left[i] : 16;
-                for (int r = 0; r < rows; r++) {
-                    for (int j = 0; j < columns; j++) target[(long)(top[i] + r) * w + left[i] + j] = staged[i][r * 16 + j];
-                }
-            }
-        }
-    }
-}
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -147,7 +111,7 @@ int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin
                     int end, float *scratch) {
     int tier = md_cpu_tier();
     winograd_quad_input_block input = 0;
-    winograd_f43_output_block output = 0;
+    winograd_quad_output_block output = 0;
 #if defined(__x86_64__)
     if (tier == MD_CPU_AVX512) input = input_block, output = output_block;
     if (tier == MD_CPU_AVX2) input = md_winograd_f43_input_avx2, output = md_winograd_f43_output_avx2;
@@ -166,7 +130,7 @@ int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin
     }
     if (all || step == MD_WINOGRAD_MULTIPLY) winograd_multiply(layer, &b, all ? 0 : begin, all ? layer->cout : end);
     if (all || step == MD_WINOGRAD_OUTPUT) {
-        transform_output(layer, &b, all ? 0 : begin, all ? layer->cout : end, output);
+        quad_output_blocks(layer, &b, layer->h, layer->w, all ? 0 : begin, all ? layer->cout : end, output);
     }
     return 1;
 }

@@ -10,16 +10,9 @@
 
 #include "winograd_quads.h"
 
-// A tier's input transform is a winograd_quad_input_block (winograd_quads.h)
-// over the 6×18 input of each quad, writing the 36 points ξ of
-// V = Bᵀ d B.
-
-// Transforms one output channel's block back: M[ξ] at m + ξ·xi_stride (16
-// columns each), Y = Aᵀ M A + bias, the activation (MD_ACTIVATION_NONE,
-// _RELU or _LEAKY_RELU with `slope`), then quad i's 4×16 output pixels to
-// out[i], rows out_stride[i] floats apart.
-typedef void (*winograd_f43_output_block)(const float *m, long xi_stride, float *const out[4],
-                                          const long out_stride[4], float bias, int activation, float slope);
+// A tier's transforms are a winograd_quad_input_block (winograd_quads.h)
+// over the 6×18 input of each quad, writing the 36 points ξ of V = Bᵀ d B,
+// and a winograd_quad_output_block.
 
 #if defined(__x86_64__)
 void md_winograd_f43_input_avx2(const float *const in[4], const long in_stride[4], float *v, long xi_stride);

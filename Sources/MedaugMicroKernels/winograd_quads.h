@@ -104,4 +104,48 @@ static inline void quad_input_blocks(const winograd_band *b, int w, const float 
     }
 }
 
+// Transforms one output channel's block back: M[ξ] at m + ξ·xi_stride (16
+// columns each), Y = Aᵀ M A + bias, the activation (MD_ACTIVATION_NONE,
+// _RELU or _LEAKY_RELU with `slope`), then quad i's 4×16 output pixels to
+// out[i], rows out_stride[i] floats apart.
+typedef void (*winograd_quad_output_block)(const float *m, long xi_stride, float *const out[4],
+                                           const long out_stride[4], float bias, int activation, float slope);
+
+// The output step of a layer whose output is out_h×out_w and whose tile
+// grid is the output's, output channels [begin, end): quads whose 4×16
+// output lies inside the image are written in place, the others through a
+// copy of which only the inside is stored.
+static inline void quad_output_blocks(const md_winograd_layer *layer, const winograd_band *b, int out_h, int out_w,
+                                      int begin, int end, winograd_quad_output_block block) {
+    int h = out_h, w = out_w;
+    long plane = (long)h * w;
+    float staged[4][4 * 16];
+    for (long t = 0; t < b->tiles; t += 16) {
+        int top[4], left[4], inside[4];
+        for (int i = 0; i < 4; i++) {
+            quad_origin(b, w, t / 4 + i, &top[i], &left[i]);
+            inside[i] = top[i] >= 0 && top[i] + 4 <= h && left[i] + 16 <= w;
+        }
+        for (int o = begin; o < end; o++) {
+            float *target = layer->output + o * plane;
+            float *out[4];
+            long stride[4];
+            for (int i = 0; i < 4; i++) {
+                int direct = inside[i];
+                out[i] = direct ? target + (long)top[i] * w + left[i] : staged[i];
+                stride[i] = direct ? w : 16;
+            }
+            block(b->m + o * b->tiles + t, b->m_stride, out, stride, layer->bias ? layer->bias[o] : 0.0f,
+                  layer->activation, layer->slope);
+            for (int i = 0; i < 4; i++) {
+                if (inside[i] || top[i] < 0) continue;
+                int rows = h - top[i] < 4 ? h - top[i] : 4, columns = w - left[i] < 16 ? w - left[i] : 16;
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < columns; j++) target[(long)(top[i] + r) * w + left[i] + j] = staged[i][r * 16 + j];
+                }
+            }
+        }
+    }
+}
+
 #endif

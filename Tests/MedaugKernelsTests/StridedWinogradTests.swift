@@ -11,36 +11,46 @@ final class StridedWinogradTests: XCTestCase {
     let shapes = [(5, 7, 9, 3), (3, 8, 8, 11), (2, 13, 66, 7), (1, 2, 2, 2), (4, 5, 130, 9), (6, 64, 63, 5),
                   (3, 70, 30, 4), (2, 45, 16, 3), (2, 66, 33, 3)]
 
-    func convolutionWeights(_ weights: [Float], o: Int, c: Int) -> [Float] {
-        weights.withUnsafeBufferPointer { w in
-            filled(StridedWinograd.transformedWeightCount(outChannels: o, inChannels: c)) {
-                StridedWinograd.transformConvolutionWeights(w.baseAddress!, outChannels: o, inChannels: c, into: $0)
+    /// The kernels and the family whose code each runs.
+    static let convolutionKernels: [(WinogradKernel, MicroKernelFamily)] = [
+        (.stridedConvolution, .stridedWinograd), (.stridedConvolutionF42, .stridedWinogradF42),
+    ]
+
+    /// One image through a convolution kernel, with NaN-filled output and scratch.
+    func convolution(_ kernel: WinogradKernel, _ x: [Float], c: Int, h: Int, w: Int, u: [Float], o: Int,
+                     epilogue: Epilogue = Epilogue(), threads: Int) -> [Float] {
+        var out = [Float](repeating: .nan, count: o * (h / 2) * (w / 2))
+        var scratch = [Float](repeating: .nan, count: kernel.scratchCount(inChannels: c, outChannels: o, height: h,
+                                                                          width: w, threads: threads))
+        kernel.forward(input: x, inChannels: c, height: h, width: w, transformedWeights: u, outChannels: o,
+                       output: &out, imageIndex: 2, epilogue: epilogue, scratch: &scratch, threads: threads)
+        return out
+    }
+
+    func testConvolutionMatchesNaive() throws {
+        for (kernel, family) in Self.convolutionKernels {
+            try forEachTier(running: family) { tier in
+                guard tier.runs(family) else { return }
+                convolutionMatchesNaive(kernel)
             }
         }
     }
 
-    func testConvolutionMatchesNaive() throws {
-        try forEachTier(running: .stridedWinograd) { tier in
-            guard tier.runs(.stridedWinograd) else { return }
-            try convolutionMatchesNaive()
-        }
-    }
-
-    func convolutionMatchesNaive() throws {
+    /// Besides `shapes`: output heights that are no multiple of F(4×4,
+    /// 2×2)'s 4-row tiles, output widths on both sides of its 16-column
+    /// quads, odd input sides.
+    func convolutionMatchesNaive(_ kernel: WinogradKernel) {
         var rng = TestRandom(seed: 21)
-        for (c, h, w, o) in shapes {
+        for (c, h, w, o) in shapes + [(3, 3, 3, 2), (2, 35, 33, 9), (9, 18, 65, 8), (4, 10, 31, 5)] {
             let x = rng.normals(c * h * w)
             let weights = rng.normals(o * c * 16, scale: 0.3)
             let (expected, oh, ow) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1, bias: nil)
             XCTAssertEqual([oh, ow], [h / 2, w / 2])
-            let u = convolutionWeights(weights, o: o, c: c)
+            let u = transformed(kernel, weights, o: o, c: c)
             for threads in [1, 2] {
-                var out = [Float](repeating: .nan, count: expected.count)
-                var scratch = [Float](repeating: .nan, count: StridedWinograd.convolutionScratchCount(
-                    inChannels: c, outChannels: o, height: h, width: w, threads: threads))
-                StridedWinograd.convolutionForward(input: x, inChannels: c, height: h, width: w, transformedWeights: u,
-                                                   outChannels: o, output: &out, scratch: &scratch, threads: threads)
-                XCTAssertLessThan(relativeError(out, expected), 1e-5, "c \(c) h \(h) w \(w) o \(o) threads \(threads)")
+                let out = convolution(kernel, x, c: c, h: h, w: w, u: u, o: o, threads: threads)
+                XCTAssertLessThan(relativeError(out, expected), kernel.testErrorBound,
+                                  "\(kernel) c \(c) h \(h) w \(w) o \(o) threads \(threads)")
             }
         }
     }
@@ -50,7 +60,8 @@ final class StridedWinogradTests: XCTestCase {
         (.stridedTransposed, .stridedWinograd), (.stridedTransposedF42, .stridedWinogradF42),
     ]
 
-    /// `kernel`'s transformed weights of IOHW `weights`.
+    /// `kernel`'s transformed weights of `weights` (OIHW, or IOHW when
+    /// transposed).
     func transformed(_ kernel: WinogradKernel, _ weights: [Float], o: Int, c: Int) -> [Float] {
         weights.withUnsafeBufferPointer { w in
             filled(kernel.transformedWeightCount(outChannels: o, inChannels: c)) {
@@ -120,7 +131,6 @@ final class StridedWinogradTests: XCTestCase {
         let (conv, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1, bias: nil)
         let (transposed, _, _) = Naive.convTranspose(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 4, s: 2, p: 1,
                                                      bias: nil)
-        let uc = convolutionWeights(weights, o: o, c: c)
         bias.withUnsafeBufferPointer { b in
             scale.withUnsafeBufferPointer { s in
                 shift.withUnsafeBufferPointer { t in
@@ -141,13 +151,11 @@ final class StridedWinogradTests: XCTestCase {
                         expectedTransposed.withUnsafeMutableBufferPointer {
                             epilogue.apply(toImage: $0.baseAddress!, channels: o, spatial: 4 * h * w, image: 2, threads: 1)
                         }
-                        var out = [Float](repeating: .nan, count: conv.count)
-                        var scratch = [Float](repeating: .nan, count: StridedWinograd.convolutionScratchCount(
-                            inChannels: c, outChannels: o, height: h, width: w, threads: 2))
-                        StridedWinograd.convolutionForward(input: x, inChannels: c, height: h, width: w,
-                                                           transformedWeights: uc, outChannels: o, output: &out,
-                                                           imageIndex: 2, epilogue: epilogue, scratch: &scratch, threads: 2)
-                        XCTAssertLessThan(relativeError(out, expectedConv), 1e-5, "conv \(name)")
+                        for (kernel, family) in Self.convolutionKernels where CPUTier.current.runs(family) {
+                            let out = convolution(kernel, x, c: c, h: h, w: w, u: transformed(kernel, weights, o: o, c: c),
+                                                  o: o, epilogue: epilogue, threads: 2)
+                            XCTAssertLessThan(relativeError(out, expectedConv), 1e-5, "\(kernel) \(name)")
+                        }
                         for (kernel, family) in Self.transposedKernels where CPUTier.current.runs(family) {
                             let out = self.transposed(kernel, x, c: c, h: h, w: w, u: transformed(kernel, weights, o: o, c: c),
                                                  o: o, epilogue: epilogue, threads: 2)

@@ -255,38 +255,48 @@ static void reference_transposed(const float *in, int cin, int h, int w, const f
     free(sum);
 }
 
-// F(2×2, 2×2) for the 4×4 stride-2 convolution and transposed convolution,
-// with bias and leaky ReLU, against double references, on odd and stacked
-// shapes, in one band and in two.
-static void test_winograd_f22(void) {
+typedef int (*winograd_kernel)(const md_winograd_layer *, int, int, int, int, int, float *);
+
+// A Winograd kernel pair for the 4×4 stride-2 layers.
+typedef struct {
+    const char *name;
+    int family, transformed, tile;   // floats of U per cin·cout; rows of a tile row
+    void (*weights[2])(int, int, const float *, float *);   // convolution, transposed
+    long (*scratch[2])(int, int, int, int);
+    winograd_kernel kernel[2];
+} strided_winograd;
+
+// The convolution and the transposed convolution of `k`, with bias and leaky
+// ReLU, against the double references on odd and stacked shapes (sides that
+// are no multiple of the tile, widths on both sides of a vector or quad, one
+// pixel), in one band and in two; and that the NEON code ran.
+static void check_strided_winograd(const strided_winograd *k) {
     static const int conv_shapes[][4] = {{3, 8, 8, 5}, {2, 6, 10, 3}, {5, 34, 66, 7}, {1, 2, 2, 1}, {4, 16, 40, 9},
-                                         {3, 70, 18, 4}};
+                                         {3, 70, 18, 4}, {2, 35, 33, 9}, {3, 10, 31, 5}};
     static const int transposed_shapes[][4] = {{3, 4, 4, 5}, {2, 3, 5, 3}, {5, 9, 17, 7}, {1, 1, 1, 1},
-                                               {4, 8, 20, 9}, {2, 19, 6, 3}};
-    long before = md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON);
+                                               {4, 8, 20, 9}, {2, 19, 6, 3}, {3, 13, 33, 8}, {2, 17, 47, 3}};
+    long before = md_kernel_runs(k->family, MD_CPU_NEON);
     for (int transposed = 0; transposed < 2; transposed++) {
-        for (int s = 0; s < 6; s++) {
+        for (int s = 0; s < 8; s++) {
             const int *shape = transposed ? transposed_shapes[s] : conv_shapes[s];
             int c = shape[0], h = shape[1], w = shape[2], o = shape[3];
             int oh = transposed ? 2 * h : h / 2, ow = transposed ? 2 * w : w / 2;
             float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 16);
-            float *u = malloc(sizeof(float) * 36 * o * c), *bias = malloc(sizeof(float) * o);
+            float *u = malloc(sizeof(float) * k->transformed * o * c), *bias = malloc(sizeof(float) * o);
             float *out = malloc(sizeof(float) * o * oh * ow), *expected = malloc(sizeof(float) * o * oh * ow);
             for (int i = 0; i < c * h * w; i++) in[i] = random_float();
             for (int i = 0; i < o * c * 16; i++) g[i] = 0.3f * random_float();
             for (int i = 0; i < o; i++) bias[i] = random_float();
+            k->weights[transposed](c, o, g, u);
             if (transposed) {
-                md_winograd_f22_transposed_weights(c, o, g, u);
                 reference_transposed(in, c, h, w, g, o, bias, expected);
             } else {
-                md_winograd_f22_conv_weights(c, o, g, u);
                 reference_conv(in, c, h, w, g, o, 4, 2, 1, bias, expected, oh, ow);
             }
             for (int i = 0; i < o * oh * ow; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
-            // A tile row: 2 output rows of the convolution, 2 input rows of the transposed one.
-            int tile_rows = transposed ? (h + 1) / 2 : (oh + 1) / 2;
-            long scratch_floats = transposed ? md_winograd_f22_transposed_scratch(c, o, w, tile_rows)
-                                             : md_winograd_f22_conv_scratch(c, o, ow, tile_rows);
+            // A tile row: `tile` output rows of the convolution, `tile` input rows of the transposed one.
+            int tile_rows = ((transposed ? h : oh) + k->tile - 1) / k->tile;
+            long scratch_floats = k->scratch[transposed](c, o, transposed ? w : ow, tile_rows);
             for (int split = 0; split < 2; split++) {
                 int cut = split ? tile_rows / 2 : 0;
                 float *scratch = malloc(sizeof(float) * scratch_floats);
@@ -296,11 +306,10 @@ static void test_winograd_f22(void) {
                 for (int band = 0; band < 2; band++) {
                     int first = band ? cut : 0, last = band ? tile_rows : cut;
                     if (first == last) continue;
-                    ran &= (transposed ? md_winograd_f22_transposed(&layer, MD_WINOGRAD_ALL, first, last, 0, 0, scratch)
-                                       : md_winograd_f22_conv(&layer, MD_WINOGRAD_ALL, first, last, 0, 0, scratch)) == 1;
+                    ran &= k->kernel[transposed](&layer, MD_WINOGRAD_ALL, first, last, 0, 0, scratch) == 1;
                 }
                 char what[112];
-                snprintf(what, sizeof what, "winograd f22 %s c %d h %d w %d o %d bands %d",
+                snprintf(what, sizeof what, "winograd %s %s c %d h %d w %d o %d bands %d", k->name,
                          transposed ? "transposed" : "conv", c, h, w, o, split + 1);
                 check(ran && relative_error(out, expected, (long)o * oh * ow) < 1e-5, what);
                 free(scratch);
@@ -308,45 +317,25 @@ static void test_winograd_f22(void) {
             free(in), free(g), free(u), free(bias), free(out), free(expected);
         }
     }
-    check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD, MD_CPU_NEON) > before, "the NEON Winograd F(2x2,2x2) kernels ran");
+    char what[64];
+    snprintf(what, sizeof what, "the NEON Winograd %s kernels ran", k->name);
+    check(md_kernel_runs(k->family, MD_CPU_NEON) > before, what);
 }
 
-// F(4×4, 2×2) for the transposed convolution, with bias and leaky ReLU,
-// against the double reference: heights that are no multiple of its 4-row
-// tiles, widths on both sides of its 16-column quads, one pixel, in one band
-// and in two.
+static void test_winograd_f22(void) {
+    strided_winograd k = {"f22", MD_FAMILY_STRIDED_WINOGRAD, 36, 2,
+                          {md_winograd_f22_conv_weights, md_winograd_f22_transposed_weights},
+                          {md_winograd_f22_conv_scratch, md_winograd_f22_transposed_scratch},
+                          {md_winograd_f22_conv, md_winograd_f22_transposed}};
+    check_strided_winograd(&k);
+}
+
 static void test_winograd_f42(void) {
-    static const int shapes[][4] = {{3, 4, 4, 5}, {2, 3, 5, 3}, {5, 9, 17, 7}, {1, 1, 1, 1}, {4, 8, 20, 9},
-                                    {2, 19, 6, 3}, {3, 13, 33, 8}, {2, 17, 47, 3}};
-    long before = md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD_F42, MD_CPU_NEON);
-    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        int c = shapes[s][0], h = shapes[s][1], w = shapes[s][2], o = shapes[s][3], oh = 2 * h, ow = 2 * w;
-        float *in = malloc(sizeof(float) * c * h * w), *g = malloc(sizeof(float) * o * c * 16);
-        float *u = malloc(sizeof(float) * 100 * o * c), *bias = malloc(sizeof(float) * o);
-        float *out = malloc(sizeof(float) * o * oh * ow), *expected = malloc(sizeof(float) * o * oh * ow);
-        for (int i = 0; i < c * h * w; i++) in[i] = random_float();
-        for (int i = 0; i < o * c * 16; i++) g[i] = 0.3f * random_float();
-        for (int i = 0; i < o; i++) bias[i] = random_float();
-        md_winograd_f42_transposed_weights(c, o, g, u);
-        reference_transposed(in, c, h, w, g, o, bias, expected);
-        for (int i = 0; i < o * oh * ow; i++) expected[i] = expected[i] > 0 ? expected[i] : 0.2f * expected[i];
-        int tile_rows = (h + 3) / 4;   // 4 input rows, 8 output rows each
-        for (int split = 0; split < 2; split++) {
-            int cut = split ? tile_rows / 2 : 0;
-            float *scratch = malloc(sizeof(float) * md_winograd_f42_transposed_scratch(c, o, w, tile_rows));
-            md_winograd_layer layer = {c, h, w, o, in, u, bias, out, MD_ACTIVATION_LEAKY_RELU, 0.2f};
-            for (int i = 0; i < o * oh * ow; i++) out[i] = NAN;
-            int ran = (cut == 0 || md_winograd_f42_transposed(&layer, MD_WINOGRAD_ALL, 0, cut, 0, 0, scratch) == 1) &&
-                      md_winograd_f42_transposed(&layer, MD_WINOGRAD_ALL, cut, tile_rows, 0, 0, scratch) == 1;
-            char what[96];
-            snprintf(what, sizeof what, "winograd f42 transposed c %d h %d w %d o %d bands %d", c, h, w, o, split + 1);
-            check(ran && relative_error(out, expected, (long)o * oh * ow) < 1e-5, what);
-            free(scratch);
-        }
-        free(in), free(g), free(u), free(bias), free(out), free(expected);
-    }
-    check(md_kernel_runs(MD_FAMILY_STRIDED_WINOGRAD_F42, MD_CPU_NEON) > before,
-          "the NEON Winograd F(4x4,2x2) kernel ran");
+    strided_winograd k = {"f42", MD_FAMILY_STRIDED_WINOGRAD_F42, 100, 4,
+                          {md_winograd_f42_conv_weights, md_winograd_f42_transposed_weights},
+                          {md_winograd_f42_conv_scratch, md_winograd_f42_transposed_scratch},
+                          {md_winograd_f42_conv, md_winograd_f42_transposed}};
+    check_strided_winograd(&k);
 }
 
 // WinogradF43.transformWeights (Swift) again: U[ξ][o][i] = (G g Gᵀ)[ξ],
@@ -371,8 +360,6 @@ static void transform_f43_weights(const float *g, int cout, int cin, float *u) {
 // activation against the direct convolution, on odd sizes (rows stacked two
 // to a vector, quads inside the image and at its edges, blocks past the
 // band), in one band and in two; and that the NEON code of `family` ran.
-typedef int (*winograd_kernel)(const md_winograd_layer *, int, int, int, int, int, float *);
-
 static void check_winograd_3x3(const char *name, int tile, winograd_kernel kernel,
                                long (*scratch_floats)(int, int, int, int),
                                void (*transform)(const float *, int, int, float *), int transformed, int family,

@@ -6,8 +6,8 @@ import MedaugModels
 /// im2col and GEMM + col2im paths, transforming their weights once (after
 /// folding, so the folded weights are the ones transformed): 3×3 stride-1
 /// padding-1 convolutions onto F(2×2, 3×3) or F(4×4, 3×3), pix2pix's 4×4 stride-2
-/// padding-1 convolutions onto F(2×2, 2×2) and their transposed convolutions
-/// onto F(2×2, 2×2) or F(4×4, 2×2). The file-layout copy is dropped, so
+/// padding-1 convolutions and transposed convolutions onto F(2×2, 2×2) or
+/// F(4×4, 2×2). The file-layout copy is dropped, so
 /// each weight is still held once.
 enum SelectWinograd {
     /// (A variable so tests can see the other passes' layouts.)
@@ -50,7 +50,10 @@ enum SelectWinograd {
             return tier.runs(.winogradF43) && paysLargeTile(inChannels: input.channels, width: input.width, tier: tier)
                 ? .f43 : .f23
         case (strided4, false) where tier.runs(.stridedWinograd):
-            return paysStrided(outWidth: output.width) ? .stridedConvolution : nil
+            guard paysStrided(outWidth: output.width) else { return nil }
+            return tier.runs(.stridedWinogradF42)
+                && paysLargeStridedTile(inChannels: input.channels, outChannels: output.channels)
+                ? .stridedConvolutionF42 : .stridedConvolution
         case (strided4, true) where tier.runs(.stridedWinograd):
             guard paysTransposed(inWidth: input.width, outChannels: output.channels) else { return nil }
             return tier.runs(.stridedWinogradF42)
@@ -122,6 +125,21 @@ enum SelectWinograd {
     /// now the faster one (above).
     static func paysTransposed(inWidth: Int, outChannels: Int) -> Bool {
         inWidth >= 16 && outChannels >= 8
+    }
+
+    /// F(4×4, 2×2) against F(2×2, 2×2) on the convolutions that take
+    /// Winograd, per layer of generator-256 (one thread, every band in turn,
+    /// minimum of 10 runs; `MEDAUG_CPU=avx2` on the same AVX-512 host for the
+    /// AVX2 tier), F(2×2, 2×2) → F(4×4, 2×2) ms:
+    /// - avx512: down.1 (64 → 128 channels) 2.56 → 2.01, down.2 (128 → 256)
+    ///   2.42 → 1.92; down.3 (256 → 512) 2.77 → 2.92, its 52 MB of
+    ///   transformed weights streamed once per band.
+    /// - avx2: down.1 5.07 → 3.59, down.2 4.80 → 3.49, down.3 4.99 → 4.14;
+    ///   down.3 is left to F(2×2, 2×2) for memory (34 MB more weights).
+    /// Their weights take 10.5 MB more. NEON takes the same rule (not
+    /// measured: no ARM64 host here).
+    static func paysLargeStridedTile(inChannels: Int, outChannels: Int) -> Bool {
+        inChannels * outChannels <= 128 * 256
     }
 
     /// F(4×4, 2×2) against F(2×2, 2×2) on the transposed layers that take

@@ -10,6 +10,9 @@ public enum WinogradKernel: Sendable, Equatable {
     case stridedConvolution
     /// 4×4, stride 2, padding 1 transposed convolution (`StridedWinograd`).
     case stridedTransposed
+    /// 4×4, stride 2, padding 1 convolution: F(4×4, 2×2)
+    /// (`StridedWinogradF42`).
+    case stridedConvolutionF42
     /// 4×4, stride 2, padding 1 transposed convolution: F(4×4, 2×2)
     /// (`StridedWinogradF42`).
     case stridedTransposedF42
@@ -21,7 +24,7 @@ public enum WinogradKernel: Sendable, Equatable {
         case .f43: return WinogradF43.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         case .stridedConvolution, .stridedTransposed:
             return StridedWinograd.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
-        case .stridedTransposedF42:
+        case .stridedConvolutionF42, .stridedTransposedF42:
             return StridedWinogradF42.transformedWeightCount(outChannels: outChannels, inChannels: inChannels)
         }
     }
@@ -41,6 +44,9 @@ public enum WinogradKernel: Sendable, Equatable {
         case .stridedTransposed:
             StridedWinograd.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
                                                        into: u)
+        case .stridedConvolutionF42:
+            StridedWinogradF42.transformConvolutionWeights(weights, outChannels: outChannels, inChannels: inChannels,
+                                                           into: u)
         case .stridedTransposedF42:
             StridedWinogradF42.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
                                                           into: u)
@@ -62,6 +68,9 @@ public enum WinogradKernel: Sendable, Equatable {
         case .stridedTransposed:
             return StridedWinograd.transposedScratchCount(inChannels: inChannels, outChannels: outChannels,
                                                           height: height, width: width, threads: threads)
+        case .stridedConvolutionF42:
+            return StridedWinogradF42.convolutionScratchCount(inChannels: inChannels, outChannels: outChannels,
+                                                              height: height, width: width, threads: threads)
         case .stridedTransposedF42:
             return StridedWinogradF42.transposedScratchCount(inChannels: inChannels, outChannels: outChannels,
                                                              height: height, width: width, threads: threads)
@@ -82,6 +91,7 @@ public enum WinogradKernel: Sendable, Equatable {
         case .f43: run = WinogradF43.forward
         case .stridedConvolution: run = StridedWinograd.convolutionForward
         case .stridedTransposed: run = StridedWinograd.transposedForward
+        case .stridedConvolutionF42: run = StridedWinogradF42.convolutionForward
         case .stridedTransposedF42: run = StridedWinogradF42.transposedForward
         }
         run(input, inChannels, height, width, u, outChannels, output, imageIndex, epilogue, scratch, threads)

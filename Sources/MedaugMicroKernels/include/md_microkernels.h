@@ -27,7 +27,7 @@ extern "C" {
 #define MD_FAMILY_WINOGRAD_F43 6 // md_winograd_f43
 #define MD_FAMILY_OPTIMIZER 7   // md_adam_update
 #define MD_FAMILY_PANELS 8      // md_sgemm_panels
-#define MD_FAMILY_STRIDED_WINOGRAD_F42 9 // md_winograd_f42_transposed
+#define MD_FAMILY_STRIDED_WINOGRAD_F42 9 // md_winograd_f42_conv, md_winograd_f42_transposed
 #define MD_FAMILY_COUNT 10
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
@@ -199,15 +199,23 @@ int md_winograd_f22_conv(const md_winograd_layer *layer, int step, int tile_row_
 int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int tile_row_begin,
                                    int tile_row_end, int begin, int end, float *scratch);
 
-// The same transposed convolution by Winograd F(4×4, 2×2) (winograd_f42.c):
-// md_winograd_f42_transposed_weights turns IOHW cin×cout×4×4 weights into
-// U[4][25][cout][cin] (100·cin·cout floats); a tile row is 4 input rows (8
-// output rows), and md_winograd_f42_transposed_scratch gives a band's
-// scratch for an input `w` wide. md_winograd_f42_transposed computes output
-// rows [8·tile_row_begin, 8·tile_row_end) ∩ [0, 2h). Steps, ranges, scratch
-// and the return value as for md_winograd_f23. Tiers: avx512, avx2, neon.
+// The same layers by Winograd F(4×4, 2×2) (winograd_f42.c). Weights:
+// md_winograd_f42_conv_weights turns OIHW cout×cin×4×4 weights into
+// U[25][cout][4·cin], md_winograd_f42_transposed_weights turns IOHW
+// cin×cout×4×4 weights into U[4][25][cout][cin]; `u` holds 100·cin·cout
+// floats. A tile row is 4 output rows of the convolution (scratch for an
+// output `out_w` wide) and 4 input rows, 8 output rows, of the transposed
+// convolution (scratch for an input `w` wide). md_winograd_f42_conv computes
+// output rows [4·tile_row_begin, 4·tile_row_end) ∩ [0, h/2),
+// md_winograd_f42_transposed [8·tile_row_begin, 8·tile_row_end) ∩ [0, 2h).
+// Steps, ranges, scratch and the return value as for md_winograd_f23.
+// Tiers: avx512, avx2, neon.
+void md_winograd_f42_conv_weights(int cin, int cout, const float *weights, float *u);
 void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u);
+long md_winograd_f42_conv_scratch(int cin, int cout, int out_w, int tile_rows);
 long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows);
+int md_winograd_f42_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
+                         int begin, int end, float *scratch);
 int md_winograd_f42_transposed(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,
                                int begin, int end, float *scratch);
 
