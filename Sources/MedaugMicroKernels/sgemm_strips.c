@@ -26,6 +26,7 @@
             acc1[r] = _mm512_setzero_ps();                                                 \
         }                                                                                  \
         for (int p = 0; p < k; p++) {                                                      \
+            PREFETCH_A(ROWS, a, lda, p)                                                    \
             const float *row = b + (long)p * ldb;                                          \
             __m512 b0 = _mm512_maskz_loadu_ps(mask0, row);                                 \
             __m512 b1 = _mm512_maskz_loadu_ps(mask1, row + 16);                            \
@@ -53,6 +54,7 @@
         __m512 acc[ROWS];                                                                  \
         for (int r = 0; r < ROWS; r++) acc[r] = _mm512_setzero_ps();                       \
         for (int p = 0; p < k; p++) {                                                      \
+            PREFETCH_A(ROWS, a, lda, p)                                                    \
             __m512 b0 = _mm512_maskz_loadu_ps(mask0, b + (long)p * ldb);                   \
             for (int r = 0; r < ROWS; r++) {                                               \
                 acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[(long)r * lda + p]), b0, acc[r]); \

@@ -20,8 +20,10 @@ static const int lane_masks[9][8] = {
     {-1, -1, -1, -1, -1, -1, 0, 0},   {-1, -1, -1, -1, -1, -1, -1, 0},   {-1, -1, -1, -1, -1, -1, -1, -1},
 };
 
-// One step p of the k loop: ROWS broadcasts of A times the B vectors b0, b1.
+// One step p of the k loop: ROWS broadcasts of A times the B vectors b0, b1
+// (and A's prefetch, sgemm_strips.h).
 #define FMA_STEP(ROWS, VECS, p, b0, b1)                                                   \
+    PREFETCH_A(ROWS, a, lda, p)                                                           \
     for (int r = 0; r < ROWS; r++) {                                                      \
         __m256 x = _mm256_broadcast_ss(a + (long)r * lda + (p));                          \
         acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);                                    \
