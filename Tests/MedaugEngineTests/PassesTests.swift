@@ -127,9 +127,25 @@ final class PassesTests: XCTestCase {
             if p.geometry.kernel == 2 { XCTAssertEqual(p.geometry.padding, 0, node.name) }
         }
         XCTAssertEqual(cropped, ["bottleneck.conv", "up.0.convt"])
-        for mode in NormalizationMode.allCases {
-            try compare(config, normalization: mode, batch: 1)
-            try compare(config, normalization: mode, batch: 3, threads: 2)
+        // 6×6 kernels (padding 2): the same two layers keep taps 2 and 3
+        // only; the layers next to them (4×4 ↔ 2×2) still use all six.
+        guard case .generator(var wide) = config else { preconditionFailure() }
+        wide.kernelSize = 6
+        wide.padding = 2
+        let wideGraph = try TestModels.model(.generator(wide)).graph(for: .init(normalization: .running,
+                                                                                dropout: false, optimize: true))
+        let wideCropped = wideGraph.nodes.compactMap { node -> String? in
+            guard let (p, _) = node.operation.convolution, p.geometry.kernel != 6 else { return nil }
+            return node.name
+        }
+        XCTAssertEqual(wideCropped, ["bottleneck.conv", "up.0.convt"])
+        XCTAssertEqual(wideGraph.nodes.compactMap { $0.operation.convolution?.parameters.geometry }
+            .filter { $0.kernel != 6 }, [ConvGeometry(kernel: 2, stride: 2, padding: 0), ConvGeometry(kernel: 2, stride: 2, padding: 0)])
+        for model in [config, .generator(wide)] {
+            for mode in NormalizationMode.allCases {
+                try compare(model, normalization: mode, batch: 1)
+                try compare(model, normalization: mode, batch: 3, threads: 2)
+            }
         }
     }
 
