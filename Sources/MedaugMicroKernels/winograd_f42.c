@@ -14,19 +14,19 @@
 // Transposed convolution: output row 2y + py reads the input rows
 // y − 1 + py and y + py (winograd_f22.c), so with Q, the input padded by one
 // row and column of zeros in front, phase (py, px) is the 2×2 correlation
-// of Q from (py, px) with the kernel taps of that phase. Each phase is one
-// F(4×4, 2×2), from interpolation points 0, 1, −1, 2 and ∞ (Lavin & Gray,
-// 2015; derived and checked in exact arithmetic):
+// of Q from (py, px) with the kernel taps of that phase. A band's 4 phases ×
+// 25 points give 100 GEMMs U[phase][ξ] (cout × cin) · V[phase][ξ] (cin ×
+// tiles), and the output step stores the phases (py, 0) and (py, 1)
+// together, interleaving their columns in registers.
+//
+// Both use F(4×4, 2×2) from interpolation points 0, 1, −1, 2 and ∞ (Lavin
+// & Gray, 2015; derived and checked in exact arithmetic):
 //   Bᵀ = [[2, −1, −2, 1, 0], [0, −2, −1, 1, 0], [0, 2, −3, 1, 0],
 //         [0, −1, 0, 1, 0], [0, 2, −1, −2, 1]],
 //   G  = [[½, 0], [−½, −½], [−⅙, ⅙], [⅙, ⅓], [0, 1]],
 //   Aᵀ = [[1, 1, 1, 1, 0], [0, 1, −1, 2, 0], [0, 1, 1, 4, 0], [0, 1, −1, 8, 1]].
 // Relative error against a direct sum in float32: ~4e-7 on random data
 // (F(4×4, 3×3): ~1e-6 to 1e-5).
-//
-// A band's 4 phases × 25 points give 100 GEMMs U[phase][ξ] (cout × cin) ·
-// V[phase][ξ] (cin × tiles), and the output step stores the phases (py, 0)
-// and (py, 1) together, interleaving their columns in registers.
 //
 // Every tier computes the 1-D transforms in the same order:
 //   input:  s = d3 − d1; r0 = 2(d0 − d2) + s; r1 = s − (d1 + d2);
