@@ -162,9 +162,9 @@ static void transposed_input(const md_winograd_layer *layer, const winograd_band
 }
 
 // The transposed convolution's output step, output channels [begin, end):
-// quads whose 4×16 tile
-// positions lie inside the input grid write their 8×32 output pixels in
-// place, the others through a copy of which only the inside is stored.
+// quads whose 4×16 tile positions lie inside the input grid write their
+// 8×32 output pixels in place, the others through a copy of which only the
+// inside is stored (quad_store_staged).
 static void transposed_output(const md_winograd_layer *layer, const winograd_band *b, int begin, int end,
                              winograd_f42_output_block block) {
     int h = layer->h, w = layer->w, out_w = 2 * w;
@@ -191,10 +191,8 @@ static void transposed_output(const md_winograd_layer *layer, const winograd_ban
                 for (int i = 0; i < 4; i++) {
                     if (inside[i] || top[i] < 0) continue;
                     int rows = h - top[i] < 4 ? h - top[i] : 4, columns = 2 * (w - left[i] < 16 ? w - left[i] : 16);
-                    for (int r = 0; r < rows; r++) {
-                        float *row = target + (long)(2 * (top[i] + r) + py) * out_w + 2 * left[i];
-                        for (int j = 0; j < columns; j++) row[j] = staged[i][r * 32 + j];
-                    }
+                    quad_store_staged(staged[i], 32, target + (long)(2 * top[i] + py) * out_w + 2 * left[i],
+                                      2L * out_w, rows, columns);
                 }
             }
         }

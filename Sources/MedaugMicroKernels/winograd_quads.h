@@ -111,6 +111,14 @@ static inline void quad_input_blocks(const winograd_band *b, int w, const float 
 typedef void (*winograd_quad_output_block)(const float *m, long xi_stride, float *const out[4],
                                            const long out_stride[4], float bias, int activation, float slope);
 
+// Copies `rows` rows of `columns` floats from a staged edge quad (rows
+// `staged_stride` apart) to `target` (rows `target_stride` apart): the part
+// of the quad that lies inside the image.
+static inline void quad_store_staged(const float *staged, long staged_stride, float *target, long target_stride,
+                                     int rows, int columns) {
+    for (int r = 0; r < rows; r++) memcpy(target + r * target_stride, staged + r * staged_stride, columns * sizeof(float));
+}
+
 // The output step of a layer whose output is out_h×out_w and whose tile
 // grid is the output's, output channels [begin, end): quads whose 4×16
 // output lies inside the image are written in place, the others through a
@@ -140,9 +148,7 @@ static inline void quad_output_blocks(const md_winograd_layer *layer, const wino
             for (int i = 0; i < 4; i++) {
                 if (inside[i] || top[i] < 0) continue;
                 int rows = h - top[i] < 4 ? h - top[i] : 4, columns = w - left[i] < 16 ? w - left[i] : 16;
-                for (int r = 0; r < rows; r++) {
-                    for (int j = 0; j < columns; j++) target[(long)(top[i] + r) * w + left[i] + j] = staged[i][r * 16 + j];
-                }
+                quad_store_staged(staged[i], 16, target + (long)top[i] * w + left[i], w, rows, columns);
             }
         }
     }
