@@ -277,7 +277,7 @@ typedef struct medaug_model_info {
 **                       each fit, else the call fails with
 **                       MEDAUG_INVALID_ARGUMENT before allocating them.
 **                       A batch runs in passes of as many images as fit
-**                       this limit and 64 MiB of arena (at least one image;
+**                       this limit and 96 MiB of arena (at least one image;
 **                       outputs bitwise those of one pass), so only an
 **                       arena for a single image can be over it.
 **                       0: the default, 8 GiB.

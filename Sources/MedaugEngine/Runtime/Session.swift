@@ -67,10 +67,10 @@ public final class Session: @unchecked Sendable {
     /// allocated (batches run in passes that fit it, `imagesPerPass`).
     public var maxArenaBytes = 8 << 30
 
-    /// Arena a batch may use at once, in bytes (default 64 MiB): a batch
+    /// Arena a batch may use at once, in bytes (default 96 MiB): a batch
     /// runs in passes of as many images as fit, at least one
     /// (`imagesPerPass`), with bitwise the same outputs.
-    public var arenaBudgetBytes = 64 << 20
+    public var arenaBudgetBytes = 96 << 20
 
     init(model: Model, threads: Int) throws {
         guard (1...256).contains(threads) else {
@@ -150,10 +150,21 @@ public final class Session: @unchecked Sendable {
     /// change nothing but memory and speed.
     ///
     /// Measured (release, 2 threads, avx512, `scripts/bench engine`): the
-    /// batch of 8 gained at most 4 % per image over batch 1 on
+    /// batch of 8 in one pass gained at most 4 % per image over batch 1 on
     /// generator-256 and segmenter-256, and cost an arena 3.8 times larger
     /// (149 MB against 39 MB on the generator), which put medaug's peak RSS
     /// above ncnn's (that runs images one by one).
+    ///
+    /// Why the budget is 96 MiB (`medaug run --random-input 8 --repeat 15`,
+    /// ten alternating rounds, 2026-12-05): generator-256 then runs two
+    /// images per pass (a 52 MB arena): its layers of 1×1 to 8×8 pixels
+    /// stream their weights once per pass, not once per image (up.1 0.68 →
+    /// 0.40 ms per image, up.2 0.98 → 0.80, up.3 2.65 → 2.52), while the
+    /// grouped columns of the larger layers still fit the cache; 22.7 →
+    /// 21.3 ms per image (median), peak RSS 320 → 330 MiB. Three or four
+    /// images per pass (67, 82 MB) were no faster and cost 26–30 MiB more;
+    /// segmenter-256 (49 MB for one image) keeps one, and two gained
+    /// nothing there.
     func imagesPerPass(batch: Int, graph: Graph, key: Model.GraphKey, keepAll: Bool) throws -> Int {
         guard batch > 1 else { return 1 }
         let single = try plan(graph: graph, key: key, batch: 1, keepAll: keepAll)
