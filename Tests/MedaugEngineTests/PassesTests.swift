@@ -167,6 +167,25 @@ final class PassesTests: XCTestCase {
             .map { [$0.first, $0.geometry.kernel, $0.geometry.padding] }, [1, 2, 0])
     }
 
+    /// The 3×3 tile rule on segmenter-256's layers: F(4×4, 3×3) from width
+    /// 32 on AVX-512 (not the one-channel first layer); from 16 on AVX2 and
+    /// NEON, except the 512 → 512 layer at 16, left to F(2×2, 3×3) for
+    /// memory.
+    func testLargeTileRulePerTier() {
+        let large = SelectWinograd.paysLargeTile
+        for tier in [CPUTier.avx2, .neon] {
+            XCTAssertTrue(large(1, 32, 256, tier))
+            XCTAssertTrue(large(512, 256, 32, tier))
+            XCTAssertTrue(large(256, 512, 16, tier))
+            XCTAssertFalse(large(512, 512, 16, tier))
+            XCTAssertFalse(large(64, 64, 8, tier))
+        }
+        XCTAssertFalse(large(1, 32, 256, .avx512))
+        XCTAssertTrue(large(32, 32, 256, .avx512))
+        XCTAssertTrue(large(512, 256, 32, .avx512))
+        XCTAssertFalse(large(256, 512, 16, .avx512))
+    }
+
     func testPassesRemoveWhatTheyFuse() throws {
         let model = try TestModels.model(TestModels.generator)
         let running = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))

@@ -47,7 +47,9 @@ enum SelectWinograd {
             guard pays3x3(inChannels: input.channels, outChannels: output.channels, width: input.width) else {
                 return nil
             }
-            return tier.runs(.winogradF43) && paysLargeTile(inChannels: input.channels, width: input.width, tier: tier)
+            return tier.runs(.winogradF43)
+                && paysLargeTile(inChannels: input.channels, outChannels: output.channels, width: input.width,
+                                 tier: tier)
                 ? .f43 : .f23
         case (strided4, false) where tier.runs(.stridedWinograd):
             guard paysStrided(outWidth: output.width) else { return nil }
@@ -94,8 +96,19 @@ enum SelectWinograd {
     ///   146–160.
     /// NEON takes the AVX2 rule (narrow vectors alike; not measured: no
     /// ARM64 host here).
-    static func paysLargeTile(inChannels: Int, width: Int, tier: CPUTier) -> Bool {
-        tier == .avx512 ? width >= 32 && inChannels >= 8 : width >= 16
+    ///
+    /// Below width 32 the AVX2 rule stops at 256 × 512 channels, for memory
+    /// (2026-12-05, avx2 tier, segmenter-256, batch 1, three alternating
+    /// rounds of `MEDAUG_PROFILE=1 medaug run --repeat 15`): its 16-wide
+    /// bottom.conv2 (512 → 512) takes 1.27–1.30 ms on F(4×4, 3×3) and
+    /// 2.02–2.04 on F(2×2, 3×3), 2% of the model, but its transformed
+    /// weights take 21 MB more (38 MB against 17). With them medaug's peak
+    /// RSS (209 MB in `scripts/bench engine --cpu avx2`) was above
+    /// OpenVINO's on AVX2 code (204 MB); without, 20 MB lower. bottom.conv1
+    /// (256 → 512, 10.5 MB more) keeps F(4×4, 3×3): 0.75 against 1.16–1.19 ms.
+    static func paysLargeTile(inChannels: Int, outChannels: Int, width: Int, tier: CPUTier) -> Bool {
+        if tier == .avx512 { return width >= 32 && inChannels >= 8 }
+        return width >= 32 || (width >= 16 && inChannels * outChannels <= 256 * 512)
     }
 
     /// (The strided rules below hold for the AVX2 tier too: with its F(2×2,
