@@ -89,14 +89,8 @@ final class Pix2PixStepTests: XCTestCase {
              try step.discriminator.backwardInputs(TrainTensor(shape: shape(2, 1, 3, 3), repeating: 1)).image.pointer]
         }
         let first = try addresses()
-        let heap = heapBytesInUse()
-        for _ in 0..<4 { try step.step(condition: x, target: y) }
-        let heapAfter = heapBytesInUse()
-        // "Does not grow": another thread (a Dispatch worker of an earlier
-        // test retiring) may free a few bytes meanwhile; seen once in a full
-        // run (368 bytes fewer), never more.
-        XCTAssertEqual(heapAfter == nil, heap == nil)
-        if let heap, let heapAfter { XCTAssertLessThanOrEqual(heapAfter, heap, "steps 2–5 left the heap larger") }
+        let growth = try smallestHeapGrowth { for _ in 0..<4 { try step.step(condition: x, target: y) } }
+        if let growth { XCTAssertLessThanOrEqual(growth.bytes, 0, "every run of 4 steps left the heap larger") }
         XCTAssertEqual(try addresses(), first)
     }
 

@@ -48,12 +48,10 @@ final class SegmenterStepTests: XCTestCase {
         let images = rng.tensor(shape(2, 1, 16, 16)), labels = rng.labels(n: 2, h: 16, w: 16, classes: 2)
         try step.step(images: images, labels: labels)
         let output = try segmenter.forward(images, mode: .training).pointer
-        let heap = heapBytesInUse()
-        for _ in 0..<4 { try step.step(images: images, labels: labels) }
-        let heapAfter = heapBytesInUse()
-        XCTAssertEqual(heapAfter, heap, "steps 2–5 left the heap larger")
+        let growth = try smallestHeapGrowth { for _ in 0..<4 { try step.step(images: images, labels: labels) } }
+        if let growth { XCTAssertLessThanOrEqual(growth.bytes, 0, "every run of 4 steps left the heap larger") }
         XCTAssertEqual(try segmenter.forward(images, mode: .training).pointer, output)
-        XCTAssertEqual(step.stepCount, 5)
+        XCTAssertEqual(step.stepCount, 1 + 4 * (growth?.windows ?? 1))
     }
 
     func testBadLabelsAreRefused() throws {
@@ -133,6 +131,25 @@ final class SegmenterStepTests: XCTestCase {
 /// x86-64 (System V) the caller passes the result's address as a hidden
 /// first argument, which the signature below spells out. Other
 /// architectures pass it elsewhere (AArch64: x8) and get nil.
+/// The smallest growth of the heap in use over up to `windows` runs of
+/// `body`, stopping at the first run that leaves it no larger, and the
+/// number of runs made; nil where the heap cannot be read. Another thread
+/// (a Dispatch or worker thread of an earlier test starting or retiring)
+/// may allocate or free a few bytes during one run: seen in full runs as
+/// 368 bytes fewer and, once, 80 bytes more. An allocation that `body`
+/// keeps shows in every run, so it still fails the caller's check.
+func smallestHeapGrowth(windows: Int = 3, _ body: () throws -> Void) throws -> (bytes: Int, windows: Int)? {
+    var smallest = Int.max
+    for run in 1...windows {
+        guard let before = heapBytesInUse() else { return nil }
+        try body()
+        guard let after = heapBytesInUse() else { return nil }
+        smallest = min(smallest, after - before)
+        if smallest <= 0 { return (smallest, run) }
+    }
+    return (smallest, windows)
+}
+
 func heapBytesInUse() -> Int? {
     #if os(Linux) && arch(x86_64)
     typealias MallInfo2 = @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
