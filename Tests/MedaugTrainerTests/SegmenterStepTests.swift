@@ -51,7 +51,7 @@ final class SegmenterStepTests: XCTestCase {
         let growth = try smallestHeapGrowth { for _ in 0..<4 { try step.step(images: images, labels: labels) } }
         if let growth { XCTAssertLessThanOrEqual(growth.bytes, 0, "every run of 4 steps left the heap larger") }
         XCTAssertEqual(try segmenter.forward(images, mode: .training).pointer, output)
-        XCTAssertEqual(step.stepCount, 1 + 4 * (growth?.windows ?? 1))
+        XCTAssertEqual(step.stepCount, 1 + 4 * (growth?.runs ?? 1))
     }
 
     func testBadLabelsAreRefused() throws {
@@ -122,16 +122,7 @@ final class SegmenterStepTests: XCTestCase {
     }
 }
 
-/// Bytes of the heap in use (glibc's `mallinfo2().uordblks`), or nil where
-/// it cannot be read: equal before and after a run of steps when the steps
-/// keep nothing they allocate.
-///
-/// Glibc's module map leaves out <malloc.h>, so the function is looked up
-/// with dlsym. `struct mallinfo2` is ten `size_t`s, returned in memory: on
-/// x86-64 (System V) the caller passes the result's address as a hidden
-/// first argument, which the signature below spells out. Other
-/// architectures pass it elsewhere (AArch64: x8) and get nil.
-/// The smallest growth of the heap in use over up to `windows` runs of
+/// The smallest growth of the heap in use over up to `maxRuns` runs of
 /// `body`, stopping at the first run that leaves it no larger, and the
 /// number of runs made; nil where the heap cannot be read. The counter is
 /// process-wide, so threads of earlier tests (Dispatch workers starting or
@@ -141,18 +132,17 @@ final class SegmenterStepTests: XCTestCase {
 /// run starts once the counter has held still for 50 ms (`settledHeapBytes`),
 /// and up to five runs are made. An allocation that `body` keeps shows in
 /// every run, so it still fails the caller's check.
-func smallestHeapGrowth(windows: Int = 5, _ body: () throws -> Void) throws -> (bytes: Int, windows: Int)? {
-    var smallest = Int.max, run = 0
-    while run < windows {
-        run += 1
+func smallestHeapGrowth(maxRuns: Int = 5, _ body: () throws -> Void) throws -> (bytes: Int, runs: Int)? {
+    var smallest = Int.max
+    for run in 1...maxRuns {
         guard let before = settledHeapBytes() else { return nil }
         try body()
         guard let after = heapBytesInUse() else { return nil }
         smallest = min(smallest, after - before)
-        if smallest <= 0 { break }
+        if smallest <= 0 { return (smallest, run) }
         print("heap check: run \(run) grew by \(after - before) bytes")   // for the log: what moved it
     }
-    return (smallest, run)
+    return (smallest, maxRuns)
 }
 
 /// The heap in use once it has not changed for 50 ms, waiting at most 2 s
@@ -168,6 +158,15 @@ func settledHeapBytes() -> Int? {
     return last
 }
 
+/// Bytes of the heap in use (glibc's `mallinfo2().uordblks`), or nil where
+/// it cannot be read: equal before and after a run of steps when the steps
+/// keep nothing they allocate.
+///
+/// Glibc's module map leaves out <malloc.h>, so the function is looked up
+/// with dlsym. `struct mallinfo2` is ten `size_t`s, returned in memory: on
+/// x86-64 (System V) the caller passes the result's address as a hidden
+/// first argument, which the signature below spells out. Other
+/// architectures pass it elsewhere (AArch64: x8) and get nil.
 func heapBytesInUse() -> Int? {
     #if os(Linux) && arch(x86_64)
     typealias MallInfo2 = @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
