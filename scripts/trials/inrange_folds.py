@@ -28,7 +28,8 @@ manifest = json.load(open(os.path.join(source, "manifest.json")))
 train = sorted((i for i in manifest["items"] if i["split"] == "train" and not i["synthetic"]),
                key=lambda i: i["source"]["slice"])
 for k in range(folds):
-    held = {i["id"] for i in train[k::stride]}
+    held_items = train[k::stride]
+    held = {i["id"] for i in held_items}
     folder = os.path.join(out, f"fold{k}")
     os.makedirs(folder, exist_ok=True)
     for sub in ("images", "masks"):
@@ -41,5 +42,4 @@ for k in range(folds):
     with open(temporary, "w") as f:
         json.dump(dict(manifest, items=items), f)
     os.replace(temporary, os.path.join(folder, "manifest.json"))
-    slices = sorted(i["source"]["slice"] for i in train[k::stride])
-    print(f"fold{k}: {len(held)} training slices held out: {slices}")
+    print(f"fold{k}: {len(held)} training slices held out: {[i['source']['slice'] for i in held_items]}")
