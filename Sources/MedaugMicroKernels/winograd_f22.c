@@ -22,71 +22,8 @@
 // Transposed convolution: output row 2y + py reads in[y−1]·w3 + in[y]·w1
 // (py = 0) or in[y]·w2 + in[y+1]·w0 (py = 1). So each of the 4 output phases
 // (py, px) is a 2×2 correlation of the input: V[phase][ξ][i][t], 36 GEMMs,
-// and the phases are interleaved back at the store.
-
-// Kernel taps meeting the 3 data points of parity (convolution) or phase
-// (transposed) p, in correlation order.
-static const int conv_taps[2][2] = {{0, 2}, {1, 3}};
-static const int transposed_taps[2][2] = {{3, 1}, {2, 0}};
-
-// U = G·g·Gᵀ for a 2×2 kernel g.
-static void expand(const float g[2][2], float u[3][3]) {
-    float t[3][2];
-    for (int b = 0; b < 2; b++) {
-        t[0][b] = g[0][b];
-        t[1][b] = g[0][b] + g[1][b];
-        t[2][b] = g[1][b];
-    }
-    for (int a = 0; a < 3; a++) {
-        u[a][0] = t[a][0];
-        u[a][1] = t[a][0] + t[a][1];
-        u[a][2] = t[a][1];
-    }
-}
-
-void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u) {
-    long k = 4L * cin;
-    for (int o = 0; o < cout; o++) {
-        for (int i = 0; i < cin; i++) {
-            const float *w = weights + ((long)o * cin + i) * 16;
-            for (int py = 0; py < 2; py++) {
-                for (int px = 0; px < 2; px++) {
-                    float g[2][2], x[3][3];
-                    for (int a = 0; a < 2; a++) {
-                        for (int b = 0; b < 2; b++) g[a][b] = w[conv_taps[py][a] * 4 + conv_taps[px][b]];
-                    }
-                    expand(g, x);
-                    for (int xi = 0; xi < 9; xi++) {
-                        u[((long)xi * cout + o) * k + (py * 2 + px) * cin + i] = x[xi / 3][xi % 3];
-                    }
-                }
-            }
-        }
-    }
-}
-
-void md_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u) {
-    // Output channel outermost, input channel innermost: the 36 rows of U
-    // being written each advance contiguously (reading the IOHW kernels with
-    // a stride instead); 1024 × 512 kernels transform in tens of ms, not the
-    // seconds that scattered writes take.
-    for (int o = 0; o < cout; o++) {
-        for (int i = 0; i < cin; i++) {
-            const float *w = weights + ((long)i * cout + o) * 16;
-            for (int phase = 0; phase < 4; phase++) {
-                int py = phase / 2, px = phase % 2;
-                float g[2][2], x[3][3];
-                for (int a = 0; a < 2; a++) {
-                    for (int b = 0; b < 2; b++) g[a][b] = w[transposed_taps[py][a] * 4 + transposed_taps[px][b]];
-                }
-                expand(g, x);
-                for (int xi = 0; xi < 9; xi++) {
-                    u[(((long)phase * 9 + xi) * cout + o) * cin + i] = x[xi / 3][xi % 3];
-                }
-            }
-        }
-    }
-}
+// and the phases are interleaved back at the store. The weight transforms
+// are in winograd_weights.c.
 
 long md_winograd_f22_conv_scratch(int cin, int cout, int out_w, int tile_rows) {
     return winograd_band_scratch((out_w + 1) / 2, tile_rows, 9, 4 * cin, cout);

@@ -1,8 +1,8 @@
 // Winograd F(4×4, 2×2) for pix2pix's 4×4 stride-2 padding-1 convolutions
-// and transposed convolutions: the weight transforms and band drivers,
-// shared by every tier, and the AVX-512 transforms (winograd_f42_avx2.c and
-// winograd_f42_neon.c hold the other tiers'). winograd_f42.h says what a
-// parity class, a phase and a quad are.
+// and transposed convolutions: the band drivers, shared by every tier, and
+// the AVX-512 transforms (winograd_f42_avx2.c and winograd_f42_neon.c hold
+// the other tiers', winograd_weights.c the weight transforms).
+// winograd_f42.h says what a parity class, a phase and a quad are.
 //
 // Convolution: output row y reads input rows 2y − 1 … 2y + 2 (winograd_f22.c),
 // so with P_a the input rows 2j − 1 + a (zero outside the image), the taps
@@ -38,68 +38,9 @@
 
 #include "winograd_f42.h"
 
-// Kernel taps meeting the two correlation points of phase p (winograd_f22.c).
-static const int phase_taps[2][2] = {{3, 1}, {2, 0}};
-
-// G applied to two values (a column or a row of a 2×2 kernel).
-static void expand(double g0, double g1, double out[5]) {
-    out[0] = g0 / 2;
-    out[1] = -(g0 + g1) / 2;
-    out[2] = (g1 - g0) / 6;
-    out[3] = g0 / 6 + g1 / 3;
-    out[4] = g1;
-}
-
-void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u) {
-    long plane = (long)cout * cin;
-    // Output channel outermost, input channel innermost: the 100 rows of U
-    // being written each advance contiguously (as winograd_f22.c).
-    for (int o = 0; o < cout; o++) {
-        for (int i = 0; i < cin; i++) {
-            const float *w = weights + ((long)i * cout + o) * 16;
-            for (int phase = 0; phase < 4; phase++) {
-                int py = phase / 2, px = phase % 2;
-                // t = G·g (5×2): the columns of g expanded; row r of t
-                // expanded is row r of the 5×5 result.
-                double columns[2][5];
-                for (int b = 0; b < 2; b++) {
-                    expand(w[phase_taps[py][0] * 4 + phase_taps[px][b]], w[phase_taps[py][1] * 4 + phase_taps[px][b]],
-                           columns[b]);
-                }
-                for (int r = 0; r < 5; r++) {
-                    double row[5];
-                    expand(columns[0][r], columns[1][r], row);
-                    for (int c = 0; c < 5; c++) {
-                        u[((long)phase * 25 + r * 5 + c) * plane + (long)o * cin + i] = (float)row[c];
-                    }
-                }
-            }
-        }
-    }
-}
-
 long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows) {
     return winograd_scratch_of(quad_band_tiles(w, tile_rows), 100, cin, cout) +
            (long)cin * quad_padded_floats(w, tile_rows);
-}
-
-void md_winograd_f42_conv_weights(int cin, int cout, const float *weights, float *u) {
-    long k = 4L * cin, plane = (long)cout * k;
-    for (int o = 0; o < cout; o++) {
-        for (int i = 0; i < cin; i++) {
-            const float *w = weights + ((long)o * cin + i) * 16;
-            for (int parity = 0; parity < 4; parity++) {
-                int a = parity / 2, b = parity % 2;
-                double columns[2][5];
-                for (int x = 0; x < 2; x++) expand(w[a * 4 + b + 2 * x], w[(a + 2) * 4 + b + 2 * x], columns[x]);
-                for (int r = 0; r < 5; r++) {
-                    double row[5];
-                    expand(columns[0][r], columns[1][r], row);
-                    for (int c = 0; c < 5; c++) u[(r * 5 + c) * plane + (long)o * k + parity * cin + i] = (float)row[c];
-                }
-            }
-        }
-    }
 }
 
 long md_winograd_f42_conv_scratch(int cin, int cout, int out_w, int tile_rows) {

@@ -1,4 +1,5 @@
 import MedaugMicroKernels
+import MedaugSupport
 
 /// pix2pix's 4×4, stride-2, padding-1 convolutions and transposed
 /// convolutions by Winograd F(2×2, 2×2): each splits into 2×2 stride-1
@@ -13,18 +14,31 @@ public enum StridedWinograd {
     }
 
     /// U[9][O][4·I] from OIHW O×I×4×4 convolution weights, into `u`
-    /// (`transformedWeightCount` floats).
-    public static func transformConvolutionWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                   inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+    /// (`transformedWeightCount` floats), `threads` sharing the output
+    /// channels (the trainer transforms every pass).
+    public static func transformConvolutionWeights(
+        _ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
+    ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        md_winograd_f22_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        let target = u.baseAddress!
+        forOutputChannelBlocks(outChannels, threads: threads) { rows in
+            md_winograd_f22_conv_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
+                                         Int32(rows.upperBound), weights, target)
+        }
     }
 
     /// U[4][9][O][I] from IOHW I×O×4×4 transposed-convolution weights, into `u`.
-    public static func transformTransposedWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                  inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+    public static func transformTransposedWeights(
+        _ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
+    ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        md_winograd_f22_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        let target = u.baseAddress!
+        forOutputChannelBlocks(outChannels, threads: threads) { rows in
+            md_winograd_f22_transposed_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
+                                         Int32(rows.upperBound), weights, target)
+        }
     }
 
     /// Tile rows per band of the convolution (a tile row = 2 output rows) and
@@ -95,4 +109,11 @@ public enum StridedWinograd {
                           outputRowsPerTileRow: 4, slotFloats: band.floats, imageIndex: imageIndex, epilogue: epilogue,
                           scratch: scratch, threads: threads)
     }
+}
+
+/// Runs `body` on up to `threads` threads over blocks of the output
+/// channels: the rows of U a weight transform writes, disjoint per block.
+func forOutputChannelBlocks(_ outChannels: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let parts = min(max(1, threads), outChannels)
+    parallelFor(parts, threads: threads) { body(splitRange(outChannels, parts: parts, part: $0)) }
 }

@@ -1,4 +1,5 @@
 import MedaugMicroKernels
+import MedaugSupport
 
 /// pix2pix's 4×4, stride-2, padding-1 convolutions and transposed
 /// convolutions by Winograd F(4×4, 2×2): each input parity class or output
@@ -25,19 +26,32 @@ public enum StridedWinogradF42 {
     }
 
     /// U[25][O][4·I] from OIHW O×I×4×4 convolution weights, into `u`
-    /// (`transformedWeightCount` floats).
-    public static func transformConvolutionWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                   inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+    /// (`transformedWeightCount` floats), `threads` sharing the output
+    /// channels (the trainer transforms every pass).
+    public static func transformConvolutionWeights(
+        _ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
+    ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        md_winograd_f42_conv_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        let target = u.baseAddress!
+        forOutputChannelBlocks(outChannels, threads: threads) { rows in
+            md_winograd_f42_conv_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
+                                         Int32(rows.upperBound), weights, target)
+        }
     }
 
     /// U[4][25][O][I] from IOHW I×O×4×4 transposed-convolution weights, into
     /// `u` (`transformedWeightCount` floats).
-    public static func transformTransposedWeights(_ weights: UnsafePointer<Float>, outChannels: Int,
-                                                  inChannels: Int, into u: UnsafeMutableBufferPointer<Float>) {
+    public static func transformTransposedWeights(
+        _ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
+    ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        md_winograd_f42_transposed_weights(Int32(inChannels), Int32(outChannels), weights, u.baseAddress!)
+        let target = u.baseAddress!
+        forOutputChannelBlocks(outChannels, threads: threads) { rows in
+            md_winograd_f42_transposed_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
+                                         Int32(rows.upperBound), weights, target)
+        }
     }
 
     /// Tile rows per band and the scratch floats of one band: about 32 tiles

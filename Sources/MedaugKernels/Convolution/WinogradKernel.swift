@@ -30,9 +30,11 @@ public enum WinogradKernel: Sendable, Equatable {
     }
 
     /// Transforms the file-layout weights (OIHW, or IOHW when transposed)
-    /// into `u` (`transformedWeightCount` floats).
+    /// into `u` (`transformedWeightCount` floats). `threads` share the
+    /// strided kernels' transforms, which training runs every pass; the
+    /// 3×3 ones run on the caller's thread.
     public func transformWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                 into u: UnsafeMutableBufferPointer<Float>) {
+                                 into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1) {
         switch self {
         case .f23:
             Winograd.transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
@@ -40,16 +42,16 @@ public enum WinogradKernel: Sendable, Equatable {
             WinogradF43.transformWeights(weights, outChannels: outChannels, inChannels: inChannels, into: u)
         case .stridedConvolution:
             StridedWinograd.transformConvolutionWeights(weights, outChannels: outChannels, inChannels: inChannels,
-                                                        into: u)
+                                                        into: u, threads: threads)
         case .stridedTransposed:
             StridedWinograd.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
-                                                       into: u)
+                                                       into: u, threads: threads)
         case .stridedConvolutionF42:
             StridedWinogradF42.transformConvolutionWeights(weights, outChannels: outChannels, inChannels: inChannels,
-                                                           into: u)
+                                                           into: u, threads: threads)
         case .stridedTransposedF42:
             StridedWinogradF42.transformTransposedWeights(weights, outChannels: outChannels, inChannels: inChannels,
-                                                          into: u)
+                                                          into: u, threads: threads)
         }
     }
 

@@ -179,8 +179,13 @@ int md_winograd_f43(const md_winograd_layer *layer, int step, int tile_row_begin
 // md_winograd_f22_conv_weights turns OIHW cout×cin×4×4 weights into
 // U[9][cout][4·cin]; md_winograd_f22_transposed_weights turns IOHW
 // cin×cout×4×4 weights into U[4][9][cout][cin]; `u` holds 36·cin·cout floats.
+// The `_rows` forms write the rows of output channels [o_begin, o_end)
+// only, so that threads can share a transform (winograd_weights.c).
 void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u);
 void md_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u);
+void md_winograd_f22_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u);
+void md_winograd_f22_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u);
 
 // Scratch floats for a band of `tile_rows` tile rows: for the convolution,
 // of an output `out_w` wide (a tile row is 2 output rows); for the transposed
@@ -212,6 +217,9 @@ int md_winograd_f22_transposed(const md_winograd_layer *layer, int step, int til
 // Tiers: avx512, avx2, neon.
 void md_winograd_f42_conv_weights(int cin, int cout, const float *weights, float *u);
 void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u);
+void md_winograd_f42_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u);
+void md_winograd_f42_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u);
 long md_winograd_f42_conv_scratch(int cin, int cout, int out_w, int tile_rows);
 long md_winograd_f42_transposed_scratch(int cin, int cout, int w, int tile_rows);
 int md_winograd_f42_conv(const md_winograd_layer *layer, int step, int tile_row_begin, int tile_row_end,

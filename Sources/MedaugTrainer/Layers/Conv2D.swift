@@ -8,6 +8,8 @@ import MedaugSupport
 /// dx = col2im(Wᵀ·dy). im2col is recomputed in backward into the shared
 /// `Workspace` rather than kept per image: it is cheap next to the GEMMs and
 /// would otherwise be the largest saved activation (k² times the input).
+/// pix2pix's 4×4 stride-2 layers from 32 output columns run y and dx on
+/// Winograd instead (`StridedWinogradPath`, which has the measurement).
 public final class Conv2D: Layer {
     /// Tensor-name prefix and the name used in error messages.
     public let name: String
@@ -64,10 +66,18 @@ public final class Conv2D: Layer {
         return TensorShape(n: input.n, c: outChannels, h: h, w: w)
     }
 
-    /// y = W ⊛ x (+ b), one im2col + GEMM per image.
+    /// y = W ⊛ x (+ b), one im2col + GEMM per image (or Winograd).
     public func forward(_ input: TrainTensor, training: Bool) throws(TrainerError) -> TrainTensor {
         let shape = try outputShape(for: input.shape)
         output.resize(to: shape)
+        self.input = input
+        if let kernels = winogradKernels(input: input.shape, output: shape) {
+            StridedWinogradPath.run(kernels.convolution, on: input, weights: weight.value.baseAddress!,
+                                    outChannels: outChannels, into: output,
+                                    epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+                                    workspace: workspace, threads: threads)
+            return output
+        }
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         for n in 0..<shape.n {
@@ -76,7 +86,6 @@ public final class Conv2D: Layer {
                           b: source, ldb: pixels, c: output.image(n), ldc: pixels, threads: threads)
             if let bias { addBias(bias.value, to: output.image(n), channels: outChannels, spatial: pixels) }
         }
-        self.input = input
         return output
     }
 
@@ -87,6 +96,7 @@ public final class Conv2D: Layer {
         let shape = output.shape, inShape = input.shape
         gradInput.resize(to: inShape)
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
+        let winograd = computesInputGradient ? winogradKernels(input: inShape, output: shape) : nil
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
@@ -97,7 +107,7 @@ public final class Conv2D: Layer {
                               b: source, ldb: pixels, transposeB: true,
                               c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
             }
-            guard computesInputGradient else { continue }
+            guard computesInputGradient, winograd == nil else { continue }
             guard let cols else {
                 Gemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
                               b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
@@ -111,11 +121,23 @@ public final class Conv2D: Layer {
                         outHeight: inShape.h, outWidth: inShape.w, output: gradInput.image(n),
                         epilogue: Epilogue(), image: n, threads: threads)
         }
+        if let winograd {
+            // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
+            StridedWinogradPath.run(winograd.transposed, on: gradOutput, weights: w, outChannels: inChannels,
+                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+        }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)
         }
         if !computesInputGradient { gradInput.fill(0) }
         return gradInput
+    }
+
+    /// The Winograd kernels for this layer's forward pass and input
+    /// gradient (`StridedWinogradPath`), or nil for im2col + GEMM.
+    private func winogradKernels(input: TensorShape, output: TensorShape) -> StridedWinogradPath.Kernels? {
+        guard StridedWinogradPath.fits(geometry, convolutionInput: input.h, input.w) else { return nil }
+        return StridedWinogradPath.kernels(inChannels: inChannels, outChannels: outChannels, tileWidth: output.w)
     }
 
     /// The GEMM's B operand for image `n`: its im2col columns in `cols`, or

@@ -7,7 +7,8 @@ import MedaugSupport
 /// Per image, with x of shape I×(H·W) and W of shape I×(O·k·k):
 /// forward cols = Wᵀ·x, y = col2im(cols) (+ b); backward dcols = im2col(dy)
 /// (im2col is col2im's adjoint), dW += x·dcolsᵀ, dx = W·dcols, db += Σ dy.
-/// Output side (H − 1)·s − 2p + k.
+/// Output side (H − 1)·s − 2p + k. pix2pix's 4×4 stride-2 layers from 32
+/// input columns run y and dx on Winograd instead (`StridedWinogradPath`).
 public final class ConvTranspose2D: Layer {
     /// Tensor-name prefix and the name used in error messages.
     public let name: String
@@ -60,13 +61,20 @@ public final class ConvTranspose2D: Layer {
         return TensorShape(n: input.n, c: outChannels, h: h, w: w)
     }
 
-    /// y = Wᵀ ⊛ x (+ b), one GEMM + col2im per image.
+    /// y = Wᵀ ⊛ x (+ b), one GEMM + col2im per image (or Winograd).
     public func forward(_ input: TrainTensor, training: Bool) throws(TrainerError) -> TrainTensor {
         let shape = try outputShape(for: input.shape)
         output.resize(to: shape)
+        self.input = input
+        let epilogue = Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) })
+        if let kernels = winogradKernels(input: input.shape, output: shape) {
+            StridedWinogradPath.run(kernels.transposed, on: input, weights: weight.value.baseAddress!,
+                                    outChannels: outChannels, into: output, epilogue: epilogue,
+                                    workspace: workspace, threads: threads)
+            return output
+        }
         let depth = outChannels * geometry.kernel * geometry.kernel, pixels = input.shape.spatial
         let cols = workspace.floats(depth * pixels)
-        let epilogue = Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) })
         for n in 0..<shape.n {
             Gemm.multiply(m: depth, n: pixels, k: inChannels, a: weight.value.baseAddress!, lda: depth,
                           transposeA: true, b: input.image(n), ldb: pixels, c: cols, ldc: pixels,
@@ -76,7 +84,6 @@ public final class ConvTranspose2D: Layer {
                         outHeight: shape.h, outWidth: shape.w, output: output.image(n),
                         epilogue: epilogue, image: n, threads: threads)
         }
-        self.input = input
         return output
     }
 
@@ -87,9 +94,10 @@ public final class ConvTranspose2D: Layer {
         let shape = output.shape, inShape = input.shape
         gradInput.resize(to: inShape)
         let depth = outChannels * geometry.kernel * geometry.kernel, pixels = inShape.spatial
+        let winograd = winogradKernels(input: inShape, output: shape)
         let dcols = workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
-        for n in 0..<shape.n {
+        for n in 0..<shape.n where weight.requiresGradient || winograd == nil {
             Im2col.unfold(input: gradOutput.image(n), channels: outChannels, height: shape.h, width: shape.w,
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
@@ -98,12 +106,25 @@ public final class ConvTranspose2D: Layer {
                               b: dcols, ldb: pixels, transposeB: true,
                               c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
             }
+            guard winograd == nil else { continue }
             Gemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,
                           b: dcols, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
+        }
+        if let winograd {
+            // dx = conv(dy, W): the IOHW weights read as OIHW.
+            StridedWinogradPath.run(winograd.convolution, on: gradOutput, weights: w, outChannels: inChannels,
+                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
         }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)
         }
         return gradInput
+    }
+
+    /// The Winograd kernels for this layer's forward pass and input
+    /// gradient (`StridedWinogradPath`), or nil for GEMM + col2im.
+    private func winogradKernels(input: TensorShape, output: TensorShape) -> StridedWinogradPath.Kernels? {
+        guard StridedWinogradPath.fits(geometry, convolutionInput: output.h, output.w) else { return nil }
+        return StridedWinogradPath.kernels(inChannels: inChannels, outChannels: outChannels, tileWidth: input.w)
     }
 }

@@ -1,0 +1,175 @@
+// Weight transforms of the 4×4 stride-2 padding-1 layers, F(2×2, 2×2)
+// (winograd_f22.c) and F(4×4, 2×2) (winograd_f42.c): which kernel taps form
+// each parity class or phase is explained there. Plain C shared by every
+// tier, so every tier gets the same bits.
+//
+// The engine transforms a model's weights once, but the trainer transforms
+// every Winograd layer's weights in every pass, since they change every
+// step. So the kernels of a block of 16 input channels are first gathered
+// tap-major (16 taps × 16 lanes, in L1), then G·g·Gᵀ runs on whole lanes,
+// which the compiler vectorises, and each row of U receives 16 contiguous
+// floats: a 512 × 256 layer in 2 ms instead of 28. The
+// former loop, one kernel at a time with U's rows written a float at a
+// time (and for F(4×4, 2×2) in double with divisions), took about as long
+// as the pix2pix training step's convolutions it was meant to speed up
+// (docs/design.md §3.6, "Winograd in training").
+#include "md_microkernels.h"
+
+#include <string.h>
+
+// No contraction of a multiply and an add into an FMA, so that every
+// architecture gets the same bits (clang; GCC builds use -ffp-contract=off,
+// as scripts/test-arm64 does).
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define LANES 16
+
+// Kernel taps meeting the 2 correlation points of parity class p
+// (convolution) or output phase p (transposed convolution).
+static const int conv_taps[2][2] = {{0, 2}, {1, 3}};
+static const int transposed_taps[2][2] = {{3, 1}, {2, 0}};
+
+// taps[t][lane] = tap t of kernel `lane` of a block of n ≤ LANES kernels,
+// `stride` floats apart (lanes past n repeat kernel 0; never stored).
+static void gather(const float *w, long stride, int n, float taps[16][LANES]) {
+    for (int lane = 0; lane < LANES; lane++) {
+        const float *k = w + (lane < n ? lane : 0) * stride;
+        for (int t = 0; t < 16; t++) taps[t][lane] = k[t];
+    }
+}
+
+// A whole block as one 64-byte copy (a loop to n was not vectorised: the
+// F(2×2, 2×2) transforms took 1.3–2.3× as long).
+static void store(float *dst, const float *lanes, int n) {
+    if (n == LANES) {
+        memcpy(dst, lanes, LANES * sizeof(float));
+        return;
+    }
+    for (int lane = 0; lane < n; lane++) dst[lane] = lanes[lane];
+}
+
+// F(2×2, 2×2): x = G·g·Gᵀ, G = [[1, 0], [1, 1], [0, 1]], for the 2×2 kernel
+// of rows `rows` and columns `cols` of the taps, x[9][LANES].
+static void f22_expand(float taps[16][LANES], const int rows[2], const int cols[2], float x[9][LANES]) {
+    for (int lane = 0; lane < LANES; lane++) {
+        float g00 = taps[rows[0] * 4 + cols[0]][lane], g01 = taps[rows[0] * 4 + cols[1]][lane];
+        float g10 = taps[rows[1] * 4 + cols[0]][lane], g11 = taps[rows[1] * 4 + cols[1]][lane];
+        float t10 = g00 + g10, t11 = g01 + g11;
+        x[0][lane] = g00;
+        x[1][lane] = g00 + g01;
+        x[2][lane] = g01;
+        x[3][lane] = t10;
+        x[4][lane] = t10 + t11;
+        x[5][lane] = t11;
+        x[6][lane] = g10;
+        x[7][lane] = g10 + g11;
+        x[8][lane] = g11;
+    }
+}
+
+// F(4×4, 2×2): G = [[½, 0], [−½, −½], [−⅙, ⅙], [⅙, ⅓], [0, 1]] applied to
+// two lanes of values.
+static void f42_expand(const float *g0, const float *g1, float out[5][LANES]) {
+    const float sixth = 1.0f / 6, third = 1.0f / 3;
+    for (int lane = 0; lane < LANES; lane++) {
+        float a = g0[lane], b = g1[lane];
+        out[0][lane] = a * 0.5f;
+        out[1][lane] = (a + b) * -0.5f;
+        out[2][lane] = (b - a) * sixth;
+        out[3][lane] = a * sixth + b * third;
+        out[4][lane] = b;
+    }
+}
+
+// x[25][LANES] = G·g·Gᵀ for the 2×2 kernel of rows `rows`, columns `cols`.
+static void f42_expand2(float taps[16][LANES], const int rows[2], const int cols[2], float x[25][LANES]) {
+    float columns[2][5][LANES], row[5][LANES];
+    for (int c = 0; c < 2; c++) f42_expand(taps[rows[0] * 4 + cols[c]], taps[rows[1] * 4 + cols[c]], columns[c]);
+    for (int r = 0; r < 5; r++) {
+        f42_expand(columns[0][r], columns[1][r], row);
+        for (int c = 0; c < 5; c++) {
+            for (int lane = 0; lane < LANES; lane++) x[r * 5 + c][lane] = row[c][lane];
+        }
+    }
+}
+
+void md_winograd_f22_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
+    long k = 4L * cin;
+    float taps[16][LANES], x[9][LANES];
+    for (int o = o_begin; o < o_end; o++) {
+        for (int i = 0; i < cin; i += LANES) {
+            int n = cin - i < LANES ? cin - i : LANES;
+            gather(weights + ((long)o * cin + i) * 16, 16, n, taps);
+            for (int parity = 0; parity < 4; parity++) {
+                f22_expand(taps, conv_taps[parity / 2], conv_taps[parity % 2], x);
+                for (int xi = 0; xi < 9; xi++) store(u + ((long)xi * cout + o) * k + parity * cin + i, x[xi], n);
+            }
+        }
+    }
+}
+
+void md_winograd_f22_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u) {
+    float taps[16][LANES], x[9][LANES];
+    for (int o = o_begin; o < o_end; o++) {
+        for (int i = 0; i < cin; i += LANES) {
+            int n = cin - i < LANES ? cin - i : LANES;
+            gather(weights + ((long)i * cout + o) * 16, (long)cout * 16, n, taps);
+            for (int phase = 0; phase < 4; phase++) {
+                f22_expand(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
+                for (int xi = 0; xi < 9; xi++) store(u + (((long)phase * 9 + xi) * cout + o) * cin + i, x[xi], n);
+            }
+        }
+    }
+}
+
+void md_winograd_f42_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
+    long k = 4L * cin, plane = (long)cout * k;
+    float taps[16][LANES], x[25][LANES];
+    for (int o = o_begin; o < o_end; o++) {
+        for (int i = 0; i < cin; i += LANES) {
+            int n = cin - i < LANES ? cin - i : LANES;
+            gather(weights + ((long)o * cin + i) * 16, 16, n, taps);
+            for (int parity = 0; parity < 4; parity++) {
+                f42_expand2(taps, conv_taps[parity / 2], conv_taps[parity % 2], x);
+                for (int xi = 0; xi < 25; xi++) store(u + xi * plane + (long)o * k + parity * cin + i, x[xi], n);
+            }
+        }
+    }
+}
+
+void md_winograd_f42_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u) {
+    long plane = (long)cout * cin;
+    float taps[16][LANES], x[25][LANES];
+    for (int o = o_begin; o < o_end; o++) {
+        for (int i = 0; i < cin; i += LANES) {
+            int n = cin - i < LANES ? cin - i : LANES;
+            gather(weights + ((long)i * cout + o) * 16, (long)cout * 16, n, taps);
+            for (int phase = 0; phase < 4; phase++) {
+                f42_expand2(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
+                for (int xi = 0; xi < 25; xi++) {
+                    store(u + ((long)phase * 25 + xi) * plane + (long)o * cin + i, x[xi], n);
+                }
+            }
+        }
+    }
+}
+
+void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u) {
+    md_winograd_f22_conv_weights_rows(cin, cout, 0, cout, weights, u);
+}
+
+void md_winograd_f22_transposed_weights(int cin, int cout, const float *weights, float *u) {
+    md_winograd_f22_transposed_weights_rows(cin, cout, 0, cout, weights, u);
+}
+
+void md_winograd_f42_conv_weights(int cin, int cout, const float *weights, float *u) {
+    md_winograd_f42_conv_weights_rows(cin, cout, 0, cout, weights, u);
+}
+
+void md_winograd_f42_transposed_weights(int cin, int cout, const float *weights, float *u) {
+    md_winograd_f42_transposed_weights_rows(cin, cout, 0, cout, weights, u);
+}
