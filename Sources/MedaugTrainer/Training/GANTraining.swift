@@ -1,6 +1,7 @@
 import Dispatch
 import MedaugImaging
 import MedaugModels
+import MedaugSupport
 
 /// What one pix2pix epoch did, as the JSON-lines log records it:
 /// `{"epoch": n, "g_loss": x, "d_loss": x, "l1": x, "val_loss": x, "seconds": x}`.
@@ -114,6 +115,14 @@ public final class GANTraining {
                     checkpointPath: String? = nil,
                     progress: (Int, Int, Int) -> Void = { _, _, _ in },
                     report: (GANEpoch) -> Void = { _ in }) throws -> [GANEpoch] {
+        try WorkerPool(threads: options.threads).withCurrent {
+            try runEpochs(bestPath: bestPath, lastPath: lastPath, discriminatorPath: discriminatorPath,
+                          checkpointPath: checkpointPath, progress: progress, report: report)
+        }
+    }
+
+    private func runEpochs(bestPath: String, lastPath: String?, discriminatorPath: String?, checkpointPath: String?,
+                           progress: (Int, Int, Int) -> Void, report: (GANEpoch) -> Void) throws -> [GANEpoch] {
         let condition = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let target = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)
@@ -160,6 +169,10 @@ public final class GANTraining {
     /// includes the one-time buffer allocation. For benchmarks: the weights
     /// change as in training.
     public func measureSteps(_ count: Int) throws -> [Double] {
+        try WorkerPool(threads: options.threads).withCurrent { try measure(count) }
+    }
+
+    private func measure(_ count: Int) throws -> [Double] {
         let condition = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let target = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)

@@ -2,6 +2,7 @@ import Dispatch
 import MedaugKernels
 import MedaugMetrics
 import MedaugModels
+import MedaugSupport
 
 /// What one epoch did, as the JSON-lines log records it:
 /// `{"epoch": n, "loss": x, "val_loss": x, "val_dice": x, "seconds": x}`.
@@ -107,6 +108,15 @@ public final class SegmenterTraining {
     public func run(bestPath: String, lastPath: String? = nil, checkpointPath: String? = nil,
                     progress: (Int, Int, Int) -> Void = { _, _, _ in },
                     report: (SegmenterEpoch) -> Void = { _ in }) throws -> [SegmenterEpoch] {
+        try WorkerPool(threads: options.threads).withCurrent {
+            try runEpochs(bestPath: bestPath, lastPath: lastPath, checkpointPath: checkpointPath, progress: progress,
+                          report: report)
+        }
+    }
+
+    private func runEpochs(bestPath: String, lastPath: String?, checkpointPath: String?,
+                           progress: (Int, Int, Int) -> Void,
+                           report: (SegmenterEpoch) -> Void) throws -> [SegmenterEpoch] {
         let images = TrainTensor(shape: TensorShape(n: 1, c: 1, h: 1, w: 1))
         let labels = LabelMap(n: 1, h: 1, w: 1)
         let batches = options.stepsPerEpoch ?? (train.count + options.batchSize - 1) / options.batchSize
