@@ -45,6 +45,9 @@ enum StridedWinogradPath {
     /// avx512 and nearly all of it on avx2 (at most 10%), so one rule for
     /// every tier: Winograd from 32 columns, F(4×4, 2×2) up to 256 × 64
     /// channel pairs. NEON takes it too (not measured: no ARM64 host here).
+    /// Layers with fewer than 8 channels on a side (the one-hot input layer,
+    /// the one-channel output layer) were not measured and stay on GEMM, as
+    /// the engine leaves its one-channel output layer.
     static func kernels(inChannels: Int, outChannels: Int, tileWidth: Int, tier: CPUTier = .current) -> Kernels? {
         guard tier.runs(.stridedWinograd), tileWidth >= 32, min(inChannels, outChannels) >= 8 else { return nil }
         return tier.runs(.stridedWinogradF42) && inChannels * outChannels <= 256 * 64
