@@ -70,7 +70,7 @@ enum StridedWinogradPath {
     static func run(_ kernel: WinogradKernel, on source: TrainTensor, weights: UnsafePointer<Float>,
                     outChannels: Int, into result: TrainTensor, epilogue: Epilogue, workspace: Workspace,
                     threads: Int) {
-        let s = source.shape, r = result.shape
+        let s = source.shape
         let weightFloats = kernel.transformedWeightCount(outChannels: outChannels, inChannels: s.c)
         let scratch = kernel.scratchCount(inChannels: s.c, outChannels: outChannels, height: s.h, width: s.w,
                                           threads: threads)
