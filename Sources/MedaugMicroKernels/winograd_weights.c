@@ -50,9 +50,12 @@ static void store(float *dst, const float *lanes, int n) {
     for (int lane = 0; lane < n; lane++) dst[lane] = lanes[lane];
 }
 
-// F(2×2, 2×2): x = G·g·Gᵀ, G = [[1, 0], [1, 1], [0, 1]], for the 2×2 kernel
-// of rows `rows` and columns `cols` of the taps, x[9][LANES].
-static void f22_expand(float taps[16][LANES], const int rows[2], const int cols[2], float x[9][LANES]) {
+// x = G·g·Gᵀ for the 2×2 kernel at rows `rows`, columns `cols` of the
+// taps, one row of x per transform-domain point (9 or 25), LANES wide.
+typedef void (*expand_fn)(float taps[16][LANES], const int rows[2], const int cols[2], float (*x)[LANES]);
+
+// F(2×2, 2×2): G = [[1, 0], [1, 1], [0, 1]], x[9][LANES].
+static void f22_expand(float taps[16][LANES], const int rows[2], const int cols[2], float (*x)[LANES]) {
     for (int lane = 0; lane < LANES; lane++) {
         float g00 = taps[rows[0] * 4 + cols[0]][lane], g01 = taps[rows[0] * 4 + cols[1]][lane];
         float g10 = taps[rows[1] * 4 + cols[0]][lane], g11 = taps[rows[1] * 4 + cols[1]][lane];
@@ -69,9 +72,9 @@ static void f22_expand(float taps[16][LANES], const int rows[2], const int cols[
     }
 }
 
-// F(4×4, 2×2): G = [[½, 0], [−½, −½], [−⅙, ⅙], [⅙, ⅓], [0, 1]] applied to
+// F(4×4, 2×2)'s G = [[½, 0], [−½, −½], [−⅙, ⅙], [⅙, ⅓], [0, 1]] applied to
 // two lanes of values.
-static void f42_expand(const float *g0, const float *g1, float out[5][LANES]) {
+static void f42_column(const float *g0, const float *g1, float out[5][LANES]) {
     const float sixth = 1.0f / 6, third = 1.0f / 3;
     for (int lane = 0; lane < LANES; lane++) {
         float a = g0[lane], b = g1[lane];
@@ -83,49 +86,17 @@ static void f42_expand(const float *g0, const float *g1, float out[5][LANES]) {
     }
 }
 
-// x[25][LANES] = G·g·Gᵀ for the 2×2 kernel of rows `rows`, columns `cols`.
-static void f42_expand2(float taps[16][LANES], const int rows[2], const int cols[2], float x[25][LANES]) {
-    float columns[2][5][LANES], row[5][LANES];
-    for (int c = 0; c < 2; c++) f42_expand(taps[rows[0] * 4 + cols[c]], taps[rows[1] * 4 + cols[c]], columns[c]);
-    for (int r = 0; r < 5; r++) {
-        f42_expand(columns[0][r], columns[1][r], row);
-        for (int c = 0; c < 5; c++) {
-            for (int lane = 0; lane < LANES; lane++) x[r * 5 + c][lane] = row[c][lane];
-        }
-    }
+// F(4×4, 2×2): x[25][LANES], row r of G·g expanded into x[5r … 5r + 4].
+static void f42_expand(float taps[16][LANES], const int rows[2], const int cols[2], float (*x)[LANES]) {
+    float columns[2][5][LANES];
+    for (int c = 0; c < 2; c++) f42_column(taps[rows[0] * 4 + cols[c]], taps[rows[1] * 4 + cols[c]], columns[c]);
+    for (int r = 0; r < 5; r++) f42_column(columns[0][r], columns[1][r], x + r * 5);
 }
 
-void md_winograd_f22_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
-    long k = 4L * cin;
-    float taps[16][LANES], x[9][LANES];
-    for (int o = o_begin; o < o_end; o++) {
-        for (int i = 0; i < cin; i += LANES) {
-            int n = cin - i < LANES ? cin - i : LANES;
-            gather(weights + ((long)o * cin + i) * 16, 16, n, taps);
-            for (int parity = 0; parity < 4; parity++) {
-                f22_expand(taps, conv_taps[parity / 2], conv_taps[parity % 2], x);
-                for (int xi = 0; xi < 9; xi++) store(u + ((long)xi * cout + o) * k + parity * cin + i, x[xi], n);
-            }
-        }
-    }
-}
-
-void md_winograd_f22_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
-                                             float *u) {
-    float taps[16][LANES], x[9][LANES];
-    for (int o = o_begin; o < o_end; o++) {
-        for (int i = 0; i < cin; i += LANES) {
-            int n = cin - i < LANES ? cin - i : LANES;
-            gather(weights + ((long)i * cout + o) * 16, (long)cout * 16, n, taps);
-            for (int phase = 0; phase < 4; phase++) {
-                f22_expand(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
-                for (int xi = 0; xi < 9; xi++) store(u + (((long)phase * 9 + xi) * cout + o) * cin + i, x[xi], n);
-            }
-        }
-    }
-}
-
-void md_winograd_f42_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
+// OIHW convolution weights into U[ξ][cout][parity·cin + i], output
+// channels [o_begin, o_end), for a family of `points` points.
+static void convolution_rows(expand_fn expand, int points, int cin, int cout, int o_begin, int o_end,
+                             const float *weights, float *u) {
     long k = 4L * cin, plane = (long)cout * k;
     float taps[16][LANES], x[25][LANES];
     for (int o = o_begin; o < o_end; o++) {
@@ -133,15 +104,17 @@ void md_winograd_f42_conv_weights_rows(int cin, int cout, int o_begin, int o_end
             int n = cin - i < LANES ? cin - i : LANES;
             gather(weights + ((long)o * cin + i) * 16, 16, n, taps);
             for (int parity = 0; parity < 4; parity++) {
-                f42_expand2(taps, conv_taps[parity / 2], conv_taps[parity % 2], x);
-                for (int xi = 0; xi < 25; xi++) store(u + xi * plane + (long)o * k + parity * cin + i, x[xi], n);
+                expand(taps, conv_taps[parity / 2], conv_taps[parity % 2], x);
+                for (int xi = 0; xi < points; xi++) store(u + xi * plane + o * k + parity * cin + i, x[xi], n);
             }
         }
     }
 }
 
-void md_winograd_f42_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
-                                             float *u) {
+// IOHW transposed-convolution weights into U[phase][ξ][cout][cin], output
+// channels [o_begin, o_end).
+static void transposed_rows(expand_fn expand, int points, int cin, int cout, int o_begin, int o_end,
+                            const float *weights, float *u) {
     long plane = (long)cout * cin;
     float taps[16][LANES], x[25][LANES];
     for (int o = o_begin; o < o_end; o++) {
@@ -149,13 +122,31 @@ void md_winograd_f42_transposed_weights_rows(int cin, int cout, int o_begin, int
             int n = cin - i < LANES ? cin - i : LANES;
             gather(weights + ((long)i * cout + o) * 16, (long)cout * 16, n, taps);
             for (int phase = 0; phase < 4; phase++) {
-                f42_expand2(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
-                for (int xi = 0; xi < 25; xi++) {
-                    store(u + ((long)phase * 25 + xi) * plane + (long)o * cin + i, x[xi], n);
+                expand(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
+                for (int xi = 0; xi < points; xi++) {
+                    store(u + ((long)phase * points + xi) * plane + (long)o * cin + i, x[xi], n);
                 }
             }
         }
     }
+}
+
+void md_winograd_f22_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
+    convolution_rows(f22_expand, 9, cin, cout, o_begin, o_end, weights, u);
+}
+
+void md_winograd_f22_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u) {
+    transposed_rows(f22_expand, 9, cin, cout, o_begin, o_end, weights, u);
+}
+
+void md_winograd_f42_conv_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights, float *u) {
+    convolution_rows(f42_expand, 25, cin, cout, o_begin, o_end, weights, u);
+}
+
+void md_winograd_f42_transposed_weights_rows(int cin, int cout, int o_begin, int o_end, const float *weights,
+                                             float *u) {
+    transposed_rows(f42_expand, 25, cin, cout, o_begin, o_end, weights, u);
 }
 
 void md_winograd_f22_conv_weights(int cin, int cout, const float *weights, float *u) {

@@ -21,11 +21,8 @@ public enum StridedWinograd {
         into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
     ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        let target = u.baseAddress!
-        forOutputChannelBlocks(outChannels, threads: threads) { rows in
-            md_winograd_f22_conv_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
-                                         Int32(rows.upperBound), weights, target)
-        }
+        transformRows(md_winograd_f22_conv_weights_rows, weights, outChannels: outChannels,
+                      inChannels: inChannels, into: u.baseAddress!, threads: threads)
     }
 
     /// U[4][9][O][I] from IOHW I×O×4×4 transposed-convolution weights, into `u`.
@@ -34,11 +31,8 @@ public enum StridedWinograd {
         into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
     ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        let target = u.baseAddress!
-        forOutputChannelBlocks(outChannels, threads: threads) { rows in
-            md_winograd_f22_transposed_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
-                                         Int32(rows.upperBound), weights, target)
-        }
+        transformRows(md_winograd_f22_transposed_weights_rows, weights, outChannels: outChannels,
+                      inChannels: inChannels, into: u.baseAddress!, threads: threads)
     }
 
     /// Tile rows per band of the convolution (a tile row = 2 output rows) and
@@ -111,9 +105,17 @@ public enum StridedWinograd {
     }
 }
 
-/// Runs `body` on up to `threads` threads over blocks of the output
-/// channels: the rows of U a weight transform writes, disjoint per block.
-func forOutputChannelBlocks(_ outChannels: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+/// Runs a `_rows` weight transform (`winograd_weights.c`) of O×I weights
+/// into `u` on up to `threads` threads, each writing the rows of U of one
+/// block of output channels.
+func transformRows(
+    _ transform: (Int32, Int32, Int32, Int32, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void,
+    _ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>,
+    threads: Int
+) {
     let parts = min(max(1, threads), outChannels)
-    parallelFor(parts, threads: threads) { body(splitRange(outChannels, parts: parts, part: $0)) }
+    parallelFor(parts, threads: threads) { part in
+        let rows = splitRange(outChannels, parts: parts, part: part)
+        transform(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound), Int32(rows.upperBound), weights, u)
+    }
 }

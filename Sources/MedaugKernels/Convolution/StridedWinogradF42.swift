@@ -33,11 +33,8 @@ public enum StridedWinogradF42 {
         into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
     ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        let target = u.baseAddress!
-        forOutputChannelBlocks(outChannels, threads: threads) { rows in
-            md_winograd_f42_conv_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
-                                         Int32(rows.upperBound), weights, target)
-        }
+        transformRows(md_winograd_f42_conv_weights_rows, weights, outChannels: outChannels,
+                      inChannels: inChannels, into: u.baseAddress!, threads: threads)
     }
 
     /// U[4][25][O][I] from IOHW I×O×4×4 transposed-convolution weights, into
@@ -47,11 +44,8 @@ public enum StridedWinogradF42 {
         into u: UnsafeMutableBufferPointer<Float>, threads: Int = 1
     ) {
         precondition(u.count >= transformedWeightCount(outChannels: outChannels, inChannels: inChannels))
-        let target = u.baseAddress!
-        forOutputChannelBlocks(outChannels, threads: threads) { rows in
-            md_winograd_f42_transposed_weights_rows(Int32(inChannels), Int32(outChannels), Int32(rows.lowerBound),
-                                         Int32(rows.upperBound), weights, target)
-        }
+        transformRows(md_winograd_f42_transposed_weights_rows, weights, outChannels: outChannels,
+                      inChannels: inChannels, into: u.baseAddress!, threads: threads)
     }
 
     /// Tile rows per band and the scratch floats of one band: about 32 tiles
