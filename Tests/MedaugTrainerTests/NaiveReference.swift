@@ -18,6 +18,23 @@ extension Naive {
                       k: k, s: s, p: p, bias: bias).out
     }
 
+    /// A convolution's weight gradient, OIHW: Σ over images and output
+    /// pixels of dy · x at the tap's input pixel (zero outside the image).
+    static func weightGradient(_ x: TrainTensor, _ dy: TrainTensor, k: Int, s: Int, p: Int) -> [Float] {
+        let xs = x.shape, ys = dy.shape
+        var dw = [Double](repeating: 0, count: ys.c * xs.c * k * k)
+        for n in 0..<xs.n { for o in 0..<ys.c { for c in 0..<xs.c { for ky in 0..<k { for kx in 0..<k {
+            var sum: Double = 0
+            for oy in 0..<ys.h { for ox in 0..<ys.w {
+                let iy = oy * s + ky - p, ix = ox * s + kx - p
+                guard iy >= 0, iy < xs.h, ix >= 0, ix < xs.w else { continue }
+                sum += Double(dy[n, o, oy, ox]) * Double(x[n, c, iy, ix])
+            } }
+            dw[((o * xs.c + c) * k + ky) * k + kx] += sum
+        } } } } }
+        return dw.map { Float($0) }
+    }
+
     /// Per-channel mean and biased variance over N, H, W.
     static func channelStatistics(_ x: TrainTensor) -> (mean: [Double], variance: [Double]) {
         let s = x.shape

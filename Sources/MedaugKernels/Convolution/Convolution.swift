@@ -203,7 +203,9 @@ public enum Convolution {
 
     /// One image on the direct stride-1 kernel, output rows split over the
     /// threads; an elementwise epilogue runs on each band as it is finished.
-    static func forwardDirect(
+    /// Each output is one multiply-add chain in a fixed order, so its bits
+    /// do not depend on `threads`. Only for layers `usesDirect` accepts.
+    public static func forwardDirect(
         input: UnsafePointer<Float>, inChannels: Int, height: Int, width: Int,
         weights: UnsafePointer<Float>, outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,

@@ -9,7 +9,10 @@ import MedaugSupport
 /// `Workspace` rather than kept per image: it is cheap next to the GEMMs and
 /// would otherwise be the largest saved activation (k² times the input).
 /// pix2pix's 4×4 stride-2 layers from 32 output columns run y and dx on
-/// Winograd instead (`StridedWinogradPath`, which has the measurement).
+/// Winograd instead (`StridedWinogradPath`, which has the measurement), and
+/// stride-1 layers the engine would run on its direct kernel (the U-Net
+/// segmenter's 3×3 layers from 32 columns) run y and dx on that kernel
+/// (`DirectConvolutionPath`, likewise); dW stays on GEMM everywhere.
 public final class Conv2D: Layer {
     /// Tensor-name prefix and the name used in error messages.
     public let name: String
@@ -35,6 +38,7 @@ public final class Conv2D: Layer {
     private let output = TrainTensor(shape: unsizedShape)
     private let gradInput = TrainTensor(shape: unsizedShape)
     private var input: TrainTensor?
+    private let flippedWeights = GrowableBuffer<Float>(fill: 0)
 
     /// A convolution with zero weights (see `Parameter.fillNormal`).
     /// - Parameters:
@@ -78,6 +82,13 @@ public final class Conv2D: Layer {
                                     workspace: workspace, threads: threads)
             return output
         }
+        if DirectConvolutionPath.fits(geometry, inChannels: inChannels, outWidth: shape.w) {
+            DirectConvolutionPath.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
+                                      geometry: geometry, into: output,
+                                      epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+                                      threads: threads)
+            return output
+        }
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         for n in 0..<shape.n {
@@ -97,6 +108,9 @@ public final class Conv2D: Layer {
         gradInput.resize(to: inShape)
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let winograd = computesInputGradient ? winogradKernels(input: inShape, output: shape) : nil
+        let direct = computesInputGradient && winograd == nil
+            && DirectConvolutionPath.fits(DirectConvolutionPath.gradientGeometry(geometry), inChannels: outChannels,
+                                          outWidth: inShape.w)
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
@@ -107,7 +121,7 @@ public final class Conv2D: Layer {
                               b: source, ldb: pixels, transposeB: true,
                               c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
             }
-            guard computesInputGradient, winograd == nil else { continue }
+            guard computesInputGradient, winograd == nil, !direct else { continue }
             guard let cols else {
                 Gemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
                               b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
@@ -125,6 +139,14 @@ public final class Conv2D: Layer {
             // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
             StridedWinogradPath.run(winograd.transposed, on: gradOutput, weights: w, outChannels: inChannels,
                                     into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+        }
+        if direct {
+            let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)
+            DirectConvolutionPath.flipWeights(w, outChannels: outChannels, inChannels: inChannels, kernel: k,
+                                              into: flipped)
+            DirectConvolutionPath.run(on: gradOutput, weights: flipped, outChannels: inChannels,
+                                      geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,
+                                      epilogue: Epilogue(), threads: threads)
         }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)

@@ -1,0 +1,48 @@
+import MedaugKernels
+import MedaugSupport
+
+/// The engine's direct stride-1 kernel (`Convolution.forwardDirect`) run in
+/// training, for a convolution's forward pass and its input gradient; the
+/// weight gradient stays on im2col + GEMM.
+///
+/// A stride-1 convolution's input gradient is a stride-1 convolution of dy
+/// with the weights flipped in both spatial axes and their channel axes
+/// swapped (OIHW → IOHW, each k×k kernel rotated by 180°), padded by
+/// k − 1 − p.
+enum DirectConvolutionPath {
+    /// Whether a layer's forward pass (`inChannels` in, output `outWidth`
+    /// wide) runs on the direct kernel.
+    static func fits(_ geometry: ConvGeometry, inChannels: Int, outWidth: Int) -> Bool {
+        geometry.stride == 1 && geometry.padding <= geometry.kernel - 1
+            && Convolution.usesDirect(geometry: geometry, inChannels: inChannels, outWidth: outWidth)
+    }
+
+    /// The geometry of the input-gradient convolution.
+    static func gradientGeometry(_ geometry: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(kernel: geometry.kernel, stride: 1, padding: geometry.kernel - 1 - geometry.padding)
+    }
+
+    /// `flipped`[c][o][k−1−y][k−1−x] = `weights`[o][c][y][x].
+    static func flipWeights(_ weights: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel k: Int,
+                            into flipped: UnsafeMutablePointer<Float>) {
+        let taps = k * k
+        for o in 0..<outChannels {
+            for c in 0..<inChannels {
+                let source = weights + (o * inChannels + c) * taps, target = flipped + (c * outChannels + o) * taps
+                for t in 0..<taps { target[taps - 1 - t] = source[t] }
+            }
+        }
+    }
+
+    /// `result` = `weights` ⊛ `source` for every image, on the direct kernel.
+    static func run(on source: TrainTensor, weights: UnsafePointer<Float>, outChannels: Int,
+                    geometry: ConvGeometry, into result: TrainTensor, epilogue: Epilogue, threads: Int) {
+        let s = source.shape, r = result.shape
+        for n in 0..<s.n {
+            Convolution.forwardDirect(input: source.image(n), inChannels: s.c, height: s.h, width: s.w,
+                                      weights: weights, outChannels: outChannels, geometry: geometry,
+                                      output: result.image(n), outHeight: r.h, outWidth: r.w, imageIndex: n,
+                                      epilogue: epilogue, threads: threads)
+        }
+    }
+}
