@@ -9,6 +9,16 @@ import MedaugSupport
 /// with the weights flipped in both spatial axes and their channel axes
 /// swapped (OIHW → IOHW, each k×k kernel rotated by 180°), padded by
 /// k − 1 − p.
+///
+/// It takes the engine's rule (`Convolution.usesDirect`) as it stands. For
+/// the quick preset's segmenter (depth 3, 8 base filters, 8 crops of 64×64,
+/// so its 64- and 32-wide levels) on im2col, OpenBLAS packed the columns
+/// for as long as it multiplied them. Measured with `medaug train-seg` at
+/// the quick preset's settings (8 epochs of 20 steps, median epoch, three
+/// alternating rounds against im2col + GEMM, 2026-12-05, AVX-512 host;
+/// avx2 forced with OpenBLAS Haswell): avx512 1 thread 0.89–0.94 →
+/// 0.65–0.66 s, 2 threads 0.56–0.57 → 0.41–0.44 s; avx2 1 thread
+/// 0.90–0.96 → 0.79–0.84 s, 2 threads 0.57–0.58 → 0.50–0.52 s.
 enum DirectConvolutionPath {
     /// Whether a layer's forward pass (`inChannels` in, output `outWidth`
     /// wide) runs on the direct kernel.
