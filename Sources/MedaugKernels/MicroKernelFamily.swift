@@ -12,6 +12,9 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     case strips
     /// The direct stride-1 convolution.
     case direct
+    /// A stride-1 convolution's weight gradient without im2col (training;
+    /// AVX-512 only, where it beat im2col + GEMM).
+    case directWeightGradient
     /// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions.
     case winograd
     /// Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions.
@@ -42,6 +45,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         switch self {
         case .strips: MD_FAMILY_STRIPS
         case .direct: MD_FAMILY_DIRECT
+        case .directWeightGradient: MD_FAMILY_DIRECT_WEIGHT_GRADIENT
         case .winograd: MD_FAMILY_WINOGRAD
         case .winogradF43: MD_FAMILY_WINOGRAD_F43
         case .stridedWinograd: MD_FAMILY_STRIDED_WINOGRAD

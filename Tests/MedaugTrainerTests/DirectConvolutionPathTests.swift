@@ -39,7 +39,7 @@ final class DirectConvolutionPathTests: XCTestCase {
 
     /// y, dx and dW against the direct sums on every tier, asserting that
     /// the forward pass and the input gradient each ran the direct kernel
-    /// where the tier has it.
+    /// and dW the weight-gradient kernel where the tier has them.
     func testForwardAndGradientsMatchTheDirectSums() throws {
         var rng = TestRandom(mixingSeed: 21)
         for t in cases {
@@ -57,6 +57,7 @@ final class DirectConvolutionPathTests: XCTestCase {
             try forEachTier(running: .direct) { tier in
                 let label = "\(t) \(tier)"
                 let ranBefore = MicroKernelFamily.direct.runs(on: tier)
+                let gradientRunsBefore = MicroKernelFamily.directWeightGradient.runs(on: tier)
                 XCTAssertLessThan(relativeError(try layer.forward(x, training: true).toArray(), y), 2e-6, label)
                 let ranForward = MicroKernelFamily.direct.runs(on: tier)
                 layer.weight.zeroGradient()
@@ -67,12 +68,17 @@ final class DirectConvolutionPathTests: XCTestCase {
                     XCTAssertGreaterThan(MicroKernelFamily.direct.runs(on: tier), ranForward,
                                          "dx did not run the direct kernel: \(label)")
                 }
+                if tier.runs(.directWeightGradient) {
+                    XCTAssertGreaterThan(MicroKernelFamily.directWeightGradient.runs(on: tier), gradientRunsBefore,
+                                         "dW did not run the weight-gradient kernel: \(label)")
+                }
             }
         }
     }
 
-    /// Each output is one fixed multiply-add chain, so the bits do not
-    /// depend on the thread count.
+    /// Each output is one fixed multiply-add chain, and each weight-gradient
+    /// sum one fixed lane order, so the bits do not depend on the thread
+    /// count.
     func testThreadCountDoesNotChangeTheBits() throws {
         var rng = TestRandom(mixingSeed: 22)
         let layer = try Conv2D(name: "enc.1.conv2", inChannels: 16, outChannels: 16,
@@ -85,7 +91,10 @@ final class DirectConvolutionPathTests: XCTestCase {
             var results: [[Float]] = []
             for threads in [1, 2, 3] {
                 layer.threads = threads
-                results.append(try layer.forward(x, training: true).toArray() + layer.backward(dy).toArray())
+                layer.weight.zeroGradient()
+                let y = try layer.forward(x, training: true).toArray(), dx = try layer.backward(dy).toArray()
+                // dW on GEMM (avx2) has OpenBLAS's bits, which vary with the threads.
+                results.append(y + dx + (tier.runs(.directWeightGradient) ? Array(layer.weight.gradient) : []))
             }
             XCTAssertTrue(results[0] == results[1], "1 and 2 threads differ on \(tier)")
             XCTAssertTrue(results[0] == results[2], "1 and 3 threads differ on \(tier)")

@@ -28,7 +28,8 @@ extern "C" {
 #define MD_FAMILY_OPTIMIZER 7   // md_adam_update
 #define MD_FAMILY_PANELS 8      // md_sgemm_panels
 #define MD_FAMILY_STRIDED_WINOGRAD_F42 9 // md_winograd_f42_conv, md_winograd_f42_transposed
-#define MD_FAMILY_COUNT 10
+#define MD_FAMILY_DIRECT_WEIGHT_GRADIENT 10 // md_conv_weight_gradient_stride1
+#define MD_FAMILY_COUNT 11
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -103,6 +104,21 @@ int md_sgemm_panels(int m, int n, int k, const float *a, const float *b, int ldb
 int md_conv_direct_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
                                const float *weights, int out_h, int out_w, int row_begin,
                                int row_end, float *output);
+
+// A stride-1 convolution's weight gradient for one image, added in:
+// grad_weights[co][ci][ky][kx] += Σ over (oy, ox) of
+// grad_output[co][oy][ox] · input[ci][oy+ky−pad][ox+kx−pad] (zero outside),
+// for input channels [c_begin, c_end) and all cout output channels;
+// input [cin][h][w], grad_output [cout][out_h][out_w], grad_weights OIHW.
+// Like md_conv_direct_stride1 it reads the shifted input rows in place, so
+// there is no im2col and nothing is packed. Each sum runs in vector lanes
+// over rows and strips in a fixed order and is then reduced across its
+// lanes, so its bits do not depend on how callers split the channels.
+// Kernel side k ≤ 7. Returns 1 when it ran, 0 when the tier has no code for
+// it or k is unsupported (grad_weights untouched). Tiers: avx512.
+int md_conv_weight_gradient_stride1(int cin, int h, int w, const float *input, int cout, int k, int pad,
+                                    const float *grad_output, int out_h, int out_w, int c_begin, int c_end,
+                                    float *grad_weights);
 
 // Activation codes: the first three are applied by the Winograd kernels at
 // their store, tanh and sigmoid by md_affine_activate.

@@ -12,7 +12,8 @@ import MedaugSupport
 /// Winograd instead (`StridedWinogradPath`, which has the measurement), and
 /// stride-1 layers the engine would run on its direct kernel (the U-Net
 /// segmenter's 3×3 layers from 32 columns) run y and dx on that kernel
-/// (`DirectConvolutionPath`, likewise); dW stays on GEMM everywhere.
+/// (`DirectConvolutionPath`, likewise, with their dW on medaug's kernel on
+/// avx512); every other dW runs on GEMM.
 public final class Conv2D: Layer {
     /// Tensor-name prefix and the name used in error messages.
     public let name: String
@@ -111,17 +112,27 @@ public final class Conv2D: Layer {
         let direct = computesInputGradient && winograd == nil
             && DirectConvolutionPath.fits(DirectConvolutionPath.gradientGeometry(geometry), inChannels: outChannels,
                                           outWidth: inShape.w)
-        let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
+        let directWeights = weight.requiresGradient
+            && DirectConvolutionPath.fitsWeightGradient(geometry, inChannels: inChannels, outWidth: shape.w)
+        let gemmWeights = weight.requiresGradient && !directWeights
+        let gemmInput = computesInputGradient && winograd == nil && !direct
+        let cols = geometry.isPointwise || !(gemmWeights || gemmInput) ? nil : workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
             let dy = UnsafePointer(gradOutput.image(n))
-            if weight.requiresGradient {
+            if directWeights {
+                ConvolutionWeightGradient.accumulate(
+                    input: input.image(n), inChannels: inChannels, height: inShape.h, width: inShape.w,
+                    gradOutput: dy, outChannels: outChannels, geometry: geometry, outHeight: shape.h,
+                    outWidth: shape.w, into: weight.gradient.baseAddress!, threads: threads)
+            }
+            if gemmWeights {
                 let source = unfold(input, image: n, into: cols, outShape: shape)
                 Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
                               b: source, ldb: pixels, transposeB: true,
                               c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
             }
-            guard computesInputGradient, winograd == nil, !direct else { continue }
+            guard gemmInput else { continue }
             guard let cols else {
                 Gemm.multiply(m: inChannels, n: pixels, k: outChannels, a: w, lda: depth, transposeA: true,
                               b: dy, ldb: pixels, c: gradInput.image(n), ldc: pixels, threads: threads)
