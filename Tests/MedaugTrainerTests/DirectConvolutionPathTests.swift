@@ -22,6 +22,11 @@ final class DirectConvolutionPathTests: XCTestCase {
                                                           inChannels: 8, outWidth: 64))
             }
         }
+        // dx of a strided layer is no stride-1 convolution of dy.
+        XCTAssertFalse(DirectConvolutionPath.fitsInputGradient(ConvGeometry(kernel: 4, stride: 2, padding: 1),
+                                                               outChannels: 8, inWidth: 64))
+        XCTAssertEqual(DirectConvolutionPath.fitsInputGradient(three, outChannels: 8, inWidth: 64),
+                       CPUTier.current.runs(.direct))
         XCTAssertEqual(DirectConvolutionPath.gradientGeometry(three), three)
         XCTAssertEqual(DirectConvolutionPath.gradientGeometry(ConvGeometry(kernel: 5, stride: 1, padding: 0)),
                        ConvGeometry(kernel: 5, stride: 1, padding: 4))
@@ -76,6 +81,34 @@ final class DirectConvolutionPathTests: XCTestCase {
         }
     }
 
+    /// Strided layers wide enough for the direct kernel's rule but not on
+    /// Winograd (too few channels, or too narrow an output) keep im2col +
+    /// GEMM for all three passes. (A first version sent the input gradient
+    /// of such a layer, pix2pix's discriminator layer 64 → 128 at 32 → 16
+    /// pixels, to the direct kernel as if it had stride 1.)
+    func testStridedLayersKeepTheirGemmGradients() throws {
+        var rng = TestRandom(mixingSeed: 23)
+        // (Sizes the transposed reference maps back exactly: H + 2p − k even.)
+        for (k, c, o, h, w) in [(4, 5, 6, 6, 48), (3, 9, 10, 7, 41), (4, 16, 12, 4, 40)] {
+            let layer = try Conv2D(name: "disc.1.conv", inChannels: c, outChannels: o,
+                                   geometry: ConvGeometry(kernel: k, stride: 2, padding: 1), hasBias: false)
+            try layer.weight.load(rng.normals(layer.weight.count, scale: 0.3))
+            layer.threads = 2
+            let x = rng.tensor(TensorShape(n: 2, c: c, h: h, w: w))
+            let dy = rng.tensor(try layer.outputShape(for: x.shape))
+            let y = Naive.conv(x, weights: layer.weight.values(), o: o, k: k, s: 2, p: 1, bias: nil)
+            let dx = Naive.convTranspose(dy, weights: layer.weight.values(), o: c, k: k, s: 2, p: 1, bias: nil)
+            let dw = Naive.weightGradient(x, dy, k: k, s: 2, p: 1)
+            for tier in CPUTier.supported { try CPUTier.withForced(tier) {
+                let label = "k\(k) \(c)→\(o) w\(w) \(tier)"
+                XCTAssertLessThan(relativeError(try layer.forward(x, training: true).toArray(), y), 2e-6, label)
+                layer.weight.zeroGradient()
+                XCTAssertLessThan(relativeError(try layer.backward(dy).toArray(), dx), 2e-6, label)
+                XCTAssertLessThan(relativeError(Array(layer.weight.gradient), dw), 2e-6, label)
+            }}
+        }
+    }
+
     /// Each output is one fixed multiply-add chain, and each weight-gradient
     /// sum one fixed lane order, so the bits do not depend on the thread
     /// count.
@@ -93,7 +126,7 @@ final class DirectConvolutionPathTests: XCTestCase {
                 layer.threads = threads
                 layer.weight.zeroGradient()
                 let y = try layer.forward(x, training: true).toArray(), dx = try layer.backward(dy).toArray()
-                // dW on GEMM (avx2) has OpenBLAS's bits, which vary with the threads.
+                // Where dW runs on GEMM it has OpenBLAS's bits, which vary with the threads.
                 results.append(y + dx + (tier.runs(.directWeightGradient) ? Array(layer.weight.gradient) : []))
             }
             XCTAssertTrue(results[0] == results[1], "1 and 2 threads differ on \(tier)")

@@ -110,8 +110,7 @@ public final class Conv2D: Layer {
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let winograd = computesInputGradient ? winogradKernels(input: inShape, output: shape) : nil
         let direct = computesInputGradient && winograd == nil
-            && DirectConvolutionPath.fits(DirectConvolutionPath.gradientGeometry(geometry), inChannels: outChannels,
-                                          outWidth: inShape.w)
+            && DirectConvolutionPath.fitsInputGradient(geometry, outChannels: outChannels, inWidth: inShape.w)
         let directWeights = weight.requiresGradient
             && DirectConvolutionPath.fitsWeightGradient(geometry, inChannels: inChannels, outWidth: shape.w)
         let gemmWeights = weight.requiresGradient && !directWeights

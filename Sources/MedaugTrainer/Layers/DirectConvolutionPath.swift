@@ -39,7 +39,16 @@ enum DirectConvolutionPath {
         ConvolutionWeightGradient.isAvailable(for: geometry) && fits(geometry, inChannels: inChannels, outWidth: outWidth)
     }
 
-    /// The geometry of the input-gradient convolution.
+    /// Whether a layer's input gradient runs on the direct kernel: a
+    /// stride-1 layer (only there is dx a stride-1 convolution of dy) whose
+    /// gradient convolution (`outChannels` in, `inWidth` wide) the engine's
+    /// rule accepts.
+    static func fitsInputGradient(_ geometry: ConvGeometry, outChannels: Int, inWidth: Int) -> Bool {
+        geometry.stride == 1 && geometry.padding <= geometry.kernel - 1
+            && fits(gradientGeometry(geometry), inChannels: outChannels, outWidth: inWidth)
+    }
+
+    /// The geometry of the input-gradient convolution of a stride-1 layer.
     static func gradientGeometry(_ geometry: ConvGeometry) -> ConvGeometry {
         ConvGeometry(kernel: geometry.kernel, stride: 1, padding: geometry.kernel - 1 - geometry.padding)
     }
