@@ -31,6 +31,33 @@ final class MaxPool2x2Tests: XCTestCase {
         }
     }
 
+    /// Windows full of ties, NaNs and infinities, on rows wide enough for
+    /// the eight-window SIMD path plus a scalar tail (and an odd trailing
+    /// column and row): the value and the winner (where backward sends the
+    /// gradient) of the first maximum in row-major order, a NaN winning.
+    func testTiesNaNsAndInfinitiesPickTheFirstMaximum() throws {
+        var rng = TestRandom(mixingSeed: 73)
+        let palette: [Float] = [-1, 0, 1, 1, .nan, .infinity, -.infinity]
+        let s = shape(2, 3, 5, 37), outW = 18
+        let values = (0..<s.count).map { _ in palette[Int(rng.next() % UInt64(palette.count))] }
+        let x = try TrainTensor(shape: s, values: values)
+        let pool = MaxPool2x2()
+        pool.threads = 2
+        let y = try pool.forward(x, training: true).toArray()
+        let dy = (0..<y.count).map { Float($0 + 1) }
+        let dx = try pool.backward(TrainTensor(shape: shape(2, 3, 2, outW), values: dy)).toArray()
+        var expectedY = [Float](), expectedDx = [Float](repeating: 0, count: s.count)
+        for plane in 0..<(s.n * s.c) { for oy in 0..<2 { for ox in 0..<outW {
+            let taps = [(0, 0), (0, 1), (1, 0), (1, 1)].map { plane * s.spatial + (2 * oy + $0.0) * s.w + 2 * ox + $0.1 }
+            var winner = taps[0]
+            for tap in taps.dropFirst() where !values[winner].isNaN && !(values[tap] <= values[winner]) { winner = tap }
+            expectedY.append(values[winner])
+            expectedDx[winner] = dy[expectedY.count - 1]
+        }}}
+        XCTAssertEqual(y.map(\.bitPattern), expectedY.map(\.bitPattern))
+        XCTAssertEqual(dx, expectedDx)
+    }
+
     func testGradientsMatchFiniteDifferences() throws {
         var rng = TestRandom(mixingSeed: 72)
         for s in [shape(2, 3, 5, 7), shape(3, 4, 4, 6)] {

@@ -42,20 +42,52 @@ public final class MaxPool2x2: Layer {
         parallelFor(shape.n * shape.c, threads: threads) { plane in
             let src = x + plane * inShape.spatial, dst = plane * shape.spatial
             for oy in 0..<shape.h {
-                for ox in 0..<shape.w {
-                    let top = src + 2 * oy * inShape.w + 2 * ox, bottom = top + inShape.w
-                    var best = top[0], winner: UInt8 = 0
+                let top = src + 2 * oy * inShape.w, bottom = top + inShape.w
+                let out = y + dst + oy * shape.w, won = winners + dst + oy * shape.w
+                var ox = 0
+                while ox + 8 <= shape.w {
+                    Self.pool8(top: top + 2 * ox, bottom: bottom + 2 * ox, into: out + ox, winners: won + ox)
+                    ox += 8
+                }
+                while ox < shape.w {
+                    let a = top + 2 * ox, b = bottom + 2 * ox
+                    var best = a[0], winner: UInt8 = 0
                     // `!(v <= best)` is true for v > best and for a NaN v.
-                    if !(top[1] <= best) && !best.isNaN { best = top[1]; winner = 1 }
-                    if !(bottom[0] <= best) && !best.isNaN { best = bottom[0]; winner = 2 }
-                    if !(bottom[1] <= best) && !best.isNaN { best = bottom[1]; winner = 3 }
-                    y[dst + oy * shape.w + ox] = best
-                    winners[dst + oy * shape.w + ox] = winner
+                    if !(a[1] <= best) && !best.isNaN { best = a[1]; winner = 1 }
+                    if !(b[0] <= best) && !best.isNaN { best = b[0]; winner = 2 }
+                    if !(b[1] <= best) && !best.isNaN { best = b[1]; winner = 3 }
+                    out[ox] = best
+                    won[ox] = winner
+                    ox += 1
                 }
             }
         }
         self.input = input
         return output
+    }
+
+    /// Eight windows at once, the scalar loop's comparisons lane by lane
+    /// (the same winners and values, NaN included). The scalar loop took 5%
+    /// of the quick segmenter's training step (`perf`); with this, its
+    /// epochs went 0.58–0.63 → 0.54–0.60 s (one thread, avx512, three
+    /// alternating rounds, the same weights bit for bit).
+    @inline(__always)
+    private static func pool8(top: UnsafePointer<Float>, bottom: UnsafePointer<Float>,
+                              into out: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<UInt8>) {
+        let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD16<Float>.self)
+        var best = upper.evenHalf, winner = SIMD8<Int32>(repeating: 0)
+        @inline(__always) func challenge(_ candidate: SIMD8<Float>, _ index: Int32) {
+            // As in the scalar loop: v > best, or a NaN v, unless best is NaN.
+            let takes = .!(candidate .<= best) .& (best .== best)
+            best.replace(with: candidate, where: takes)
+            winner.replace(with: index, where: takes)
+        }
+        challenge(upper.oddHalf, 1)
+        challenge(lower.evenHalf, 2)
+        challenge(lower.oddHalf, 3)
+        UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(winners).storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: winner), as: SIMD8<UInt8>.self)
     }
 
     /// Each output gradient goes to its window's winner; the rest get 0.
