@@ -1,9 +1,9 @@
 // A stride-1 convolution's weight gradient without im2col: the entry point
-// and the AVX-512 tier, the only one. An AVX2 version of this loop (8-float
-// strips, 3–4 output channels per block in 16 registers) was no faster than
-// im2col + OpenBLAS's Haswell GEMM in the quick segmenter's training
-// (0.82–0.91 s per epoch against 0.80–0.82, one thread, 2026-12-05), so
-// that tier keeps the GEMM.
+// and the AVX-512 tier, the only one. Two AVX2 versions of this loop
+// (8-float strips, 3–4 output channels per block in 16 registers; masked
+// border loads, then a zero-padded copy of each plane) were at best 3%
+// faster than im2col + OpenBLAS's Haswell GEMM in the quick segmenter's
+// training (docs/design.md §3.6, 2026-12-05), so that tier keeps the GEMM.
 //
 // dW[o][c][ky][kx] is the dot product of dy's plane o with input plane c
 // shifted by (ky, kx). For one input channel c and one ky, a block of ROWS
