@@ -9,17 +9,6 @@
 #define TARGET __attribute__((target("avx512f")))
 #define MAX_KERNEL DIRECT_MAX_KERNEL
 
-// Lanes of a 16-float load starting at input column `x` that fall inside
-// [0, width) and inside the first `valid` lanes of the strip.
-static TARGET __mmask16 lanes(int x, int width, int valid) {
-    unsigned bits = 0;
-    for (int lane = 0; lane < 16 && lane < valid; lane++) {
-        int column = x + lane;
-        if (column >= 0 && column < width) bits |= 1u << lane;
-    }
-    return (__mmask16)bits;
-}
-
 // ROWS output channels × 32 output pixels of one output row: the whole
 // (input channel, ky, kx) reduction in registers, B read straight from the
 // input rows (a stride-1 convolution's im2col column block is just the
@@ -80,10 +69,10 @@ static TARGET void conv_direct_avx512(int cin, int h, int w, const float *input,
     for (int x0 = 0; x0 < out_w; x0 += 32) {
         int valid = out_w - x0 < 32 ? out_w - x0 : 32;
         for (int kx = 0; kx < k; kx++) {
-            m0[kx] = lanes(x0 + kx - pad, w, valid);
-            m1[kx] = lanes(x0 + kx - pad + 16, w, valid - 16);
+            m0[kx] = md_direct_lanes16(x0 + kx - pad, w, valid);
+            m1[kx] = md_direct_lanes16(x0 + kx - pad + 16, w, valid - 16);
         }
-        __mmask16 s0 = lanes(0, 16, valid), s1 = lanes(0, 16, valid - 16);
+        __mmask16 s0 = md_direct_lanes16(0, 16, valid), s1 = md_direct_lanes16(0, 16, valid - 16);
         for (int oy = row_begin; oy < row_end; oy++) {
             for (int c0 = 0; c0 < cout; c0 += 8) {
                 int rows = cout - c0 < 8 ? cout - c0 : 8;

@@ -20,17 +20,6 @@
 
 #define TARGET __attribute__((target("avx512f")))
 
-// Lanes of a 16-float load starting at column `x` that fall inside
-// [0, width) and inside the first `valid` lanes of the strip.
-static TARGET __mmask16 lanes(int x, int width, int valid) {
-    unsigned bits = 0;
-    for (int lane = 0; lane < 16 && lane < valid; lane++) {
-        int column = x + lane;
-        if (column >= 0 && column < width) bits |= 1u << lane;
-    }
-    return (__mmask16)bits;
-}
-
 // Output channels [o0, o0 + rows) (rows ≤ ROWS; the missing ones repeat the
 // last channel's dy and are not stored) × input channel c × kernel row ky.
 #define GRADIENT(K, ROWS)                                                                              \
@@ -46,8 +35,8 @@ static TARGET __mmask16 lanes(int x, int width, int valid) {
         int y_end = h + pad - ky < out_h ? h + pad - ky : out_h;                                        \
         for (int x0 = 0; x0 < out_w; x0 += 16) {                                                        \
             int valid = out_w - x0 < 16 ? out_w - x0 : 16;                                              \
-            __mmask16 m[K], s = lanes(0, 16, valid);                                                    \
-            for (int kx = 0; kx < K; kx++) m[kx] = lanes(x0 + kx - pad, w, valid);                      \
+            __mmask16 m[K], s = md_direct_lanes16(0, 16, valid);                                        \
+            for (int kx = 0; kx < K; kx++) m[kx] = md_direct_lanes16(x0 + kx - pad, w, valid);          \
             for (int oy = y_begin; oy < y_end; oy++) {                                                  \
                 const float *row = input + ((long)c * h + oy + ky - pad) * w + x0 - pad;                \
                 __m512 x[K];                                                                            \

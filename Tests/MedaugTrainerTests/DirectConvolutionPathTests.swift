@@ -133,10 +133,4 @@ final class DirectConvolutionPathTests: XCTestCase {
             XCTAssertTrue(results[0] == results[2], "1 and 3 threads differ on \(tier)")
         }
     }
-
-    /// max |a − b| / max |b|.
-    private func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-        XCTAssertEqual(a.count, b.count)
-        return Naive.maxDifference(a, b) / max(b.map(abs).max() ?? 0, .leastNormalMagnitude)
-    }
 }

@@ -87,10 +87,4 @@ final class StridedWinogradPathTests: XCTestCase {
             XCTAssertLessThan(relativeError(try layer.backward(dy).toArray(), dx), 2e-6, "\(label) \(tier)")
         }
     }
-
-    /// max |a − b| / max |b|.
-    private func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-        XCTAssertEqual(a.count, b.count)
-        return Naive.maxDifference(a, b) / max(b.map(abs).max() ?? 0, .leastNormalMagnitude)
-    }
 }
