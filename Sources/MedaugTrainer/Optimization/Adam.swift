@@ -108,8 +108,17 @@ public final class Adam {
         }
     }
 
-    /// Sets every parameter's gradient to zero (before the next backward).
-    public func zeroGradients() { for parameter in parameters { parameter.zeroGradient() } }
+    /// Sets every parameter's gradient to zero (before the next backward),
+    /// in `update`'s blocks over `threads`: one thread's stores alone took
+    /// 25 ms of a 575 ms pix2pix-256 step on a 2-core Xeon (the generator's
+    /// 218 MB of gradients), a memory-bound pass that the second core speeds up.
+    public func zeroGradients() {
+        let blocks = self.blocks, parameters = self.parameters
+        parallelFor(blocks.count, threads: threads) { b in
+            let (index, range) = blocks[b]
+            (parameters[index].gradient.baseAddress! + range.lowerBound).update(repeating: 0, count: range.count)
+        }
+    }
 
     /// One Adam step from the accumulated gradients (which it leaves as is).
     public func update() {

@@ -118,8 +118,6 @@ public final class Pix2PixStep {
         let losses = try computeGradients(condition: condition, target: target)
         if !losses.generatorTotal.isFinite { throw .nonFiniteLoss(step: stepCount, loss: "generator") }
         if !losses.discriminator.isFinite { throw .nonFiniteLoss(step: stepCount, loss: "discriminator") }
-        discriminatorOptimizer.threads = discriminator.threads
-        generatorOptimizer.threads = generator.threads
         discriminatorOptimizer.update()
         generatorOptimizer.update()
         stepCount += 1
@@ -134,6 +132,8 @@ public final class Pix2PixStep {
     @discardableResult
     public func computeGradients(condition: TrainTensor, target: TrainTensor) throws(TrainerError) -> Pix2PixLosses {
         generator.dropoutSeed = options.seed &+ UInt64(stepCount)
+        discriminatorOptimizer.threads = discriminator.threads
+        generatorOptimizer.threads = generator.threads
         generatorOptimizer.zeroGradients()
         let fake = try generator.forward(condition, mode: .training)
         guard fake.shape == target.shape else {

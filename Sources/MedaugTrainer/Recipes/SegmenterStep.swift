@@ -82,7 +82,6 @@ public final class SegmenterStep {
     public func step(images: TrainTensor, labels: LabelMap) throws(TrainerError) -> SegmenterLosses {
         let losses = try computeGradients(images: images, labels: labels)
         guard losses.total.isFinite else { throw .nonFiniteLoss(step: stepCount, loss: "segmenter") }
-        optimizer.threads = segmenter.threads
         optimizer.update()
         stepCount += 1
         return losses
@@ -93,6 +92,7 @@ public final class SegmenterStep {
     /// - Throws: as `step`, except for non-finite losses (returned as is).
     @discardableResult
     public func computeGradients(images: TrainTensor, labels: LabelMap) throws(TrainerError) -> SegmenterLosses {
+        optimizer.threads = segmenter.threads
         optimizer.zeroGradients()
         let logits = try segmenter.forward(images, mode: .training)
         let crossEntropyValue = try crossEntropy.evaluate(logits: logits, labels: labels)
