@@ -7,6 +7,8 @@ import Foundation
 public final class CrossEntropyLoss {
     /// `scale`·d(loss)/d(logits) after the last `evaluate`.
     public let gradient = TrainTensor(shape: unsizedShape)
+    /// One pixel's exp(x_c − max), per class.
+    private let exps = GrowableBuffer<Double>(fill: 0)
 
     /// A loss with an empty gradient buffer (sized by the first `evaluate`).
     public init() {}
@@ -23,16 +25,22 @@ public final class CrossEntropyLoss {
         let pixels = shape.n * shape.spatial
         let factor = Double(scale) / Double(pixels)
         var total: Double = 0
+        let exps = self.exps.reserve(shape.c)
         for n in 0..<shape.n {
             for p in 0..<shape.spatial {
                 let base = n * shape.imageCount + p, label = Int(t[n * shape.spatial + p])
                 var peak = -Double.infinity
                 for c in 0..<shape.c { peak = max(peak, Double(x[base + c * shape.spatial])) }
+                // Each exp once: the sum and the probabilities use the same values.
                 var sum: Double = 0
-                for c in 0..<shape.c { sum += Foundation.exp(Double(x[base + c * shape.spatial]) - peak) }
+                for c in 0..<shape.c {
+                    let e = Foundation.exp(Double(x[base + c * shape.spatial]) - peak)
+                    exps[c] = e
+                    sum += e
+                }
                 total += peak + Foundation.log(sum) - Double(x[base + label * shape.spatial])
                 for c in 0..<shape.c {
-                    let probability = Foundation.exp(Double(x[base + c * shape.spatial]) - peak) / sum
+                    let probability = exps[c] / sum
                     g[base + c * shape.spatial] = Float((probability - (c == label ? 1 : 0)) * factor)
                 }
             }
