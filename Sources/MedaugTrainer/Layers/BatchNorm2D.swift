@@ -102,8 +102,12 @@ public final class BatchNorm2D: Layer {
             }
             let scale = gamma.value[c] * inverseDeviation[c]
             let shift = beta.value[c] - mean[c] * scale
+            // Indexing from the plane's pointers, not x[offset + i]: the
+            // overflow check of that sum kept this loop scalar (perf: 5% of
+            // a quick segmenter run). The same multiply, then add.
             forEachPlane(shape, channel: c) { offset in
-                for i in 0..<shape.spatial { y[offset + i] = x[offset + i] * scale + shift }
+                let source = x + offset, target = y + offset
+                for i in 0..<shape.spatial { target[i] = source[i] * scale + shift }
             }
         }
         lastForwardTrained = training
@@ -136,9 +140,10 @@ public final class BatchNorm2D: Layer {
             let meanDy = trained ? Float(sumDy / count) : 0
             let meanDyXhat = trained ? Float(sumDyXhat / count) : 0
             forEachPlane(shape, channel: c) { offset in
+                let source = x + offset, gradient = dy + offset, target = dx + offset
                 for i in 0..<shape.spatial {
-                    let xhat = (x[offset + i] - mu) * inverse
-                    dx[offset + i] = scale * (dy[offset + i] - meanDy - xhat * meanDyXhat)
+                    let xhat = (source[i] - mu) * inverse
+                    target[i] = scale * (gradient[i] - meanDy - xhat * meanDyXhat)
                 }
             }
         }
