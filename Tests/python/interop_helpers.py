@@ -42,10 +42,11 @@ def package_module(name):
 _package_import = []
 
 
-def medaug(*args, writes=None, cpu_tier=None):
-    """Run the CLI (with MEDAUG_CPU=cpu_tier when given); fail with its output
-    on a non-zero exit or a missing output file."""
-    cmd = [str(BIN), *map(str, args)]
+def medaug(*args, writes=None, cpu_tier=None, binary=None):
+    """Run the CLI (`binary`, default MEDAUG_BIN; with MEDAUG_CPU=cpu_tier
+    when given); fail with its output on a non-zero exit or a missing output
+    file."""
+    cmd = [str(binary or BIN), *map(str, args)]
     env = dict(os.environ, MEDAUG_CPU=cpu_tier) if cpu_tier else None
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env)
     if p.returncode != 0 or (writes is not None and not Path(writes).exists()):

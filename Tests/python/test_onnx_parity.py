@@ -15,8 +15,14 @@ Every case runs once per CPU tier the host supports (MEDAUG_CPU), against
 one ONNX Runtime reference: each tier's kernels meet the same bound.
 
 Needs the Swift CLI: MEDAUG_BIN (default .build/debug/medaug under the repo
-root). Without it the whole file is skipped (interop_helpers).
+root). Without it the whole file is skipped (interop_helpers). With
+MEDAUG_REFERENCE_BIN, `model init` runs on that binary instead: the AVX2
+emulation (scripts/test-avx2-emulation) passes the native one, since
+initialisation is the same code on every tier and took QEMU minutes per
+model; the runs compared stay MEDAUG_BIN's.
 """
+import os
+
 import numpy as np
 import pytest
 from safetensors.numpy import save_file
@@ -68,6 +74,7 @@ CASES = [(m, norm, batch)
 
 
 TIERS = supported_tiers()
+INIT_BIN = os.environ.get("MEDAUG_REFERENCE_BIN")
 _references = {}
 
 
@@ -92,7 +99,8 @@ def prepared(name, workdir):
         kind, size, flags, _ = MODELS[name]
         init = workdir / f"{name}-init.safetensors"
         medaug("model", "init", "--kind", kind, "--image-size", size, "--classes", CLASSES,
-               "--image-channels", IMAGE_CHANNELS, *flags, "--seed", 17, "--output", init, writes=init)
+               "--image-channels", IMAGE_CHANNELS, *flags, "--seed", 17, "--output", init, writes=init,
+               binary=INIT_BIN)
         config, tensors = R.load_model(init)
         # A fixed per-model seed keeps failures reproducible run to run.
         parity = R.parity_weights(config, tensors, seed=sorted(MODELS).index(name) + 100)
