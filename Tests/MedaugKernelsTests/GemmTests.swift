@@ -7,8 +7,9 @@ final class GemmTests: XCTestCase {
     /// op(A)·op(B) (+ C) for all four transpose combinations, on shapes that
     /// split by columns and by rows at two threads, and narrow ones (≤ 32
     /// columns: the strips kernel, one or two vectors, row tails), one
-    /// column (matrix–vector) and k = 1 (rank-1 update), against a Double
-    /// loop.
+    /// column (matrix–vector), k = 1 (rank-1 update) and k ≤ 16 with B
+    /// transposed (a weight gradient over few pixels: the strips kernel over
+    /// packed Bᵀ, strips with a tail), against a Double loop.
     func testAllTransposesMatchNaiveProduct() throws {
         try forEachTier(running: .strips) { _ in try allTransposesMatchNaiveProduct() }
     }
@@ -16,7 +17,7 @@ final class GemmTests: XCTestCase {
     func allTransposesMatchNaiveProduct() throws {
         var rng = TestRandom(seed: 131)
         let shapes = [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11), (150, 1, 33),
-                      (50, 40, 1)]
+                      (50, 40, 1), (13, 70, 16), (17, 33, 4)]
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {

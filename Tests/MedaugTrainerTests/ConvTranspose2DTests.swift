@@ -80,6 +80,29 @@ final class ConvTranspose2DTests: XCTestCase {
         XCTAssertLessThan(Naive.maxDifference(Array(one.bias!.gradient), Array(two.bias!.gradient)), 1e-4)
     }
 
+    /// After `zeroGradients` a backward pass writes the gradients whole: NaN
+    /// left in their storage does not survive (the weight GEMM of the first
+    /// image overwrites, the rest is zeroed when read).
+    func testBackwardAfterZeroGradientsOverwritesStaleGradients() throws {
+        var rng = TestRandom(mixingSeed: 17)
+        for t in cases {
+            let layer = try makeLayer(t, rng: &rng)
+            let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
+            let g = rng.tensor(try layer.outputShape(for: x.shape))
+            _ = try layer.forward(x, training: true)
+            _ = try layer.backward(g)
+            let fresh = layer.parameters.map { Array($0.gradient) }
+            for parameter in layer.parameters { parameter.gradientForWriting().buffer.update(repeating: .nan) }
+            layer.zeroGradients()
+            _ = try layer.forward(x, training: true)
+            _ = try layer.backward(g)
+            for (parameter, expected) in zip(layer.parameters, fresh) {
+                XCTAssertTrue(parameter.gradient.allSatisfy(\.isFinite), "\(t) \(parameter.name)")
+                XCTAssertLessThan(Naive.maxDifference(Array(parameter.gradient), expected), 1e-5, "\(t)")
+            }
+        }
+    }
+
     func testNamesShapesAndErrors() throws {
         let layer = try ConvTranspose2D(name: "up.2.convt", inChannels: 6, outChannels: 2,
                                         geometry: ConvGeometry(kernel: 4, stride: 2, padding: 1), hasBias: false)

@@ -32,4 +32,22 @@ final class ParameterTests: XCTestCase {
         p.zeroGradient()
         XCTAssertEqual(Array(p.gradient), [0, 0, 0])
     }
+
+    /// `zeroGradient` clears lazily: the next read sees zeros, and the next
+    /// `gradientForWriting` must overwrite; once anything was written or
+    /// read, writes add.
+    func testClearedGradientReadsZeroAndIsOverwrittenOnce() {
+        let p = Parameter(name: "down.0.conv.weight", shape: [3])
+        XCTAssertFalse(p.gradientForWriting().overwrite)
+        p.gradient[0] = 5
+        p.zeroGradient()
+        let first = p.gradientForWriting()
+        XCTAssertTrue(first.overwrite)
+        first.buffer.update(repeating: 2)
+        XCTAssertFalse(p.gradientForWriting().overwrite)
+        XCTAssertEqual(Array(p.gradient), [2, 2, 2])
+        p.zeroGradient()
+        XCTAssertEqual(Array(p.gradient), [0, 0, 0])
+        XCTAssertFalse(p.gradientForWriting().overwrite)
+    }
 }

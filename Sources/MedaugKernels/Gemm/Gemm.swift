@@ -62,6 +62,10 @@ public enum Gemm {
                            accumulate: accumulate, threads: threads)
             return
         }
+        if !accumulate && transposeB && !transposeA && k <= shallowDepth
+            && multiplyShallow(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads) {
+            return
+        }
         if k == 1 && accumulate {
             addOuterProduct(m: m, n: n, x: a, incx: transposeA ? 1 : lda, y: b, incy: transposeB ? ldb : 1,
                             c: c, ldc: ldc, threads: threads)

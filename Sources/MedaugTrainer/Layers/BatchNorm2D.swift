@@ -124,6 +124,9 @@ public final class BatchNorm2D: Layer {
         let x = input.pointer, dy = gradOutput.pointer, dx = gradInput.pointer
         let trained = lastForwardTrained
         let count = Double(shape.n * shape.spatial)
+        // Taken once, outside the parallel region (reading may zero them).
+        let gammaGradient = gamma.requiresGradient ? gamma.gradient : nil
+        let betaGradient = beta.requiresGradient ? beta.gradient : nil
         parallelFor(channels, threads: threads) { c in
             let mu = mean[c], inverse = inverseDeviation[c]
             var sumDy: Double = 0, sumDyXhat: Double = 0
@@ -133,8 +136,8 @@ public final class BatchNorm2D: Layer {
                 sumDy += sums.sumDy
                 sumDyXhat += sums.sumDyXhat
             }
-            if gamma.requiresGradient { gamma.gradient[c] += Float(sumDyXhat) }
-            if beta.requiresGradient { beta.gradient[c] += Float(sumDy) }
+            gammaGradient?[c] += Float(sumDyXhat)
+            betaGradient?[c] += Float(sumDy)
             let scale = gamma.value[c] * inverse
             // In eval mode μ and σ² are constants: dx = dy·γ/√(var + ε).
             let meanDy = trained ? Float(sumDy / count) : 0

@@ -4,7 +4,8 @@ import MedaugSupport
 /// 2-D convolution, OIHW weights, optional bias, on im2col + OpenBLAS GEMMs.
 ///
 /// Per image, with cols = im2col(x) of shape (C·k·k)×(outH·outW):
-/// forward y = W·cols (+ b); backward dW += dy·colsᵀ, db += Σ dy,
+/// forward y = W·cols (+ b); backward dW += dy·colsᵀ (the first image
+/// after `zeroGradients` overwrites: `Parameter.gradientForWriting`), db += Σ dy,
 /// dx = col2im(Wᵀ·dy). im2col is recomputed in backward into the shared
 /// `Workspace` rather than kept per image: it is cheap next to the GEMMs and
 /// would otherwise be the largest saved activation (k² times the input).
@@ -127,9 +128,10 @@ public final class Conv2D: Layer {
             }
             if gemmWeights {
                 let source = unfold(input, image: n, into: cols, outShape: shape)
+                let (gradient, overwrite) = weight.gradientForWriting()
                 Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
                               b: source, ldb: pixels, transposeB: true,
-                              c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+                              c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
             }
             guard gemmInput else { continue }
             guard let cols else {

@@ -102,9 +102,10 @@ public final class ConvTranspose2D: Layer {
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
             if weight.requiresGradient {
+                let (gradient, overwrite) = weight.gradientForWriting()
                 Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
                               b: dcols, ldb: pixels, transposeB: true,
-                              c: weight.gradient.baseAddress!, ldc: depth, accumulate: true, threads: threads)
+                              c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
             }
             guard winograd == nil else { continue }
             Gemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,

@@ -19,12 +19,27 @@ public final class Parameter {
     public let value: UnsafeMutableBufferPointer<Float>
     /// d(objective)/d(value), accumulated by `backward` until `zeroGradient`
     /// (PyTorch semantics: two backward passes add). Zero for running stats.
-    public let gradient: UnsafeMutableBufferPointer<Float>
+    ///
+    /// `zeroGradient` clears lazily: the storage is zeroed when first read
+    /// here, unless a backward pass took it with `gradientForWriting` and
+    /// overwrote it first. So read it outside parallel regions (a read may
+    /// write), and take the buffer once before handing it to threads.
+    public var gradient: UnsafeMutableBufferPointer<Float> {
+        if isCleared {
+            storage.update(repeating: 0)
+            isCleared = false
+        }
+        return storage
+    }
     /// When false, backward passes leave `gradient` as it is and skip the
     /// work only it needs (PyTorch's `requires_grad`): the generator's step
     /// of pix2pix propagates through the discriminator without computing the
     /// discriminator's weight gradients, which it would discard.
     public var requiresGradient = true
+
+    private let storage: UnsafeMutableBufferPointer<Float>
+    /// The gradient is zero but `storage` may still hold the last one.
+    private var isCleared = false
 
     /// A parameter of `shape` with every value `initialValue` and zero gradient.
     public init(name: String, shape: [Int], isTrainable: Bool = true, initialValue: Float = 0) {
@@ -34,20 +49,34 @@ public final class Parameter {
         let count = shape.reduce(1, *)
         value = .allocate(capacity: count)
         value.initialize(repeating: initialValue)
-        gradient = .allocate(capacity: count)
-        gradient.initialize(repeating: 0)
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: 0)
     }
 
     deinit {
         value.deallocate()
-        gradient.deallocate()
+        storage.deallocate()
     }
 
     /// Floats in the tensor.
     public var count: Int { value.count }
 
-    /// Sets the gradient to zero (before a new accumulation).
-    public func zeroGradient() { gradient.update(repeating: 0) }
+    /// Sets the gradient to zero (before a new accumulation), without
+    /// touching memory yet (see `gradient`): the paper generator's 218 MB of
+    /// gradients would otherwise be zeroed every step only for most of them
+    /// to be overwritten by their weight-gradient GEMMs.
+    public func zeroGradient() { isCleared = true }
+
+    /// The gradient's storage for a backward pass that is about to add its
+    /// contribution, and whether it must overwrite instead: true when the
+    /// gradient was cleared and nothing has been added since, in which case
+    /// the storage holds stale values and the caller must write every
+    /// element (a GEMM with β = 0). Either way the gradient counts as
+    /// written afterwards, so call it only right before that write.
+    public func gradientForWriting() -> (buffer: UnsafeMutableBufferPointer<Float>, overwrite: Bool) {
+        defer { isCleared = false }
+        return (storage, isCleared)
+    }
 
     /// Replaces the values, e.g. from a weights file or a checkpoint.
     /// - Throws: `TrainerError.shapeMismatch` if the count differs.
