@@ -32,6 +32,8 @@ final class Pix2PixStepTests: XCTestCase {
         let (x, y) = batch(2, seed: 401)
         let (generator, discriminator) = (step.generator, step.discriminator)
         let losses = try step.computeGradients(condition: x, target: y)
+        // D's transform cache is off again, ready for the update.
+        XCTAssertFalse(discriminator.reusesWeightTransforms)
         let generatorGradients = generator.trainableParameters.map { Array($0.gradient) }
         let discriminatorGradients = discriminator.trainableParameters.map { Array($0.gradient) }
         let fake = TrainTensor(shape: unsizedShape)

@@ -72,6 +72,47 @@ final class StridedWinogradPathTests: XCTestCase {
         }
     }
 
+    /// With `reusesWeightTransforms` on, a convolution transforms its
+    /// weights once: later forward and backward passes give the bits of a
+    /// layer that transforms them every pass, and weights changed while it
+    /// is on are not seen (which is why the owner switches it off first)
+    /// until it is switched off.
+    func testReusedTransformsGiveTheSameBitsUntilSwitchedOff() throws {
+        var rng = TestRandom(mixingSeed: 13)
+        let geometry = ConvGeometry(kernel: 4, stride: 2, padding: 1)
+        for t in cases {
+            try forEachTier(running: t.family) { tier in
+                let reusing = try Conv2D(name: "down.1.conv", inChannels: t.c, outChannels: t.o, geometry: geometry,
+                                         hasBias: true)
+                let fresh = try Conv2D(name: "down.1.conv", inChannels: t.c, outChannels: t.o, geometry: geometry,
+                                       hasBias: true)
+                try load(reusing.weight, reusing.bias, &rng)
+                try fresh.weight.load(reusing.weight.values())
+                try fresh.bias?.load(reusing.bias!.values())
+                reusing.threads = 2
+                reusing.reusesWeightTransforms = true
+                let shape = TensorShape(n: t.n, c: t.c, h: t.h, w: t.w)
+                for _ in 0..<2 {
+                    let x = rng.tensor(shape)
+                    XCTAssertEqual(try reusing.forward(x, training: true).toArray(),
+                                   try fresh.forward(x, training: true).toArray(), "\(t) \(tier)")
+                    let dy = rng.tensor(try fresh.outputShape(for: shape))
+                    XCTAssertEqual(try reusing.backward(dy).toArray(), try fresh.backward(dy).toArray(), "\(t) \(tier)")
+                }
+                let x = rng.tensor(shape)
+                let old = try fresh.forward(x, training: true).toArray()
+                try reusing.weight.load(rng.normals(reusing.weight.count, scale: 0.3))
+                try fresh.weight.load(reusing.weight.values())
+                if tier.runs(t.family) {
+                    XCTAssertEqual(try reusing.forward(x, training: true).toArray(), old, "\(t) \(tier)")
+                }
+                reusing.reusesWeightTransforms = false
+                XCTAssertEqual(try reusing.forward(x, training: true).toArray(),
+                               try fresh.forward(x, training: true).toArray(), "\(t) \(tier)")
+            }
+        }
+    }
+
     private func load(_ weight: Parameter, _ bias: Parameter?, _ rng: inout TestRandom) throws {
         try weight.load(rng.normals(weight.count, scale: 0.3))
         try bias?.load(rng.normals(bias?.count ?? 0, scale: 0.3))

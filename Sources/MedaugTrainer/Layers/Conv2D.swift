@@ -36,7 +36,17 @@ public final class Conv2D: Layer {
     /// layer, whose input is data) and returns zeros.
     public var computesInputGradient = true
 
+    /// While true, the Winograd path transforms the weights once and
+    /// reuses them in later passes; the owner guarantees that the weights
+    /// do not change meanwhile, and sets it false (which forgets them)
+    /// before they do.
+    public var reusesWeightTransforms: Bool {
+        get { weightTransforms.isEnabled }
+        set { weightTransforms.isEnabled = newValue }
+    }
+
     private let workspace: Workspace
+    private let weightTransforms = WeightTransformCache()
     private let output = TrainTensor(shape: unsizedShape)
     private let gradInput = TrainTensor(shape: unsizedShape)
     private var input: TrainTensor?
@@ -81,7 +91,7 @@ public final class Conv2D: Layer {
             StridedWinogradPath.run(kernels.convolution, on: input, weights: weight.value.baseAddress!,
                                     outChannels: outChannels, into: output,
                                     epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
-                                    workspace: workspace, threads: threads)
+                                    workspace: workspace, cache: weightTransforms, threads: threads)
             return output
         }
         if DirectConvolutionPath.fits(geometry, inChannels: inChannels, outWidth: shape.w) {
@@ -150,7 +160,7 @@ public final class Conv2D: Layer {
         if let winograd {
             // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
             StridedWinogradPath.run(winograd.transposed, on: gradOutput, weights: w, outChannels: inChannels,
-                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, cache: weightTransforms, threads: threads)
         }
         if direct {
             let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)

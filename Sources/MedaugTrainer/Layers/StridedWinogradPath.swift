@@ -10,7 +10,8 @@ import MedaugSupport
 ///
 /// Unlike the engine, which transforms a model's weights once, training
 /// changes them every step, so every call transforms them into the
-/// workspace first (`winograd_weights.c`, shared by the threads).
+/// workspace first (`winograd_weights.c`, shared by the threads), unless
+/// the layer's `WeightTransformCache` is on and holds them.
 enum StridedWinogradPath {
     /// One tile size's convolution and transposed-convolution kernels: a
     /// layer's forward pass runs one, its input gradient the other.
@@ -66,21 +67,32 @@ enum StridedWinogradPath {
     /// `result` = `kernel`(`source`) for every image, `kernel`'s
     /// transformed weights and bands in `workspace`. `weights` are in file
     /// layout: OIHW for a convolution kernel, IOHW for a transposed one,
-    /// transformed once for all images.
+    /// transformed once for all images, or taken from `cache` when it is
+    /// enabled and holds them.
     static func run(_ kernel: WinogradKernel, on source: TrainTensor, weights: UnsafePointer<Float>,
                     outChannels: Int, into result: TrainTensor, epilogue: Epilogue, workspace: Workspace,
-                    threads: Int) {
+                    cache: WeightTransformCache? = nil, threads: Int) {
         let s = source.shape
         let weightFloats = kernel.transformedWeightCount(outChannels: outChannels, inChannels: s.c)
         let scratch = kernel.scratchCount(inChannels: s.c, outChannels: outChannels, height: s.h, width: s.w,
                                           threads: threads)
-        let u = workspace.floats(weightFloats + scratch)
-        kernel.transformWeights(weights, outChannels: outChannels, inChannels: s.c,
-                                into: UnsafeMutableBufferPointer(start: u, count: weightFloats), threads: threads)
+        let transform = { (u: UnsafeMutableBufferPointer<Float>) in
+            kernel.transformWeights(weights, outChannels: outChannels, inChannels: s.c, into: u, threads: threads)
+        }
+        let u: UnsafePointer<Float>, bands: UnsafeMutablePointer<Float>
+        if let cache, cache.isEnabled {
+            u = cache.weights(for: kernel, count: weightFloats, transform: transform)
+            bands = workspace.floats(scratch)
+        } else {
+            let floats = workspace.floats(weightFloats + scratch)
+            transform(UnsafeMutableBufferPointer(start: floats, count: weightFloats))
+            u = UnsafePointer(floats)
+            bands = floats + weightFloats
+        }
         for n in 0..<s.n {
             kernel.forward(input: source.image(n), inChannels: s.c, height: s.h, width: s.w,
                            transformedWeights: u, outChannels: outChannels, output: result.image(n),
-                           imageIndex: n, epilogue: epilogue, scratch: u + weightFloats, threads: threads)
+                           imageIndex: n, epilogue: epilogue, scratch: bands, threads: threads)
         }
     }
 }

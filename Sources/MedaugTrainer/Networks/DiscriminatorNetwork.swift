@@ -33,7 +33,15 @@ public final class DiscriminatorNetwork: TrainableNetwork {
         set { firstConv.computesInputGradient = newValue }
     }
 
+    /// While true, its convolutions transform their weights for Winograd
+    /// once and reuse them (`Conv2D.reusesWeightTransforms`): set it only
+    /// while the weights stay fixed, and false before they change.
+    public var reusesWeightTransforms = false {
+        didSet { for conv in convolutions { conv.reusesWeightTransforms = reusesWeightTransforms } }
+    }
+
     private let workspace = Workspace()
+    private let convolutions: [Conv2D]
     private let body: LayerChain
     private let sigmoid: ActivationLayer?
     private let firstConv: Conv2D
@@ -69,6 +77,7 @@ public final class DiscriminatorNetwork: TrainableNetwork {
         body = LayerChain(layers)
         sigmoid = config.outputActivation == .sigmoid ? try ActivationLayer(.sigmoid, name: "out.act") : nil
         self.firstConv = firstConv!
+        convolutions = layers.compactMap { $0 as? Conv2D }
         parameters = body.parameters
     }
 

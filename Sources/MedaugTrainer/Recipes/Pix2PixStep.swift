@@ -140,6 +140,12 @@ public final class Pix2PixStep {
             throw .shapeMismatch("pix2pix: the generator makes \(fake.shape) images, the targets are \(target.shape)")
         }
 
+        // D's weights stay fixed until the update: its Winograd layers
+        // transform them once for the step's two forward and three backward
+        // passes through D.
+        discriminator.reusesWeightTransforms = true
+        defer { discriminator.reusesWeightTransforms = false }
+
         // 1–2: G's adversarial gradient through D, to the image.
         let computedInputGradient = discriminator.computesInputGradient
         defer { discriminator.computesInputGradient = computedInputGradient }
