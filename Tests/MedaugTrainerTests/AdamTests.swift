@@ -125,4 +125,35 @@ final class AdamTests: XCTestCase {
             }
         }
     }
+
+    /// A gradient kept as a product (`Parameter.deferGradient`) updates the
+    /// parameter and its moments to the bits of the same gradient written
+    /// first, over blocks that do not start at a row (1 M-element blocks of
+    /// a 37 × 30001 weight), column blocks with a tail, and two threads.
+    func testDeferredGradientGivesTheBitsOfTheWrittenOne() throws {
+        let m = 37, n = 30001, k = 5
+        var rng = TestRandom(seed: 17)
+        let a = rng.normals(m * k), b = rng.normals(n * k), start = rng.normals(m * n, scale: 0.1)
+        try forEachTier(running: .optimizer) { tier in
+            guard ShallowProduct.isAvailable else { return }
+            var states: [AdamState] = [], values: [[Float]] = []
+            for writtenFirst in [false, true] {
+                let p = Parameter(name: "up.0.convt.weight", shape: [m, n])
+                try p.load(start)
+                let adam = try Adam(parameters: [p], options: .paper)
+                adam.threads = 2
+                for _ in 0..<2 {
+                    adam.zeroGradients()
+                    XCTAssertTrue(p.deferGradient(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, threads: 2))
+                    if writtenFirst { _ = p.gradient }
+                    adam.update()
+                }
+                states.append(adam.exportState())
+                values.append(p.values())
+            }
+            XCTAssertEqual(values[0], values[1], "\(tier)")
+            XCTAssertEqual(states[0], states[1], "\(tier)")
+            XCTAssertNotEqual(values[0], start)
+        }
+    }
 }

@@ -97,6 +97,35 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// One image over few pixels keeps its weight gradient as a product
+    /// (`Parameter.deferGradient`) on tiers with the strips kernel: read, it
+    /// has the values of the gradient written directly; a second backward
+    /// pass adds to it.
+    func testOneImageDefersItsWeightGradientAndAddsToIt() throws {
+        var rng = TestRandom(mixingSeed: 8)
+        var t = cases[0]
+        t.n = 1
+        let layer = try makeLayer(t, rng: &rng)
+        let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
+        let g = rng.tensor(try layer.outputShape(for: x.shape))
+        try forEachTier(running: .strips) { tier in
+            layer.zeroGradients()
+            _ = layer.weight.gradient  // zeroed: the first backward adds to it
+            _ = try layer.forward(x, training: true)
+            _ = try layer.backward(g)
+            let written = Array(layer.weight.gradient)
+            layer.zeroGradients()
+            _ = try layer.backward(g)
+            if case .product = layer.weight.gradientSource() {
+                XCTAssertTrue(tier.runs(.strips), "\(tier)")
+            } else {
+                XCTAssertFalse(tier.runs(.strips), "\(tier)")
+            }
+            _ = try layer.backward(g)
+            XCTAssertLessThan(Naive.maxDifference(Array(layer.weight.gradient), written.map { 2 * $0 }), 1e-5, "\(tier)")
+        }
+    }
+
     func testSkippedInputGradientIsZeroAndWeightsStillLearn() throws {
         var rng = TestRandom(mixingSeed: 5)
         let layer = try makeLayer(cases[1], rng: &rng)

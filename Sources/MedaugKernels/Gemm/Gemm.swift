@@ -62,7 +62,7 @@ public enum Gemm {
                            accumulate: accumulate, threads: threads)
             return
         }
-        if !accumulate && transposeB && !transposeA && k <= shallowDepth
+        if !accumulate && transposeB && !transposeA && k <= ShallowProduct.maximumDepth
             && multiplyShallow(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads) {
             return
         }

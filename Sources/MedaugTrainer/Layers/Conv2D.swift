@@ -138,10 +138,16 @@ public final class Conv2D: Layer {
             }
             if gemmWeights {
                 let source = unfold(input, image: n, into: cols, outShape: shape)
-                let (gradient, overwrite) = weight.gradientForWriting()
-                Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
-                              b: source, ldb: pixels, transposeB: true,
-                              c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
+                // One image over few pixels: kept as a product for Adam.
+                let deferred = shape.n == 1 && weight.deferGradient(m: outChannels, n: depth, k: pixels, a: dy,
+                                                                    lda: pixels, b: source, ldb: pixels,
+                                                                    threads: threads)
+                if !deferred {
+                    let (gradient, overwrite) = weight.gradientForWriting(threads: threads)
+                    Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
+                                  b: source, ldb: pixels, transposeB: true,
+                                  c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
+                }
             }
             guard gemmInput else { continue }
             guard let cols else {

@@ -101,8 +101,11 @@ public final class ConvTranspose2D: Layer {
             Im2col.unfold(input: gradOutput.image(n), channels: outChannels, height: shape.h, width: shape.w,
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
-            if weight.requiresGradient {
-                let (gradient, overwrite) = weight.gradientForWriting()
+            // One image over few pixels: kept as a product for Adam.
+            if weight.requiresGradient && !(shape.n == 1 && weight.deferGradient(
+                m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels, b: dcols, ldb: pixels,
+                threads: threads)) {
+                let (gradient, overwrite) = weight.gradientForWriting(threads: threads)
                 Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
                               b: dcols, ldb: pixels, transposeB: true,
                               c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)

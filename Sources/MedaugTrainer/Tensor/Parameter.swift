@@ -1,3 +1,4 @@
+import MedaugKernels
 import MedaugModels
 
 /// One named tensor a layer stores in the weights file: a trainable weight
@@ -22,10 +23,14 @@ public final class Parameter {
     ///
     /// `zeroGradient` clears lazily: the storage is zeroed when first read
     /// here, unless a backward pass took it with `gradientForWriting` and
-    /// overwrote it first. So read it outside parallel regions (a read may
+    /// overwrote it first, or kept it as a product (`deferGradient`), which
+    /// a read writes. So read it outside parallel regions (a read may
     /// write), and take the buffer once before handing it to threads.
     public var gradient: UnsafeMutableBufferPointer<Float> {
-        if isCleared {
+        if isDeferred {
+            product.write(into: storage.baseAddress!, ldc: product.n, threads: 1)
+            isDeferred = false
+        } else if isCleared {
             storage.update(repeating: 0)
             isCleared = false
         }
@@ -40,6 +45,9 @@ public final class Parameter {
     private let storage: UnsafeMutableBufferPointer<Float>
     /// The gradient is zero but `storage` may still hold the last one.
     private var isCleared = false
+    /// The gradient is `product`, not yet written to `storage`.
+    private var isDeferred = false
+    private let product = ShallowProduct()
 
     /// A parameter of `shape` with every value `initialValue` and zero gradient.
     public init(name: String, shape: [Int], isTrainable: Bool = true, initialValue: Float = 0) {
@@ -65,7 +73,10 @@ public final class Parameter {
     /// touching memory yet (see `gradient`): the paper generator's 218 MB of
     /// gradients would otherwise be zeroed every step only for most of them
     /// to be overwritten by their weight-gradient GEMMs.
-    public func zeroGradient() { isCleared = true }
+    public func zeroGradient() {
+        isCleared = true
+        isDeferred = false
+    }
 
     /// The gradient's storage for a backward pass that is about to add its
     /// contribution, and whether it must overwrite instead: true when the
@@ -73,9 +84,39 @@ public final class Parameter {
     /// the storage holds stale values and the caller must write every
     /// element (a GEMM with β = 0). Either way the gradient counts as
     /// written afterwards, so call it only right before that write.
-    public func gradientForWriting() -> (buffer: UnsafeMutableBufferPointer<Float>, overwrite: Bool) {
+    /// A deferred gradient (`deferGradient`) is written first, on `threads`.
+    public func gradientForWriting(threads: Int = 1) -> (buffer: UnsafeMutableBufferPointer<Float>, overwrite: Bool) {
+        if isDeferred {
+            product.write(into: storage.baseAddress!, ldc: product.n, threads: threads)
+            isDeferred = false
+        }
         defer { isCleared = false }
         return (storage, isCleared)
+    }
+
+    /// Keeps the gradient as the product A·Bᵀ (A m×k at `lda`, B stored
+    /// n×k at `ldb`; the parameter's m·n values row-major) instead of
+    /// writing it, when it was cleared and nothing was added since and the
+    /// product is one `ShallowProduct` keeps (k ≤ 16, a CPU with the strips
+    /// kernel). `Adam` then consumes it block by block without it ever being
+    /// stored; reading `gradient`, or another backward pass adding to it,
+    /// writes it first.
+    /// - Returns: false (nothing done) otherwise: the caller writes the
+    ///   gradient itself.
+    public func deferGradient(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                              b: UnsafePointer<Float>, ldb: Int, threads: Int) -> Bool {
+        guard isCleared, m * n == count,
+              product.keep(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, threads: threads) else { return false }
+        isCleared = false
+        isDeferred = true
+        return true
+    }
+
+    /// The gradient as an optimiser consumes it: a deferred product as it
+    /// is, anything else as values (zeroed first if cleared). Like
+    /// `gradient`, take it outside parallel regions.
+    func gradientSource() -> GradientSource {
+        isDeferred ? .product(product) : .values(gradient)
     }
 
     /// Replaces the values, e.g. from a weights file or a checkpoint.
@@ -99,4 +140,12 @@ public final class Parameter {
                                          standardDeviation: standardDeviation)
         _ = value.update(from: normals)
     }
+}
+
+/// A parameter's gradient as `Parameter.gradientSource` hands it out.
+enum GradientSource {
+    /// The values, m·n floats.
+    case values(UnsafeMutableBufferPointer<Float>)
+    /// Not written: C = A·Bᵀ, row-major, as many values as the parameter.
+    case product(ShallowProduct)
 }
