@@ -9,7 +9,9 @@ final class GemmTests: XCTestCase {
     /// columns: the strips kernel, one or two vectors, row tails), one
     /// column (matrix–vector), k = 1 (rank-1 update) and k ≤ 16 with B
     /// transposed (a weight gradient over few pixels: the strips kernel over
-    /// packed Bᵀ, strips with a tail), against a Double loop.
+    /// packed Bᵀ, strips with a tail), and n ≤ 16 with A transposed (Cᵀ =
+    /// Bᵀ·A on the strips kernel in blocks of 32 rows of A, with a tail),
+    /// against a Double loop.
     func testAllTransposesMatchNaiveProduct() throws {
         try forEachTier(running: .strips) { _ in try allTransposesMatchNaiveProduct() }
     }
@@ -17,7 +19,7 @@ final class GemmTests: XCTestCase {
     func allTransposesMatchNaiveProduct() throws {
         var rng = TestRandom(seed: 131)
         let shapes = [(13, 37, 9), (40, 20, 7), (3, 5, 1), (17, 16, 40), (9, 1, 300), (24, 32, 11), (150, 1, 33),
-                      (50, 40, 1), (13, 70, 16), (17, 33, 4)]
+                      (50, 40, 1), (13, 70, 16), (17, 33, 4), (70, 7, 100)]
         for (m, n, k) in shapes {
             for transposeA in [false, true] {
                 for transposeB in [false, true] {

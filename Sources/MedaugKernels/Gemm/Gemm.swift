@@ -62,6 +62,11 @@ public enum Gemm {
                            accumulate: accumulate, threads: threads)
             return
         }
+        if transposeA && !transposeB && n <= transposedNarrowColumns
+            && multiplyTransposedNarrow(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+                                        accumulate: accumulate, threads: threads) {
+            return
+        }
         if !accumulate && transposeB && !transposeA && k <= ShallowProduct.maximumDepth
             && multiplyShallow(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: threads) {
             return
