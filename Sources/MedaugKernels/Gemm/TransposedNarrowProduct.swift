@@ -30,7 +30,10 @@ extension Gemm {
     /// steps in one process against OpenBLAS for these products: avx512
     /// 2.8–6.5 ms faster (3 runs, faster in 28 of 42 pairs); the forced
     /// avx2 tier with OpenBLAS Haswell −5 to +9 ms (5 runs, faster in 40 of
-    /// 70 pairs), about 2 ms: a gain on both, small on avx2.
+    /// 70 pairs), about 2 ms: a gain on both, small on avx2. Up to 64
+    /// columns (the 8×8-pixel layers) it lost: m 8192, k 512, n 64 3.1 →
+    /// 4.1–4.6 ms, also with A's columns cut into chunks of 128 to 1024
+    /// (which slowed the narrow products too).
     /// - Returns: false (C untouched) when this CPU has no strips kernel.
     static func multiplyTransposedNarrow(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                          b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
