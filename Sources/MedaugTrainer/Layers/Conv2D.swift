@@ -4,11 +4,13 @@ import MedaugSupport
 /// 2-D convolution, OIHW weights, optional bias, on im2col + OpenBLAS GEMMs.
 ///
 /// Per image, with cols = im2col(x) of shape (C·k·k)×(outH·outW):
-/// forward y = W·cols (+ b); backward dW += dy·colsᵀ (the first image
-/// after `zeroGradients` overwrites: `Parameter.gradientForWriting`), db += Σ dy,
-/// dx = col2im(Wᵀ·dy). im2col is recomputed in backward into the shared
-/// `Workspace` rather than kept per image: it is cheap next to the GEMMs and
-/// would otherwise be the largest saved activation (k² times the input).
+/// forward y = W·cols (+ b); backward dW += dy·colsᵀ, db += Σ dy,
+/// dx = col2im(Wᵀ·dy). After `zeroGradients` the first image's dW
+/// overwrites (`Parameter.gradientForWriting`), and a batch of one over at
+/// most 16 pixels keeps it as a product for Adam (`Parameter.deferGradient`).
+/// im2col is recomputed in backward into the shared `Workspace` rather than
+/// kept per image: it is cheap next to the GEMMs and would otherwise be the
+/// largest saved activation (k² times the input).
 /// pix2pix's 4×4 stride-2 layers from 32 output columns run y and dx on
 /// Winograd instead (`StridedWinogradPath`, which has the measurement), and
 /// stride-1 layers the engine would run on its direct kernel (the U-Net
@@ -166,7 +168,8 @@ public final class Conv2D: Layer {
         if let winograd {
             // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
             StridedWinogradPath.run(winograd.transposed, on: gradOutput, weights: w, outChannels: inChannels,
-                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, cache: weightTransforms, threads: threads)
+                                    into: gradInput, epilogue: Epilogue(), workspace: workspace,
+                                    cache: weightTransforms, threads: threads)
         }
         if direct {
             let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)

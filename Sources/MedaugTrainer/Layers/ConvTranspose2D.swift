@@ -6,7 +6,8 @@ import MedaugSupport
 ///
 /// Per image, with x of shape I×(H·W) and W of shape I×(O·k·k):
 /// forward cols = Wᵀ·x, y = col2im(cols) (+ b); backward dcols = im2col(dy)
-/// (im2col is col2im's adjoint), dW += x·dcolsᵀ, dx = W·dcols, db += Σ dy.
+/// (im2col is col2im's adjoint), dW += x·dcolsᵀ, dx = W·dcols, db += Σ dy
+/// (dW written or kept as `Conv2D`'s is).
 /// Output side (H − 1)·s − 2p + k. pix2pix's 4×4 stride-2 layers from 32
 /// input columns run y and dx on Winograd instead (`StridedWinogradPath`).
 public final class ConvTranspose2D: Layer {
