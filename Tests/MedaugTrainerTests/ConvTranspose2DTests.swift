@@ -80,33 +80,18 @@ final class ConvTranspose2DTests: XCTestCase {
         XCTAssertLessThan(Naive.maxDifference(Array(one.bias!.gradient), Array(two.bias!.gradient)), 1e-4)
     }
 
-    /// After `zeroGradients` a backward pass writes the gradients whole: NaN
-    /// left in their storage does not survive (the weight GEMM of the first
-    /// image overwrites, the rest is zeroed when read).
+    /// `checkStaleGradientsAreOverwritten` on every case.
     func testBackwardAfterZeroGradientsOverwritesStaleGradients() throws {
         var rng = TestRandom(mixingSeed: 17)
         for t in cases {
             let layer = try makeLayer(t, rng: &rng)
             let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
             let g = rng.tensor(try layer.outputShape(for: x.shape))
-            _ = try layer.forward(x, training: true)
-            _ = try layer.backward(g)
-            let fresh = layer.parameters.map { Array($0.gradient) }
-            for parameter in layer.parameters { parameter.gradientForWriting().buffer.update(repeating: .nan) }
-            layer.zeroGradients()
-            _ = try layer.forward(x, training: true)
-            _ = try layer.backward(g)
-            for (parameter, expected) in zip(layer.parameters, fresh) {
-                XCTAssertTrue(parameter.gradient.allSatisfy(\.isFinite), "\(t) \(parameter.name)")
-                XCTAssertLessThan(Naive.maxDifference(Array(parameter.gradient), expected), 1e-5, "\(t)")
-            }
+            try checkStaleGradientsAreOverwritten(layer, x: x, gradOutput: g, "\(t)")
         }
     }
 
-    /// One image over few pixels keeps its weight gradient as a product
-    /// (`Parameter.deferGradient`) on tiers with the strips kernel: read, it
-    /// has the values of the gradient written directly; a second backward
-    /// pass adds to it.
+    /// `checkOneImageDefersItsWeightGradient` on the first case, one image.
     func testOneImageDefersItsWeightGradientAndAddsToIt() throws {
         var rng = TestRandom(mixingSeed: 18)
         var t = cases[0]
@@ -114,22 +99,7 @@ final class ConvTranspose2DTests: XCTestCase {
         let layer = try makeLayer(t, rng: &rng)
         let x = rng.tensor(shape(t.n, t.c, t.h, t.w))
         let g = rng.tensor(try layer.outputShape(for: x.shape))
-        try forEachTier(running: .strips) { tier in
-            layer.zeroGradients()
-            _ = layer.weight.gradient  // zeroed: the first backward adds to it
-            _ = try layer.forward(x, training: true)
-            _ = try layer.backward(g)
-            let written = Array(layer.weight.gradient)
-            layer.zeroGradients()
-            _ = try layer.backward(g)
-            if case .product = layer.weight.gradientSource() {
-                XCTAssertTrue(tier.runs(.strips), "\(tier)")
-            } else {
-                XCTAssertFalse(tier.runs(.strips), "\(tier)")
-            }
-            _ = try layer.backward(g)
-            XCTAssertLessThan(Naive.maxDifference(Array(layer.weight.gradient), written.map { 2 * $0 }), 1e-5, "\(tier)")
-        }
+        try checkOneImageDefersItsWeightGradient(layer, weight: layer.weight, x: x, gradOutput: g)
     }
 
     func testNamesShapesAndErrors() throws {

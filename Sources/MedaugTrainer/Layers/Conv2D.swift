@@ -5,9 +5,9 @@ import MedaugSupport
 ///
 /// Per image, with cols = im2col(x) of shape (C·k·k)×(outH·outW):
 /// forward y = W·cols (+ b); backward dW += dy·colsᵀ, db += Σ dy,
-/// dx = col2im(Wᵀ·dy). After `zeroGradients` the first image's dW
-/// overwrites (`Parameter.gradientForWriting`), and a batch of one over at
-/// most 16 pixels keeps it as a product for Adam (`Parameter.deferGradient`).
+/// dx = col2im(Wᵀ·dy). dW is added by `Parameter.addProduct`: after
+/// `zeroGradients` the first image's overwrites, and a batch of one over at
+/// most 16 pixels is kept as a product for Adam.
 /// im2col is recomputed in backward into the shared `Workspace` rather than
 /// kept per image: it is cheap next to the GEMMs and would otherwise be the
 /// largest saved activation (k² times the input).
@@ -140,16 +140,8 @@ public final class Conv2D: Layer {
             }
             if gemmWeights {
                 let source = unfold(input, image: n, into: cols, outShape: shape)
-                // One image over few pixels: kept as a product for Adam.
-                let deferred = shape.n == 1 && weight.deferGradient(m: outChannels, n: depth, k: pixels, a: dy,
-                                                                    lda: pixels, b: source, ldb: pixels,
-                                                                    threads: threads)
-                if !deferred {
-                    let (gradient, overwrite) = weight.gradientForWriting(threads: threads)
-                    Gemm.multiply(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels,
-                                  b: source, ldb: pixels, transposeB: true,
-                                  c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
-                }
+                weight.addProduct(m: outChannels, n: depth, k: pixels, a: dy, lda: pixels, b: source, ldb: pixels,
+                                  deferrable: shape.n == 1, threads: threads)
             }
             guard gemmInput else { continue }
             guard let cols else {

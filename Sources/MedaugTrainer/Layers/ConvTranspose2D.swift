@@ -7,7 +7,7 @@ import MedaugSupport
 /// Per image, with x of shape I×(H·W) and W of shape I×(O·k·k):
 /// forward cols = Wᵀ·x, y = col2im(cols) (+ b); backward dcols = im2col(dy)
 /// (im2col is col2im's adjoint), dW += x·dcolsᵀ, dx = W·dcols, db += Σ dy
-/// (dW written or kept as `Conv2D`'s is).
+/// (dW added by `Parameter.addProduct`, as `Conv2D`'s).
 /// Output side (H − 1)·s − 2p + k. pix2pix's 4×4 stride-2 layers from 32
 /// input columns run y and dx on Winograd instead (`StridedWinogradPath`).
 public final class ConvTranspose2D: Layer {
@@ -102,14 +102,9 @@ public final class ConvTranspose2D: Layer {
             Im2col.unfold(input: gradOutput.image(n), channels: outChannels, height: shape.h, width: shape.w,
                           geometry: geometry, outHeight: inShape.h, outWidth: inShape.w,
                           cols: dcols, ldc: pixels, column: 0, threads: threads)
-            // One image over few pixels: kept as a product for Adam.
-            if weight.requiresGradient && !(shape.n == 1 && weight.deferGradient(
-                m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels, b: dcols, ldb: pixels,
-                threads: threads)) {
-                let (gradient, overwrite) = weight.gradientForWriting(threads: threads)
-                Gemm.multiply(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels,
-                              b: dcols, ldb: pixels, transposeB: true,
-                              c: gradient.baseAddress!, ldc: depth, accumulate: !overwrite, threads: threads)
+            if weight.requiresGradient {
+                weight.addProduct(m: inChannels, n: depth, k: pixels, a: input.image(n), lda: pixels, b: dcols,
+                                  ldb: pixels, deferrable: shape.n == 1, threads: threads)
             }
             guard winograd == nil else { continue }
             Gemm.multiply(m: inChannels, n: pixels, k: depth, a: w, lda: depth,

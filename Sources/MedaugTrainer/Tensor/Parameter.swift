@@ -112,6 +112,19 @@ public final class Parameter {
         return true
     }
 
+    /// Adds A·Bᵀ to the gradient (A m×k at `lda`, B stored n×k at `ldb`;
+    /// the parameter's m·n values row-major), as a weight-gradient GEMM:
+    /// kept as a product (`deferGradient`) when `deferrable` (the layer's
+    /// only contribution of the pass: a batch of one image) and it can be,
+    /// else written, overwriting a cleared gradient (`gradientForWriting`).
+    public func addProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                           ldb: Int, deferrable: Bool, threads: Int) {
+        if deferrable && deferGradient(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, threads: threads) { return }
+        let (gradient, overwrite) = gradientForWriting(threads: threads)
+        Gemm.multiply(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: true,
+                      c: gradient.baseAddress!, ldc: n, accumulate: !overwrite, threads: threads)
+    }
+
     /// The gradient as an optimiser consumes it: a deferred product as it
     /// is, anything else as values (zeroed first if cleared). Like
     /// `gradient`, take it outside parallel regions.
