@@ -34,6 +34,9 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
     /// The panels GEMM (`Gemm.multiplyPanels`): weights packed in 16-row
     /// panels times few columns.
     case panels
+    /// The blocks GEMM (`Gemm.multiplyBlocks`): weights packed in cache
+    /// blocks of 6-row micro-panels times a few dozen columns or more.
+    case blocks
 
     /// How many times a kernel of this family ran with `tier`'s code in this
     /// process (tests assert that a forced tier's code really ran).
@@ -54,6 +57,7 @@ public enum MicroKernelFamily: CaseIterable, Sendable {
         case .warp: MD_FAMILY_WARP
         case .optimizer: MD_FAMILY_OPTIMIZER
         case .panels: MD_FAMILY_PANELS
+        case .blocks: MD_FAMILY_BLOCKS
         }
     }
 }
@@ -65,10 +69,10 @@ extension CPUTier {
         case (.avx512, _): true
         case (.avx2, .strips), (.avx2, .warp), (.avx2, .activations), (.avx2, .winograd),
              (.avx2, .winogradF43), (.avx2, .stridedWinograd), (.avx2, .stridedWinogradF42), (.avx2, .optimizer),
-             (.avx2, .panels), (.avx2, .direct): true
+             (.avx2, .panels), (.avx2, .blocks), (.avx2, .direct): true
         case (.neon, .strips), (.neon, .activations), (.neon, .warp), (.neon, .winograd), (.neon, .winogradF43),
              (.neon, .stridedWinograd), (.neon, .stridedWinogradF42), (.neon, .optimizer),
-             (.neon, .panels): true
+             (.neon, .panels), (.neon, .blocks): true
         default: false
         }
     }

@@ -56,19 +56,29 @@ final class PassesTests: XCTestCase {
             for node in graph.nodes {
                 switch node.operation {
                 case .conv(let p), .convTranspose(let p):
-                    if p.layout == .panels { packed.append(node.name) }
+                    if let packing = p.layout.packing { packed.append("\(node.name) \(packing)") }
                     guard p.winogradKernel == nil else { continue }
                     let isConv = if case .conv = node.operation { true } else { false }
                     let pixels = graph.shapes[isConv ? node.output : node.inputs[0]].spatial
-                    if tier.runs(.panels) && pixels <= PackWeightPanels.maxPixels { expected.append(node.name) }
+                    if tier.runs(.panels) && pixels <= PackWeightPanels.maxPixels {
+                        expected.append("\(node.name) \(pixels >= 16 && tier.runs(.blocks) ? "blocks" : "panels")")
+                    }
                 default:
                     continue
                 }
             }
             XCTAssertEqual(packed, expected, "\(tier)")
-            if tier.runs(.panels) { XCTAssertFalse(packed.isEmpty, "\(tier): the test generator has no narrow layer") }
+            if tier.runs(.panels) {
+                // The 32×32 test generator has layers of 64, 16, 4 and 1 pixels.
+                XCTAssertTrue(packed.contains { $0.hasSuffix("panels") }, "\(tier): no layer on panels")
+                XCTAssertTrue(packed.contains { $0.hasSuffix("blocks") }, "\(tier): no layer on blocks")
+            }
+            let blocksBefore = MicroKernelFamily.blocks.runs(on: tier)
             try compare(config, normalization: .running, batch: 1)
             try compare(config, normalization: .instance, batch: 3, threads: 2)
+            if tier.runs(.blocks) {
+                XCTAssertGreaterThan(MicroKernelFamily.blocks.runs(on: tier), blocksBefore, "\(tier): blocks did not run")
+            }
         }
     }
 

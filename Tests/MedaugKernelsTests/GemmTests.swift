@@ -106,48 +106,59 @@ final class GemmTests: XCTestCase {
         }
     }
 
-    /// The panels kernel gives the strips kernel's bits (the same FMA chain
-    /// per element) on every tier, for row-major and packed B, on shapes
-    /// with partial panels and groups, columns across strips and column
-    /// blocks, and depths past one k block.
-    func testPanelsProductGivesTheStripsKernelsBits() throws {
+    /// The panels and blocks kernels give the strips kernel's bits (the
+    /// same FMA chain per element) on every tier, for row-major and packed
+    /// B, on shapes with partial panels, micro-panels, row blocks and
+    /// groups, columns across strips and tiles, depths past one k block,
+    /// and 1 to 3 threads.
+    func testPackedProductsGiveTheStripsKernelsBits() throws {
         var rng = TestRandom(seed: 134)
-        for (m, n, k) in [(1, 1, 1), (17, 5, 9), (70, 7, 33), (64, 1, 600), (131, 40, 521), (50, 33, 3), (8, 64, 17)] {
+        for (m, n, k) in [(1, 1, 1), (17, 5, 9), (70, 7, 33), (64, 1, 600), (131, 40, 521), (50, 33, 3), (8, 64, 17),
+                          (5, 16, 129), (97, 70, 257), (203, 130, 40), (13, 65, 128)] {
             let a = rng.normals(m * k), b = rng.normals(k * n)
-            var panels = [Float](repeating: .nan, count: Gemm.panelsCount(m: m, k: k))
-            Gemm.packPanels(m: m, k: k, a: a, lda: k, into: &panels)
             var packedB = [Float](repeating: 0, count: Gemm.packedStripsCount(n: n, k: k))
             for j in 0..<n { for p in 0..<k { packedB[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j] } }
-            try forEachTier(running: .panels) { tier in
-                guard tier.runs(.panels) else { return }
-                var expected = [Float](repeating: .nan, count: m * n)
-                XCTAssertTrue(Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected,
-                                                       ldc: n, threads: 1))
-                for (name, operand, source) in [("row-major", Gemm.PanelsOperand.rowMajor(ldb: n), b),
-                                                ("packed", .packed, packedB)] {
-                    for threads in [1, 2] {
-                        var c = [Float](repeating: .nan, count: m * n)
-                        XCTAssertTrue(Gemm.multiplyPanels(m: m, n: n, k: k, aPanels: panels, b: source, operand: operand,
-                                                          c: &c, ldc: n, threads: threads))
-                        XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
-                                       "\(tier) \(name) m \(m) n \(n) k \(k) threads \(threads)")
+            for packing in Gemm.Packing.allCases {
+                var packedA = [Float](repeating: .nan, count: packing.count(m: m, k: k))
+                packing.pack(m: m, k: k, a: a, lda: k, into: &packedA)
+                try forEachTier(running: packing.family) { tier in
+                    guard tier.runs(packing.family) else { return }
+                    var expected = [Float](repeating: .nan, count: m * n)
+                    XCTAssertTrue(Gemm.multiplyColumnExact(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n,
+                                                           c: &expected, ldc: n, threads: 1))
+                    for (name, operand, source) in [("row-major", Gemm.RightOperand.rowMajor(ldb: n), b),
+                                                    ("packed", .packed, packedB)] {
+                        for threads in [1, 2, 3] {
+                            var c = [Float](repeating: .nan, count: m * n)
+                            XCTAssertTrue(packing.multiply(m: m, n: n, k: k, a: packedA, b: source, operand: operand,
+                                                           c: &c, ldc: n, threads: threads))
+                            XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern),
+                                           "\(tier) \(packing) \(name) m \(m) n \(n) k \(k) threads \(threads)")
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Panels packed from Aᵀ (an IOHW kernel) equal panels packed from A.
-    func testPanelsPackFromTheTransposeLikeFromTheMatrix() {
+    /// Weights packed from Aᵀ (an IOHW kernel) equal weights packed from A,
+    /// in both packings.
+    func testPackingFromTheTransposeIsPackingFromTheMatrix() {
         var rng = TestRandom(seed: 135)
-        for (m, k) in [(1, 1), (16, 3), (37, 5), (64, 17)] {
+        for (m, k) in [(1, 1), (16, 3), (37, 5), (64, 17), (101, 300)] {
             let a = rng.normals(m * k)
             var at = [Float](repeating: 0, count: m * k)
             for i in 0..<m { for p in 0..<k { at[p * m + i] = a[i * k + p] } }
-            var fromA = [Float](repeating: .nan, count: Gemm.panelsCount(m: m, k: k)), fromT = fromA
-            Gemm.packPanels(m: m, k: k, a: a, lda: k, into: &fromA)
-            Gemm.packPanels(m: m, k: k, transposed: at, ldt: m, into: &fromT)
-            XCTAssertEqual(fromA.map(\.bitPattern), fromT.map(\.bitPattern), "m \(m) k \(k)")
+            for packing in Gemm.Packing.allCases {
+                var fromA = [Float](repeating: .nan, count: packing.count(m: m, k: k)), fromT = fromA
+                packing.pack(m: m, k: k, a: a, lda: k, into: &fromA)
+                packing.pack(m: m, k: k, transposed: at, ldt: m, into: &fromT)
+                XCTAssertEqual(fromA.map(\.bitPattern), fromT.map(\.bitPattern), "\(packing) m \(m) k \(k)")
+                if packing == .blocks {
+                    // Every float of A once: the layout is a permutation.
+                    XCTAssertEqual(fromA.map(\.bitPattern).sorted(), a.map(\.bitPattern).sorted(), "m \(m) k \(k)")
+                }
+            }
         }
     }
 }

@@ -411,36 +411,80 @@ static void test_winograd_f43(void) {
                        MD_FAMILY_WINOGRAD_F43, MD_ACTIVATION_LEAKY_RELU, 0.2f, 2e-5);
 }
 
+// A random A (m×k) and B (k×n), B also packed in strips of 32 columns,
+// C filled with NaN, and the reference chains' C.
+typedef struct {
+    float *a, *b, *packed, *c, *expected;
+} gemm_operands;
+
+static gemm_operands make_gemm_operands(int m, int n, int k) {
+    gemm_operands o;
+    o.a = malloc(sizeof(float) * m * k), o.b = malloc(sizeof(float) * k * n);
+    o.packed = calloc((size_t)(n + 31) / 32 * 32 * k, sizeof(float));
+    o.c = malloc(sizeof(float) * m * n), o.expected = malloc(sizeof(float) * m * n);
+    for (int i = 0; i < m * k; i++) o.a[i] = random_float();
+    for (int i = 0; i < k * n; i++) o.b[i] = random_float();
+    for (int j = 0; j < n; j++)
+        for (int p = 0; p < k; p++) o.packed[((j / 32) * k + p) * 32 + j % 32] = o.b[p * n + j];
+    for (int i = 0; i < m * n; i++) o.c[i] = NAN;
+    reference_gemm(m, n, k, o.a, o.b, o.expected);
+    return o;
+}
+
+static void free_gemm_operands(gemm_operands o) { free(o.a), free(o.b), free(o.packed), free(o.c), free(o.expected); }
+
 // The panels GEMM against the same chains, row-major and packed B, partial
 // panels, column blocks across strips, depths past one k block.
 static void test_panels(void) {
     static const int shapes[][3] = {{1, 1, 1}, {17, 5, 9}, {70, 7, 33}, {16, 1, 600}, {31, 40, 521}, {5, 33, 3}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], strips = (n + 31) / 32;
-        float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n);
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        gemm_operands o = make_gemm_operands(m, n, k);
         float *panels = malloc(sizeof(float) * ((m + 15) / 16) * 16 * k);
-        float *packed = calloc((size_t)strips * 32 * k, sizeof(float));
-        float *c = malloc(sizeof(float) * m * n), *expected = malloc(sizeof(float) * m * n);
-        for (int i = 0; i < m * k; i++) a[i] = random_float();
-        for (int i = 0; i < k * n; i++) b[i] = random_float();
-        for (int j = 0; j < n; j++)
-            for (int p = 0; p < k; p++) packed[((j / 32) * k + p) * 32 + j % 32] = b[p * n + j];
-        md_pack_panels(m, k, a, k, panels);
-        reference_gemm(m, n, k, a, b, expected);
+        md_pack_panels(m, k, o.a, k, panels);
         long before = md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON);
         char what[96];
-        for (int i = 0; i < m * n; i++) c[i] = NAN;
         snprintf(what, sizeof what, "panels row-major m %d n %d k %d", m, n, k);
-        check(md_sgemm_panels(m, n, k, panels, b, n, 32, c, n) == 1 && memcmp(c, expected, sizeof(float) * m * n) == 0,
+        check(md_sgemm_panels(m, n, k, panels, o.b, n, 32, o.c, n) == 1 &&
+                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
               what);
-        for (int i = 0; i < m * n; i++) c[i] = NAN;
+        for (int i = 0; i < m * n; i++) o.c[i] = NAN;
         snprintf(what, sizeof what, "panels packed m %d n %d k %d", m, n, k);
-        check(md_sgemm_panels(m, n, k, panels, packed, 32, 32L * k, c, n) == 1 &&
-                  memcmp(c, expected, sizeof(float) * m * n) == 0,
+        check(md_sgemm_panels(m, n, k, panels, o.packed, 32, 32L * k, o.c, n) == 1 &&
+                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
               what);
         snprintf(what, sizeof what, "the NEON panels kernel ran (m %d n %d k %d)", m, n, k);
         check(md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON) == before + 2, what);
-        free(a), free(b), free(panels), free(packed), free(c), free(expected);
+        free(panels), free_gemm_operands(o);
+    }
+}
+
+// The blocks GEMM against the same chains, row-major and packed B: partial
+// micro-panels and row blocks, depth blocks with a tail, column tiles with a
+// tail (the padded copy of B), rows split as two threads would.
+static void test_blocks(void) {
+    static const int shapes[][3] = {{1, 1, 1}, {17, 5, 9}, {97, 70, 257}, {13, 16, 128}, {6, 33, 3}, {203, 40, 131}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        gemm_operands o = make_gemm_operands(m, n, k);
+        float *blocks = malloc(sizeof(float) * md_blocks_count(m, k));
+        md_pack_blocks(m, k, o.a, k, 1, blocks);
+        long before = md_kernel_runs(MD_FAMILY_BLOCKS, MD_CPU_NEON);
+        int split = (m + 5) / 6 / 2 * 6; // the first half of the micro-panels
+        char what[96];
+        snprintf(what, sizeof what, "blocks row-major m %d n %d k %d", m, n, k);
+        check(md_sgemm_blocks(m, n, k, 0, split, blocks, o.b, n, 32, o.c, n) == 1 &&
+                  md_sgemm_blocks(m, n, k, split, m, blocks, o.b, n, 32, o.c, n) == 1 &&
+                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
+              what);
+        for (int i = 0; i < m * n; i++) o.c[i] = NAN;
+        snprintf(what, sizeof what, "blocks packed m %d n %d k %d", m, n, k);
+        check(md_sgemm_blocks(m, n, k, 0, m, blocks, o.packed, 32, 32L * k, o.c, n) == 1 &&
+                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
+              what);
+        snprintf(what, sizeof what, "the NEON blocks kernel ran (m %d n %d k %d)", m, n, k);
+        check(md_kernel_runs(MD_FAMILY_BLOCKS, MD_CPU_NEON) == before + 3, what);
+        free(blocks), free_gemm_operands(o);
     }
 }
 
@@ -491,6 +535,7 @@ int main(void) {
     test_winograd_f42();
     test_adam();
     test_panels();
+    test_blocks();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -61,12 +61,18 @@ public enum ConvWeightLayout: Sendable, Equatable {
     /// (`PackTransposedWeights`).
     case outputMajor
     /// The GEMM's weight matrix (O×(C·k·k) for convolutions, the
-    /// output-major one for transposed convolutions) packed in 16-row panels
-    /// for `Gemm.multiplyPanels` (`PackWeightPanels`).
-    case panels
+    /// output-major one for transposed convolutions) packed for a
+    /// column-exact kernel of few columns (`PackWeightPanels`).
+    case packed(Gemm.Packing)
     /// Transformed for a Winograd kernel, which then runs the layer
     /// (`SelectWinograd`).
     case winograd(WinogradKernel)
+
+    /// The packing of `packed` weights, else nil.
+    public var packing: Gemm.Packing? {
+        if case .packed(let packing) = self { return packing }
+        return nil
+    }
 }
 
 /// A convolution's weights and geometry.

@@ -59,7 +59,7 @@ public struct ExecutionPlan: Sendable {
         switch node.operation {
         case .conv(let p) where p.winogradKernel == nil:
             pixels = graph.shapes[node.output].spatial
-        case .convTranspose(let p) where p.winogradKernel == nil && (p.layout == .outputMajor || p.layout == .panels):
+        case .convTranspose(let p) where p.winogradKernel == nil && (p.layout == .outputMajor || p.layout.packing != nil):
             pixels = graph.shapes[node.inputs[0]].spatial
         default:
             return nil

@@ -34,7 +34,7 @@ struct Executor {
     func transposedLayout(_ layout: ConvWeightLayout) -> Convolution.TransposedWeightLayout {
         switch layout {
         case .outputMajor: .outputMajor
-        case .panels: .panels
+        case .packed(let packing): .packed(packing)
         default: .iohw
         }
     }
@@ -93,7 +93,7 @@ struct Executor {
                 Convolution.forward(
                     input: pointer(input, image: start), inputStride: imageStride(input),
                     inChannels: inShape.channels, height: inShape.height, width: inShape.width,
-                    weights: p.weights.buffer.baseAddress!, weightPanels: p.layout == .panels,
+                    weights: p.weights.buffer.baseAddress!, packedWeights: p.layout.packing,
                     outChannels: outShape.channels, geometry: p.geometry,
                     output: pointer(node.output, image: start), outputStride: imageStride(node.output),
                     outHeight: outShape.height, outWidth: outShape.width,

@@ -108,20 +108,19 @@ public enum Convolution {
     ///     keys the dropout mask).
     ///   - columnExact: every GEMM on `Gemm.multiplyColumnExact` (required
     ///     for `images` > 1; see the type's documentation).
-    ///   - weightPanels: `weights` are packed in 16-row panels
-    ///     (`Gemm.packPanels` of the O×(C·k·k) matrix) and the GEMM is
-    ///     `Gemm.multiplyPanels`, whose bits are `multiplyColumnExact`'s;
-    ///     needs `columnExact`.
+    ///   - packedWeights: `weights` are the O×(C·k·k) matrix packed so
+    ///     (`Gemm.Packing.pack`), and the GEMM is that packing's kernel,
+    ///     whose bits are `multiplyColumnExact`'s; needs `columnExact`.
     ///   - scratch: at least `scratchCount(...)` floats.
     public static func forward(
         input: UnsafePointer<Float>, inputStride: Int, inChannels: Int, height: Int, width: Int,
-        weights: UnsafePointer<Float>, weightPanels: Bool = false, outChannels: Int, geometry g: ConvGeometry,
+        weights: UnsafePointer<Float>, packedWeights: Gemm.Packing? = nil, outChannels: Int, geometry g: ConvGeometry,
         output: UnsafeMutablePointer<Float>, outputStride: Int, outHeight: Int, outWidth: Int,
         images: Int, imageIndex: Int, epilogue: Epilogue, columnExact: Bool = false,
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
-        precondition(!weightPanels || columnExact, "panel-packed weights run on the column-exact path")
+        precondition(packedWeights == nil || columnExact, "packed weights run on the column-exact path")
         let spatial = outHeight * outWidth
         let columns = images * spatial
         let depth = inChannels * g.kernel * g.kernel
@@ -160,7 +159,7 @@ public enum Convolution {
         let packed = scratch
         let staged = images == 1 ? output : scratch + Gemm.packedStripsCount(n: columns, k: depth)
         let ran: Bool
-        if weightPanels {
+        if let packing = packedWeights {
             // Few columns: plain row-major im2col (a packed strip would pad
             // each row of one pixel to 32 floats).
             for n in 0..<images {
@@ -168,8 +167,8 @@ public enum Convolution {
                               geometry: g, outHeight: outHeight, outWidth: outWidth, cols: packed, ldc: columns,
                               column: n * spatial, threads: threads)
             }
-            ran = Gemm.multiplyPanels(m: outChannels, n: columns, k: depth, aPanels: weights, b: packed,
-                                      operand: .rowMajor(ldb: columns), c: staged, ldc: columns, threads: threads)
+            ran = packing.multiply(m: outChannels, n: columns, k: depth, a: weights, b: packed,
+                                   operand: .rowMajor(ldb: columns), c: staged, ldc: columns, threads: threads)
         } else {
             parallelFor(images, threads: threads) { n in
                 Im2col.unfoldPacked(input: input + n * inputStride, channels: inChannels, height: height,
@@ -297,16 +296,16 @@ public enum Convolution {
     }
 
     /// How a transposed convolution's weights are stored.
-    public enum TransposedWeightLayout: Sendable {
+    public enum TransposedWeightLayout: Sendable, Equatable {
         /// IOHW as in the file: `inChannels`×(`outChannels`·k·k); used
         /// transposed by the GEMM.
         case iohw
         /// Repacked once at load to (`outChannels`·k·k)×`inChannels`, so the
         /// GEMM streams each output row's weights contiguously.
         case outputMajor
-        /// The `outputMajor` matrix packed in 16-row panels
-        /// (`Gemm.packPanels`), for `Gemm.multiplyPanels`; column-exact only.
-        case panels
+        /// The `outputMajor` matrix packed for a column-exact kernel
+        /// (`Gemm.Packing`); column-exact only.
+        case packed(Gemm.Packing)
     }
 
     /// Repacks IOHW weights into the `outputMajor` layout: a transpose of an
@@ -344,7 +343,7 @@ public enum Convolution {
     ) {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
         precondition(!columnExact || layout != .iohw, "the column-exact GEMM needs output-major weights")
-        precondition(columnExact || layout != .panels, "panel-packed weights run on the column-exact path")
+        if case .packed = layout { precondition(columnExact, "packed weights run on the column-exact path") }
         let inSpatial = inHeight * inWidth
         let columns = images * inSpatial
         let rows = outChannels * g.kernel * g.kernel
@@ -354,7 +353,7 @@ public enum Convolution {
             // input channel c, column n·inSpatial + pixel.
             let packed = scratch + rows * columns
             let ran: Bool
-            if layout == .panels {
+            if case .packed(let packing) = layout {
                 // Row-major B: the input itself for one image, else the
                 // group's inputs side by side.
                 var b = input, ldb = inSpatial
@@ -367,8 +366,8 @@ public enum Convolution {
                     }
                     (b, ldb) = (UnsafePointer(packed), columns)
                 }
-                ran = Gemm.multiplyPanels(m: rows, n: columns, k: inChannels, aPanels: weights, b: b,
-                                          operand: .rowMajor(ldb: ldb), c: cols, ldc: columns, threads: threads)
+                ran = packing.multiply(m: rows, n: columns, k: inChannels, a: weights, b: b,
+                                       operand: .rowMajor(ldb: ldb), c: cols, ldc: columns, threads: threads)
             } else {
                 parallelFor(inChannels, threads: threads) { c in
                     for n in 0..<images {

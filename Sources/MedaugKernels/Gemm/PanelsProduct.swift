@@ -27,14 +27,6 @@ extension Gemm {
         }
     }
 
-    /// How `multiplyPanels` reads B.
-    public enum PanelsOperand: Sendable, Equatable {
-        /// Row-major k×n, rows `ldb` floats apart.
-        case rowMajor(ldb: Int)
-        /// Packed in strips of 32 columns (`Im2col.unfoldPacked`).
-        case packed
-    }
-
     /// C[M×N] = A·B with A packed by `packPanels` (the weights of a layer
     /// whose product has few columns: its reads of A are vector loads, where
     /// the strips kernel broadcasts A one float at a time). Every element is
@@ -44,20 +36,12 @@ extension Gemm {
     /// split over the threads in groups of 4 panels (64 rows). Returns false
     /// (C untouched) when the tier has no panels kernel.
     public static func multiplyPanels(m: Int, n: Int, k: Int, aPanels: UnsafePointer<Float>,
-                                      b: UnsafePointer<Float>, operand: PanelsOperand,
+                                      b: UnsafePointer<Float>, operand: RightOperand,
                                       c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) -> Bool {
         guard CPUTier.current.runs(.panels) else { return false }
-        let (ldb, stripStride) = switch operand {
-        case .rowMajor(let rowStride): (rowStride, 32)
-        case .packed: (32, 32 * k)
-        }
-        let groups = (m + 63) / 64
-        let parts = max(1, min(threads, groups))
-        parallelFor(parts, threads: parts) { part in
-            let range = splitRange(groups, parts: parts, part: part)
-            let first = range.lowerBound * 64, count = min(m, range.upperBound * 64) - first
-            guard count > 0 else { return }
-            let ran = md_sgemm_panels(Int32(count), Int32(n), Int32(k), aPanels + first * k, b, Int32(ldb),
+        let (ldb, stripStride) = operand.addressing(k: k)
+        splitRows(m: m, unit: 64, threads: threads) { first, end in
+            let ran = md_sgemm_panels(Int32(end - first), Int32(n), Int32(k), aPanels + first * k, b, Int32(ldb),
                                       stripStride, c + first * ldc, Int32(ldc))
             precondition(ran == 1, "the panels kernel refused a tier that runs it")
         }

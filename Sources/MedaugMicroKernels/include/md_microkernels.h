@@ -29,7 +29,8 @@ extern "C" {
 #define MD_FAMILY_PANELS 8      // md_sgemm_panels
 #define MD_FAMILY_STRIDED_WINOGRAD_F42 9 // md_winograd_f42_conv, md_winograd_f42_transposed
 #define MD_FAMILY_DIRECT_WEIGHT_GRADIENT 10 // md_conv_weight_gradient_stride1
-#define MD_FAMILY_COUNT 11
+#define MD_FAMILY_BLOCKS 11     // md_sgemm_blocks
+#define MD_FAMILY_COUNT 12
 
 // How many times a kernel of `family` ran with the code of `tier` (MD_CPU_*)
 // in this process: tests check that a forced tier's code really ran.
@@ -91,6 +92,31 @@ void md_pack_panels(int m, int k, const float *a, int lda, float *panels);
 // (C untouched). Tiers: avx512, avx2, neon.
 int md_sgemm_panels(int m, int n, int k, const float *a, const float *b, int ldb, long strip_stride, float *c,
                     int ldc);
+
+// Floats md_pack_blocks writes for an m×k matrix: m·k (nothing is padded).
+long md_blocks_count(int m, int k);
+
+// A (m×k) packed for md_sgemm_blocks, element (i, p) read at
+// a[i·row_stride + p·column_stride] (a row-major matrix: lda, 1; the
+// transpose of one: 1, ldt). The layout: row blocks of 96 rows, each in
+// depth blocks of 128 steps, each in micro-panels of 6 rows stored
+// step-major, in the order the kernel reads them. Portable C.
+void md_pack_blocks(int m, int k, const float *a, long row_stride, long column_stride, float *packed);
+
+// Rows [row0, row1) of C[m×n] = A·B (C overwritten, leading dimension ldc;
+// row0 a multiple of 6, row1 too or m) with A packed by md_pack_blocks and
+// B(p, j) at b + (j/32)·strip_stride + p·ldb + j%32, as md_sgemm_panels
+// reads it. For a large A times a few dozen to a few hundred columns (the
+// 8×8-pixel layers of a generator, 64 columns per image), where the panels
+// kernel's vector loads of A serve too few columns each: here A is
+// broadcast and each float of it serves 64 columns (AVX-512) from
+// registers. Threads split the rows (row0, row1; a and c stay the whole
+// matrices). Each element of C is one fused multiply-add chain over p in
+// order from 0, the strips kernel's: the same bits, on every tier. Returns
+// 1 when it ran, 0 when the tier has no code for it (C untouched). Tiers:
+// avx512, avx2, neon.
+int md_sgemm_blocks(int m, int n, int k, int row0, int row1, const float *a, const float *b, int ldb,
+                    long strip_stride, float *c, int ldc);
 
 // Stride-1 convolution of one image without im2col: output rows
 // [row_begin, row_end) of all cout channels, out[co][oy][ox] =
