@@ -36,11 +36,13 @@ extension Gemm {
     /// product with few columns per image, and the column-exact kernel that
     /// reads them. Both give `multiplyColumnExact`'s bits.
     public enum Packing: CaseIterable, Sendable, Equatable {
-        /// 16-row panels read with vector loads (`multiplyPanels`): for 1 to
-        /// 16 columns, where streaming A is the whole cost.
+        /// 16-row panels read with vector loads (`multiplyPanels`): for a few
+        /// columns (the engine's layers of 1 to 15 pixels per image), where
+        /// streaming A is the whole cost.
         case panels
         /// Cache blocks of 6-row micro-panels, broadcast (`multiplyBlocks`):
-        /// for more columns, where the panels kernel re-reads A from L2.
+        /// for more columns (the engine's layers of 16 to 64 pixels), where
+        /// the panels kernel re-reads A from L2 for every 6 columns.
         case blocks
 
         /// Floats the packed m×k matrix takes.
