@@ -2,8 +2,9 @@ import MedaugMicroKernels
 import MedaugSupport
 
 extension Gemm {
-    /// Floats `packBlocks` writes for an m×k matrix (m·k: nothing is padded).
-    public static func blocksCount(m: Int, k: Int) -> Int { m * k }
+    /// Floats `packBlocks` writes for an m×k matrix (m·k: nothing is padded;
+    /// the layout's own count, `md_blocks_count`).
+    public static func blocksCount(m: Int, k: Int) -> Int { md_blocks_count(Int32(m), Int32(k)) }
 
     /// Packs A (m×k, row-major, `lda`) for `multiplyBlocks`: cache blocks of
     /// 6-row micro-panels, in the order the kernel reads them.
