@@ -167,9 +167,10 @@ public final class Session: @unchecked Sendable {
     /// nothing there. Measured again in one process, the budget switching
     /// from run to run (2026-12-06, 24 runs of each, twice): four images
     /// per pass 1.5–2.7% faster per image, all eight 2.7–3.6% (5% in one
-    /// further run), for a peak RSS of 360 and 431 MiB against 331, where
-    /// ncnn peaks at about 375 MB: the weights are streamed fewer times, but
-    /// not enough to give up the lowest peak RSS.
+    /// further run), for a peak RSS of 360 and 431 MiB against 331 (ncnn,
+    /// the leanest other engine, peaks at about 375 MiB in `scripts/bench
+    /// engine`): fewer passes stream the weights fewer times, but a few
+    /// percent did not seem worth most of the margin on peak RSS.
     func imagesPerPass(batch: Int, graph: Graph, key: Model.GraphKey, keepAll: Bool) throws -> Int {
         guard batch > 1 else { return 1 }
         let single = try plan(graph: graph, key: key, batch: 1, keepAll: keepAll)
