@@ -36,6 +36,14 @@ static gemm_operands make_gemm_operands(int m, int n, int k) {
 
 static void free_gemm_operands(gemm_operands o) { free(o.a), free(o.b), free(o.packed), free(o.c), free(o.expected); }
 
+// Whether C holds the reference chains' bits; C is filled with NaN again
+// for the next product.
+static int matches_reference(gemm_operands o, int m, int n) {
+    int same = memcmp(o.c, o.expected, sizeof(float) * m * n) == 0;
+    for (int i = 0; i < m * n; i++) o.c[i] = NAN;
+    return same;
+}
+
 // The strips GEMM, B row-major and packed, against the chains.
 void test_strips(void) {
     static const int shapes[][3] = {{1, 1, 1}, {1, 17, 3}, {7, 33, 5}, {8, 64, 9}, {13, 70, 31}, {6, 16, 1},
@@ -46,14 +54,9 @@ void test_strips(void) {
         char what[96];
         long before = md_kernel_runs(MD_FAMILY_STRIPS, MD_CPU_NEON);
         snprintf(what, sizeof what, "strips m %d n %d k %d", m, n, k);
-        check(md_sgemm_strips(m, n, k, o.a, k, o.b, n, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
-              what);
-        for (int i = 0; i < m * n; i++) o.c[i] = NAN;
+        check(md_sgemm_strips(m, n, k, o.a, k, o.b, n, o.c, n) == 1 && matches_reference(o, m, n), what);
         snprintf(what, sizeof what, "packed strips m %d n %d k %d", m, n, k);
-        check(md_sgemm_packed_strips(m, n, k, o.a, k, o.packed, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
-              what);
+        check(md_sgemm_packed_strips(m, n, k, o.a, k, o.packed, o.c, n) == 1 && matches_reference(o, m, n), what);
         snprintf(what, sizeof what, "the NEON strips kernel ran (m %d n %d k %d)", m, n, k);
         check(md_kernel_runs(MD_FAMILY_STRIPS, MD_CPU_NEON) == before + 2, what);
         free_gemm_operands(o);
@@ -72,14 +75,9 @@ void test_panels(void) {
         long before = md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON);
         char what[96];
         snprintf(what, sizeof what, "panels row-major m %d n %d k %d", m, n, k);
-        check(md_sgemm_panels(m, n, k, panels, o.b, n, 32, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
-              what);
-        for (int i = 0; i < m * n; i++) o.c[i] = NAN;
+        check(md_sgemm_panels(m, n, k, panels, o.b, n, 32, o.c, n) == 1 && matches_reference(o, m, n), what);
         snprintf(what, sizeof what, "panels packed m %d n %d k %d", m, n, k);
-        check(md_sgemm_panels(m, n, k, panels, o.packed, 32, 32L * k, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
-              what);
+        check(md_sgemm_panels(m, n, k, panels, o.packed, 32, 32L * k, o.c, n) == 1 && matches_reference(o, m, n), what);
         snprintf(what, sizeof what, "the NEON panels kernel ran (m %d n %d k %d)", m, n, k);
         check(md_kernel_runs(MD_FAMILY_PANELS, MD_CPU_NEON) == before + 2, what);
         free(panels), free_gemm_operands(o);
@@ -102,12 +100,11 @@ void test_blocks(void) {
         snprintf(what, sizeof what, "blocks row-major m %d n %d k %d", m, n, k);
         check(md_sgemm_blocks(m, n, k, 0, split, blocks, o.b, n, 32, o.c, n) == 1 &&
                   md_sgemm_blocks(m, n, k, split, m, blocks, o.b, n, 32, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
+                  matches_reference(o, m, n),
               what);
-        for (int i = 0; i < m * n; i++) o.c[i] = NAN;
         snprintf(what, sizeof what, "blocks packed m %d n %d k %d", m, n, k);
         check(md_sgemm_blocks(m, n, k, 0, m, blocks, o.packed, 32, 32L * k, o.c, n) == 1 &&
-                  memcmp(o.c, o.expected, sizeof(float) * m * n) == 0,
+                  matches_reference(o, m, n),
               what);
         snprintf(what, sizeof what, "the NEON blocks kernel ran (m %d n %d k %d)", m, n, k);
         check(md_kernel_runs(MD_FAMILY_BLOCKS, MD_CPU_NEON) == before + 3, what);
