@@ -83,6 +83,27 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(relativeError(out, expected), kernel.testErrorBound, "\(kernel)")
     }
 
+    /// A narrow layer's F(4×4, 3×3) bands hold fewer tiles (`bandTiles`:
+    /// V and M within 1 MiB): here 72 tiles, three tile rows of 20, so
+    /// three bands, shared by two threads and run by one.
+    func testNarrowLayerBandsMatchNaiveConvolution() throws {
+        let (c, h, w, o) = (40, 36, 70, 60)
+        XCTAssertEqual(WinogradF43.bandTiles(inChannels: c, outChannels: o), 72)
+        XCTAssertEqual(WinogradF43.band(inChannels: c, outChannels: o, height: h, width: w).rows, 3)
+        XCTAssertEqual(WinogradF43.bandTiles(inChannels: 128, outChannels: 128), 128)
+        var rng = TestRandom(seed: 8)
+        let x = rng.normals(c * h * w)
+        let weights = rng.normals(o * c * 9, scale: 0.1)
+        let (expected, _, _) = Naive.conv(x, n: 1, c: c, h: h, w: w, weights: weights, o: o, k: 3, s: 1, p: 1, bias: nil)
+        try forEachTier(running: .winogradF43) { tier in
+            guard tier.runs(.winogradF43) else { return }
+            for threads in [1, 2] {
+                let out = winograd(.f43, x, c: c, h: h, w: w, weights: weights, o: o, threads: threads)
+                XCTAssertLessThan(relativeError(out, expected), WinogradKernel.f43.testErrorBound, "threads \(threads)")
+            }
+        }
+    }
+
     /// Bias and ReLU / LeakyReLU applied at the kernel's store, and the
     /// general epilogue paths (dropout per band, instance norm per image),
     /// against the naive convolution followed by the same epilogue.

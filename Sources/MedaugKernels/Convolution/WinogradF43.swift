@@ -50,15 +50,50 @@ public enum WinogradF43 {
         }
     }
 
-    /// Tile rows per band: about 128 tiles (GEMM columns), as `Winograd`.
+    /// Tile rows per band: about `tiles` tiles (GEMM columns), whole rows
+    /// of quads, at least one.
     static func bandTileRows(width: Int, tileRows: Int, tiles: Int = 128) -> Int {
         let tilesPerRow = (width + 15) / 16 * 4
         return max(1, min(tileRows, tiles / tilesPerRow))
     }
 
+    /// Tiles per band: 128, as `Winograd`, for layers of at least 128 × 128
+    /// channels, whose transformed weights (2.4 MB and up) a band's GEMMs
+    /// read once; fewer for narrower layers, so that a band's transformed
+    /// input V and products M (36 · (in + out channels) floats per tile)
+    /// stay within 1 MiB, in L2 from the input step to the output step
+    /// (at least 32 tiles).
+    ///
+    /// Measured on an Intel Xeon (Emerald Rapids, 2 MB L2 per core; the
+    /// 2026-12-06 session): one layer, one thread, every band in turn
+    /// (a C harness around `md_winograd_f43`, minimum of 21 passes), 128
+    /// → 64 → 32 tiles per band, ms:
+    /// - avx512: 32 → 32 channels at 256×256 3.73 → 3.35; 64 → 32 at 256
+    ///   9.58 → 7.95; 64 → 64 at 128 3.90 → 3.42 → 3.22; 64 → 128 at 64
+    ///   1.57 → 1.49 → 1.36; 128 → 128 at 64 2.93 → 2.93 → 2.87 and 256 →
+    ///   256 at 32 2.43 → 2.54 → 2.63 (the weights re-read per band);
+    /// - avx2: 64 → 32 at 256 13.00 → 11.51; 64 → 64 at 128 5.52 → 5.12
+    ///   → 4.91; 512 → 256 at 32 7.58 → 7.31 → 7.11.
+    /// Whole segmenter-256, batch 1, 2 threads, the rule switched from run
+    /// to run inside one `medaug run --repeat` (three processes of 45
+    /// runs): avx512 43.7 → 41.2 ms per image (dec.0.conv1 4.86 → 3.97,
+    /// dec.1.conv2 1.98 → 1.60 in `MEDAUG_PROFILE=1` medians); forced avx2
+    /// tier 60.6 → 59.0; avx512 at batch 8 43.4 → 40.7. Per-layer sums of
+    /// other rules in the same alternation (avx512, batch 1): 128 tiles
+    /// 44.35, the rule 41.51, a 512 KiB budget 41.71, the budget for every
+    /// layer 42.05 (enc.3.conv2 1.65 → 1.73). The same budget for the
+    /// F(2×2, 3×3) layers (the first layer on avx512 and the 16-pixel
+    /// bottom ones) cost the bottom 0.1 ms each, so `Winograd` keeps 128.
+    static func bandTiles(inChannels: Int, outChannels: Int) -> Int {
+        guard inChannels * outChannels < 128 * 128 else { return 128 }
+        let budget = (1 << 20) / (36 * (inChannels + outChannels) * MemoryLayout<Float>.size)
+        return max(32, min(128, budget))
+    }
+
     /// Tile rows per band and the scratch floats of one band.
     static func band(inChannels: Int, outChannels: Int, height: Int, width: Int) -> (rows: Int, floats: Int) {
-        let rows = bandTileRows(width: width, tileRows: (height + 3) / 4)
+        let rows = bandTileRows(width: width, tileRows: (height + 3) / 4,
+                                tiles: bandTiles(inChannels: inChannels, outChannels: outChannels))
         return (rows, md_winograd_f43_scratch(Int32(inChannels), Int32(outChannels), Int32(width), Int32(rows)))
     }
 
