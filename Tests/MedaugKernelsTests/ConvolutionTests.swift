@@ -15,6 +15,10 @@ final class ConvolutionTests: XCTestCase {
         (3, 4, 8, 8, 9, 4, 1, 1),
         (1, 6, 4, 4, 17, 2, 2, 0),
         (2, 5, 2, 2, 4, 4, 2, 1),
+        // Transposed, kernel = stride: 3 and 5 chunks of input rows
+        // (`Convolution.transposedPatchesForward`).
+        (2, 3, 130, 70, 8, 2, 2, 0),
+        (1, 4, 50, 45, 30, 3, 3, 0),
     ]
 
     /// Runs every case in groups of `groupSize` images (grouped images need
@@ -208,8 +212,8 @@ final class ConvolutionTests: XCTestCase {
                     let g = ConvGeometry(kernel: t.k, stride: t.s, padding: t.p)
                     let groupSize = min(group, t.n)
                     var scratch = [Float](repeating: 0, count: Convolution.transposedScratchCount(
-                        inChannels: t.c, outChannels: t.o, geometry: g, inHeight: t.h, inWidth: t.w, images: groupSize,
-                        columnExact: group > 1))
+                        inChannels: t.c, outChannels: t.o, geometry: g, inHeight: t.h, inWidth: t.w, outHeight: oh,
+                        outWidth: ow, images: groupSize, columnExact: group > 1, threads: threads))
                     var out = [Float](repeating: .nan, count: expected.count)
                     bias.withUnsafeBufferPointer { b in
                         var start = 0

@@ -84,7 +84,8 @@ public struct ExecutionPlan: Sendable {
         case .convTranspose(let p):
             return Convolution.transposedScratchCount(
                 inChannels: input.channels, outChannels: output.channels, geometry: p.geometry,
-                inHeight: input.height, inWidth: input.width, images: group, columnExact: columnExact)
+                inHeight: input.height, inWidth: input.width, outHeight: output.height, outWidth: output.width,
+                images: group, columnExact: columnExact, threads: threads)
         case .batchNorm:
             return 2 * output.channels
         default:

@@ -288,8 +288,14 @@ public enum Convolution {
     /// Scratch floats `transposedForward` needs for a group of `images`.
     public static func transposedScratchCount(
         inChannels: Int, outChannels: Int, geometry: ConvGeometry,
-        inHeight: Int, inWidth: Int, images: Int, columnExact: Bool = false
+        inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, images: Int, columnExact: Bool = false,
+        threads: Int
     ) -> Int {
+        if images == 1, !columnExact,
+           expandsPatches(geometry, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth) {
+            return patchScratchCount(outChannels: outChannels, kernel: geometry.kernel, inHeight: inHeight,
+                                     inWidth: inWidth, threads: threads)
+        }
         let columns = images * inHeight * inWidth
         let packed = columnExact ? Gemm.packedStripsCount(n: columns, k: inChannels) : 0
         return outChannels * geometry.kernel * geometry.kernel * columns + packed
@@ -344,6 +350,14 @@ public enum Convolution {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
         precondition(!columnExact || layout != .iohw, "the column-exact GEMM needs output-major weights")
         if case .packed = layout { precondition(columnExact, "packed weights run on the column-exact path") }
+        if images == 1, !columnExact,
+           expandsPatches(g, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth) {
+            transposedPatchesForward(input: input, inChannels: inChannels, inHeight: inHeight, inWidth: inWidth,
+                                     weights: weights, layout: layout, outChannels: outChannels, kernel: g.kernel,
+                                     output: output, imageIndex: imageIndex, epilogue: epilogue, scratch: scratch,
+                                     threads: threads)
+            return
+        }
         let inSpatial = inHeight * inWidth
         let columns = images * inSpatial
         let rows = outChannels * g.kernel * g.kernel
