@@ -32,7 +32,7 @@ extension Convolution {
     static let chunkFloats = 1 << 17
 
     /// Whether `transposedForward` of one image takes this path.
-    public static func expandsPatches(_ g: ConvGeometry, inHeight: Int, inWidth: Int, outHeight: Int,
+    static func expandsPatches(_ g: ConvGeometry, inHeight: Int, inWidth: Int, outHeight: Int,
                                       outWidth: Int) -> Bool {
         g.kernel == g.stride && g.kernel > 1 && g.padding == 0
             && outHeight == inHeight * g.kernel && outWidth == inWidth * g.kernel
