@@ -33,7 +33,7 @@ extension Convolution {
 
     /// Whether `transposedForward` of one image takes this path.
     static func expandsPatches(_ g: ConvGeometry, inHeight: Int, inWidth: Int, outHeight: Int,
-                                      outWidth: Int) -> Bool {
+                               outWidth: Int) -> Bool {
         g.kernel == g.stride && g.kernel > 1 && g.padding == 0
             && outHeight == inHeight * g.kernel && outWidth == inWidth * g.kernel
     }
