@@ -11,8 +11,8 @@ extension Convolution {
         inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, images: Int, columnExact: Bool = false,
         threads: Int
     ) -> Int {
-        if images == 1, !columnExact,
-           expandsPatches(geometry, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth) {
+        if expandsPatches(geometry, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth,
+                          images: images, columnExact: columnExact) {
             return patchScratchCount(outChannels: outChannels, kernel: geometry.kernel, inHeight: inHeight,
                                      inWidth: inWidth, threads: threads)
         }
@@ -72,8 +72,8 @@ extension Convolution {
         precondition(images == 1 || columnExact, "grouped images need a column-exact GEMM")
         precondition(!columnExact || layout != .iohw, "the column-exact GEMM needs output-major weights")
         if case .packed = layout { precondition(columnExact, "packed weights run on the column-exact path") }
-        if images == 1, !columnExact,
-           expandsPatches(g, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth) {
+        if expandsPatches(g, inHeight: inHeight, inWidth: inWidth, outHeight: outHeight, outWidth: outWidth,
+                          images: images, columnExact: columnExact) {
             transposedPatchesForward(input: input, inChannels: inChannels, inHeight: inHeight, inWidth: inWidth,
                                      weights: weights, layout: layout, outChannels: outChannels, kernel: g.kernel,
                                      output: output, imageIndex: imageIndex, epilogue: epilogue, scratch: scratch,

@@ -31,25 +31,30 @@ extension Convolution {
     ///   4.67 and 5.39, 1 MiB 4.60 and 5.31, 128 KiB 5.00 and 5.67.
     static let chunkFloats = 1 << 17
 
-    /// Whether `transposedForward` of one image takes this path.
-    static func expandsPatches(_ g: ConvGeometry, inHeight: Int, inWidth: Int, outHeight: Int,
-                               outWidth: Int) -> Bool {
-        g.kernel == g.stride && g.kernel > 1 && g.padding == 0
+    /// Whether `transposedForward` (and so `transposedScratchCount`) takes
+    /// this path: one image, no column-exact GEMM, kernel = stride, no
+    /// padding.
+    static func expandsPatches(_ g: ConvGeometry, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
+                               images: Int, columnExact: Bool) -> Bool {
+        images == 1 && !columnExact && g.kernel == g.stride && g.kernel > 1 && g.padding == 0
             && outHeight == inHeight * g.kernel && outWidth == inWidth * g.kernel
     }
 
-    /// Input rows per chunk: as many as keep the chunk within `chunkFloats`
-    /// (at least one).
-    static func patchChunkRows(rows: Int, inHeight: Int, inWidth: Int) -> Int {
-        max(1, min(inHeight, chunkFloats / max(1, rows * inWidth)))
+    /// How the input rows are cut for a GEMM of `rows` rows: as many rows
+    /// per chunk as keep it within `chunkFloats` (at least one), the number
+    /// of chunks, and the threads that take them.
+    static func patchChunks(rows: Int, inHeight: Int, inWidth: Int, threads: Int)
+        -> (rowsPerChunk: Int, count: Int, workers: Int) {
+        let rowsPerChunk = max(1, min(inHeight, chunkFloats / max(1, rows * inWidth)))
+        let count = (inHeight + rowsPerChunk - 1) / rowsPerChunk
+        return (rowsPerChunk, count, max(1, min(threads, count)))
     }
 
     /// Scratch floats of the path: one chunk per thread.
     static func patchScratchCount(outChannels: Int, kernel: Int, inHeight: Int, inWidth: Int, threads: Int) -> Int {
         let rows = outChannels * kernel * kernel
-        let chunkRows = patchChunkRows(rows: rows, inHeight: inHeight, inWidth: inWidth)
-        let chunks = (inHeight + chunkRows - 1) / chunkRows
-        return max(1, min(threads, chunks)) * rows * chunkRows * inWidth
+        let chunks = patchChunks(rows: rows, inHeight: inHeight, inWidth: inWidth, threads: threads)
+        return chunks.workers * rows * chunks.rowsPerChunk * inWidth
     }
 
     /// output = epilogue(convTranspose(input)) for one image of a layer that
@@ -61,9 +66,8 @@ extension Convolution {
         scratch: UnsafeMutablePointer<Float>, threads: Int
     ) {
         let rows = outChannels * k * k
-        let chunkRows = patchChunkRows(rows: rows, inHeight: inHeight, inWidth: inWidth)
-        let chunks = (inHeight + chunkRows - 1) / chunkRows
-        let workers = max(1, min(threads, chunks))
+        let (chunkRows, chunks, workers) = patchChunks(rows: rows, inHeight: inHeight, inWidth: inWidth,
+                                                       threads: threads)
         let outWidth = inWidth * k, spatial = inHeight * k * outWidth
         let elementwise = epilogue.isElementwise && !epilogue.isIdentity
         parallelFor(workers, threads: workers) { worker in
