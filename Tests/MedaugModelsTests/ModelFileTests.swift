@@ -127,4 +127,17 @@ final class ModelFileTests: XCTestCase {
         XCTAssertEqual(mean, 0, accuracy: 0.0005)
         XCTAssertEqual(std, 0.02, accuracy: 0.0005)
     }
+
+    /// Weights computed at load (folded, transformed, packed) start on a
+    /// cache line, as the engine's arena does.
+    func testOwnedValuesAreCacheAligned() {
+        for count in [0, 7, 1 << 20] {
+            let computed = TensorValues(count: count) { $0.initialize(repeating: 2) }
+            XCTAssertEqual(Int(bitPattern: computed.buffer.baseAddress!) % 64, 0, "\(count) computed floats")
+            XCTAssertEqual(computed.count, count)
+            let copied = TensorValues(copy: [Float](repeating: 3, count: count))
+            XCTAssertEqual(Int(bitPattern: copied.buffer.baseAddress!) % 64, 0, "\(count) copied floats")
+            XCTAssertEqual(Array(copied.buffer), [Float](repeating: 3, count: count))
+        }
+    }
 }

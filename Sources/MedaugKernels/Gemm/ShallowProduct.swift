@@ -89,7 +89,7 @@ public final class ShallowProduct {
                                 _ count: Int) -> UnsafeMutablePointer<Float> {
         if let buffer, count <= capacity { return buffer }
         buffer?.deallocate()
-        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let fresh = CacheAligned.allocate(Float.self, capacity: count)
         buffer = fresh
         capacity = count
         return fresh

@@ -40,7 +40,7 @@ extension Gemm {
                                          ldc: Int, accumulate: Bool, threads: Int) -> Bool {
         guard hasColumnExactKernel else { return false }
         // Bᵀ, the strips kernel's A: n rows of k.
-        let bt = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+        let bt = CacheAligned.allocate(Float.self, capacity: n * k)
         defer { bt.deallocate() }
         for p in 0..<k {
             for j in 0..<n { bt[j * k + p] = b[p * ldb + j] }
@@ -50,7 +50,7 @@ extension Gemm {
             let stripRange = splitRange(strips, parts: parts, part: part)
             let first = stripRange.lowerBound * 32, width = min(m, stripRange.upperBound * 32) - first
             guard width > 0 else { return }
-            let sum = UnsafeMutablePointer<Float>.allocate(capacity: 2 * n * width)
+            let sum = CacheAligned.allocate(Float.self, capacity: 2 * n * width)
             defer { sum.deallocate() }
             let partial = sum + n * width
             for p0 in stride(from: 0, to: k, by: transposedNarrowDepthBlock) {

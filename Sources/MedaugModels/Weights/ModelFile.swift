@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// A model file opened and checked against its own architecture: the
 /// configuration parsed from `__metadata__["medaug"]` and every tensor it
 /// needs present with the right dtype and shape, nothing more.
@@ -104,16 +106,17 @@ public struct TensorValues: @unchecked Sendable {
     public subscript(i: Int) -> Float { buffer[i] }
 }
 
-/// Heap storage with a stable address.
+/// Heap storage with a stable address, on a cache line (`CacheAligned`:
+/// the kernels stream transformed and packed weights in 64-byte vectors).
 final class FloatBox {
     let pointer: UnsafeMutableBufferPointer<Float>
     init(_ values: [Float]) {
-        pointer = .allocate(capacity: max(values.count, 1))
+        pointer = CacheAligned.allocateBuffer(Float.self, capacity: values.count)
         _ = pointer.initialize(from: values)
     }
     /// `count` floats, zeroed.
     init(count: Int) {
-        pointer = UnsafeMutableBufferPointer(rebasing: UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))[0..<count])
+        pointer = CacheAligned.allocateBuffer(Float.self, capacity: count)
         pointer.initialize(repeating: 0)
     }
     deinit { pointer.deallocate() }

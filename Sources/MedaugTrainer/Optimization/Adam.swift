@@ -93,8 +93,8 @@ public final class Adam {
             stride(from: 0, to: parameter.count, by: 1 << 20).map { (index, $0..<min(parameter.count, $0 + (1 << 20))) }
         }
         moments = trainable.map { parameter in
-            let m = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
-            let v = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameter.count)
+            let m = CacheAligned.allocateBuffer(Float.self, capacity: parameter.count)
+            let v = CacheAligned.allocateBuffer(Float.self, capacity: parameter.count)
             m.initialize(repeating: 0)
             v.initialize(repeating: 0)
             return (m, v)
@@ -164,8 +164,9 @@ public final class Adam {
                        _ step: UnsafePointer<md_adam_step>) {
         let n = product.n, width = 512
         let rows = range.lowerBound / n..<(range.upperBound + n - 1) / n
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * width) { block in
-            let block = block.baseAddress!
+        withUnsafeTemporaryAllocation(byteCount: 8 * width * MemoryLayout<Float>.stride,
+                                      alignment: CacheAligned.lineBytes) { raw in
+            let block = raw.baseAddress!.bindMemory(to: Float.self, capacity: 8 * width)
             for first in stride(from: rows.lowerBound, to: rows.upperBound, by: 8) {
                 let blockRows = first..<min(rows.upperBound, first + 8)
                 for column in stride(from: 0, to: n, by: width) {

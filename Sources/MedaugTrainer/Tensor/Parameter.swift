@@ -1,5 +1,6 @@
 import MedaugKernels
 import MedaugModels
+import MedaugSupport
 
 /// One named tensor a layer stores in the weights file: a trainable weight
 /// with its gradient, or a BatchNorm running statistic (not trainable).
@@ -55,9 +56,9 @@ public final class Parameter {
         self.shape = shape
         self.isTrainable = isTrainable
         let count = shape.reduce(1, *)
-        value = .allocate(capacity: count)
+        value = CacheAligned.allocateBuffer(Float.self, capacity: count)
         value.initialize(repeating: initialValue)
-        storage = .allocate(capacity: count)
+        storage = CacheAligned.allocateBuffer(Float.self, capacity: count)
         storage.initialize(repeating: 0)
     }
 

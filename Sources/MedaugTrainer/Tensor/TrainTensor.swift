@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// The shape of an NCHW tensor: images, channels, height, width.
 ///
 /// A plain struct of four integers rather than an `[Int]`, so comparing and
@@ -55,7 +57,7 @@ public final class TrainTensor {
     public init(shape: TensorShape, repeating value: Float = 0) {
         self.shape = shape
         capacity = max(1, shape.count)
-        pointer = .allocate(capacity: capacity)
+        pointer = CacheAligned.allocate(Float.self, capacity: capacity)
         pointer.initialize(repeating: value, count: capacity)
     }
 
@@ -85,7 +87,7 @@ public final class TrainTensor {
         guard newShape.count > capacity else { return false }
         pointer.deallocate()
         capacity = newShape.count
-        pointer = .allocate(capacity: capacity)
+        pointer = CacheAligned.allocate(Float.self, capacity: capacity)
         pointer.initialize(repeating: 0, count: capacity)
         return true
     }
@@ -134,7 +136,7 @@ public final class LabelMap {
         self.h = h
         self.w = w
         capacity = max(1, n * h * w)
-        pointer = .allocate(capacity: capacity)
+        pointer = CacheAligned.allocate(Int32.self, capacity: capacity)
         pointer.initialize(repeating: value, count: capacity)
     }
 
@@ -161,7 +163,7 @@ public final class LabelMap {
         guard n * h * w > capacity else { return }
         pointer.deallocate()
         capacity = n * h * w
-        pointer = .allocate(capacity: capacity)
+        pointer = CacheAligned.allocate(Int32.self, capacity: capacity)
         pointer.initialize(repeating: 0, count: capacity)
     }
 }

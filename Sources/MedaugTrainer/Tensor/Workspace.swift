@@ -1,3 +1,5 @@
+import MedaugSupport
+
 /// Scratch memory shared by the layers of one network for values that live
 /// only inside one forward or backward call (im2col columns, col2im input).
 ///
@@ -21,7 +23,7 @@ public final class Workspace {
         if let storage, count <= capacity { return storage }
         storage?.deallocate()
         capacity = max(count, 1)
-        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        let fresh = CacheAligned.allocate(Float.self, capacity: capacity)
         fresh.initialize(repeating: 0, count: capacity)
         storage = fresh
         return fresh
@@ -46,7 +48,7 @@ final class GrowableBuffer<Element> {
         if let storage, count <= capacity { return storage }
         storage?.deallocate()
         capacity = max(count, 1)
-        let fresh = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        let fresh = CacheAligned.allocate(Element.self, capacity: capacity)
         fresh.initialize(repeating: fill, count: capacity)
         storage = fresh
         return fresh
