@@ -12,11 +12,13 @@ import MedaugSupport
 /// kept per image: it is cheap next to the GEMMs and would otherwise be the
 /// largest saved activation (k² times the input).
 /// pix2pix's 4×4 stride-2 layers from 32 output columns run y and dx on
-/// Winograd instead (`StridedWinogradPath`, which has the measurement), and
-/// stride-1 layers the engine would run on its direct kernel (the U-Net
-/// segmenter's 3×3 layers from 32 columns) run y and dx on that kernel
-/// (`DirectConvolutionPath`, likewise, with their dW on medaug's kernel on
-/// avx512); every other dW runs on GEMM.
+/// Winograd instead (`StridedWinogradPath`, which has the measurement), so
+/// do the U-Net segmenter's 3×3 layers from 32 columns and 32 channels
+/// (`ThreeByThreeWinogradPath`), and other stride-1 layers the engine would
+/// run on its direct kernel (the segmenter's narrower 3×3 layers) run y and
+/// dx on that kernel (`DirectConvolutionPath`); the 3×3 layers' dW runs on
+/// medaug's kernel on avx512 (`DirectConvolutionPath.fitsWeightGradient`),
+/// every other dW on GEMM.
 public final class Conv2D: Layer {
     /// Tensor-name prefix and the name used in error messages.
     public let name: String
@@ -96,6 +98,14 @@ public final class Conv2D: Layer {
                                     workspace: workspace, cache: weightTransforms, threads: threads)
             return output
         }
+        if let kernel = ThreeByThreeWinogradPath.kernel(geometry, inChannels: inChannels, outChannels: outChannels,
+                                                         width: shape.w) {
+            StridedWinogradPath.run(kernel, on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
+                                    into: output,
+                                    epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+                                    workspace: workspace, threads: threads)
+            return output
+        }
         if DirectConvolutionPath.fits(geometry, inChannels: inChannels, outWidth: shape.w) {
             DirectConvolutionPath.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
                                       geometry: geometry, into: output,
@@ -122,12 +132,15 @@ public final class Conv2D: Layer {
         gradInput.resize(to: inShape)
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let winograd = computesInputGradient ? winogradKernels(input: inShape, output: shape) : nil
-        let direct = computesInputGradient && winograd == nil
+        let stencil = computesInputGradient && winograd == nil
+            ? ThreeByThreeWinogradPath.kernel(geometry, inChannels: outChannels, outChannels: inChannels,
+                                              width: inShape.w) : nil
+        let direct = computesInputGradient && winograd == nil && stencil == nil
             && DirectConvolutionPath.fitsInputGradient(geometry, outChannels: outChannels, inWidth: inShape.w)
         let directWeights = weight.requiresGradient
             && DirectConvolutionPath.fitsWeightGradient(geometry, inChannels: inChannels, outWidth: shape.w)
         let gemmWeights = weight.requiresGradient && !directWeights
-        let gemmInput = computesInputGradient && winograd == nil && !direct
+        let gemmInput = computesInputGradient && winograd == nil && stencil == nil && !direct
         let cols = geometry.isPointwise || !(gemmWeights || gemmInput) ? nil : workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
@@ -163,13 +176,19 @@ public final class Conv2D: Layer {
                                     into: gradInput, epilogue: Epilogue(), workspace: workspace,
                                     cache: weightTransforms, threads: threads)
         }
-        if direct {
+        if stencil != nil || direct {
+            // dx = conv(dy, W̃): W flipped, its channel axes swapped.
             let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)
             DirectConvolutionPath.flipWeights(w, outChannels: outChannels, inChannels: inChannels, kernel: k,
                                               into: flipped)
-            DirectConvolutionPath.run(on: gradOutput, weights: flipped, outChannels: inChannels,
-                                      geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,
-                                      epilogue: Epilogue(), threads: threads)
+            if let stencil {
+                StridedWinogradPath.run(stencil, on: gradOutput, weights: flipped, outChannels: inChannels,
+                                        into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+            } else {
+                DirectConvolutionPath.run(on: gradOutput, weights: flipped, outChannels: inChannels,
+                                          geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,
+                                          epilogue: Epilogue(), threads: threads)
+            }
         }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)

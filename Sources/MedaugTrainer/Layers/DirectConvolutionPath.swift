@@ -30,7 +30,9 @@ enum DirectConvolutionPath {
 
     /// Whether a layer's weight gradient runs on medaug's kernel
     /// (`ConvolutionWeightGradient`, avx512 only) rather than im2col + GEMM:
-    /// the layers whose forward pass runs direct. On the same
+    /// the layers the direct kernel's rule takes, whether their forward pass
+    /// runs direct or, from 32 channels, on Winograd
+    /// (`ThreeByThreeWinogradPath`). On the same
     /// `train-seg` measurement as above, three alternating rounds, avx512,
     /// 1 thread: 0.65–0.69 s per epoch with GEMM, 0.56–0.59 with the kernel
     /// on these layers, 0.60–0.63 with it on every 3×3 layer (the 16- and
