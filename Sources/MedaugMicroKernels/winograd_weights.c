@@ -118,7 +118,9 @@ static void transposed_phase(expand_fn expand, int points, long plane, int cin, 
                              float taps[16][LANES], float *u) {
     float x[25][LANES];
     expand(taps, transposed_taps[phase / 2], transposed_taps[phase % 2], x);
-    for (int xi = 0; xi < points; xi++) store(u + ((long)phase * points + xi) * plane + (long)o * cin + i, x[xi], n);
+    for (int xi = 0; xi < points; xi++) {
+        store(u + ((long)phase * points + xi) * plane + (long)o * cin + i, x[xi], n);
+    }
 }
 
 // Output channels gathered at a time by `transposed_rows`.
@@ -152,7 +154,9 @@ static void transposed_rows(expand_fn expand, int points, int cin, int cout, int
             for (int i = 0; i < cin; i += LANES) {
                 int n = cin - i < LANES ? cin - i : LANES;
                 gather(weights + ((long)i * cout + o) * 16, (long)cout * 16, n, taps);
-                for (int phase = 0; phase < 4; phase++) transposed_phase(expand, points, plane, cin, o, i, n, phase, taps, u);
+                for (int phase = 0; phase < 4; phase++) {
+                    transposed_phase(expand, points, plane, cin, o, i, n, phase, taps, u);
+                }
             }
         }
         return;
@@ -172,7 +176,8 @@ static void transposed_rows(expand_fn expand, int points, int cin, int cout, int
             for (int phase = 0; phase < 4; phase++) {
                 for (int b = 0; b < blocks; b++) {
                     int n = cin - b * LANES < LANES ? cin - b * LANES : LANES;
-                    transposed_phase(expand, points, plane, cin, o0 + j, b * LANES, n, phase, gathered[j * blocks + b], u);
+                    transposed_phase(expand, points, plane, cin, o0 + j, b * LANES, n, phase,
+                                     gathered[j * blocks + b], u);
                 }
             }
         }

@@ -19,7 +19,8 @@ public enum CacheAligned {
     }
 
     /// `allocate` as a buffer of `capacity` values.
-    public static func allocateBuffer<Element>(_ type: Element.Type, capacity: Int) -> UnsafeMutableBufferPointer<Element> {
+    public static func allocateBuffer<Element>(_ type: Element.Type,
+                                               capacity: Int) -> UnsafeMutableBufferPointer<Element> {
         UnsafeMutableBufferPointer(start: allocate(type, capacity: capacity), count: capacity)
     }
 }

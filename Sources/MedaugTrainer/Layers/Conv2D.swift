@@ -92,18 +92,17 @@ public final class Conv2D: Layer {
         output.resize(to: shape)
         self.input = input
         if let kernels = winogradKernels(input: input.shape, output: shape) {
-            StridedWinogradPath.run(kernels.convolution, on: input, weights: weight.value.baseAddress!,
-                                    outChannels: outChannels, into: output,
+            kernels.convolution.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
+                                    into: output,
                                     epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
                                     workspace: workspace, cache: weightTransforms, threads: threads)
             return output
         }
         if let kernel = ThreeByThreeWinogradPath.kernel(geometry, inChannels: inChannels, outChannels: outChannels,
                                                          width: shape.w) {
-            StridedWinogradPath.run(kernel, on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
-                                    into: output,
-                                    epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
-                                    workspace: workspace, threads: threads)
+            kernel.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels, into: output,
+                       epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+                       workspace: workspace, threads: threads)
             return output
         }
         if DirectConvolutionPath.fits(geometry, inChannels: inChannels, outWidth: shape.w) {
@@ -172,9 +171,9 @@ public final class Conv2D: Layer {
         }
         if let winograd {
             // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
-            StridedWinogradPath.run(winograd.transposed, on: gradOutput, weights: w, outChannels: inChannels,
-                                    into: gradInput, epilogue: Epilogue(), workspace: workspace,
-                                    cache: weightTransforms, threads: threads)
+            winograd.transposed.run(on: gradOutput, weights: w, outChannels: inChannels, into: gradInput,
+                                    epilogue: Epilogue(), workspace: workspace, cache: weightTransforms,
+                                    threads: threads)
         }
         if stencil != nil || direct {
             // dx = conv(dy, W̃): W flipped, its channel axes swapped.
@@ -182,8 +181,8 @@ public final class Conv2D: Layer {
             DirectConvolutionPath.flipWeights(w, outChannels: outChannels, inChannels: inChannels, kernel: k,
                                               into: flipped)
             if let stencil {
-                StridedWinogradPath.run(stencil, on: gradOutput, weights: flipped, outChannels: inChannels,
-                                        into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+                stencil.run(on: gradOutput, weights: flipped, outChannels: inChannels, into: gradInput,
+                            epilogue: Epilogue(), workspace: workspace, threads: threads)
             } else {
                 DirectConvolutionPath.run(on: gradOutput, weights: flipped, outChannels: inChannels,
                                           geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,

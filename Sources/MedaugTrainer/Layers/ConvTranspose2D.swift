@@ -69,9 +69,8 @@ public final class ConvTranspose2D: Layer {
         self.input = input
         let epilogue = Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) })
         if let kernels = winogradKernels(input: input.shape, output: shape) {
-            StridedWinogradPath.run(kernels.transposed, on: input, weights: weight.value.baseAddress!,
-                                    outChannels: outChannels, into: output, epilogue: epilogue,
-                                    workspace: workspace, threads: threads)
+            kernels.transposed.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
+                                   into: output, epilogue: epilogue, workspace: workspace, threads: threads)
             return output
         }
         let depth = outChannels * geometry.kernel * geometry.kernel, pixels = input.shape.spatial
@@ -112,8 +111,8 @@ public final class ConvTranspose2D: Layer {
         }
         if let winograd {
             // dx = conv(dy, W): the IOHW weights read as OIHW.
-            StridedWinogradPath.run(winograd.convolution, on: gradOutput, weights: w, outChannels: inChannels,
-                                    into: gradInput, epilogue: Epilogue(), workspace: workspace, threads: threads)
+            winograd.convolution.run(on: gradOutput, weights: w, outChannels: inChannels, into: gradInput,
+                                     epilogue: Epilogue(), workspace: workspace, threads: threads)
         }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)

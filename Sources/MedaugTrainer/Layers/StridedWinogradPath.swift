@@ -2,16 +2,12 @@ import MedaugKernels
 import MedaugSupport
 
 /// The engine's Winograd kernels for pix2pix's 4×4, stride-2, padding-1
-/// layers, run in training. A convolution's forward pass and a transposed
-/// convolution's input gradient are such a convolution; a transposed
-/// convolution's forward pass and a convolution's input gradient are such a
-/// transposed convolution, with the same weight tensor (OIHW read as IOHW
-/// and back). Weight gradients stay on im2col + GEMM.
-///
-/// Unlike the engine, which transforms a model's weights once, training
-/// changes them every step, so every call transforms them into the
-/// workspace first (`winograd_weights.c`, shared by the threads), unless
-/// the layer's `WeightTransformCache` is on and holds them.
+/// layers, run in training (`WinogradKernel.run(on:…)`). A convolution's
+/// forward pass and a transposed convolution's input gradient are such a
+/// convolution; a transposed convolution's forward pass and a convolution's
+/// input gradient are such a transposed convolution, with the same weight
+/// tensor (OIHW read as IOHW and back). Weight gradients stay on im2col +
+/// GEMM.
 enum StridedWinogradPath {
     /// One tile size's convolution and transposed-convolution kernels: a
     /// layer's forward pass runs one, its input gradient the other.
@@ -62,37 +58,5 @@ enum StridedWinogradPath {
     static func fits(_ geometry: ConvGeometry, convolutionInput height: Int, _ width: Int) -> Bool {
         geometry.kernel == 4 && geometry.stride == 2 && geometry.padding == 1
             && height >= 2 && width >= 2 && height % 2 == 0 && width % 2 == 0
-    }
-
-    /// `result` = `kernel`(`source`) for every image, `kernel`'s
-    /// transformed weights and bands in `workspace`. `weights` are in file
-    /// layout: OIHW for a convolution kernel, IOHW for a transposed one,
-    /// transformed once for all images, or taken from `cache` when it is
-    /// enabled and holds them.
-    static func run(_ kernel: WinogradKernel, on source: TrainTensor, weights: UnsafePointer<Float>,
-                    outChannels: Int, into result: TrainTensor, epilogue: Epilogue, workspace: Workspace,
-                    cache: WeightTransformCache? = nil, threads: Int) {
-        let s = source.shape
-        let weightFloats = kernel.transformedWeightCount(outChannels: outChannels, inChannels: s.c)
-        let scratch = kernel.scratchCount(inChannels: s.c, outChannels: outChannels, height: s.h, width: s.w,
-                                          threads: threads)
-        let transform = { (u: UnsafeMutableBufferPointer<Float>) in
-            kernel.transformWeights(weights, outChannels: outChannels, inChannels: s.c, into: u, threads: threads)
-        }
-        let u: UnsafePointer<Float>, bands: UnsafeMutablePointer<Float>
-        if let cache, cache.isEnabled {
-            u = cache.weights(for: kernel, count: weightFloats, transform: transform)
-            bands = workspace.floats(scratch)
-        } else {
-            let floats = workspace.floats(weightFloats + scratch)
-            transform(UnsafeMutableBufferPointer(start: floats, count: weightFloats))
-            u = UnsafePointer(floats)
-            bands = floats + weightFloats
-        }
-        for n in 0..<s.n {
-            kernel.forward(input: source.image(n), inChannels: s.c, height: s.h, width: s.w,
-                           transformedWeights: u, outChannels: outChannels, output: result.image(n),
-                           imageIndex: n, epilogue: epilogue, scratch: bands, threads: threads)
-        }
     }
 }

@@ -6,7 +6,7 @@ import MedaugSupport
 /// its input gradient: dx is the same kind of convolution of dy with the
 /// flipped, channel-swapped weights (`DirectConvolutionPath.flipWeights`),
 /// padded by k − 1 − p = 1. The weights are transformed every pass (16 or
-/// 36 floats per pair, on the caller's thread; `StridedWinogradPath.run`);
+/// 36 floats per pair, on the caller's thread; `WinogradKernel.run(on:…)`);
 /// weight gradients keep their own kernel or GEMM.
 ///
 /// The rule, against the direct kernel (`DirectConvolutionPath`), measured

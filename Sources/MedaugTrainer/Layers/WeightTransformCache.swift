@@ -6,7 +6,7 @@ import MedaugKernels
 /// pix2pix's discriminator runs each of its Winograd layers forward twice
 /// (fake, real) and backward three times (the generator's adversarial
 /// gradient, fake, real) per step, all with the same weights; without the
-/// cache each pass transforms them again (`StridedWinogradPath.run`).
+/// cache each pass transforms them again (`WinogradKernel.run(on:…)`).
 /// The owner switches it on for a span in which the weights are fixed
 /// (`Pix2PixStep.computeGradients` does, for the discriminator) and off
 /// again before they change.
