@@ -40,10 +40,11 @@ public final class Conv2D: Layer {
     /// layer, whose input is data) and returns zeros.
     public var computesInputGradient = true
 
-    /// While true, the Winograd path transforms the weights once and
-    /// reuses them in later passes; the owner guarantees that the weights
-    /// do not change meanwhile, and sets it false (which forgets them)
-    /// before they do.
+    /// While true, the 4×4 stride-2 Winograd path transforms the weights
+    /// once and reuses them in later passes; the owner guarantees that the
+    /// weights do not change meanwhile, and sets it false (which forgets
+    /// them) before they do. (The 3×3 path transforms every pass: its
+    /// input gradient's kernel is the forward pass's, on flipped weights.)
     public var reusesWeightTransforms: Bool {
         get { weightTransforms.isEnabled }
         set { weightTransforms.isEnabled = newValue }
