@@ -92,32 +92,28 @@ public final class Conv2D: Layer {
         let shape = try outputShape(for: input.shape)
         output.resize(to: shape)
         self.input = input
+        let w = weight.value.baseAddress!, epilogue = Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) })
         if let kernels = winogradKernels(input: input.shape, output: shape) {
-            kernels.convolution.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
-                                    into: output,
-                                    epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+            kernels.convolution.run(on: input, weights: w, outChannels: outChannels, into: output, epilogue: epilogue,
                                     workspace: workspace, cache: weightTransforms, threads: threads)
             return output
         }
         if let kernel = ThreeByThreeWinogradPath.kernel(geometry, inChannels: inChannels, outChannels: outChannels,
                                                          width: shape.w) {
-            kernel.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels, into: output,
-                       epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
+            kernel.run(on: input, weights: w, outChannels: outChannels, into: output, epilogue: epilogue,
                        workspace: workspace, threads: threads)
             return output
         }
         if DirectConvolutionPath.fits(geometry, inChannels: inChannels, outWidth: shape.w) {
-            DirectConvolutionPath.run(on: input, weights: weight.value.baseAddress!, outChannels: outChannels,
-                                      geometry: geometry, into: output,
-                                      epilogue: Epilogue(bias: bias.map { UnsafePointer($0.value.baseAddress!) }),
-                                      threads: threads)
+            DirectConvolutionPath.run(on: input, weights: w, outChannels: outChannels, geometry: geometry,
+                                      into: output, epilogue: epilogue, threads: threads)
             return output
         }
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
         let cols = geometry.isPointwise ? nil : workspace.floats(depth * pixels)
         for n in 0..<shape.n {
             let source = unfold(input, image: n, into: cols, outShape: shape)
-            Gemm.multiply(m: outChannels, n: pixels, k: depth, a: weight.value.baseAddress!, lda: depth,
+            Gemm.multiply(m: outChannels, n: pixels, k: depth, a: w, lda: depth,
                           b: source, ldb: pixels, c: output.image(n), ldc: pixels, threads: threads)
             if let bias { addBias(bias.value, to: output.image(n), channels: outChannels, spatial: pixels) }
         }
@@ -131,16 +127,11 @@ public final class Conv2D: Layer {
         let shape = output.shape, inShape = input.shape
         gradInput.resize(to: inShape)
         let depth = inChannels * geometry.kernel * geometry.kernel, pixels = shape.spatial
-        let winograd = computesInputGradient ? winogradKernels(input: inShape, output: shape) : nil
-        let stencil = computesInputGradient && winograd == nil
-            ? ThreeByThreeWinogradPath.kernel(geometry, inChannels: outChannels, outChannels: inChannels,
-                                              width: inShape.w) : nil
-        let direct = computesInputGradient && winograd == nil && stencil == nil
-            && DirectConvolutionPath.fitsInputGradient(geometry, outChannels: outChannels, inWidth: inShape.w)
+        let inputPath = inputGradientPath(input: inShape, output: shape)
         let directWeights = weight.requiresGradient
             && DirectConvolutionPath.fitsWeightGradient(geometry, inChannels: inChannels, outWidth: shape.w)
         let gemmWeights = weight.requiresGradient && !directWeights
-        let gemmInput = computesInputGradient && winograd == nil && stencil == nil && !direct
+        let gemmInput = inputPath == .gemm
         let cols = geometry.isPointwise || !(gemmWeights || gemmInput) ? nil : workspace.floats(depth * pixels)
         let w = UnsafePointer(weight.value.baseAddress!)
         for n in 0..<shape.n {
@@ -170,31 +161,63 @@ public final class Conv2D: Layer {
                         outHeight: inShape.h, outWidth: inShape.w, output: gradInput.image(n),
                         epilogue: Epilogue(), image: n, threads: threads)
         }
-        if let winograd {
+        switch inputPath {
+        case .stridedWinograd(let kernel):
             // dx = convTranspose(dy, W): the OIHW weights read as IOHW.
-            winograd.transposed.run(on: gradOutput, weights: w, outChannels: inChannels, into: gradInput,
-                                    epilogue: Epilogue(), workspace: workspace, cache: weightTransforms,
-                                    threads: threads)
-        }
-        if stencil != nil || direct {
-            // dx = conv(dy, W̃): W flipped, its channel axes swapped.
-            let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)
-            DirectConvolutionPath.flipWeights(w, outChannels: outChannels, inChannels: inChannels, kernel: k,
-                                              into: flipped)
-            if let stencil {
-                stencil.run(on: gradOutput, weights: flipped, outChannels: inChannels, into: gradInput,
-                            epilogue: Epilogue(), workspace: workspace, threads: threads)
-            } else {
-                DirectConvolutionPath.run(on: gradOutput, weights: flipped, outChannels: inChannels,
-                                          geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,
-                                          epilogue: Epilogue(), threads: threads)
-            }
+            kernel.run(on: gradOutput, weights: w, outChannels: inChannels, into: gradInput, epilogue: Epilogue(),
+                       workspace: workspace, cache: weightTransforms, threads: threads)
+        case .threeByThreeWinograd(let kernel):
+            kernel.run(on: gradOutput, weights: flipWeights(), outChannels: inChannels, into: gradInput,
+                       epilogue: Epilogue(), workspace: workspace, threads: threads)
+        case .direct:
+            DirectConvolutionPath.run(on: gradOutput, weights: flipWeights(), outChannels: inChannels,
+                                      geometry: DirectConvolutionPath.gradientGeometry(geometry), into: gradInput,
+                                      epilogue: Epilogue(), threads: threads)
+        case .none, .gemm:
+            break
         }
         if let bias, bias.requiresGradient {
             accumulateChannelSums(of: gradOutput, into: bias.gradient, threads: threads)
         }
         if !computesInputGradient { gradInput.fill(0) }
         return gradInput
+    }
+
+    /// How `backward` computes dx: the forward pass's rules, asked of the
+    /// input-gradient convolution.
+    private enum InputGradientPath: Equatable {
+        /// Not at all (`computesInputGradient` is off).
+        case none
+        /// The transposed kernel of `StridedWinogradPath`.
+        case stridedWinograd(WinogradKernel)
+        /// `ThreeByThreeWinogradPath`'s kernel, on the flipped weights.
+        case threeByThreeWinograd(WinogradKernel)
+        /// `DirectConvolutionPath`, on the flipped weights.
+        case direct
+        /// Wᵀ·dy on GEMM, then col2im (pointwise: no col2im).
+        case gemm
+    }
+
+    /// W̃, the weights of dx = conv(dy, W̃) for a stride-1 layer: W flipped,
+    /// its channel axes swapped (`DirectConvolutionPath.flipWeights`).
+    private func flipWeights() -> UnsafeMutablePointer<Float> {
+        let k = geometry.kernel, flipped = flippedWeights.reserve(outChannels * inChannels * k * k)
+        DirectConvolutionPath.flipWeights(weight.value.baseAddress!, outChannels: outChannels, inChannels: inChannels,
+                                          kernel: k, into: flipped)
+        return flipped
+    }
+
+    private func inputGradientPath(input: TensorShape, output: TensorShape) -> InputGradientPath {
+        guard computesInputGradient else { return .none }
+        if let kernels = winogradKernels(input: input, output: output) { return .stridedWinograd(kernels.transposed) }
+        if let kernel = ThreeByThreeWinogradPath.kernel(geometry, inChannels: outChannels, outChannels: inChannels,
+                                                        width: input.w) {
+            return .threeByThreeWinograd(kernel)
+        }
+        if DirectConvolutionPath.fitsInputGradient(geometry, outChannels: outChannels, inWidth: input.w) {
+            return .direct
+        }
+        return .gemm
     }
 
     /// The Winograd kernels for this layer's forward pass and input
