@@ -1,4 +1,5 @@
 import Foundation
+import MedaugImaging
 
 #if MEDAUG_LIBFUZZER
 /// libFuzzer's entry (scripts/fuzz builds with -sanitize=fuzzer and
@@ -22,11 +23,26 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 /// every input through the target once (the regression inputs in
 /// Tests/fuzz, and any corpus), printing how many ran and how many got all
 /// the way through; `--explain` prints each input's outcome. A crash is the
-/// failure.
+/// failure. `medaug-fuzz --dataset-stream FILE.dcm OUT` writes GDCM's record
+/// stream of a DICOM file: the annotations target's input format.
 @main
 struct Replay {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--dataset-stream" {     // seeds of the annotations target
+            guard arguments.count == 3 else {
+                FileHandle.standardError.write(Data("usage: medaug-fuzz --dataset-stream FILE.dcm OUT\n".utf8))
+                exit(2)
+            }
+            do {
+                let stream = try DICOMDataSet.stream(path: arguments[1], maxBytes: 64 << 20)
+                try Data(stream).write(to: URL(fileURLWithPath: arguments[2]))
+                exit(0)
+            } catch {
+                FileHandle.standardError.write(Data("medaug-fuzz: \(error)\n".utf8))
+                exit(1)
+            }
+        }
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name), arguments.count >= 2 else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
             FileHandle.standardError.write(Data("usage: medaug-fuzz \(names) FILE|FOLDER...\n".utf8))

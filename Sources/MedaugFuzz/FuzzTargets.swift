@@ -13,7 +13,7 @@ import MedaugModels
 /// seed corpus can be checked to reach the decoding paths. Budgets are
 /// small so one input stays fast under ASan.
 enum FuzzTarget: String, CaseIterable {
-    case tiff, nifti, dicom, safetensors, augmentation, manifest, abi
+    case tiff, nifti, dicom, annotations, safetensors, augmentation, manifest, abi
 
     /// A per-process scratch folder for targets whose library needs a path.
     static let scratch: String = {
@@ -31,6 +31,7 @@ enum FuzzTarget: String, CaseIterable {
             case .tiff: try Self.tiff(data)
             case .nifti: try Self.nifti(data)
             case .dicom: try Self.dicom(data)
+            case .annotations: try Self.annotations(data)
             case .safetensors: try Self.safetensors(data)
             case .augmentation: try Self.augmentation(data)
             case .manifest: try Self.manifest(data)
@@ -71,6 +72,36 @@ enum FuzzTarget: String, CaseIterable {
         guard data.reduce(UInt32(2_166_136_261), { ($0 ^ UInt32($1)) &* 16_777_619 }) % 8 == 0 else { return }
         _ = try DICOMReader.read(path: path, limits: DICOMLimits(maxVoxels: 1 << 20, maxFiles: 4))
     }
+
+    /// DICOM SEG and RT Structure Set decoding, in process. The input is
+    /// GDCM's record stream of a file (`DICOMDataSet.stream`; the seeds are
+    /// streams of highdicom- and pydicom-written files): GDCM frames the
+    /// data set in the forked decoder process, and every value in it is the
+    /// file's, read by the code under test here.
+    static func annotations(_ data: Data) throws {
+        let dataSet = try data.withUnsafeBytes {
+            try DICOMDataSet.parse($0.bindMemory(to: UInt8.self), path: "in.dcm")
+        }
+        if DICOMStructureSet.isStructureSet(dataSet) {
+            _ = try DICOMStructureSet.read(dataSet, path: "in.dcm", onGridOf: annotationGrid, values: nil)
+        } else {
+            _ = try DICOMSegmentation.read(dataSet, path: "in.dcm", onGridOf: annotationGrid, maxVoxels: 1 << 20,
+                                           sourcePositions: { [:] })
+        }
+    }
+
+    /// The grid of the annotation seeds' image series (make_seeds.py): 16 ×
+    /// 16 × 4 voxels of 1 mm, axial, the first voxel at the origin; LPS as
+    /// DICOM states it, RAS here.
+    static let annotationGrid: NIfTIVolume = {
+        do {
+            let affine = try NIfTIVolume.Affine(rowMajor: [-1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1, 0])
+            return try NIfTIVolume(dimensions: .init(x: 16, y: 16, z: 4), values: [Float](repeating: 0, count: 1024),
+                                   voxelSize: SIMD3(1, 1, 1), affine: affine)
+        } catch {
+            fatalError("the annotation fuzz grid: \(error)")
+        }
+    }()
 
     static func safetensors(_ data: Data) throws {
         let model = try data.withUnsafeBytes { try ModelFile(storage: try SafetensorsFile(bytes: $0)) }

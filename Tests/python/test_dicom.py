@@ -167,6 +167,7 @@ def test_oblique_series_with_per_slice_rescale(tmp_path):
 
 @pytest.mark.parametrize("problem,match", [
     ("missing", "1 slice missing"),
+    ("missing-beyond-int", "100000000000000000000 slices missing"),   # once a trap converting it to Int
     ("duplicate", "same position"),
     ("orientation", "orientation differs"),
     ("size", "slice in a series of"),
@@ -176,6 +177,13 @@ def test_inconsistent_series_are_reported(tmp_path, problem, match):
     uid = generate_uid()
     if problem == "missing":
         write_series(folder, 6, series_uid=uid, skip=(3,))
+    elif problem == "missing-beyond-int":
+        _, origin, normal, order = write_series(folder, 4, series_uid=uid, spacing=1.0, shuffle_seed=0)
+        last = next(p for p in folder.iterdir() if np.allclose(
+            np.array(pydicom.dcmread(p).ImagePositionPatient, dtype=float), origin + 3 * normal, atol=1e-3))
+        ds = pydicom.dcmread(last)
+        ds.ImagePositionPatient = [f"{v:.6g}" for v in origin + 1e20 * normal]
+        ds.save_as(last)
     elif problem == "duplicate":
         write_series(folder, 4, series_uid=uid, prefix="a")
         write_series(folder, 2, series_uid=uid, prefix="b")

@@ -149,3 +149,28 @@ def test_prepare_takes_an_rtstruct_with_rois(tmp_path, series):
     for path in (tmp_path / "data" / "masks").glob("*.tif"):
         seen |= set(np.unique(tifffile.imread(path)).tolist())
     assert {1, 2} <= seen, seen
+
+
+@pytest.mark.parametrize("vr,value,error,match", [
+    ("DS", 1e20, "InvalidArgumentError", "far off the image series' grid"),
+    ("FD", 1e300, "InvalidArgumentError", "far off the image series' grid"),
+    ("FD", float("nan"), "FormatError", "has no Contour Data"),
+    ("FD", float("inf"), "FormatError", "has no Contour Data"),
+], ids=["ds-beyond-int", "fd-huge", "fd-nan", "fd-inf"])
+def test_hostile_contour_numbers_are_named_errors(tmp_path, series, vr, value, error, match):
+    """A point no grid can hold, or a binary NaN or infinity, once trapped in
+    a conversion to Int and took the caller's process down."""
+    folder, volume = series
+    write_rtstruct(tmp_path / "rt.dcm", volume, contours={"body": {2: [BODY]}})
+    ds = pydicom.dcmread(tmp_path / "rt.dcm")
+    contour = ds.ROIContourSequence[0].ContourSequence[0]
+    data = [float(v) for v in contour.ContourData]
+    data[0] = value if vr == "DS" else data[0]
+    del contour.ContourData
+    if vr == "DS":
+        contour.add_new(0x30060050, "DS", [f"{v:.6g}" for v in data])
+    else:
+        contour.add_new(0x30060050, "FD", [value] + data[1:])
+    ds.save_as(tmp_path / "rt.dcm")
+    with pytest.raises(getattr(medaug, error), match=match):
+        medaug.read_labels(tmp_path / "rt.dcm", folder)

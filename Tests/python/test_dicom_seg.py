@@ -161,3 +161,55 @@ def test_frames_placed_only_by_their_source_image_uid(tmp_path):
     ds.save_as(tmp_path / "seg.dcm")
     with pytest.raises(medaug.InvalidArgumentError, match="which is not in the image series"):
         medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+
+
+def _as(ds, tag, vr, value):
+    """Replaces an element, with a VR of the test's choosing (a hostile writer's)."""
+    del ds[tag]
+    ds.add_new(tag, vr, value)
+
+
+@pytest.mark.parametrize("damage,error,match", [
+    ("rows-as-huge-text", "InvalidArgumentError", "too large"),
+    ("position-beyond-int", "InvalidArgumentError", "far off the grid"),
+    ("spacing-huge", "InvalidArgumentError", "does not lie on the image series' grid"),
+    ("orientation-nan", "FormatError", "no Plane Orientation or Pixel Measures"),
+    ("position-inf", "FormatError", "neither a Plane Position nor a source image"),
+])
+def test_hostile_seg_numbers_are_named_errors(tmp_path, damage, error, match):
+    """Values no grid can hold, NaNs and infinities in binary VRs, and Rows
+    and Columns given as text of any size once trapped (a conversion to Int,
+    a multiplication) and took the caller's process down."""
+    write_series(tmp_path / "image", SLICES, spacing=2.0)
+    write_seg(tmp_path / "seg.dcm", source_images(tmp_path / "image"), masks(), "BINARY")
+    ds = pydicom.dcmread(tmp_path / "seg.dcm")
+    shared = ds.SharedFunctionalGroupsSequence[0]
+    first = ds.PerFrameFunctionalGroupsSequence[0]
+    if damage == "rows-as-huge-text":
+        _as(ds, 0x00280010, "IS", "9999999999999")
+        _as(ds, 0x00280011, "IS", "9999999999999")
+    elif damage == "position-beyond-int":
+        first.PlanePositionSequence[0].ImagePositionPatient = ["1e300", "0", "0"]
+    elif damage == "spacing-huge":
+        shared.PixelMeasuresSequence[0].PixelSpacing = ["1e300", "1e300"]
+    elif damage == "orientation-nan":
+        _as(shared.PlaneOrientationSequence[0], 0x00200037, "FD", [float("nan")] * 6)
+    else:
+        del first.DerivationImageSequence
+        _as(first.PlanePositionSequence[0], 0x00200032, "FD", [float("inf"), 0.0, 0.0])
+    ds.save_as(tmp_path / "seg.dcm")
+    with pytest.raises(getattr(medaug, error), match=match):
+        medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+
+
+def test_fractional_maximum_of_any_size_sets_nothing_below_it(tmp_path):
+    """MaximumFractionalValue as text up to Int's maximum: half of it is the
+    threshold (once an overflow trap); no 8-bit value reaches it."""
+    write_series(tmp_path / "image", SLICES, spacing=2.0)
+    fractions = np.where(masks(), 1.0, 0.0).astype(np.float32)
+    write_seg(tmp_path / "seg.dcm", source_images(tmp_path / "image"), fractions, "FRACTIONAL")
+    ds = pydicom.dcmread(tmp_path / "seg.dcm")
+    _as(ds, 0x0062000E, "IS", str(2**63 - 1))
+    ds.save_as(tmp_path / "seg.dcm")
+    labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+    assert labels.shape == medaug.read_volume(tmp_path / "image").voxels.shape and not labels.any()

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Seed corpora for scripts/fuzz: small valid files per target, made here
-with independent writers (tifffile, nibabel, pydicom) and the medaug CLI.
+with independent writers (tifffile, nibabel, pydicom, highdicom) and the
+medaug CLI.
 
-    make_seeds.py OUT_FOLDER MEDAUG_BIN
+    make_seeds.py OUT_FOLDER MEDAUG_BIN MEDAUG_FUZZ_BIN
+
+The annotations target reads GDCM's record stream of a DICOM SEG or RT
+Structure Set: its seeds are written as files, then turned into streams
+by the plain replayer (`medaug-fuzz --dataset-stream`).
 
 Writes OUT_FOLDER/<target>/seed-*. Small files on purpose: libFuzzer
 mutates bytes, and a few hundred bytes reach the decoders fastest.
@@ -91,6 +96,93 @@ def dicom_seeds(out):
     put(out, "seed-tiny-mr.dcm", buffer.getvalue())
 
 
+def annotation_files(folder):
+    """SEG (BINARY, FRACTIONAL) and RTSTRUCT files written into `folder` on
+    a 16x16x4 series of 1 mm voxels, axial, first voxel at LPS (0, 0, 0):
+    the grid the target places them on (FuzzTargets.annotationGrid).
+    Returns {name: path}."""
+    import highdicom as hd
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sr.codedict import codes
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+    sources, series = [], generate_uid()
+    for k in range(4):
+        ds = pydicom.dcmread(get_testdata_file("MR_small.dcm"))
+        ds.SeriesInstanceUID, ds.SOPInstanceUID = series, generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.Rows = ds.Columns = 16
+        ds.PixelSpacing, ds.SliceThickness = ["1", "1"], "1"
+        ds.ImageOrientationPatient, ds.ImagePositionPatient = ["1", "0", "0", "0", "1", "0"], ["0", "0", str(k)]
+        ds.PixelData = np.full((16, 16), 100 * k, dtype=np.int16).tobytes()
+        sources.append(ds)
+    mask = np.zeros((4, 16, 16, 2), dtype=bool)
+    mask[1:3, 2:9, 3:12, 0] = True
+    mask[2, 5:7, 6:8, 1] = True
+
+    def description(number, label):
+        return hd.seg.SegmentDescription(
+            segment_number=number, segment_label=label, segmented_property_category=codes.SCT.Tissue,
+            segmented_property_type=codes.SCT.Tissue, algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+
+    files = {}
+    for kind, pixels in [("BINARY", mask), ("FRACTIONAL", mask.astype(np.float32) * 0.75)]:
+        seg = hd.seg.Segmentation(
+            source_images=sources, pixel_array=pixels, segmentation_type=kind,
+            segment_descriptions=[description(1, "lesion"), description(2, "core")],
+            series_instance_uid=generate_uid(), series_number=100, sop_instance_uid=generate_uid(),
+            instance_number=1, manufacturer="medaug seeds", manufacturer_model_name="highdicom",
+            software_versions="1", device_serial_number="1", omit_empty_frames=True)
+        files[f"seg-{kind.lower()}"] = seg
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.481.3"
+    meta.MediaStorageSOPInstanceUID, meta.TransferSyntaxUID = generate_uid(), ExplicitVRLittleEndian
+    rt = Dataset()
+    rt.file_meta, rt.Modality = meta, "RTSTRUCT"
+    rt.SOPClassUID, rt.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    rt.StructureSetROISequence, rt.ROIContourSequence = [], []
+    polygons = {"body": [[(1.2, 1.5), (14.3, 2.1), (12.8, 13.6), (2.2, 12.4)]],
+                "tumour": [[(4.5, 4.4), (10.6, 5.2), (7.1, 11.3)], [(6.5, 6.5), (8.5, 6.5), (8.5, 8.5)]]}
+    for number, (name, shapes) in enumerate(polygons.items(), start=1):
+        item = Dataset()
+        item.ROINumber, item.ROIName = number, name
+        rt.StructureSetROISequence.append(item)
+        roi = Dataset()
+        roi.ReferencedROINumber, roi.ContourSequence = number, []
+        for z in (1, 2):
+            for shape in shapes:
+                contour = Dataset()
+                contour.ContourGeometricType, contour.NumberOfContourPoints = "CLOSED_PLANAR", len(shape)
+                # Voxel (c, r, z) lies at LPS (c, r, z) mm: RAS (-c, -r, z) through the grid's diag(-1, -1, 1).
+                contour.ContourData = [f"{v:g}" for c, r in shape for v in (c, r, z)]
+                roi.ContourSequence.append(contour)
+        rt.ROIContourSequence.append(roi)
+    files["rtstruct"] = rt
+    paths = {}
+    for name, ds in files.items():
+        paths[name] = os.path.join(folder, f"{name}.dcm")
+        ds.save_as(paths[name], enforce_file_format=True)
+    return paths
+
+
+def dataset_stream(fuzz_bin, path):
+    """GDCM's record stream of a DICOM file (the annotations target's input)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stream = os.path.join(tmp, "stream")
+        result = subprocess.run([fuzz_bin, "--dataset-stream", path, stream], capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"make_seeds: medaug-fuzz --dataset-stream {path} failed: {result.stderr}")
+        with open(stream, "rb") as f:
+            return f.read()
+
+
+def annotation_seeds(out, fuzz_bin):
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in annotation_files(tmp).items():
+            put(out, f"seed-{name}", dataset_stream(fuzz_bin, path))
+
+
 def safetensors_seeds(out, medaug):
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
@@ -136,10 +228,11 @@ MANIFEST = {
 
 
 def main():
-    out, medaug = sys.argv[1], sys.argv[2]
+    out, medaug, fuzz_bin = sys.argv[1], sys.argv[2], sys.argv[3]
     tiff_seeds(os.path.join(out, "tiff"))
     nifti_seeds(os.path.join(out, "nifti"))
     dicom_seeds(os.path.join(out, "dicom"))
+    annotation_seeds(os.path.join(out, "annotations"), fuzz_bin)
     models = safetensors_seeds(os.path.join(out, "safetensors"), medaug)
     for i, pipeline in enumerate(AUGMENTATIONS):
         put(os.path.join(out, "augmentation"), f"seed-{i}.json", json.dumps(pipeline).encode())

@@ -5,7 +5,7 @@ import Foundation
 /// tag, with raw value bytes, and sequences of nested data sets. The
 /// annotation readers (`DICOMSegmentation`) interpret it; nothing here knows
 /// what an element means beyond its encoding.
-struct DICOMDataSet {
+package struct DICOMDataSet {
     typealias Value = DICOMValue
     struct Element {
         var vr: String
@@ -18,6 +18,30 @@ struct DICOMDataSet {
     ///
     /// - Throws: `ImagingError.malformed`, `.tooLarge`, `.io`.
     static func read(path: String, maxBytes: Int) throws -> DICOMDataSet {
+        try withStream(path: path, maxBytes: maxBytes) { try parse($0, path: path) }
+    }
+
+    /// The records `mdcm_read_dataset` makes of `path`, copied (the
+    /// annotation fuzz target's seeds are such streams).
+    package static func stream(path: String, maxBytes: Int) throws -> [UInt8] {
+        try withStream(path: path, maxBytes: maxBytes) { Array($0) }
+    }
+
+    /// The data set of a record stream (`stream`'s format).
+    ///
+    /// - Throws: `ImagingError.malformed` for a stream that ends early, nests
+    ///   too deep or carries records past its data set.
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>, path: String) throws -> DICOMDataSet {
+        var parser = Parser(bytes: bytes, path: path)
+        let dataSet = try parser.dataSet(depth: 0)
+        guard parser.offset == bytes.count else { throw parser.fail("records after the data set") }
+        return dataSet
+    }
+
+    /// Runs `body` on GDCM's record stream of `path`, made in the forked
+    /// decoder process (framing checked by `DICOMStructure` first).
+    private static func withStream<T>(path: String, maxBytes: Int,
+                                      _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
         try DICOMStructure.validate(path: path)
         var stream: UnsafeMutablePointer<UInt8>?
         var size = 0
@@ -30,10 +54,7 @@ struct DICOMDataSet {
         case Int(MDCM_ERROR_TOO_LARGE.rawValue): throw ImagingError.tooLarge(path: path, reason: reason)
         default: throw ImagingError.malformed(path: path, reason: reason)
         }
-        var parser = Parser(bytes: UnsafeBufferPointer(start: stream, count: size), path: path)
-        let dataSet = try parser.dataSet(depth: 0)
-        guard parser.offset == size else { throw parser.fail("records after the data set") }
-        return dataSet
+        return try body(UnsafeBufferPointer(start: stream, count: size))
     }
 
     /// The records of `mdcm_read_dataset` back into a tree.
@@ -128,19 +149,43 @@ struct DICOMDataSet {
     private static let padding = CharacterSet(charactersIn: " \0")
 
     /// Decimal strings (DS) or floating values (FL, FD) as numbers; nil if
-    /// absent or unparseable.
+    /// absent, unparseable or not finite (binary FD and FL can hold NaN and
+    /// infinities, as `Double("nan")` parses a DS, and no position, spacing
+    /// or contour point may be one).
     func doubles(_ tag: UInt32) -> [Double]? {
         guard let entry = elements[tag], case .bytes(let b) = entry.value else { return nil }
+        let values: [Double]
         switch entry.vr {
-        case "FD": return b.count % 8 == 0 ? stride(from: 0, to: b.count, by: 8).map { readDouble(b, $0) } : nil
+        case "FD":
+            guard b.count % 8 == 0 else { return nil }
+            values = stride(from: 0, to: b.count, by: 8).map { readDouble(b, $0) }
         case "FL":
-            return b.count % 4 == 0
-                ? stride(from: 0, to: b.count, by: 4).map { Double(Float(bitPattern: readU32(b, $0))) } : nil
+            guard b.count % 4 == 0 else { return nil }
+            values = stride(from: 0, to: b.count, by: 4).map { Double(Float(bitPattern: readU32(b, $0))) }
         default:
-            guard let parts = strings(tag) else { return nil }
-            let values = parts.compactMap { Double($0) }
-            return values.count == parts.count && values.allSatisfy(\.isFinite) ? values : nil
+            guard let parsed = Self.decimalStrings(b) else { return nil }
+            values = parsed
         }
+        return values.allSatisfy(\.isFinite) ? values : nil
+    }
+
+    /// A DS value's numbers, split at `\` and trimmed as `strings` does, but
+    /// parsed one at a time: an RT Structure Set's contour data can be tens
+    /// of megabytes, and a String per number made 25 times that.
+    private static func decimalStrings(_ b: [UInt8]) -> [Double]? {
+        var values: [Double] = []
+        var start = 0
+        while start <= b.count {
+            var end = start
+            while end < b.count, b[end] != UInt8(ascii: "\\") { end += 1 }
+            var (low, high) = (start, end)
+            while low < high, b[low] == 0x20 || b[low] == 0 { low += 1 }
+            while high > low, b[high - 1] == 0x20 || b[high - 1] == 0 { high -= 1 }
+            guard let value = Double(String(decoding: b[low..<high], as: UTF8.self)) else { return nil }
+            values.append(value)
+            start = end + 1
+        }
+        return values
     }
 
     /// An integer value: IS, or binary US/SS/UL/SL (little endian).

@@ -57,7 +57,7 @@ public struct DICOMSegmentation: Sendable {
     static let referencedSOPInstance: UInt32 = 0x0008_1155
 
     /// Whether `path` is a DICOM SEG file (reads its data set).
-    static func isSegmentation(_ dataSet: DICOMDataSet) -> Bool {
+    package static func isSegmentation(_ dataSet: DICOMDataSet) -> Bool {
         dataSet.string(modality)?.uppercased() == "SEG"
     }
 
@@ -77,7 +77,7 @@ public struct DICOMSegmentation: Sendable {
         return try read(dataSet, path: path, onGridOf: image, maxVoxels: maxVoxels, sourcePositions: sourcePositions)
     }
 
-    static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume, maxVoxels: Int,
+    package static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume, maxVoxels: Int,
                      sourcePositions: (() throws -> [String: SIMD3<Double>])? = nil) throws
         -> DICOMSegmentation {
         func malformed(_ reason: String) -> ImagingError { .malformed(path: path, reason: "DICOM SEG: \(reason)") }
@@ -102,8 +102,11 @@ public struct DICOMSegmentation: Sendable {
         }
         let frames = ds.int(numberOfFrames) ?? 1
         guard frames > 0 else { throw malformed("Number of Frames \(frames)") }
-        let (pixels, overflow) = (rows * columns).multipliedReportingOverflow(by: frames)
-        guard !overflow, rows <= 1 << 16, columns <= 1 << 16, pixels <= maxVoxels else {
+        // Rows and Columns are US, but a file may state them as IS text of
+        // any size: bounded before they are multiplied.
+        guard rows <= 1 << 16, columns <= 1 << 16,
+              case let (pixels, overflow) = (rows * columns).multipliedReportingOverflow(by: frames),
+              !overflow, pixels <= maxVoxels else {
             throw ImagingError.tooLarge(path: path, reason: "\(frames) frames of \(rows)×\(columns) exceed \(maxVoxels) pixels")
         }
         let bits = ds.int(bitsAllocated) ?? 0
@@ -130,7 +133,7 @@ public struct DICOMSegmentation: Sendable {
             guard let maximum = ds.int(maximumFractionalValue), maximum > 0 else {
                 throw malformed("FRACTIONAL without Maximum Fractional Value")
             }
-            threshold = (maximum + 1) / 2      // value ≥ ½ maximum, in integers
+            threshold = maximum / 2 + maximum % 2      // value ≥ ½ maximum, in integers (no overflow at Int.max)
         }
 
         let perFrame = ds.items(perFrameGroups), shared = ds.item(sharedGroups)

@@ -45,7 +45,7 @@ enum DICOMSeries {
             let before = sorted[k].file.path, after = sorted[k + 1].file.path
             let missing = (gap / step).rounded() - 1
             if missing >= 1, abs(gap - (missing + 1) * step) <= tolerance * (missing + 1) {
-                throw ImagingError.malformed(path: folder, reason: "\(Int(missing)) slice\(missing == 1 ? "" : "s") missing between '\(before)' and '\(after)' (gap \(format(gap)) mm, step \(format(step)) mm)")
+                throw ImagingError.malformed(path: folder, reason: "\(String(format: "%.0f", missing)) slice\(missing == 1 ? "" : "s") missing between '\(before)' and '\(after)' (gap \(format(gap)) mm, step \(format(step)) mm)")
             }
             throw ImagingError.malformed(path: folder, reason: "uneven slice spacing: \(format(gap)) mm between '\(before)' and '\(after)', \(format(step)) mm elsewhere")
         }

@@ -48,7 +48,7 @@ public struct DICOMStructureSet: Sendable {
     static let geometricType: UInt32 = 0x3006_0042
     static let contourData: UInt32 = 0x3006_0050
 
-    static func isStructureSet(_ dataSet: DICOMDataSet) -> Bool {
+    package static func isStructureSet(_ dataSet: DICOMDataSet) -> Bool {
         dataSet.string(DICOMSegmentation.modality)?.uppercased() == "RTSTRUCT"
     }
 
@@ -62,7 +62,7 @@ public struct DICOMStructureSet: Sendable {
         return try read(dataSet, path: path, onGridOf: image, values: values)
     }
 
-    static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume,
+    package static func read(_ ds: DICOMDataSet, path: String, onGridOf image: NIfTIVolume,
                      values: [ROIValue]?) throws -> DICOMStructureSet {
         func malformed(_ reason: String) -> ImagingError { .malformed(path: path, reason: "RT Structure Set: \(reason)") }
         guard isStructureSet(ds) else { throw malformed("Modality is '\(ds.string(DICOMSegmentation.modality) ?? "")'") }
@@ -108,7 +108,7 @@ public struct DICOMStructureSet: Sendable {
                 slices[key, default: SlicePolygons()].polygons.append(polygon)
             }
             for (key, entry) in slices {
-                grid.fillEvenOdd(entry.polygons, on: key) { labels[$0] = value }
+                try grid.fillEvenOdd(entry.polygons, on: key) { labels[$0] = value }
             }
         }
         return DICOMStructureSet(rois: rois, labels: labels)
@@ -131,7 +131,12 @@ extension ImageGrid {
     /// The slice a contour (points in voxel coordinates) lies on, and its
     /// polygon there. The slice axis is the first axis along which every
     /// point lies within half a voxel of one index.
+    /// A point beyond `farOff` is refused: within it every coordinate, and
+    /// so every mean and row crossing, converts to Int without trapping.
     func slicePolygon(_ points: [SIMD3<Double>], what: String) throws -> (SliceKey, [SIMD2<Double>]) {
+        if let far = points.first(where: { !Self.isNear($0) }) {
+            throw ImagingError.invalidArgument("\(what) ('\(path)') has a point at voxel \(Self.describe(far)), far off the image series' grid")
+        }
         let sizes = [dimensions.x, dimensions.y, dimensions.z]
         for axis in 0..<3 {
             let coordinates = points.map { $0[axis] }
@@ -146,34 +151,54 @@ extension ImageGrid {
         throw ImagingError.invalidArgument("\(what) ('\(path)') does not lie in a slice plane of the image series' grid")
     }
 
+    /// Row crossings one slice's polygons may make: 16 M (128 MB). A real
+    /// contour crosses a row a few times; a hostile one of millions of
+    /// points zig-zagging over every row would take minutes and gigabytes.
+    static let maxCrossings = 1 << 24
+
     /// Calls `set` with the voxel index of every voxel of slice `key` whose
     /// centre is inside an odd number of `polygons` (scanline crossings).
-    func fillEvenOdd(_ polygons: [[SIMD2<Double>]], on key: SliceKey, set: (Int) -> Void) {
+    /// Each edge adds its crossing to the rows its y range spans only, so
+    /// the work is the points plus the crossings, not points × rows.
+    ///
+    /// - Throws: `ImagingError.tooLarge` beyond `maxCrossings`.
+    func fillEvenOdd(_ polygons: [[SIMD2<Double>]], on key: SliceKey, set: (Int) -> Void) throws {
         let sizes = [dimensions.x, dimensions.y, dimensions.z]
         let (u, v) = key.axis == 0 ? (1, 2) : key.axis == 1 ? (0, 2) : (0, 1)
         let (width, height) = (sizes[u], sizes[v])
         var inside = [Bool](repeating: false, count: width * height)
+        var crossings = [[Double]](repeating: [], count: height)
+        var total = 0
         for polygon in polygons {
-            for row in 0..<height {
-                let y = Double(row)
-                var crossings: [Double] = []
-                for i in polygon.indices {
-                    let a = polygon[i], b = polygon[(i + 1) % polygon.count]
-                    // Half-open in y, so a vertex on the line counts once.
-                    if (a.y <= y) != (b.y <= y) {
-                        crossings.append(a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x))
-                    }
+            for i in polygon.indices {
+                let a = polygon[i], b = polygon[(i + 1) % polygon.count]
+                // Rows y with min ≤ y < max (half-open, so a vertex on a row
+                // counts once). Points lie within `farOff`: the conversions
+                // cannot trap.
+                let first = Int(max(0, min(a.y, b.y).rounded(.up)))
+                let last = Int(min(Double(height - 1), max(a.y, b.y).rounded(.up) - 1))
+                guard first <= last else { continue }
+                total += last - first + 1
+                guard total <= Self.maxCrossings else {
+                    throw ImagingError.tooLarge(path: path, reason: "contours on slice \(key.index) of axis \(key.axis) cross its rows more than \(Self.maxCrossings) times")
                 }
-                crossings.sort()
+                for row in first...last {
+                    let y = Double(row)
+                    crossings[row].append(a.x + (y - a.y) / (b.y - a.y) * (b.x - a.x))
+                }
+            }
+            for row in 0..<height where !crossings[row].isEmpty {
+                crossings[row].sort()
                 var pair = 0
-                while pair + 1 < crossings.count {
-                    let first = max(0, Int((crossings[pair]).rounded(.up)))
-                    let last = min(width - 1, Int((crossings[pair + 1]).rounded(.up)) - 1)
+                while pair + 1 < crossings[row].count {
+                    let first = Int(max(0, crossings[row][pair].rounded(.up)))
+                    let last = Int(min(Double(width - 1), crossings[row][pair + 1].rounded(.up) - 1))
                     if first <= last {
                         for column in first...last { inside[row * width + column].toggle() }
                     }
                     pair += 2
                 }
+                crossings[row].removeAll(keepingCapacity: true)
             }
         }
         for row in 0..<height {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An image's voxel grid as the annotation readers place frames and
 /// contours on it: DICOM patient coordinates (LPS, millimetres) to voxel
 /// indices through the inverse of the volume's RAS+ affine.
@@ -26,6 +28,21 @@ struct ImageGrid {
         translation = SIMD3(a[0, 3], a[1, 3], a[2, 3])
         dimensions = image.dimensions
         self.path = path
+    }
+
+    /// Voxel coordinates this far from the origin lie off every grid (an
+    /// image has at most 2³¹ voxels along an axis); within it they convert to
+    /// Int without trapping.
+    static let farOff = Double(1 << 31)
+
+    /// Whether every coordinate of `v` is finite and within `farOff`.
+    static func isNear(_ v: SIMD3<Double>) -> Bool {
+        abs(v.x) <= farOff && abs(v.y) <= farOff && abs(v.z) <= farOff
+    }
+
+    /// "(x, y, z)" for messages.
+    static func describe(_ v: SIMD3<Double>) -> String {
+        "(" + [v.x, v.y, v.z].map { String(format: "%g", $0) }.joined(separator: ", ") + ")"
     }
 
     /// Voxel coordinates (fractional) of an LPS point.
@@ -67,20 +84,23 @@ struct ImageGrid {
         func mismatch(_ reason: String) -> ImagingError {
             .invalidArgument("\(what) ('\(path)') does not lie on the image series' grid: \(reason)")
         }
+        // Rounded as Double and checked before any conversion to Int, which
+        // would trap on a NaN, an infinity or a value beyond Int (a hostile
+        // file's spacing of 1e300).
         func unitAxis(_ v: SIMD3<Double>, _ name: String) throws -> SIMD3<Int> {
-            let rounded = SIMD3<Int>(Int(v.x.rounded()), Int(v.y.rounded()), Int(v.z.rounded()))
-            let error = (v - SIMD3<Double>(Double(rounded.x), Double(rounded.y), Double(rounded.z)))
+            let rounded = v.rounded(.toNearestOrAwayFromZero), error = v - rounded
             guard (error * error).sum() < 1e-4, abs(rounded.x) + abs(rounded.y) + abs(rounded.z) == 1 else {
-                throw mismatch("one pixel along its \(name) moves \(v) voxels (orientation or spacing differ)")
+                throw mismatch("one pixel along its \(name) moves \(Self.describe(v)) voxels (orientation or spacing differ)")
             }
-            return rounded
+            return SIMD3<Int>(Int(rounded.x), Int(rounded.y), Int(rounded.z))
         }
         let columnStep = try unitAxis(alongRow, "rows"), rowStep = try unitAxis(alongColumn, "columns")
         guard columnStep != rowStep, columnStep != 0 &- rowStep else { throw mismatch("its rows and columns are parallel") }
+        guard Self.isNear(start) else { throw mismatch("its first pixel falls at voxel \(Self.describe(start)), far off the grid") }
         let o = SIMD3<Int>(Int(start.x.rounded()), Int(start.y.rounded()), Int(start.z.rounded()))
         let off = start - SIMD3<Double>(Double(o.x), Double(o.y), Double(o.z))
         guard abs(off.x) <= 0.05, abs(off.y) <= 0.05, abs(off.z) <= 0.05 else {
-            throw mismatch("its first pixel falls at voxel \(start), between voxels")
+            throw mismatch("its first pixel falls at voxel \(Self.describe(start)), between voxels")
         }
         let d = SIMD3(dimensions.x, dimensions.y, dimensions.z)
         for corner in [o, o &+ columnStep &* (columns - 1), o &+ rowStep &* (rows - 1),
