@@ -118,10 +118,11 @@ public func medaug_image_write(_ path: UnsafePointer<CChar>?, _ pixels: UnsafePo
 /// Rounded values of an integer page, refusing any outside `range`.
 private func integers(_ values: [Float], page: Int, in range: ClosedRange<Int>) throws -> [Int] {
     try values.enumerated().map { index, value in
-        let rounded = Int(value.rounded())
-        guard range.contains(rounded) else {
+        // Checked as Float first: a finite value beyond Int (1e20) would trap in the conversion.
+        let rounded = value.rounded()
+        guard rounded >= Float(range.lowerBound), rounded <= Float(range.upperBound) else {
             throw ABIFailure.invalid("pixel \(index) of page \(page) is \(value), outside \(range.lowerBound)...\(range.upperBound) of the sample type")
         }
-        return rounded
+        return Int(rounded)
     }
 }

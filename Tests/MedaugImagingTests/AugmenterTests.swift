@@ -189,4 +189,35 @@ final class AugmenterTests: XCTestCase {
         XCTAssertGreaterThan(largest, 0.3)
         XCTAssertLessThanOrEqual(largest, 2.0 + 1e-3)
     }
+
+    /// Pixel spacings far from any scanner's (1e-300 … 1e300 mm, positive
+    /// and finite, so accepted) with the widest parameters: every output
+    /// is a convex combination of input pixels (reflecting border), so it
+    /// stays finite and within the input's range, on every tier. Such
+    /// spacings once trapped (a blur radius beyond Int, an elastic grid of
+    /// more intervals than Int holds) or wrote NaN and 10⁸-fold
+    /// extrapolations (elastic positions past Float's range or past the
+    /// warp's clamp).
+    func testExtremeSpacingsKeepOutputsWithinTheInputsRange() throws {
+        let operations = [
+            #"{"type": "rotate", "degrees": [-30, 30]}"#, #"{"type": "zoom", "scale": [0.1, 10]}"#,
+            #"{"type": "elastic", "alpha_mm": [100, 100], "sigma_mm": 1e-300}"#,
+            #"{"type": "elastic", "alpha_mm": [100, 100], "sigma_mm": 1000}"#,
+            #"{"type": "blur", "sigma_mm": [100, 100]}"#, #"{"type": "blur", "sigma_mm": [1e-320, 1e-320]}"#,
+        ]
+        for spacing in [1e-300, 1e-6, 1e6, 1e300] {
+            let pair = try smoothPair(height: 9, width: 7, spacing: (spacing, spacing))
+            let (low, high) = (pair.image.min()!, pair.image.max()!)
+            for operation in operations {
+                let json = #"{"border": {"mode": "reflect"}, "operations": [\#(operation)]}"#
+                let augmenter = try pipeline(json)
+                for tier in CPUTier.supported {
+                    let out = try CPUTier.withForced(tier) { augmenter.apply(to: pair, seed: 3) }
+                    let outside = out.image.filter { !($0 >= low && $0 <= high) }
+                    XCTAssertTrue(outside.isEmpty, "\(operation) at \(spacing) mm, \(tier): \(outside.prefix(3))")
+                    XCTAssertTrue(Set(out.mask).isSubset(of: Set(pair.mask)))
+                }
+            }
+        }
+    }
 }

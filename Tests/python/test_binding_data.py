@@ -234,6 +234,10 @@ def test_write_image_is_read_by_tifffile_and_read_image_matches_tifffile(tmp_pat
 def test_image_errors(tmp_path):
     with pytest.raises(medaug.InvalidArgumentError, match="outside"):
         medaug.write_image(tmp_path / "x.tif", np.full((4, 4), 300.0), dtype=np.uint8)
+    # Finite values beyond Int (once a trap converting them) and below it.
+    for value in (1e20, -3e38):
+        with pytest.raises(medaug.InvalidArgumentError, match="outside 0...65535"):
+            medaug.write_image(tmp_path / "x.tif", np.full((4, 4), value), dtype=np.uint16)
     assert not (tmp_path / "x.tif").exists()
     with pytest.raises(medaug.InvalidArgumentError):
         medaug.write_image(tmp_path / "x.tif", np.full((4, 4), np.nan))

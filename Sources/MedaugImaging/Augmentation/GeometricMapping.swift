@@ -96,10 +96,13 @@ struct ElasticField {
 
     init(height: Int, width: Int, spacing: (row: Double, column: Double), alphaMM: Double, sigmaMM: Double,
          random: inout SequentialRandom) {
-        // Control points cover the image plus one spline support on each side.
+        // Control points cover the image plus one spline support on each side,
+        // σ apart but at least a pixel: a finer grid adds no detail a pixel
+        // can show, and a hostile spacing (1e300 mm, finite) once made more
+        // intervals than Int holds (a trap) or than memory does.
         func grid(_ pixels: Int, _ mm: Double) -> (count: Int, step: Double) {
             let extent = Double(max(1, pixels - 1)) * mm
-            let intervals = max(1, Int((extent / sigmaMM).rounded(.up)))
+            let intervals = max(1, Int(min((extent / sigmaMM).rounded(.up), Double(max(1, pixels - 1)))))
             return (intervals + 3, extent / Double(intervals) / mm)  // step in pixels
         }
         let gy = grid(height, spacing.row), gx = grid(width, spacing.column)

@@ -69,8 +69,8 @@ struct Resampler {
             if mapping.elastic != nil {
                 for x in 0..<width {
                     let p = Resampler.snapped(mapping.source(y: y, x: x))
-                    rows[x] = Float(p.row)
-                    cols[x] = Float(p.column)
+                    rows[x] = Resampler.position(p.row)
+                    cols[x] = Resampler.position(p.column)
                 }
                 return
             }
@@ -80,8 +80,8 @@ struct Resampler {
             let origin = Resampler.snapped(mapping.source(y: y, x: 0))
             let next = Resampler.snapped(width > 1 ? mapping.source(y: y, x: 1) : origin)
             for x in 0..<width {
-                rows[x] = Float(origin.row + Double(x) * (next.row - origin.row))
-                cols[x] = Float(origin.column + Double(x) * (next.column - origin.column))
+                rows[x] = Resampler.position(origin.row + Double(x) * (next.row - origin.row))
+                cols[x] = Resampler.position(origin.column + Double(x) * (next.column - origin.column))
             }
         }
 
@@ -153,12 +153,26 @@ struct Resampler {
         return (abs(p.row - r) < snap ? r : p.row, abs(p.column - c) < snap ? c : p.column)
     }
 
+    /// A source coordinate as the kernels take it: within ±`farOff` pixels
+    /// (NaN to the far side), so that its floor is exact and the fraction
+    /// left in [0, 1). Farther positions only ever hit the border; an elastic
+    /// field of 100 mm at a spacing of 1e-6 mm reached 10⁸ pixels, whose
+    /// fraction after `floor`'s clamp weighted the taps by 10⁸ (and became
+    /// infinite past Float's range at 1e-300 mm).
+    @inline(__always)
+    static func position(_ v: Double) -> Float {
+        v.isNaN ? Float(farOff) : Float(min(max(v, -farOff), farOff))
+    }
+
+    /// Where `position` clamps (and `floor` stays exact): ±1 048 000 pixels.
+    static let farOff: Double = 1_048_000
+
     /// ⌊v⌋ without a libm call (baseline x86-64 has no SSE4.1 round):
     /// truncation of a shifted positive value. Positions beyond ±2²⁰ pixels
     /// only ever hit the border, where any far-out index gives the same result.
     @inline(__always)
     static func floor(_ v: Double) -> Int {
-        let shifted = min(max(v, -1_048_000), 1_048_000) + 1_048_576
+        let shifted = min(max(v, -farOff), farOff) + 1_048_576
         return Int(shifted) - 1_048_576
     }
 
