@@ -213,3 +213,17 @@ def test_fractional_maximum_of_any_size_sets_nothing_below_it(tmp_path):
     ds.save_as(tmp_path / "seg.dcm")
     labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
     assert labels.shape == medaug.read_volume(tmp_path / "image").voxels.shape and not labels.any()
+
+
+def test_compressed_seg_with_a_hostile_rescale_slope_reads(tmp_path):
+    """A Rescale Slope of 1e300 on compressed FRACTIONAL frames makes decoded
+    values no Int holds (once a trap): they clamp to the 8-bit range."""
+    write_series(tmp_path / "image", SLICES, spacing=2.0)
+    fractions = np.where(masks(), 0.6, 0.0).astype(np.float32)
+    write_seg(tmp_path / "seg.dcm", source_images(tmp_path / "image"), fractions, "FRACTIONAL",
+              transfer_syntax="1.2.840.10008.1.2.5")
+    ds = pydicom.dcmread(tmp_path / "seg.dcm")
+    ds.RescaleSlope, ds.RescaleIntercept = "1e300", "0"
+    ds.save_as(tmp_path / "seg.dcm")
+    labels = medaug.read_labels(tmp_path / "seg.dcm", tmp_path / "image")
+    np.testing.assert_array_equal(labels, expected_labels(masks()))

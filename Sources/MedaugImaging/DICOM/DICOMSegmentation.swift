@@ -121,7 +121,9 @@ public struct DICOMSegmentation: Sendable {
             guard decoded.frames == frames, decoded.rows == rows, decoded.columns == columns else {
                 throw malformed("decoded pixel data is \(decoded.frames) frames of \(decoded.rows)×\(decoded.columns), the header says \(frames) of \(rows)×\(columns)")
             }
-            data = decoded.values.map { UInt8(clamping: Int($0.rounded())) }
+            // Clamped as Float: a hostile Rescale Slope (1e300) makes values
+            // no Int holds, and Int(_:) would trap on them.
+            data = decoded.values.map { $0.isNaN ? 0 : UInt8(min(max($0.rounded(), 0), 255)) }
         } else {
             guard let bytes = ds.bytes(pixelData) else { throw malformed("no Pixel Data") }
             data = bytes
