@@ -64,6 +64,19 @@ final class AdamTests: XCTestCase {
         state = adam.exportState()
         state.firstMoments["other"] = [1]
         XCTAssertThrowsError(try adam.restore(state))
+        // A step count no run reaches (a hostile checkpoint's Int.max would trap in update's += 1).
+        for step in [-1, Adam.maxStep + 1, Int.max] {
+            state = adam.exportState()
+            state.step = step
+            XCTAssertThrowsError(try adam.restore(state)) {
+                XCTAssertEqual($0 as? TrainerError, .invalidArgument("Adam state has step \(step), outside 0...\(Adam.maxStep)"))
+            }
+        }
+        state = adam.exportState()
+        state.step = Adam.maxStep
+        XCTAssertNoThrow(try adam.restore(state))
+        adam.update()
+        XCTAssertEqual(adam.step, Adam.maxStep + 1)
         XCTAssertThrowsError(try Adam(parameters: [bn.gamma, bn.gamma]))
         XCTAssertThrowsError(try Adam(parameters: [bn.gamma], options: AdamOptions(beta1: 1)))
     }

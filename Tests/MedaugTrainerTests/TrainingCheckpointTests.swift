@@ -158,5 +158,20 @@ final class TrainingCheckpointTests: XCTestCase {
         XCTAssertThrowsError(try makeGAN(epochs: 2).resume(from: folder + "/nomoments.ckpt")) { error in
             XCTAssertTrue("\(error)".contains("no Adam moments"), "\(error)")
         }
+        // Step counts no run reaches (Int.max would trap in the next step's += 1).
+        let all = file.entries.keys.map { SafetensorsWriter.Tensor(name: $0, shape: file.entries[$0]!.shape,
+                                                                    values: file.floatArray($0)!) }
+        let state = file.metadata["medaug_checkpoint"]!
+        for (key, expected) in [("recipeSteps", "inconsistent checkpoint state"), ("generator", "outside 0...")] {
+            let pattern = key == "recipeSteps" ? #""recipeSteps":\s*\d+"# : #""generator":\s*\d+"#
+            let range = try XCTUnwrap(state.range(of: pattern, options: .regularExpression), "no \(key) in \(state)")
+            var metadata = file.metadata
+            metadata["medaug_checkpoint"]
+                = state.replacingCharacters(in: range, with: "\"\(key)\":\(Int.max)")
+            try SafetensorsWriter.write(all, metadata: metadata, to: folder + "/steps.ckpt")
+            XCTAssertThrowsError(try makeGAN(epochs: 2).resume(from: folder + "/steps.ckpt")) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
     }
 }

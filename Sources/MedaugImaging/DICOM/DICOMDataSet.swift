@@ -171,7 +171,8 @@ package struct DICOMDataSet {
 
     /// A DS value's numbers, split at `\` and trimmed as `strings` does, but
     /// parsed one at a time: an RT Structure Set's contour data can be tens
-    /// of megabytes, and a String per number made 25 times that.
+    /// of megabytes. Measured on 5 M numbers (43 MB, `swiftc -O`): splitting
+    /// into Strings first peaked 305 MB above the input, this 66 MB.
     private static func decimalStrings(_ b: [UInt8]) -> [Double]? {
         var values: [Double] = []
         var start = 0

@@ -66,6 +66,9 @@ public final class Adam {
     public var options: AdamOptions
     /// Steps taken so far.
     public private(set) var step = 0
+    /// The largest step count a restored state may have: 2⁴⁰, centuries of
+    /// steps, far below where `update`'s `step += 1` would overflow.
+    public static let maxStep = 1 << 40
     /// Threads for `update` (the paper generator has 54 million parameters:
     /// one pass reads and writes about 1 GB).
     public var threads = 1
@@ -225,7 +228,9 @@ public final class Adam {
     /// - Throws: `TrainerError.invalidArgument` for a negative step or a
     ///   missing or extra parameter; `.shapeMismatch` for a wrong length.
     public func restore(_ state: AdamState) throws(TrainerError) {
-        guard state.step >= 0 else { throw .invalidArgument("Adam state has a negative step \(state.step)") }
+        guard (0...Self.maxStep).contains(state.step) else {
+            throw .invalidArgument("Adam state has step \(state.step), outside 0...\(Self.maxStep)")
+        }
         let names = Set(parameters.map(\.name))
         if let extra = Set(state.firstMoments.keys).union(state.secondMoments.keys).subtracting(names).sorted().first {
             throw .invalidArgument("Adam state has moments for '\(extra)', which this optimiser does not train")

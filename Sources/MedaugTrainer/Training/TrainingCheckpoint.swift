@@ -111,8 +111,9 @@ struct TrainingCheckpoint<Record: Codable & Sendable>: Codable {
             throw TrainerError.invalidArgument("'\(path)' was written by another run: "
                                                + describeDifference(checkpoint.identity, identity))
         }
-        guard checkpoint.epochsDone >= 0, checkpoint.recipeSteps >= 0, checkpoint.history.count == checkpoint.epochsDone,
-              UInt64(checkpoint.shuffleState) != nil else {
+        // Step counts bounded as Adam's are: a hostile Int.max would trap in the next step's `+= 1`.
+        guard checkpoint.epochsDone >= 0, (0...Adam.maxStep).contains(checkpoint.recipeSteps),
+              checkpoint.history.count == checkpoint.epochsDone, UInt64(checkpoint.shuffleState) != nil else {
             throw TrainerError.invalidArgument("'\(path)': inconsistent checkpoint state")
         }
         for part in parts {
