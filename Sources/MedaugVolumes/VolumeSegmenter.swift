@@ -134,10 +134,9 @@ public final class VolumeSegmenter {
                 for (c, volume) in channels.enumerated() {
                     let cut = try volume.slice(plane, index: index)
                     let (low, high) = bounds[c]
-                    let span = high > low ? high - low : 1
                     for y in window.rows {
                         for x in window.columns {
-                            image.append(min(max((cut.pixels[y * cut.columns + x] - low) / span * 2 - 1, -1), 1))
+                            image.append(IntensityNormalization.scale(cut.pixels[y * cut.columns + x], low: low, high: high))
                         }
                     }
                 }

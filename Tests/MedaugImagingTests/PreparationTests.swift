@@ -34,6 +34,28 @@ final class PreparationTests: XCTestCase {
         XCTAssertThrowsError(try IntensityNormalization(lowPercentile: 50, highPercentile: 10))
     }
 
+    /// NaN is "no data": no percentile counts it, it maps to -1; ±∞ clip.
+    func testNonFiniteValuesCountForNoPercentileAndMapToTheEnds() throws {
+        let normalisation = try IntensityNormalization(lowPercentile: 10, highPercentile: 90)
+        let values: [Float] = [.nan, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, .infinity, -.infinity]
+        let (low, high) = normalisation.bounds(ArraySlice(values), selected: nil)
+        XCTAssertEqual(low, 1.9, accuracy: 1e-5)
+        XCTAssertEqual(high, 9.1, accuracy: 1e-5)
+        // Selected but not finite: the finite selected ones; none finite selected: all finite ones.
+        let selected = values.map { !$0.isFinite || $0 >= 5 }
+        XCTAssertEqual(normalisation.bounds(ArraySlice(values), selected: selected).low, 5.5, accuracy: 1e-5)
+        let onlyNonFinite = values.map { !$0.isFinite }
+        XCTAssertEqual(normalisation.bounds(ArraySlice(values), selected: onlyNonFinite).low, 1.9, accuracy: 1e-5)
+        XCTAssertEqual(normalisation.bounds(ArraySlice([Float.nan, .infinity]), selected: nil).low, 0)
+        var image = values
+        _ = normalisation.normalise(&image, channels: 1, selected: nil)
+        XCTAssertEqual(image[0], -1)
+        XCTAssertEqual(Array(image.suffix(2)), [1, -1])
+        XCTAssertTrue(image.allSatisfy { $0 >= -1 && $0 <= 1 })
+        XCTAssertEqual(IntensityNormalization.scale(.nan, low: 0, high: 0), -1)
+        XCTAssertEqual(IntensityNormalization.scale(0.5, low: 0, high: 0), 0)     // a span of 1
+    }
+
     func testSplitsByPositionLeaveGaps() throws {
         let splits = try SplitPlanner.byPosition(slices: 40, fractions: .init(validation: 0.2, test: 0.2), gap: 3)
         let train = splits.indices.filter { splits[$0] == .train }

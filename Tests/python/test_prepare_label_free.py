@@ -85,3 +85,30 @@ def test_the_python_helper_uses_the_same_rule_as_prepare(body, tmp_path):
     assert medaug.normalize_intensities(ct)[1] == pytest.approx(bounds, rel=1e-5)
     mask = medaug.foreground_mask(ct)
     assert not mask[image == 0].any() and mask[image > 900].all()   # no air; the organ
+
+
+def test_nan_voxels_are_no_data(body):
+    """NaN voxels (SPM and FSL write them outside a brain mask) count for no
+    percentile and map to -1, the background's end (stored 0): prepare
+    trapped on them, and segment --volume refused the volume."""
+    import medaug_binding  # noqa: F401
+    import medaug as library
+    folder, image = body
+    image = image.copy()
+    image[4:36, 6:9, :] = np.nan                       # inside the body's box, so inside the crop
+    nibabel.save(nibabel.Nifti1Image(image, np.diag([1.0, 1.0, 2.0, 1.0])), folder / "ct.nii.gz")
+    out, manifest = prepare(folder, "--overwrite")
+    finite = image[np.isfinite(image) & (image != 0)]
+    for item in manifest["items"]:
+        (bounds,) = item["source"]["intensity_bounds"]
+        assert bounds == pytest.approx(np.percentile(finite, [0.5, 99.5]), rel=1e-5)
+    normalized, (low, high) = library.normalize_intensities(image)
+    assert (low, high) == pytest.approx(bounds, rel=1e-5)
+    assert (normalized[np.isnan(image)] == -1).all() and np.isfinite(normalized).all()
+    # The NaN columns are the crop's first stored columns: 0 (network -1) after the padding's -1 rows.
+    pages = tifffile.imread(out / manifest["items"][0]["image"])
+    assert pages.dtype == np.uint16 and (pages == 0).any()
+    model = folder / "seg.safetensors"
+    medaug("model", "init", "--kind", "segmenter", "--image-size", 32, "--classes", 2, "--depth", 2, "--out", model)
+    medaug("segment", "--model", model, "--volume", folder / "ct.nii.gz", "--out", folder / "seg.nii.gz")
+    assert nibabel.load(folder / "seg.nii.gz").shape == image.shape

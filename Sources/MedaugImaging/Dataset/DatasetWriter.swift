@@ -67,8 +67,9 @@ public enum DatasetWriter {
         let plane = side * side
         var pages: [TIFFImage] = []
         for c in 0..<channels {
+            // NaN as -1 (IntensityNormalization's "no data"): UInt16(_:) would trap on it.
             let values = image[(c * plane)..<((c + 1) * plane)].map { value -> UInt16 in
-                UInt16(min(max(intensity.toStored(value).rounded(), 0), 65535))
+                UInt16(min(max(intensity.toStored(value.isNaN ? -1 : value).rounded(), 0), 65535))
             }
             pages.append(try TIFFImage(width: side, height: side, channels: 1, pixels: .uint16(values)))
         }

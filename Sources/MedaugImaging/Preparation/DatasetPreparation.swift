@@ -191,8 +191,9 @@ public enum DatasetPreparation {
             var image: [Float] = []
             for (m, volume) in subject.modalities.enumerated() {
                 let (low, high) = bounds[m]
-                let span = high > low ? high - low : 1
-                image += crop(try volume.slice(options.plane, index: index).pixels).map { min(max(($0 - low) / span * 2 - 1, -1), 1) }
+                image += crop(try volume.slice(options.plane, index: index).pixels).map {
+                    IntensityNormalization.scale($0, low: low, high: high)
+                }
             }
             let slice = Slice(channels: subject.modalities.count, height: rows.count, width: columns.count,
                               image: image, labels: labels, spacing: spacing)

@@ -40,8 +40,10 @@ public struct LabelValueMap: Equatable, Sendable {
             }
         }
         // Class order: value 0's class (or "*"'s), then by smallest value, then "*"-only.
-        var order: [String] = []
-        func add(_ name: String) { if !order.contains(name) { order.append(name) } }
+        // A set beside the order: a 1 MiB map holds 100 000 names, and a linear
+        // search per name was quadratic (a hang on a hostile file).
+        var order: [String] = [], seen = Set<String>()
+        func add(_ name: String) { if seen.insert(name).inserted { order.append(name) } }
         if let zero = named[0] { add(zero) } else if let other { add(other) }
         for value in named.keys.sorted() { add(named[value]!) }
         if let other { add(other) }

@@ -158,6 +158,8 @@ def normalize_intensities(voxels: Any, percentiles: Any = (0.5, 99.5), mask: Any
     (low, high) of the ``mask`` voxels (default: :func:`foreground_mask`,
     no labels needed) become -1 and +1, values clipped outside. Apply it to
     a whole volume, not slice by slice, so every slice is scaled alike.
+    Percentiles count finite voxels only; NaN ("no data", as SPM and FSL
+    write outside a brain mask) maps to -1 and ±inf to ±1.
 
     Returns ``(normalized float32 array, (low, high))``."""
     values = np.asarray(voxels, dtype=np.float32)
@@ -165,8 +167,14 @@ def normalize_intensities(voxels: Any, percentiles: Any = (0.5, 99.5), mask: Any
     if not 0 <= low_p < high_p <= 100:
         raise _invalid(f"percentiles must satisfy 0 <= low < high <= 100; got {percentiles!r}")
     chosen = values[foreground_mask(values) if mask is None else np.asarray(mask, bool)]
+    chosen = chosen[np.isfinite(chosen)]
     if chosen.size == 0:
-        chosen = values.ravel()
-    low, high = (float(v) for v in np.percentile(chosen.astype(np.float64), [low_p, high_p]))
+        chosen = values[np.isfinite(values)]
+    if chosen.size == 0:
+        low, high = 0.0, 0.0
+    else:
+        low, high = (float(v) for v in np.percentile(chosen.astype(np.float64), [low_p, high_p]))
     span = high - low if high > low else 1.0
-    return np.clip((values - low) / span * 2 - 1, -1, 1).astype(np.float32), (low, high)
+    with np.errstate(invalid="ignore"):
+        scaled = np.clip((values - low) / span * 2 - 1, -1, 1)
+    return np.where(np.isnan(values), -1.0, scaled).astype(np.float32), (low, high)
