@@ -65,7 +65,7 @@ extension VolumeReader {
         var labels = try read(path: path)
         if labels.axisCodes != image.axisCodes { labels = labels.canonical() }
         try labels.requireSameGrid(as: image, path)
-        return labels.values.map { Int32($0.rounded()) }
+        return try LabelSamples.int32(labels.values, rounding: .toNearestOrAwayFromZero, path: path)
     }
 }
 

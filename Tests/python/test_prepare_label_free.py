@@ -112,3 +112,19 @@ def test_nan_voxels_are_no_data(body):
     medaug("model", "init", "--kind", "segmenter", "--image-size", 32, "--classes", 2, "--depth", 2, "--out", model)
     medaug("segment", "--model", model, "--volume", folder / "ct.nii.gz", "--out", folder / "seg.nii.gz")
     assert nibabel.load(folder / "seg.nii.gz").shape == image.shape
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 3e9])
+def test_float_label_volumes_with_no_integer_label_are_named_errors(body, bad):
+    """A float32 label volume's NaN, infinity or value beyond Int32 trapped
+    in the conversion to a label; now an error naming the file and voxel."""
+    folder, _ = body
+    labels = np.asarray(nibabel.load(folder / "organ.nii.gz").dataobj).astype(np.float32)
+    labels[0, 0, 0] = bad
+    nibabel.save(nibabel.Nifti1Image(labels, np.diag([1.0, 1.0, 2.0, 1.0])), folder / "organ.nii.gz")
+    result = medaug("prepare", "--image", folder / "ct.nii.gz", "--labels", folder / "organ.nii.gz",
+                    "--classes", "background,organ", "--plane", "axial", "--size", 32, "--out", folder / "data",
+                    check=False)
+    assert result.returncode == 1, result.stderr
+    assert "organ.nii.gz" in result.stderr and "is not an integer label" in result.stderr, result.stderr
+    assert not (folder / "data").exists()

@@ -110,7 +110,8 @@ struct AugmentCommand: ParsableCommand {
         }
         let channels = pages.reduce(0) { $0 + $1.channels }
         let pair = try ImagePair(channels: channels, height: first.height, width: first.width, image: values,
-                                 mask: labels.floatValues().map { Int32($0) }, spacing: (mm[0], mm[1]))
+                                 mask: try LabelSamples.int32(labels.floatValues(), rounding: .towardZero, path: mask!),
+                                 spacing: (mm[0], mm[1]))
         for i in 0..<count {
             let out = augmenter.apply(to: pair, seed: seed &+ UInt64(i))
             let name = String(format: "%@-%04d", outPrefix!, i)

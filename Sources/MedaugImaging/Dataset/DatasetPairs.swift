@@ -37,7 +37,9 @@ public struct DatasetPairs: Sendable {
             }
             let image = pages.flatMap { $0.floatValues().map(manifest.intensity.toNetwork) }
             return try ImagePair(channels: pages.count, height: mask.height, width: mask.width, image: image,
-                                 mask: mask.floatValues().map { Int32($0) }, spacing: spacing)
+                                 mask: try LabelSamples.int32(mask.floatValues(), rounding: .towardZero,
+                                                              path: folder + "/" + item.mask),
+                                 spacing: spacing)
         }
         return DatasetPairs(manifest: manifest, items: items, pairs: pairs)
     }

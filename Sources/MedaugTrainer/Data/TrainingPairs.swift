@@ -49,7 +49,7 @@ public struct TrainingPairs: Sendable {
                 }
                 size = (h, w)
                 for page in pages { images += page.floatValues().map(manifest.intensity.toNetwork) }
-                let stored = mask.floatValues().map { Int32($0) }
+                let stored = try LabelSamples.int32(mask.floatValues(), rounding: .towardZero, path: maskPath)
                 labels += try LabelMapping.classIndices(stored, labelValues: manifest.labelValues, source: maskPath)
             } catch let error as TrainerError {
                 throw error
