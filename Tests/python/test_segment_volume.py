@@ -140,3 +140,12 @@ def test_python_segment_volume_equals_the_cli(volume, tmp_path):
             loaded.segment_volume(np.asarray(source.dataobj, np.float32))
         with pytest.raises(medaug.ShapeError):
             loaded.segment_volume(np.zeros((4, 4)), np.eye(4))
+        # Hostile affines: NaN named with the matrix; scales no voxel size can be.
+        voxels = np.asarray(source.dataobj, np.float32)
+        nan = np.eye(4)
+        nan[0, 0] = np.nan
+        with pytest.raises(medaug.InvalidArgumentError, match=r"finite 4x4 matrix; got \[\[nan"):
+            loaded.segment_volume(voxels, nan)
+        for scale, size in [(1e300, "inf × inf × inf"), (1e-300, "0.0 × 0.0 × 0.0")]:
+            with pytest.raises(medaug.InvalidArgumentError, match=f"voxel size {size} mm must be positive and finite"):
+                loaded.segment_volume(voxels, np.diag([scale, scale, scale, 1.0]))

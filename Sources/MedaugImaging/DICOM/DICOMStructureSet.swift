@@ -131,6 +131,7 @@ extension ImageGrid {
     /// The slice a contour (points in voxel coordinates) lies on, and its
     /// polygon there. The slice axis is the first axis along which every
     /// point lies within half a voxel of one index.
+    ///
     /// A point beyond `farOff` is refused: within it every coordinate, and
     /// so every mean and row crossing, converts to Int without trapping.
     func slicePolygon(_ points: [SIMD3<Double>], what: String) throws -> (SliceKey, [SIMD2<Double>]) {

@@ -125,7 +125,8 @@ public struct NIfTIVolume: Equatable, Sendable {
             throw ImagingError.invalidArgument("volume \(d) needs \(overflow ? "too many" : String(count)) values, got \(values.count)")
         }
         guard (0..<3).allSatisfy({ voxelSize[$0] > 0 && voxelSize[$0].isFinite }) else {
-            throw ImagingError.invalidArgument("voxel size \(voxelSize) must be positive and finite millimetres")
+            let sizes = [voxelSize.x, voxelSize.y, voxelSize.z].map { "\($0)" }.joined(separator: " × ")
+            throw ImagingError.invalidArgument("voxel size \(sizes) mm must be positive and finite")
         }
         let codes = try Self.orientationCodes(of: affine)
         self.dimensions = d

@@ -53,8 +53,10 @@ def _channels(volume: Any, affine: Any, series: Optional[int]) -> tuple:
             raise _invalid("an array volume needs affine= (its 4x4 voxel-to-world matrix, e.g. nibabel's img.affine)")
         affine = affines[0]
     matrix = np.asarray(affine, dtype=np.float64)
-    if matrix.shape != (4, 4) or not np.all(np.isfinite(matrix)):
+    if matrix.shape != (4, 4):
         raise _invalid(f"affine must be a finite 4x4 matrix; got shape {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise _invalid(f"affine must be a finite 4x4 matrix; got {matrix.tolist()}")
     return arrays, matrix
 
 
