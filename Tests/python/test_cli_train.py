@@ -108,6 +108,33 @@ def test_a_non_finite_loss_stops_training_with_a_message(tmp_path):
     assert not (tmp_path / "s.samples.png").exists() and not (tmp_path / "s.curves.svg").exists()
 
 
+def test_a_float_dataset_image_with_nan_is_named_before_any_step(tmp_path):
+    """A NaN in a float32 dataset image (hand-made datasets may store
+    float32) is named with its file and pixel by train-seg, train-gan and
+    expand; it surfaced as a non-finite loss naming no file, or spread
+    into every augmented pair."""
+    tifffile = pytest.importorskip("tifffile")
+    data = gan_dataset(tmp_path)
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["intensity"].update(stored="float32", stored_range=[-1, 1])
+    for item in manifest["items"]:
+        image = tifffile.imread(data / item["image"]).astype(np.float32) / 65535 * 2 - 1
+        tifffile.imwrite(data / item["image"], image)
+    first = next(item for item in manifest["items"] if item["split"] == "train")
+    image = tifffile.imread(data / first["image"])
+    image[3, 5] = np.nan
+    tifffile.imwrite(data / first["image"], image)
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    for command in (["train-seg", "--out", tmp_path / "s.safetensors", "--epochs", 1, "--depth", 1, "--base-filters", 2],
+                    ["train-gan", "--down-filters", "4,8", "--discriminator-filters", "4,8,8", "--time-steps", 2],
+                    ["expand", "--target", 12, "--generated-share", 0, "--out", tmp_path / "more"]):
+        result = medaug(command[0], "--data", data, *command[1:], check=False)
+        assert result.returncode == 1, (command[0], result.stderr)
+        assert first["image"] in result.stderr and "pixel (row 3, column 5) of page 0 is nan" in result.stderr, \
+            (command[0], result.stderr)
+    assert not (tmp_path / "s.safetensors").exists() and not (tmp_path / "more").exists()
+
+
 def test_train_gan_resumes_to_the_uninterrupted_result(tmp_path):
     data = gan_dataset(tmp_path)
     common = ["--data", data, "--down-filters", "4,8", "--discriminator-filters", "4,8,8",

@@ -36,6 +36,7 @@ public struct DatasetPairs: Sendable {
                     + "\(manifest.channels.count) channel(s) on one grid")
             }
             let image = pages.flatMap { $0.floatValues().map(manifest.intensity.toNetwork) }
+            try ImageSamples.requireFinite(image, width: mask.width, height: mask.height, path: folder + "/" + item.image)
             return try ImagePair(channels: pages.count, height: mask.height, width: mask.width, image: image,
                                  mask: try LabelSamples.int32(mask.floatValues(), rounding: .towardZero,
                                                               path: folder + "/" + item.mask),

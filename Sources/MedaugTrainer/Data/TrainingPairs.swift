@@ -48,7 +48,9 @@ public struct TrainingPairs: Sendable {
                     throw TrainerError.invalidArgument("'\(imagePath)' is \(w)x\(h), earlier items are \(size.w)x\(size.h)")
                 }
                 size = (h, w)
-                for page in pages { images += page.floatValues().map(manifest.intensity.toNetwork) }
+                let values = pages.flatMap { $0.floatValues().map(manifest.intensity.toNetwork) }
+                try ImageSamples.requireFinite(values, width: w, height: h, path: imagePath)
+                images += values
                 let stored = try LabelSamples.int32(mask.floatValues(), rounding: .towardZero, path: maskPath)
                 labels += try LabelMapping.classIndices(stored, labelValues: manifest.labelValues, source: maskPath)
             } catch let error as TrainerError {
