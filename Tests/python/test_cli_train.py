@@ -125,7 +125,8 @@ def test_a_float_dataset_image_with_nan_is_named_before_any_step(tmp_path):
     image[3, 5] = np.nan
     tifffile.imwrite(data / first["image"], image)
     (data / "manifest.json").write_text(json.dumps(manifest))
-    for command in (["train-seg", "--out", tmp_path / "s.safetensors", "--epochs", 1, "--depth", 1, "--base-filters", 2],
+    for command in (["train-seg", "--out", tmp_path / "s.safetensors", "--epochs", 1, "--depth", 1,
+                     "--base-filters", 2],
                     ["train-gan", "--down-filters", "4,8", "--discriminator-filters", "4,8,8", "--time-steps", 2],
                     ["expand", "--target", 12, "--generated-share", 0, "--out", tmp_path / "more"]):
         result = medaug(command[0], "--data", data, *command[1:], check=False)
