@@ -136,7 +136,8 @@ public final class VolumeSegmenter {
                     let (low, high) = bounds[c]
                     for y in window.rows {
                         for x in window.columns {
-                            image.append(IntensityNormalization.scale(cut.pixels[y * cut.columns + x], low: low, high: high))
+                            image.append(IntensityNormalization.scale(cut.pixels[y * cut.columns + x],
+                                                                      low: low, high: high))
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+import MedaugTestSupport
 import XCTest
 @testable import MedaugImaging
 
@@ -46,16 +47,17 @@ final class ImageGridTests: XCTestCase {
     func testFillMatchesThePerVoxelEvenOddRule() throws {
         let (width, height) = (23, 17)
         let g = try grid(x: width, y: height, z: 3)
-        var random = SplitMix(state: 0x5EED)
+        var random = TestRandom(seed: 0x5EED)
+        // Uniform in low..<high.
+        func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * Double(random.uniform()) }
         for trial in 0..<40 {
             var polygons: [[SIMD2<Double>]] = []
             for _ in 0..<(1 + trial % 3) {
-                let count = Int.random(in: 3...9, using: &random)
+                let count = 3 + Int(random.next() % 7)
                 polygons.append((0..<count).map { _ in
-                    let onRow = Bool.random(using: &random)
-                    let y = onRow ? Double(Int.random(in: -2...(height + 2), using: &random))
-                                  : Double.random(in: -3...Double(height + 3), using: &random)
-                    return SIMD2(Double.random(in: -4...Double(width + 4), using: &random), y)
+                    let onRow = random.next() % 2 == 0
+                    let y = onRow ? Double(Int(random.next() % UInt64(height + 5)) - 2) : uniform(-3, Double(height + 3))
+                    return SIMD2(uniform(-4, Double(width + 4)), y)
                 })
             }
             let expected = reference(polygons, width: width, height: height)
@@ -134,15 +136,3 @@ final class ImageGridTests: XCTestCase {
     }
 }
 
-/// SplitMix64: seeded, so every random polygon is the same from run to run.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -131,7 +131,7 @@ def test_a_float_dataset_image_with_nan_is_named_before_any_step(tmp_path):
                     ["expand", "--target", 12, "--generated-share", 0, "--out", tmp_path / "more"]):
         result = medaug(command[0], "--data", data, *command[1:], check=False)
         assert result.returncode == 1, (command[0], result.stderr)
-        assert first["image"] in result.stderr and "pixel (row 3, column 5) of page 0 is nan" in result.stderr, \
+        assert first["image"] in result.stderr and "pixel (row 3, column 5) of channel 0 is nan" in result.stderr, \
             (command[0], result.stderr)
     assert not (tmp_path / "s.safetensors").exists() and not (tmp_path / "more").exists()
 

@@ -104,10 +104,7 @@ struct AugmentCommand: ParsableCommand {
         let values = pages.flatMap { $0.floatValues() }
         // As the C and Python APIs: NaN or infinity would spread through
         // the interpolation into every written pair.
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            let plane = first.width * first.height
-            throw CLIError("\(image!): pixel (row \(index % plane / first.width), column \(index % plane % first.width)) of channel \(index / plane) is \(values[index]); image values must be finite")
-        }
+        try ImageSamples.requireFinite(values, width: first.width, height: first.height, path: image!)
         let channels = pages.reduce(0) { $0 + $1.channels }
         let pair = try ImagePair(channels: channels, height: first.height, width: first.width, image: values,
                                  mask: try LabelSamples.int32(labels.floatValues(), rounding: .towardZero, path: mask!),

@@ -93,7 +93,7 @@ struct SegmentCommand: ParsableCommand {
                     throw CLIError("'\(file)' has \(pages.reduce(0) { $0 + $1.channels }) channel(s) of \(width)x\(height); the segmenter takes \(channels) (pages of one size)")
                 }
                 let values = pages.flatMap { $0.floatValues() }
-                if let bad = values.firstIndex(where: { !$0.isFinite }) { throw CLIError("'\(file)' value \(bad) is not finite") }
+                try ImageSamples.requireFinite(values, width: width, height: height, path: file)
                 let (low, high) = fixed ?? percentileRange(values)
                 // Any size: padded (or resized) to the model's square and back (SliceFit).
                 let fit = SliceFit(height: height, width: width, spacing: (1, 1), side: side)
