@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+import MedaugSupport
 
 /// Picks OpenBLAS's kernels when its own detection failed.
 ///
@@ -7,10 +8,14 @@ import Foundation
 /// "Prescott" kernels on Intel CPUs newer than it knows (OpenBLAS issue
 /// #4267), running sgemm at a third to a fifth of the CPU's speed. When the
 /// user has not chosen a core with OPENBLAS_CORETYPE and OpenBLAS reports
-/// Prescott on a CPU with AVX-512 (or AVX2 + FMA), this selects SkylakeX (or
-/// Haswell) and re-runs OpenBLAS's dynamic initialisation, before any BLAS
-/// call. A small multiply is then checked against a naive loop; if it
-/// disagrees the generic kernels are restored.
+/// Prescott on a CPU whose detected tier is avx512 (or avx2), this selects
+/// SkylakeX (or Haswell) and re-runs OpenBLAS's dynamic initialisation,
+/// before any BLAS call. A small multiply is then checked against a naive
+/// loop; if it disagrees the generic kernels are restored.
+///
+/// The tier is the CPU-features unit's detected one (`CPUTier.detected`,
+/// CPUID and the OS's register state, as OpenBLAS itself asks), not
+/// `MEDAUG_CPU`'s: a forced tier changes medaug's kernels only.
 enum CoreSelection {
     /// What happened, for reports: the core in use and why.
     static var summary = "not initialised"
@@ -35,16 +40,15 @@ enum CoreSelection {
             summary = "\(detected) (OPENBLAS_CORETYPE)"
             return
         }
-        guard detected == "Prescott", let flags = cpuFlags() else {
+        guard detected == "Prescott" else {
             summary = "\(detected) (detected by OpenBLAS)"
             return
         }
         let candidate: String
-        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]) {
-            candidate = "SkylakeX"
-        } else if flags.isSuperset(of: ["avx2", "fma"]) {
-            candidate = "Haswell"
-        } else {
+        switch CPUTier.detected {
+        case .avx512: candidate = "SkylakeX"
+        case .avx2: candidate = "Haswell"
+        case .generic, .neon:
             summary = "Prescott (detected by OpenBLAS)"
             return
         }
@@ -62,12 +66,6 @@ enum CoreSelection {
         gotoblas_dynamic_quit()
         gotoblas_dynamic_init()
         unsetenv("OPENBLAS_CORETYPE")
-    }
-
-    private static func cpuFlags() -> Set<String>? {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        return Set(line.split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
     }
 
     /// A 67×53×71 product (odd sizes exercise the kernels' edges) against
