@@ -34,6 +34,8 @@ import sys
 import tempfile
 import time
 
+import cpu_view
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 THREADS = 2
 MODELS = [("generator-256", "generator"), ("segmenter-256", "segmenter")]
@@ -276,6 +278,31 @@ def max_abs_diffs(medaug, model, inp, tmp, env, engine_env):
     return diffs
 
 
+def engine_environments(cpu, tmp):
+    """Environments of medaug's and the other engines' processes for --cpu,
+    the engines whose instruction set was capped ({name: ISA}), and how.
+
+    --cpu avx2 on an AVX-512 host is an emulation (cpu_view.py): with CPUID
+    faulting every engine sees an AVX2-only CPU; without it medaug's tier is
+    forced and OpenVINO (oneDNN) capped at AVX2, while ONNX Runtime, ncnn
+    and OpenBLAS keep their AVX-512 kernels. Not a measurement of an AVX2 host (README,
+    "Benchmarks")."""
+    m_env = dict(os.environ, MEDAUG_CPU=cpu) if cpu else None
+    engine_env = dict(ENGINE_ENV)
+    if cpu != "avx2":
+        return m_env, engine_env, {}, None
+    library, why = cpu_view.avx2_only_preload(tmp)
+    if library:
+        m_env = cpu_view.preloaded(m_env, library)
+        engine_env = {e: cpu_view.preloaded(env, library) for e, env in engine_env.items()}
+        return m_env, engine_env, {NAMES.get(e, e): "AVX2" for e in ["medaug", *OTHERS]}, "cpuid"
+    if "no AVX-512" in why:
+        return m_env, engine_env, {}, None
+    log(f"no AVX2-only view ({why}); capping OpenVINO with ONEDNN_MAX_CPU_ISA instead")
+    engine_env["openvino"] = dict(engine_env["openvino"], ONEDNN_MAX_CPU_ISA="AVX2")
+    return m_env, engine_env, {"openvino": "AVX2"}, "variables"
+
+
 def bench_engine(a):
     if os.environ.get("MEDAUG_SKIP_BUILD") == "1":
         medaug = os.environ.get("MEDAUG_BIN", os.path.join(ROOT, ".build", "release", "medaug"))
@@ -289,15 +316,8 @@ def bench_engine(a):
     if not os.access(medaug, os.X_OK):
         die(f"no medaug binary at {medaug}")
     started = time.time()
-    m_env = dict(os.environ, MEDAUG_CPU=a.cpu) if a.cpu else None
-    # --cpu avx2 on an AVX-512 host is an emulation: OpenVINO (oneDNN) can be
-    # capped at AVX2 too, ONNX Runtime and ncnn cannot (they pick their
-    # kernels from CPUID), so their rows stay AVX-512 ones. Not a measurement
-    # of an AVX2 host (README, "Benchmarks").
-    capped = {"openvino": "AVX2"} if a.cpu == "avx2" else {}
-    engine_env = {e: dict(ENGINE_ENV[e], ONEDNN_MAX_CPU_ISA=capped[e]) if e in capped else ENGINE_ENV[e]
-                  for e in OTHERS}
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
+        m_env, engine_env, capped, view = engine_environments(a.cpu, tmp)
         log("preparing models, ONNX files and inputs")
         cmd = [sys.executable, os.path.abspath(__file__), "_prepare", "--medaug", medaug,
                "--dir", tmp]
@@ -359,14 +379,17 @@ def bench_engine(a):
     if a.json:
         print(json.dumps({"sgemm_peak_gflops": round(peak["sgemm_peak_gflops"], 2),
                           "cpu_tier": peak["cpu_tier"], "versions": versions,
-                          "capped_isa": {NAMES[e]: isa for e, isa in capped.items()}, "results": results}))
+                          "capped_isa": capped, "emulation": view, "results": results}))
         return
     print(f"medaug CPU tier: {peak['cpu_tier']}; sgemm peak: {peak['sgemm_peak_gflops']:.1f} GFLOP/s on "
           f"{THREADS} threads ({peak['blas']}); ONNX Runtime {versions.get('ort')}, "
           f"OpenVINO {versions.get('openvino')}, ncnn {versions.get('ncnn')}")
-    if capped:
-        print("emulated: " + ", ".join(f"{NAMES[e]} capped at {isa} (ONEDNN_MAX_CPU_ISA)" for e, isa in capped.items())
-              + "; ONNX Runtime and ncnn run this CPU's own kernels: not an AVX2-host measurement")
+    if view == "cpuid":
+        print("emulated AVX2-only CPU: every engine's CPUID shows no AVX-512, AMX or AVX-VNNI "
+              "(scripts/benchmarks/cpuid_avx2.c); this host's cores and caches: not an AVX2-host measurement")
+    elif view == "variables":
+        print("emulated: openvino capped at AVX2 (ONEDNN_MAX_CPU_ISA); ONNX Runtime and ncnn run this "
+              "CPU's own kernels: not an AVX2-host measurement")
     for name, _ in MODELS:
         print(f"{name}: {models[name][3] / 1e9:.2f} GFLOP per image (2 x conv multiply-adds)")
     print(f"{a.rounds} rounds, {THREADS} threads; vs best = medaug / fastest other engine's time "

@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 
+import cpu_view
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 THREADS = 2
 SIZE = 256
@@ -280,16 +282,34 @@ def medaug_binary():
     return medaug
 
 
+def train_environments(cpu, tmp):
+    """medaug's and Keras's environments for --cpu, and how AVX2 is emulated.
+
+    --cpu avx2: both sides on AVX2 code on a CPU that has more (an emulation,
+    not an AVX2 host; cpu_view.py). With CPUID faulting both processes see an
+    AVX2-only CPU (medaug's tier, OpenBLAS's and oneDNN's kernels follow);
+    without it medaug's tier is forced, OpenBLAS set to its Haswell kernels
+    and TensorFlow's oneDNN capped at AVX2."""
+    if cpu != "avx2":
+        return None, KERAS_ENV, None
+    library, why = cpu_view.avx2_only_preload(tmp)
+    if library:
+        return (cpu_view.preloaded(dict(os.environ, MEDAUG_CPU="avx2"), library),
+                cpu_view.preloaded(KERAS_ENV, library), "cpuid")
+    m_env = dict(os.environ, MEDAUG_CPU="avx2")
+    if "no AVX-512" in why:
+        return m_env, KERAS_ENV, None
+    log(f"no AVX2-only view ({why}); capping with variables instead")
+    return (dict(m_env, OPENBLAS_CORETYPE="Haswell"), dict(KERAS_ENV, ONEDNN_MAX_CPU_ISA="AVX2"),
+            "variables")
+
+
 def bench_train(a):
     medaug = medaug_binary()
     started = time.time()
-    # --cpu avx2: both sides on AVX2 code on a CPU that has more (an
-    # emulation, not an AVX2 host): medaug's tier forced and OpenBLAS on its
-    # Haswell kernels, TensorFlow's oneDNN capped at AVX2.
-    m_env = dict(os.environ, MEDAUG_CPU="avx2", OPENBLAS_CORETYPE="Haswell") if a.cpu == "avx2" else None
-    k_env = dict(KERAS_ENV, ONEDNN_MAX_CPU_ISA="AVX2") if a.cpu == "avx2" else KERAS_ENV
     m_times, k_times, version, tier, blas = [], [], "?", "?", "?"
     with tempfile.TemporaryDirectory(prefix="medaug-bench-") as tmp:
+        m_env, k_env, view = train_environments(a.cpu, tmp)
         data = os.path.join(tmp, "data")
         log(f"writing {PAIRS} random {SIZE}x{SIZE} pairs ({CLASSES} classes) to {data}")
         run_json([sys.executable, os.path.abspath(__file__), "_dataset", "--dir", data])
@@ -314,13 +334,17 @@ def bench_train(a):
     m, k = statistics.median(m_times), statistics.median(k_times)
     results = [{"model": MODEL, "batch": BATCH, "medaug_ms_per_step": round(m, 3),
                 "keras_ms_per_step": round(k, 3), "ratio": round(m / k, 4), "cpu_tier": tier, "blas": blas}]
-    capped = {"tensorflow": "AVX2"} if a.cpu == "avx2" else {}
+    capped = {"medaug": "AVX2", "tensorflow": "AVX2"} if view else {}
     if a.json:
-        print(json.dumps({"cpu_tier": tier, "blas": blas, "capped_isa": capped, "results": results}))
+        print(json.dumps({"cpu_tier": tier, "blas": blas, "capped_isa": capped, "emulation": view,
+                          "results": results}))
         return
     print(f"pix2pix training step, {SIZE}x{SIZE}, {CLASSES} classes -> 1 channel, {THREADS} threads; "
           f"medaug CPU tier {tier}, {blas}; TensorFlow {version}")
-    if capped:
+    if view == "cpuid":
+        print("emulated AVX2-only CPU: both processes' CPUID shows no AVX-512, AMX or AVX-VNNI "
+              "(scripts/benchmarks/cpuid_avx2.c); this host's cores and caches: not an AVX2-host measurement")
+    elif view == "variables":
         print("emulated AVX2: medaug forced to avx2 with OpenBLAS Haswell kernels, TensorFlow capped at AVX2 "
               "(ONEDNN_MAX_CPU_ISA); not an AVX2-host measurement")
     print(f"{a.rounds} round(s) x {a.steps} timed steps; ratio = medaug / Keras time (< 1: medaug faster)")
@@ -340,8 +364,8 @@ def main():
     t.add_argument("--json", action="store_true", help="print one JSON object")
     t.add_argument("--steps", type=int, default=10, help="timed steps per process after warm-up (default 10)")
     t.add_argument("--rounds", type=int, default=1, help="alternating rounds per engine (default 1)")
-    t.add_argument("--cpu", choices=["avx2"], help="emulate an AVX2 host: medaug's avx2 tier and OpenBLAS "
-                   "Haswell kernels, TensorFlow capped at AVX2")
+    t.add_argument("--cpu", choices=["avx2"], help="emulate an AVX2-only CPU for both sides (CPUID "
+                   "faulting where the host has it, else medaug's tier, OpenBLAS and oneDNN capped)")
     w = sub.add_parser("_keras-worker")   # internal: one Keras measurement process
     w.add_argument("--data", required=True)
     w.add_argument("--steps", type=int, default=10)
