@@ -136,7 +136,9 @@ __attribute__((constructor)) static void install(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_segv;
-    action.sa_flags = SA_SIGINFO;
+    // On the thread's alternate stack when it has one (a stack overflow
+    // then still reaches the program's own handler).
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     if (real_sigaction(SIGSEGV, &action, &previous) != 0) fail("sigaction(SIGSEGV) failed");
     installed = 1;

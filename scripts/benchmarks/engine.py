@@ -15,8 +15,9 @@ no batch dimension). Every measurement is its own process, so its peak RSS
 rotating order, so drift hits all equally. The ratio that counts is medaug's
 time over the fastest other engine's (ratio_vs_best); `ratio` stays medaug /
 ONNX Runtime. --cpu forces medaug's CPU tier (MEDAUG_CPU); the other engines
-keep their own kernel choice, so a forced tier is not a measurement of a CPU
-of that tier. The packages come with `scripts/bootstrap --bench`.
+keep their own kernel choice, except with --cpu avx2 on an AVX-512 CPU, where
+every process sees an AVX2-only CPU (cpu_view.py). A forced tier is not a
+measurement of a CPU of that tier. The packages come with `scripts/bootstrap --bench`.
 
 Linux keeps a process's RSS high-water mark across exec, so a child's ru_maxrss
 is at least its parent's RSS at fork time: the orchestrator therefore imports
