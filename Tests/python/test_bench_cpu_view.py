@@ -40,8 +40,9 @@ def run_viewed(library, cmd):
 def test_numpy_sees_avx2_and_fma_but_no_avx512(library):
     code = ("import json; from numpy._core._multiarray_umath import __cpu_features__ as f; "
             "print(json.dumps({k: f[k] for k in ['AVX2', 'FMA3', 'AVX512F', 'AVX512BW', 'AVX512_SPR']}))")
+    unviewed = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     plain = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                      check=True).stdout)
+                                      check=True, env=unviewed).stdout)
     out = run_viewed(library, [sys.executable, "-c", code])
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout)
