@@ -84,12 +84,13 @@ final class WinogradTests: XCTestCase {
     }
 
     /// A narrow layer's F(4×4, 3×3) bands hold fewer tiles (`bandTiles`:
-    /// V and M within 1 MiB): here 72 tiles, three tile rows of 20, so
-    /// three bands, shared by two threads and run by one.
+    /// V and M within 256 KiB): here 45 tiles, two tile rows of 20, so
+    /// five bands (the last of one row), shared by two threads and run by one.
     func testNarrowLayerBandsMatchNaiveConvolution() throws {
-        let (c, h, w, o) = (40, 36, 70, 60)
-        XCTAssertEqual(WinogradF43.bandTiles(inChannels: c, outChannels: o), 72)
-        XCTAssertEqual(WinogradF43.band(inChannels: c, outChannels: o, height: h, width: w).rows, 3)
+        let (c, h, w, o) = (16, 36, 70, 24)
+        XCTAssertEqual(WinogradF43.bandTiles(inChannels: c, outChannels: o), 45)
+        XCTAssertEqual(WinogradF43.band(inChannels: c, outChannels: o, height: h, width: w).rows, 2)
+        XCTAssertEqual(WinogradF43.bandTiles(inChannels: 40, outChannels: 60), 32)
         XCTAssertEqual(WinogradF43.bandTiles(inChannels: 128, outChannels: 128), 128)
         var rng = TestRandom(seed: 8)
         let x = rng.normals(c * h * w)

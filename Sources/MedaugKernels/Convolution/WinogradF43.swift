@@ -61,8 +61,18 @@ public enum WinogradF43 {
     /// channels, whose transformed weights (2.4 MB and up) a band's GEMMs
     /// read once; fewer for narrower layers, so that a band's transformed
     /// input V and products M (36 · (in + out channels) floats per tile)
-    /// stay within 1 MiB, in L2 from the input step to the output step
-    /// (at least 32 tiles).
+    /// stay within 256 KiB, in L2 from the input step to the output step
+    /// (at least 32 tiles). 256 KiB is half the smallest L2 per core among
+    /// the CPUs medaug targets (AMD Zen 2/3: 512 KB), as the 1 MiB measured
+    /// below was half of this host's 2 MB; one fixed budget, not one read
+    /// from the machine, keeps the bands (and the plan's scratch) the same
+    /// on every machine. On this host it costs nothing measurable
+    /// (2026-12-06, segmenter-256, batch 1, 2 threads, five alternating
+    /// rounds of `medaug run --repeat 40` with the budget from a variable,
+    /// medians of 1 MiB / 512 KiB / 256 KiB: avx512 31.87 / 31.73 / 32.09
+    /// ms, avx2 under the benchmarks' AVX2-only view 47.09 / 46.95 / 47.19),
+    /// and the outputs are the same bits (bands change which tiles share a
+    /// GEMM, not the sum of any tile). Not measured on a 512 KB-L2 host.
     ///
     /// Measured on an Intel Xeon (Emerald Rapids, 2 MB L2 per core; the
     /// 2026-12-06 session): one layer, one thread, every band in turn
@@ -86,7 +96,7 @@ public enum WinogradF43 {
     /// bottom ones) cost the bottom 0.1 ms each, so `Winograd` keeps 128.
     static func bandTiles(inChannels: Int, outChannels: Int) -> Int {
         guard inChannels * outChannels < 128 * 128 else { return 128 }
-        let budget = (1 << 20) / (36 * (inChannels + outChannels) * MemoryLayout<Float>.size)
+        let budget = (1 << 18) / (36 * (inChannels + outChannels) * MemoryLayout<Float>.size)
         return max(32, min(128, budget))
     }
 
