@@ -70,8 +70,10 @@ public enum WinogradF43 {
     /// (2026-12-06, segmenter-256, batch 1, 2 threads, five alternating
     /// rounds of `medaug run --repeat 40` with the budget from a variable,
     /// medians of 1 MiB / 512 KiB / 256 KiB: avx512 31.87 / 31.73 / 32.09
-    /// ms, avx2 under the benchmarks' AVX2-only view 47.09 / 46.95 / 47.19),
-    /// and the outputs are the same bits (bands change which tiles share a
+    /// ms, avx2 under the benchmarks' AVX2-only view 47.09 / 46.95 / 47.19;
+    /// the release builds before and after, four alternating rounds at
+    /// batch 1 and 8 on both: 0.98–1.01× the time), and the outputs are the
+    /// same bits (bands change which tiles share a
     /// GEMM, not the sum of any tile). Not measured on a 512 KB-L2 host.
     ///
     /// Measured on an Intel Xeon (Emerald Rapids, 2 MB L2 per core; the
