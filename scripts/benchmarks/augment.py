@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Augmentation benchmark: medaug vs albumentations (release build, not in CI).
 
-  scripts/bench augment [--json] [--pairs N] [--rounds R]
+  scripts/bench augment [--json] [--pairs N] [--rounds R] [--cpu avx2]
 
 Milliseconds per 256x256 image+mask pair for the same pipelines, every
 operation at probability 1 with the same parameter ranges, one thread each,
@@ -9,7 +9,10 @@ each engine in its own process, alternating for R rounds (median of all runs):
   paper          rotate ±15°, shift ±10%, zoom 0.9-1.1, both flips, brightness ±0.1
   paper+elastic  the same plus an elastic deformation
 ratio = medaug ms / albumentations ms (< 1: medaug faster).
-albumentations comes from `scripts/bootstrap --bench`.
+albumentations comes from `scripts/bootstrap --bench`. --cpu avx2 on an
+AVX-512 CPU runs both under the AVX2-only view of cpu_view.py (medaug's warp
+and OpenCV's kernels on AVX2 code; this host's cores: not an AVX2 host), or,
+without CPUID faulting, forces medaug's tier only.
 Env: MEDAUG_SKIP_BUILD=1 uses the existing .build/release/medaug.
 """
 import argparse
@@ -19,6 +22,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+
+import cpu_view
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIZE = 256
@@ -66,8 +71,8 @@ def albumentations_worker(name, pairs):
     print(json.dumps({"ms_per_pair": statistics.median(times)}))
 
 
-def run_json(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True)
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed ({out.returncode}): {out.stderr.strip()[-500:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -78,6 +83,7 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--cpu", choices=["avx2"], help="emulate an AVX2-only CPU for both engines")
     ap.add_argument("--_worker", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._worker:
@@ -87,8 +93,18 @@ def main():
         if subprocess.run(["swift", "build", "-c", "release", "--product", "medaug"], cwd=ROOT,
                           stdout=sys.stderr).returncode != 0:
             sys.exit("bench: release build failed")
-    results = []
+    results, view = [], None
     with tempfile.TemporaryDirectory() as tmp:
+        m_env = a_env = None
+        if a.cpu == "avx2":
+            library, why = cpu_view.avx2_only_preload(tmp)
+            m_env = dict(os.environ, MEDAUG_CPU="avx2")
+            if library:
+                m_env, a_env, view = cpu_view.preloaded(m_env, library), cpu_view.preloaded(os.environ, library), "cpuid"
+            elif "no AVX-512" not in why:
+                print(f"no AVX2-only view ({why}): medaug's tier forced, albumentations on this CPU's kernels",
+                      file=sys.stderr)
+                view = "variables"
         for name, ops in PIPELINES.items():
             path = os.path.join(tmp, name + ".json")
             with open(path, "w") as f:
@@ -96,16 +112,18 @@ def main():
             ours, theirs = [], []
             for _ in range(a.rounds):
                 ours.append(run_json([medaug, "augment", "--pipeline", path, "--benchmark", str(a.pairs),
-                                      "--size", str(SIZE), "--json"])["ms_per_pair"])
+                                      "--size", str(SIZE), "--json"], m_env)["ms_per_pair"])
                 theirs.append(run_json([sys.executable, os.path.abspath(__file__), "--_worker", name,
-                                        "--pairs", str(a.pairs)])["ms_per_pair"])
+                                        "--pairs", str(a.pairs)], a_env)["ms_per_pair"])
             m, t = statistics.median(ours), statistics.median(theirs)
             results.append({"pipeline": name, "medaug_ms_per_pair": m, "albumentations_ms_per_pair": t,
                             "ratio": m / t})
     if a.json:
-        print(json.dumps({"results": results}))
+        print(json.dumps({"emulation": view, "results": results}))
         return
     print(f"{a.rounds} rounds x {a.pairs} pairs of {SIZE}x{SIZE}, 1 thread; ratio = medaug / albumentations")
+    if view == "cpuid":
+        print("emulated AVX2-only CPU for both (scripts/benchmarks/cpuid_avx2.c): not an AVX2-host measurement")
     print(f"{'pipeline':<15} {'medaug ms':>10} {'albumentations ms':>18} {'ratio':>7}")
     for r in results:
         print(f"{r['pipeline']:<15} {r['medaug_ms_per_pair']:>10.3f} {r['albumentations_ms_per_pair']:>18.3f} {r['ratio']:>7.3f}")
