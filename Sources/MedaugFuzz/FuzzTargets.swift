@@ -45,7 +45,9 @@ enum FuzzTarget: String, CaseIterable {
 
     private static func file(_ name: String, _ data: Data) -> String {
         let path = (scratch as NSString).appendingPathComponent(name)
-        FileManager.default.createFile(atPath: path, contents: data)
+        // The harness's own scratch file: failing to write it is not an
+        // input's fault, so it stops the run instead of counting as an error.
+        precondition(FileManager.default.createFile(atPath: path, contents: data), "cannot write \(path)")
         return path
     }
 
@@ -122,7 +124,8 @@ enum FuzzTarget: String, CaseIterable {
     static func manifest(_ data: Data) throws {
         let folder = (scratch as NSString).appendingPathComponent("dataset")
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/manifest.json", contents: data)
+        precondition(FileManager.default.createFile(atPath: folder + "/manifest.json", contents: data),
+                     "cannot write \(folder)/manifest.json")
         _ = try DatasetManifest.read(folder: folder)
         _ = try DatasetPairs.load(folder: folder, split: .train)
     }

@@ -83,12 +83,12 @@ final class MetricsFunctionsTests: XCTestCase {
             var o = options
             XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, classes, &o, &text), Status.invalidArgument)
         }
-        try "[{\"name\": 1}]".withCString { bad in
+        "[{\"name\": 1}]".withCString { bad in
             var o = MetricsOptionsMirror(regionsJSON: bad)
             XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, classes, &o, &text), Status.invalidArgument)
             XCTAssertTrue(lib.message.contains("regions_json"), lib.message)
         }
-        try #"[{"name": "x", "classes": [5]}]"#.withCString { bad in
+        #"[{"name": "x", "classes": [5]}]"#.withCString { bad in
             var o = MetricsOptionsMirror(regionsJSON: bad)
             XCTAssertEqual(lib.metrics(prediction, truth, n, side, side, classes, &o, &text), Status.invalidArgument)
         }

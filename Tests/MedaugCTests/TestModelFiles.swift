@@ -50,7 +50,7 @@ enum TestModelFiles {
     /// A file with `contents` in the test folder.
     static func file(_ name: String, _ contents: Data) -> String {
         let path = "\(folder)/\(name)"
-        FileManager.default.createFile(atPath: path, contents: contents)
+        precondition(FileManager.default.createFile(atPath: path, contents: contents), "cannot write \(path)")
         return path
     }
 

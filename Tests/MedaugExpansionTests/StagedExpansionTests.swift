@@ -62,7 +62,8 @@ final class StagedExpansionTests: XCTestCase {
         for range in [4..<6, 0..<1, 1..<4, 4..<6] {
             try expander().writeSteps(range, input: input, staging: stage)
         }
-        FileManager.default.createFile(atPath: stage + "/images/.generated-03.tif.partial", contents: Data([1, 2]))
+        XCTAssertTrue(FileManager.default.createFile(atPath: stage + "/images/.generated-03.tif.partial",
+                                                     contents: Data([1, 2])))
         let manifest = try Expander.finishDataset(input: input, staging: stage, output: folder + "/staged",
                                                   options: DatasetExpansionTests.options())
         XCTAssertEqual(manifest, try DatasetManifest.read(folder: folder + "/reference"))
