@@ -25,6 +25,8 @@ pytestmark = pytest.mark.skipif(not {"avx512f", "cpuid_fault"} <= FLAGS,
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     path, why = cpu_view.avx2_only_preload(str(tmp_path_factory.mktemp("view")))
+    if not path and ("no C compiler" in why or "no CPUID faulting" in why):
+        pytest.skip(why)            # the host's doing (a compiler, a hypervisor or seccomp refusing it)
     assert path, why
     return path
 

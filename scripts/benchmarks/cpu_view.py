@@ -52,7 +52,7 @@ def avx2_only_preload(folder):
         return None, f"cpuid_avx2.c did not build: {built.stderr.strip()[-500:]}"
     # The library's constructor checks CPUID itself and exits 86 when it
     # cannot hide AVX-512.
-    probe = subprocess.run([sys.executable, "-c", "import platform; print('ok')"],
+    probe = subprocess.run([sys.executable, "-c", "print('ok')"],
                            capture_output=True, text=True, env=preloaded(os.environ, library))
     if probe.returncode != 0 or probe.stdout.strip() != "ok":
         return None, f"the AVX2-only view did not start: {probe.stderr.strip()[-500:]}"
