@@ -97,14 +97,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         m_env = a_env = None
         if a.cpu == "avx2":
-            library, why = cpu_view.avx2_only_preload(tmp)
             m_env = dict(os.environ, MEDAUG_CPU="avx2")
-            if library:
-                m_env, a_env, view = cpu_view.preloaded(m_env, library), cpu_view.preloaded(os.environ, library), "cpuid"
-            elif "no AVX-512" not in why:
-                print(f"no AVX2-only view ({why}): medaug's tier forced, albumentations on this CPU's kernels",
-                      file=sys.stderr)
-                view = "variables"
+            library, view = cpu_view.avx2_emulation(tmp, "medaug's tier forced, albumentations on this CPU's kernels")
+            if view == "cpuid":
+                m_env, a_env = cpu_view.preloaded(m_env, library), cpu_view.preloaded(os.environ, library)
         for name, ops in PIPELINES.items():
             path = os.path.join(tmp, name + ".json")
             with open(path, "w") as f:

@@ -34,12 +34,15 @@ def cpu_flags(path="/proc/cpuinfo"):
     return set()
 
 
+NOTHING_TO_HIDE = "this CPU has no AVX-512: nothing to hide"
+
+
 def avx2_only_preload(folder):
     """Builds cpuid_avx2.so in `folder` and checks that a process under it
     sees no AVX-512. Returns (path, None), or (None, why not)."""
     flags = cpu_flags()
     if "avx512f" not in flags:
-        return None, "this CPU has no AVX-512: nothing to hide"
+        return None, NOTHING_TO_HIDE
     if "cpuid_fault" not in flags:
         return None, "no CPUID faulting on this CPU or hypervisor (no cpuid_fault flag)"
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -64,3 +67,17 @@ def preloaded(env, library):
     env = dict(env)
     env["LD_PRELOAD"] = " ".join(x for x in [library, env.get("LD_PRELOAD", "")] if x)
     return env
+
+
+def avx2_emulation(folder, fallback):
+    """How a benchmark's --cpu avx2 runs here: (library, "cpuid") with the
+    view to preload; (None, None) on a CPU without AVX-512 (it runs AVX2 code
+    anyway); or (None, "variables") after saying why there is no view and
+    `fallback`, what the benchmark caps instead."""
+    library, why = avx2_only_preload(folder)
+    if library:
+        return library, "cpuid"
+    if why == NOTHING_TO_HIDE:
+        return None, None
+    print(f"no AVX2-only view ({why}); {fallback}", file=sys.stderr, flush=True)
+    return None, "variables"

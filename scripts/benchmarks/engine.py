@@ -286,22 +286,21 @@ def engine_environments(cpu, tmp):
     --cpu avx2 on an AVX-512 host is an emulation (cpu_view.py): with CPUID
     faulting every engine sees an AVX2-only CPU; without it medaug's tier is
     forced and OpenVINO (oneDNN) capped at AVX2, while ONNX Runtime, ncnn
-    and OpenBLAS keep their AVX-512 kernels. Not a measurement of an AVX2 host (README,
-    "Benchmarks")."""
+    and OpenBLAS keep their AVX-512 kernels. Not a measurement of an AVX2
+    host (README, "Benchmarks")."""
     m_env = dict(os.environ, MEDAUG_CPU=cpu) if cpu else None
     engine_env = dict(ENGINE_ENV)
     if cpu != "avx2":
         return m_env, engine_env, {}, None
-    library, why = cpu_view.avx2_only_preload(tmp)
-    if library:
+    library, view = cpu_view.avx2_emulation(tmp, "capping OpenVINO with ONEDNN_MAX_CPU_ISA instead")
+    if view == "cpuid":
         m_env = cpu_view.preloaded(m_env, library)
         engine_env = {e: cpu_view.preloaded(env, library) for e, env in engine_env.items()}
-        return m_env, engine_env, {NAMES.get(e, e): "AVX2" for e in ["medaug", *OTHERS]}, "cpuid"
-    if "no AVX-512" in why:
-        return m_env, engine_env, {}, None
-    log(f"no AVX2-only view ({why}); capping OpenVINO with ONEDNN_MAX_CPU_ISA instead")
-    engine_env["openvino"] = dict(engine_env["openvino"], ONEDNN_MAX_CPU_ISA="AVX2")
-    return m_env, engine_env, {"openvino": "AVX2"}, "variables"
+        return m_env, engine_env, {NAMES.get(e, e): "AVX2" for e in ["medaug", *OTHERS]}, view
+    if view == "variables":
+        engine_env["openvino"] = dict(engine_env["openvino"], ONEDNN_MAX_CPU_ISA="AVX2")
+        return m_env, engine_env, {"openvino": "AVX2"}, view
+    return m_env, engine_env, {}, None
 
 
 def bench_engine(a):

@@ -292,16 +292,13 @@ def train_environments(cpu, tmp):
     and TensorFlow's oneDNN capped at AVX2."""
     if cpu != "avx2":
         return None, KERAS_ENV, None
-    library, why = cpu_view.avx2_only_preload(tmp)
-    if library:
-        return (cpu_view.preloaded(dict(os.environ, MEDAUG_CPU="avx2"), library),
-                cpu_view.preloaded(KERAS_ENV, library), "cpuid")
     m_env = dict(os.environ, MEDAUG_CPU="avx2")
-    if "no AVX-512" in why:
-        return m_env, KERAS_ENV, None
-    log(f"no AVX2-only view ({why}); capping with variables instead")
-    return (dict(m_env, OPENBLAS_CORETYPE="Haswell"), dict(KERAS_ENV, ONEDNN_MAX_CPU_ISA="AVX2"),
-            "variables")
+    library, view = cpu_view.avx2_emulation(tmp, "capping with variables instead")
+    if view == "cpuid":
+        return cpu_view.preloaded(m_env, library), cpu_view.preloaded(KERAS_ENV, library), view
+    if view == "variables":
+        return dict(m_env, OPENBLAS_CORETYPE="Haswell"), dict(KERAS_ENV, ONEDNN_MAX_CPU_ISA="AVX2"), view
+    return m_env, KERAS_ENV, None
 
 
 def bench_train(a):

@@ -73,8 +73,8 @@ public enum WinogradF43 {
     /// ms, avx2 under the benchmarks' AVX2-only view 47.09 / 46.95 / 47.19;
     /// the release builds before and after, four alternating rounds at
     /// batch 1 and 8 on both: 0.98–1.01× the time), and the outputs are the
-    /// same bits (bands change which tiles share a
-    /// GEMM, not the sum of any tile). Not measured on a 512 KB-L2 host.
+    /// same bits (bands change which tiles share a GEMM, not the sum of any
+    /// tile). Not measured on a 512 KB-L2 host.
     ///
     /// Measured on an Intel Xeon (Emerald Rapids, 2 MB L2 per core; the
     /// 2026-12-06 session): one layer, one thread, every band in turn
