@@ -196,6 +196,17 @@ final class PassesTests: XCTestCase {
         XCTAssertFalse(large(256, 512, 16, .avx512))
     }
 
+    /// F(4×4, 2×2) for generator-256's transposed layers: up.6 (256 → 64
+    /// channels) only, on every tier; up.5 (512 → 128) stays on F(2×2, 2×2)
+    /// for memory (SelectWinograd.paysLargeTransposedTile).
+    func testLargeTransposedTileRule() {
+        let large = SelectWinograd.paysLargeTransposedTile
+        XCTAssertTrue(large(256, 64))
+        XCTAssertTrue(large(128, 32))
+        XCTAssertFalse(large(512, 128))
+        XCTAssertFalse(large(1024, 256))
+    }
+
     func testPassesRemoveWhatTheyFuse() throws {
         let model = try TestModels.model(TestModels.generator)
         let running = model.graph(for: .init(normalization: .running, dropout: false, optimize: true))

@@ -59,7 +59,7 @@ enum SelectWinograd {
         case (strided4, true) where tier.runs(.stridedWinograd):
             guard paysTransposed(inWidth: input.width, outChannels: output.channels) else { return nil }
             return tier.runs(.stridedWinogradF42)
-                && paysLargeTransposedTile(inChannels: input.channels, outChannels: output.channels, tier: tier)
+                && paysLargeTransposedTile(inChannels: input.channels, outChannels: output.channels)
                 ? .stridedTransposedF42 : .stridedTransposed
         default:
             return nil
@@ -170,8 +170,20 @@ enum SelectWinograd {
     /// runs, alternating processes): avx512 up.6 3.49–3.67 → 2.87–3.04 ms;
     /// avx2 up.6 6.09–6.33 → 5.21–5.64, up.5 5.56–5.75 → 5.00–5.46. The
     /// weights take 4.2 MB more on avx512 and 21 MB more on avx2.
-    /// NEON takes the AVX2 rule (not measured: no ARM64 host here).
-    static func paysLargeTransposedTile(inChannels: Int, outChannels: Int, tier: CPUTier) -> Bool {
-        inChannels * outChannels <= (tier == .avx512 ? 256 * 64 : 512 * 128)
+    ///
+    /// Since 2026-12-06 every tier takes the avx512 rule (up.6 only), for
+    /// memory. On an AMD EPYC Zen 4 under the AVX2-only view of the CPU
+    /// (`scripts/benchmarks/cpuid_avx2.c`; AMD's AVX2 and AVX-512 code both
+    /// run two 256-bit FMAs per cycle, as a Zen 2/3 AVX2 host does) up.5 on
+    /// F(4×4, 2×2) kept generator-256's peak RSS above ncnn's in three of
+    /// four `scripts/bench engine --cpu avx2` runs: 346 against 344 MB at
+    /// batch 1 and 365 against 355 at batch 8. On F(2×2, 2×2): 321–331 and
+    /// 340 MB (`/usr/bin/time`), for 8.49 → 9.20 ms in up.5
+    /// (MEDAUG_PROFILE=1, minimum of 60 runs) and 2% of the model's time
+    /// (alternating processes, median per image 55.5 → 56.6 ms at batch 1,
+    /// 56.5 → 57.6 at batch 8). NEON takes the same rule (not measured: no
+    /// ARM64 host here).
+    static func paysLargeTransposedTile(inChannels: Int, outChannels: Int) -> Bool {
+        inChannels * outChannels <= 256 * 64
     }
 }
