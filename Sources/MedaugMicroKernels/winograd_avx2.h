@@ -17,6 +17,27 @@ static inline __attribute__((target("avx2,fma"))) __m256i winograd_inside8(int x
     return row_inside ? in : _mm256_setzero_si256();
 }
 
+// The 8 floats of `row` from column x, zero where outside [0, w) or when
+// `row_inside` is 0; and the store of the lanes inside. Whole vectors take
+// plain loads and stores: AMD's masked stores are microcoded (vmaskmovps
+// to memory, many cycles each; the blocks GEMM's tile lost a quarter of
+// its rate to them on an AMD EPYC Zen 4, sgemm_blocks_avx2.c). Only
+// vectors that cross the image's edge are masked. The same values either
+// way.
+static inline __attribute__((target("avx2,fma"))) __m256 winograd_load8(const float *row, int x, int w,
+                                                                         int row_inside) {
+    if (row_inside && x >= 0 && x + 8 <= w) return _mm256_loadu_ps(row + x);
+    return _mm256_maskload_ps(row + x, winograd_inside8(x, w, row_inside));
+}
+
+static inline __attribute__((target("avx2,fma"))) void winograd_store8(float *row, int x, int w, __m256 v) {
+    if (x >= 0 && x + 8 <= w) {
+        _mm256_storeu_ps(row + x, v);
+    } else {
+        _mm256_maskstore_ps(row + x, winograd_inside8(x, w, 1), v);
+    }
+}
+
 // Within each 128-bit lane k: z[j] lane (4k + i) = x[i] lane (4k + j).
 static inline __attribute__((target("avx2,fma"))) void transpose_lanes8(const __m256 x[4], __m256 z[4]) {
     __m256 t0 = _mm256_unpacklo_ps(x[0], x[1]), t1 = _mm256_unpackhi_ps(x[0], x[1]);

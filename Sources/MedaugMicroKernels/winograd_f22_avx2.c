@@ -21,7 +21,7 @@
     } while (0)
 
 static inline TARGET __m256 load8(const float *row, int x, int w, int row_inside) {
-    return _mm256_maskload_ps(row + x, winograd_inside8(x, w, row_inside));
+    return winograd_load8(row, x, w, row_inside);
 }
 
 // Aᵀ·M·A for 8 tiles: m[ξ] (ξ = a·3 + b) → y[r][c], 2×2.
@@ -38,8 +38,8 @@ static inline TARGET void output_transform8(const __m256 m[9], __m256 y[2][2]) {
 // [0, w).
 static inline TARGET void store_pairs(float *row, int x, int w, __m256 left, __m256 right) {
     __m256 lo = _mm256_unpacklo_ps(left, right), hi = _mm256_unpackhi_ps(left, right);
-    _mm256_maskstore_ps(row + x, winograd_inside8(x, w, 1), _mm256_permute2f128_ps(lo, hi, 0x20));
-    _mm256_maskstore_ps(row + x + 8, winograd_inside8(x + 8, w, 1), _mm256_permute2f128_ps(lo, hi, 0x31));
+    winograd_store8(row, x, w, _mm256_permute2f128_ps(lo, hi, 0x20));
+    winograd_store8(row, x + 8, w, _mm256_permute2f128_ps(lo, hi, 0x31));
 }
 
 // ---------------------------------------------------------- convolution --
@@ -182,10 +182,10 @@ static inline TARGET void store_quads(float *row, int x, int w, const __m256 z[4
     // Tiles 0|4, 1|5, 2|6, 3|7.
     __m256 w0 = _mm256_shuffle_ps(u0, u2, 0x44), w1 = _mm256_shuffle_ps(u0, u2, 0xEE);
     __m256 w2 = _mm256_shuffle_ps(u1, u3, 0x44), w3 = _mm256_shuffle_ps(u1, u3, 0xEE);
-    _mm256_maskstore_ps(row + x, winograd_inside8(x, w, 1), _mm256_permute2f128_ps(w0, w1, 0x20));
-    _mm256_maskstore_ps(row + x + 8, winograd_inside8(x + 8, w, 1), _mm256_permute2f128_ps(w2, w3, 0x20));
-    _mm256_maskstore_ps(row + x + 16, winograd_inside8(x + 16, w, 1), _mm256_permute2f128_ps(w0, w1, 0x31));
-    _mm256_maskstore_ps(row + x + 24, winograd_inside8(x + 24, w, 1), _mm256_permute2f128_ps(w2, w3, 0x31));
+    winograd_store8(row, x, w, _mm256_permute2f128_ps(w0, w1, 0x20));
+    winograd_store8(row, x + 8, w, _mm256_permute2f128_ps(w2, w3, 0x20));
+    winograd_store8(row, x + 16, w, _mm256_permute2f128_ps(w0, w1, 0x31));
+    winograd_store8(row, x + 24, w, _mm256_permute2f128_ps(w2, w3, 0x31));
 }
 
 TARGET void md_winograd_f22_transposed_output_avx2(const md_winograd_layer *layer, const winograd_band *b,

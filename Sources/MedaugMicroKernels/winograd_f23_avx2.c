@@ -16,8 +16,8 @@
 // 16 floats of `row` from column x (zero outside the image), split into the
 // even and odd columns.
 static inline TARGET void load_pairs(const float *row, int x, int w, int row_inside, __m256 *even, __m256 *odd) {
-    __m256 lo = _mm256_maskload_ps(row + x, winograd_inside8(x, w, row_inside));
-    __m256 hi = _mm256_maskload_ps(row + x + 8, winograd_inside8(x + 8, w, row_inside));
+    __m256 lo = winograd_load8(row, x, w, row_inside);
+    __m256 hi = winograd_load8(row, x + 8, w, row_inside);
     // [v0 v2 v8 v10 | v4 v6 v12 v14] → [v0 v2 v4 v6 v8 v10 v12 v14].
     __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
     *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
@@ -65,7 +65,6 @@ static TARGET void output_tiles8(const float *m, long xi_stride, float *row0, in
         a0[c] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
         a1[c] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
     }
-    __m256i store0 = winograd_inside8(x, w, 1), store1 = winograd_inside8(x + 8, w, 1);
     for (int r = 0; r < rows; r++) {
         const __m256 *a = r == 0 ? a0 : a1;
         __m256 left = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), a[2]), bias);
@@ -75,8 +74,8 @@ static TARGET void output_tiles8(const float *m, long xi_stride, float *row0, in
         // [l0 r0 l1 r1 | l4 r4 l5 r5] and [l2 r2 l3 r3 | l6 r6 l7 r7].
         __m256 lo = _mm256_unpacklo_ps(left, right), hi = _mm256_unpackhi_ps(left, right);
         float *row = row0 + (long)r * w;
-        _mm256_maskstore_ps(row + x, store0, _mm256_permute2f128_ps(lo, hi, 0x20));
-        _mm256_maskstore_ps(row + x + 8, store1, _mm256_permute2f128_ps(lo, hi, 0x31));
+        winograd_store8(row, x, w, _mm256_permute2f128_ps(lo, hi, 0x20));
+        winograd_store8(row, x + 8, w, _mm256_permute2f128_ps(lo, hi, 0x31));
     }
 }
 
