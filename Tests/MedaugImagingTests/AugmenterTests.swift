@@ -111,14 +111,17 @@ final class AugmenterTests: XCTestCase {
         let pair = try smoothPair(height: 45, width: 67)
         for json in [everything, #"{"border": {"mode": "reflect"}, "operations": [{"type": "rotate", "probability": 1, "degrees": [-30, 30]}, {"type": "zoom", "probability": 1, "scale": [0.8, 1.25]}, {"type": "shift", "probability": 1, "fraction": [-0.2, 0.2]}]}"#] {
             let augmenter = try pipeline(json)
-            var results: [CPUTier: ImagePair] = [:]
+            var results: [CPUTier: [ImagePair]] = [:]
             try forEachTier(running: .warp) { tier in
-                for seed: UInt64 in [1, 2, 3] { results[tier] = augmenter.apply(to: pair, seed: seed) }
+                results[tier] = [1, 2, 3].map { augmenter.apply(to: pair, seed: $0) }
             }
             let reference = try XCTUnwrap(results[.generic])
-            for (tier, result) in results {
-                XCTAssertEqual(result.image.map(\.bitPattern), reference.image.map(\.bitPattern), "\(tier) image")
-                XCTAssertEqual(result.mask, reference.mask, "\(tier) mask")
+            for (tier, pairs) in results {
+                for (seed, (result, expected)) in zip(pairs, reference).enumerated() {
+                    XCTAssertEqual(result.image.map(\.bitPattern), expected.image.map(\.bitPattern),
+                                   "\(tier) image, seed \(seed + 1)")
+                    XCTAssertEqual(result.mask, expected.mask, "\(tier) mask, seed \(seed + 1)")
+                }
             }
         }
     }
