@@ -29,6 +29,30 @@ static inline TARGET __m256 gather(const float *p, __m256i index, __m256i mask, 
     return _mm256_mask_i32gather_ps(fill, p, index, _mm256_castsi256_ps(mask), 4);
 }
 
+// 8 lanes at p where `mask` is set; `all`: every lane is, and plain loads
+// and stores serve. AMD's masked stores are microcoded (many cycles each;
+// see sgemm_blocks_avx2.c), so only a row's last partial vector and pixels
+// with outside taps take the masked ones. The same values either way.
+static inline TARGET __m256 load8(const float *p, __m256i mask, int all) {
+    return all ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask);
+}
+
+static inline TARGET void store8(float *p, __m256i mask, int all, __m256 v) {
+    if (all) {
+        _mm256_storeu_ps(p, v);
+    } else {
+        _mm256_maskstore_ps(p, mask, v);
+    }
+}
+
+static inline TARGET void store_labels8(int *p, __m256i mask, int all, __m256i v) {
+    if (all) {
+        _mm256_storeu_si256((__m256i *)p, v);
+    } else {
+        _mm256_maskstore_epi32(p, mask, v);
+    }
+}
+
 // 8 pixels from x (lanes x + i < count), flags into bits `shift`..`shift`+7
 // of *flag (left alone when `constant`).
 static TARGET void warp8(const float *src, int channels, int h, int w, const int *src_mask, const float *rows,
@@ -39,12 +63,8 @@ static TARGET void warp8(const float *src, int channels, int h, int w, const int
     const __m256i hh = _mm256_set1_epi32(h), ww = _mm256_set1_epi32(w);
     const __m256 half = _mm256_set1_ps(0.5f);
     __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_add_epi32(_mm256_set1_epi32(x), lane));
-    // Whole vectors take plain loads and stores, only a row's last partial
-    // one masked ones: AMD's masked stores are microcoded (many cycles each;
-    // see sgemm_blocks_avx2.c). The same values either way.
     int whole = x + 8 <= count;
-    __m256 r = whole ? _mm256_loadu_ps(rows + x) : _mm256_maskload_ps(rows + x, valid);
-    __m256 c = whole ? _mm256_loadu_ps(cols + x) : _mm256_maskload_ps(cols + x, valid);
+    __m256 r = load8(rows + x, valid, whole), c = load8(cols + x, valid, whole);
     __m256 rf = _mm256_round_ps(r, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     __m256 cf = _mm256_round_ps(c, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     __m256i y0 = _mm256_cvttps_epi32(rf), x0 = _mm256_cvttps_epi32(cf);
@@ -70,20 +90,11 @@ static TARGET void warp8(const float *src, int channels, int h, int w, const int
             const float *p = src + (long)ch * plane;
             __m256 top = lerp8(gather(p, i00, m00, fill), gather(p, i01, m01, fill), fx);
             __m256 bottom = lerp8(gather(p, i10, m10, fill), gather(p, i11, m11, fill), fx);
-            __m256 value = lerp8(top, bottom, fy);
-            if (whole) {
-                _mm256_storeu_ps(dst + (long)ch * plane + x, value);
-            } else {
-                _mm256_maskstore_ps(dst + (long)ch * plane + x, valid, value);
-            }
+            store8(dst + (long)ch * plane + x, valid, whole, lerp8(top, bottom, fy));
         }
         __m256i mine = _mm256_and_si256(valid, _mm256_and_si256(in_range(my, zero, hh), in_range(mx, zero, ww)));
         __m256i label = _mm256_mask_i32gather_epi32(_mm256_set1_epi32(mask_fill), src_mask, nearest, mine, 4);
-        if (whole) {
-            _mm256_storeu_si256((__m256i *)(dst_mask + x), label);
-        } else {
-            _mm256_maskstore_epi32(dst_mask + x, valid, label);
-        }
+        store_labels8(dst_mask + x, valid, whole, label);
         return;
     }
     // All four taps inside: 0 <= y0 < h−1 and 0 <= x0 < w−1 (positions too
@@ -99,19 +110,10 @@ static TARGET void warp8(const float *src, int channels, int h, int w, const int
         const float *p = src + (long)ch * plane;
         __m256 top = lerp8(gather(p, i00, inside, none), gather(p, i01, inside, none), fx);
         __m256 bottom = lerp8(gather(p, i10, inside, none), gather(p, i11, inside, none), fx);
-        __m256 value = lerp8(top, bottom, fy);
-        if (inside_bits == 0xFF) {
-            _mm256_storeu_ps(dst + (long)ch * plane + x, value);
-        } else {
-            _mm256_maskstore_ps(dst + (long)ch * plane + x, inside, value);
-        }
+        store8(dst + (long)ch * plane + x, inside, inside_bits == 0xFF, lerp8(top, bottom, fy));
     }
     __m256i label = _mm256_mask_i32gather_epi32(zero, src_mask, nearest, inside, 4);
-    if (inside_bits == 0xFF) {
-        _mm256_storeu_si256((__m256i *)(dst_mask + x), label);
-    } else {
-        _mm256_maskstore_epi32(dst_mask + x, inside, label);
-    }
+    store_labels8(dst_mask + x, inside, inside_bits == 0xFF, label);
 }
 
 void md_warp_bilinear_avx2(const float *src, int channels, int h, int w, const int *src_mask, const float *rows,

@@ -20,10 +20,6 @@
         (out)[2] = _mm256_sub_ps(d2, d1);    \
     } while (0)
 
-static inline TARGET __m256 load8(const float *row, int x, int w, int row_inside) {
-    return winograd_load8(row, x, w, row_inside);
-}
-
 // Aᵀ·M·A for 8 tiles: m[ξ] (ξ = a·3 + b) → y[r][c], 2×2.
 static inline TARGET void output_transform8(const __m256 m[9], __m256 y[2][2]) {
     for (int r = 0; r < 2; r++) {
@@ -47,8 +43,8 @@ static inline TARGET void store_pairs(float *row, int x, int w, __m256 left, __m
 // Columns x + 4t + r (r = 0…3) of 8 tiles t: 32 floats as a 4×4 transpose
 // per 128-bit lane, then tiles back in order.
 static inline TARGET void load_residues(const float *row, int x, int w, int inside, __m256 c[4]) {
-    __m256 l0 = load8(row, x, w, inside), l1 = load8(row, x + 8, w, inside);
-    __m256 l2 = load8(row, x + 16, w, inside), l3 = load8(row, x + 24, w, inside);
+    __m256 l0 = winograd_load8(row, x, w, inside), l1 = winograd_load8(row, x + 8, w, inside);
+    __m256 l2 = winograd_load8(row, x + 16, w, inside), l3 = winograd_load8(row, x + 24, w, inside);
     __m256 a = _mm256_unpacklo_ps(l0, l1), b = _mm256_unpackhi_ps(l0, l1);
     __m256 e = _mm256_unpacklo_ps(l2, l3), f = _mm256_unpackhi_ps(l2, l3);
     // Lanes hold tiles 0 2 4 6 | 1 3 5 7.
@@ -135,7 +131,7 @@ TARGET void md_winograd_f22_conv_output_avx2(const md_winograd_layer *layer, con
 
 // The even and odd columns of 16 floats of `row` from column x.
 static inline TARGET void load_pairs(const float *row, int x, int w, int inside, __m256 *even, __m256 *odd) {
-    __m256 lo = load8(row, x, w, inside), hi = load8(row, x + 8, w, inside);
+    __m256 lo = winograd_load8(row, x, w, inside), hi = winograd_load8(row, x + 8, w, inside);
     __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
     *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
     *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8));
